@@ -1,0 +1,53 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// DeliverMailArgs is one transactional email (approval request, subscription
+// confirmation, escalation): a small batch sent outside any campaign send.
+type DeliverMailArgs struct {
+	Batch Batch `json:"batch"`
+	// Purpose says why it was sent, for logs ("approval_request", "confirm").
+	Purpose string `json:"purpose"`
+}
+
+// Kind implements river.JobArgs.
+func (DeliverMailArgs) Kind() string { return "deliver_mail" }
+
+// InsertOpts keeps delivery retries short: a confirmation email hours late is
+// worse than a visible failure.
+func (DeliverMailArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 8}
+}
+
+// DeliverMailWorker hands the batch to the mail transport.
+type DeliverMailWorker struct {
+	river.WorkerDefaults[DeliverMailArgs]
+	Mail Transport
+}
+
+// Work sends the batch. A permanent provider refusal cancels the job (retrying
+// cannot help); a retryable one is snoozed for the provider's reset when it gave
+// one, otherwise River's backoff applies.
+func (w *DeliverMailWorker) Work(ctx context.Context, job *river.Job[DeliverMailArgs]) error {
+	_, err := w.Mail.Send(ctx, job.Args.Batch)
+	var se *SendError
+	if errors.As(err, &se) {
+		if !se.Retryable {
+			return river.JobCancel(fmt.Errorf("jobs: deliver %s mail: %w", job.Args.Purpose, err))
+		}
+		if se.RetryAfter > 0 {
+			return river.JobSnooze(se.RetryAfter + time.Second)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("jobs: deliver %s mail: %w", job.Args.Purpose, err)
+	}
+	return nil
+}

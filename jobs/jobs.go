@@ -1,0 +1,110 @@
+// Package jobs runs Pressroom's background work on River: mail delivery, sends,
+// embargo lifts, webhook processing and escalations. One file per job; each has an
+// XxxArgs with a stable Kind and an XxxWorker holding its dependencies. The mail
+// transports (SendGrid and the development outbox) live here too.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"gorm.io/gorm"
+
+	"pressroom/models"
+)
+
+// Client is the River client type on both databases: both drivers work on
+// database/sql, so a GORM transaction's *sql.Tx can carry an insert.
+type Client = river.Client[*sql.Tx]
+
+// Deps are what the workers need. main builds one and passes it to Register.
+type Deps struct {
+	DB       *models.DB
+	Mail     Transport
+	Clock    models.Clock
+	Logger   *slog.Logger
+	BaseURL  string
+	MailFrom Address
+}
+
+// Register adds every worker to a River worker bundle.
+func Register(workers *river.Workers, deps Deps) {
+	river.AddWorker(workers, &DeliverMailWorker{Mail: deps.Mail})
+}
+
+// ClientOptions tune the River client.
+type ClientOptions struct {
+	// Work makes the client fetch and run jobs; without it the client only inserts
+	// (the web process).
+	Work bool
+	// MaxWorkers bounds concurrent jobs in the default queue; 0 means 20.
+	MaxWorkers int
+	Logger     *slog.Logger
+}
+
+// NewClient builds the River client for the database's dialect. On PostgreSQL it
+// listens for new jobs through a pgx connection from the shared pool; on SQLite it
+// polls.
+func NewClient(db *models.DB, workers *river.Workers, opts ClientOptions) (*Client, error) {
+	var driver riverdriver.Driver[*sql.Tx]
+	if db.Dialect == models.Postgres {
+		driver = riverdatabasesql.NewWithPgxListener(db.SQL, db.Pool)
+	} else {
+		driver = riversqlite.New(db.SQL)
+	}
+	cfg := &river.Config{
+		Workers:           workers,
+		Logger:            opts.Logger,
+		FetchCooldown:     50 * time.Millisecond,
+		FetchPollInterval: 250 * time.Millisecond,
+		JobTimeout:        5 * time.Minute,
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Work {
+		n := opts.MaxWorkers
+		if n == 0 {
+			n = 20
+		}
+		if db.Dialect == models.SQLite && n > 4 {
+			// One connection serves everything on SQLite; more workers only queue on it.
+			n = 4
+		}
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}}
+	}
+	c, err := river.NewClient(driver, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: river client: %w", err)
+	}
+	return c, nil
+}
+
+// EnqueueTx inserts a job inside the GORM transaction tx, so the job exists if and
+// only if the data it works on was committed.
+func EnqueueTx(ctx context.Context, client *Client, tx *gorm.DB, args river.JobArgs, opts *river.InsertOpts) error {
+	sqlTx, err := SQLTx(tx)
+	if err != nil {
+		return err
+	}
+	if _, err := client.InsertTx(ctx, sqlTx, args, opts); err != nil {
+		return fmt.Errorf("jobs: enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// SQLTx digs the *sql.Tx out of a GORM transaction.
+func SQLTx(tx *gorm.DB) (*sql.Tx, error) {
+	if sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx); ok {
+		return sqlTx, nil
+	}
+	return nil, errors.New("jobs: enqueue needs a *gorm.DB inside a transaction")
+}
