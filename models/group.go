@@ -107,3 +107,28 @@ func SetBackup(ctx context.Context, db *gorm.DB, groupID, userID string, backup 
 	}
 	return nil
 }
+
+// GroupMemberView is a member as the groups page shows it.
+type GroupMemberView struct {
+	GroupID string
+	UserID  string
+	Name    string
+	Email   string
+	Backup  bool
+}
+
+// GroupMembers maps each group id to its members, by name.
+func GroupMembers(ctx context.Context, db *gorm.DB) (map[string][]GroupMemberView, error) {
+	var rows []GroupMemberView
+	err := db.WithContext(ctx).Table("group_members").
+		Select("group_members.group_id, group_members.user_id, users.name, users.email, group_members.backup").
+		Joins("JOIN users ON users.id = group_members.user_id").Order("users.name").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: group members: %w", err)
+	}
+	out := map[string][]GroupMemberView{}
+	for _, r := range rows {
+		out[r.GroupID] = append(out[r.GroupID], r)
+	}
+	return out, nil
+}

@@ -1,0 +1,91 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"pressroom/models"
+)
+
+// AccountHandler is every user's own page: their sessions and password.
+type AccountHandler struct {
+	s *Server
+}
+
+// Register adds the account routes.
+func (h *AccountHandler) Register(r Routes) {
+	r.GET("/account", Staff, h.show)
+	r.POST("/account/password", Staff, h.password)
+	r.POST("/account/sessions/:id/revoke", Staff, h.revokeSession)
+}
+
+type accountPage struct {
+	Sessions []models.Session
+	Current  string
+}
+
+func (h *AccountHandler) render(c *gin.Context, status int, errs map[string]string) {
+	u := currentUser(c)
+	ss, err := models.ActiveSessions(c.Request.Context(), h.s.db.Gorm, u.ID, h.s.clock.Now())
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	p := accountPage{Sessions: ss}
+	if ck, err := c.Request.Cookie(sessionCookie); err == nil {
+		p.Current = models.HashSecret(ck.Value)
+	}
+	v := h.s.page(c, "Your account", "account", p)
+	v.Errors = errs
+	h.s.render(c, status, "admin/account", v)
+}
+
+func (h *AccountHandler) show(c *gin.Context) { h.render(c, http.StatusOK, nil) }
+
+func (h *AccountHandler) password(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	if _, err := models.Authenticate(ctx, h.s.db.Gorm, u.Email, c.PostForm("current_password")); err != nil {
+		h.render(c, http.StatusUnprocessableEntity, map[string]string{"current_password": "is not your current password"})
+		return
+	}
+	if c.PostForm("new_password") != c.PostForm("confirm_password") {
+		h.render(c, http.StatusUnprocessableEntity, map[string]string{"confirm_password": "does not match the new password"})
+		return
+	}
+	now := h.s.clock.Now()
+	err := models.SetPassword(ctx, h.s.db.Gorm, u.ID, c.PostForm("new_password"), now)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		h.render(c, http.StatusUnprocessableEntity, map[string]string{"new_password": ve.Fields["password"]})
+		return
+	}
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	// Every session was revoked with the password change; start a new one here.
+	token, err := models.CreateSession(ctx, h.s.db.Gorm, u.ID, c.ClientIP(), c.Request.UserAgent(), now)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: "password_changed", SubjectType: "user", SubjectID: u.ID, IP: c.ClientIP()})
+	h.s.setSessionCookie(c, token, int(models.SessionMax.Seconds()))
+	h.s.setFlash(c, "success", "Password changed. You were signed out everywhere else.")
+	redirect(c, "/admin/account")
+}
+
+func (h *AccountHandler) revokeSession(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	if err := models.RevokeSessionByID(ctx, h.s.db.Gorm, u.ID, c.Param("id"), h.s.clock.Now()); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: models.ActionSessionRevoke, SubjectType: "session", SubjectID: c.Param("id")[:8], IP: c.ClientIP()})
+	h.s.setFlash(c, "success", "That session is signed out.")
+	redirect(c, "/admin/account")
+}

@@ -1,0 +1,97 @@
+package app
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"pressroom/models"
+)
+
+// AuthHandler signs staff in and out.
+type AuthHandler struct {
+	s *Server
+}
+
+// Register adds the login and logout routes.
+func (h *AuthHandler) Register(r Routes) {
+	r.GET("/", Public, func(c *gin.Context) { c.Redirect(http.StatusFound, "/admin") })
+	r.GET("/login", Public, h.form)
+	r.POST("/login", Public, h.login)
+	r.POST("/logout", Staff, h.logout)
+}
+
+type loginForm struct {
+	Email string
+	Next  string
+}
+
+// safeNext keeps post-login redirects on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return "/admin"
+	}
+	return next
+}
+
+func (h *AuthHandler) form(c *gin.Context) {
+	if u := h.s.sessionUser(c); u != nil {
+		c.Redirect(http.StatusSeeOther, safeNext(c.Query("next")))
+		return
+	}
+	h.s.render(c, http.StatusOK, "public/login", h.s.page(c, "Sign in", "", loginForm{Next: c.Query("next")}))
+}
+
+func (h *AuthHandler) login(c *gin.Context) {
+	ctx := c.Request.Context()
+	form := loginForm{Email: strings.TrimSpace(c.PostForm("email")), Next: c.PostForm("next")}
+	password := c.PostForm("password")
+	ip := c.ClientIP()
+	v := h.s.page(c, "Sign in", "", form)
+
+	okIP, waitIP := h.s.loginLimiter.Allow("ip:" + ip)
+	okEmail, waitEmail := h.s.loginLimiter.Allow("email:" + models.NormalizeEmail(form.Email))
+	if !okIP || !okEmail {
+		wait := max(waitIP, waitEmail)
+		c.Header("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+		v.Errors = map[string]string{"form": fmt.Sprintf("Too many sign-in attempts. Try again in %d minutes.", int(wait.Minutes())+1)}
+		h.s.render(c, http.StatusTooManyRequests, "public/login", v)
+		return
+	}
+	u, err := models.Authenticate(ctx, h.s.db.Gorm, form.Email, password)
+	if err != nil {
+		_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{Action: models.ActionLoginFailed, SubjectType: "email", SubjectID: models.NormalizeEmail(form.Email), IP: ip})
+		v.Errors = map[string]string{"form": "That email and password do not match an active account."}
+		h.s.render(c, http.StatusUnauthorized, "public/login", v)
+		return
+	}
+	// A fresh session at every login (and the old one revoked) defeats fixation.
+	if old, err := c.Request.Cookie(sessionCookie); err == nil {
+		_ = models.RevokeSession(ctx, h.s.db.Gorm, old.Value, h.s.clock.Now())
+	}
+	token, err := models.CreateSession(ctx, h.s.db.Gorm, u.ID, ip, c.Request.UserAgent(), h.s.clock.Now())
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	h.s.loginLimiter.Reset("email:" + u.Email)
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: models.ActionLogin, SubjectType: "user", SubjectID: u.ID, IP: ip})
+	h.s.setSessionCookie(c, token, int(models.SessionMax.Seconds()))
+	redirect(c, safeNext(form.Next))
+}
+
+func (h *AuthHandler) logout(c *gin.Context) {
+	u := currentUser(c)
+	if ck, err := c.Request.Cookie(sessionCookie); err == nil {
+		if err := models.RevokeSession(c.Request.Context(), h.s.db.Gorm, ck.Value, h.s.clock.Now()); err != nil {
+			_ = c.Error(err)
+			return
+		}
+	}
+	_ = models.Audit(c.Request.Context(), h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: models.ActionLogout, SubjectType: "user", SubjectID: u.ID, IP: c.ClientIP()})
+	h.s.setSessionCookie(c, "", -1)
+	h.s.setFlash(c, "success", "You are signed out.")
+	redirect(c, "/login")
+}

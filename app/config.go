@@ -1,0 +1,146 @@
+// Package app is Pressroom's web process: the gin engine, routes, middleware,
+// handlers for the admin UI, the public newsroom and the JSON API, and their view
+// models. Domain rules live in models; background work is enqueued to jobs.
+package app
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Mode says whether the process runs as the zero-setup development server or in
+// production, where unsafe defaults are refused.
+type Mode string
+
+// The two modes.
+const (
+	ModeDev        Mode = "dev"
+	ModeProduction Mode = "production"
+)
+
+// Config is everything Pressroom reads from the environment, parsed once.
+type Config struct {
+	Mode                     Mode
+	DatabaseURL              string
+	Port                     int
+	BaseURL                  *url.URL
+	SessionSecret            []byte
+	SendGridAPIKey           string
+	SendGridAPIURL           string
+	SendGridWebhookPublicKey string
+	MailFrom                 *mail.Address
+	DefaultTimezone          *time.Location
+}
+
+// DefaultDatabaseURL is the embedded database used when DATABASE_URL is unset.
+const DefaultDatabaseURL = "sqlite:./pressroom.db"
+
+// MinSessionSecret is the shortest SESSION_SECRET production accepts, in bytes.
+const MinSessionSecret = 32
+
+// LoadConfig reads the configuration through getenv. In production it refuses to
+// start without a strong SESSION_SECRET and an explicit BASE_URL; in dev it fills
+// in what it needs. Every problem is reported at once, one per line.
+func LoadConfig(getenv func(string) string, mode Mode) (*Config, error) {
+	var problems []string
+	c := &Config{Mode: mode}
+
+	c.DatabaseURL = getenv("DATABASE_URL")
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = DefaultDatabaseURL
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		problems = append(problems, "DATABASE_URL must be postgres://… or sqlite:PATH")
+	}
+
+	c.Port = 8080
+	if p := getenv("PORT"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			problems = append(problems, fmt.Sprintf("PORT must be a number from 1 to 65535 (got %q)", p))
+		} else {
+			c.Port = n
+		}
+	}
+
+	base := getenv("BASE_URL")
+	if base == "" {
+		if mode == ModeProduction {
+			problems = append(problems, "BASE_URL is required in production (the public address, e.g. https://press.example.org): links in emails are built from it")
+		}
+		base = fmt.Sprintf("http://localhost:%d", c.Port)
+	}
+	u, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, fmt.Sprintf("BASE_URL must be an absolute http(s) URL (got %q)", base))
+	} else {
+		c.BaseURL = u
+	}
+
+	secret := getenv("SESSION_SECRET")
+	switch {
+	case len(secret) >= MinSessionSecret:
+		c.SessionSecret = []byte(secret)
+	case mode == ModeProduction && secret == "":
+		problems = append(problems, "SESSION_SECRET is required in production (at least 32 bytes; e.g. `openssl rand -hex 32`)")
+	case mode == ModeProduction:
+		problems = append(problems, fmt.Sprintf("SESSION_SECRET is too short: %d bytes, need at least %d", len(secret), MinSessionSecret))
+	default:
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		c.SessionSecret = []byte(hex.EncodeToString(b))
+	}
+
+	c.SendGridAPIKey = getenv("SENDGRID_API_KEY")
+	c.SendGridAPIURL = strings.TrimRight(getenv("SENDGRID_API_URL"), "/")
+	if c.SendGridAPIURL == "" {
+		c.SendGridAPIURL = "https://api.sendgrid.com"
+	} else if su, err := url.Parse(c.SendGridAPIURL); err != nil || su.Host == "" {
+		problems = append(problems, fmt.Sprintf("SENDGRID_API_URL must be an absolute URL (got %q)", c.SendGridAPIURL))
+	}
+	c.SendGridWebhookPublicKey = getenv("SENDGRID_WEBHOOK_PUBLIC_KEY")
+
+	from := getenv("MAIL_FROM")
+	if from == "" {
+		if mode == ModeProduction && c.SendGridAPIKey != "" {
+			problems = append(problems, "MAIL_FROM is required when SENDGRID_API_KEY is set (e.g. \"Press Office <press@example.org>\")")
+		}
+		from = "Pressroom <press@example.org>"
+	}
+	if a, err := mail.ParseAddress(from); err != nil {
+		problems = append(problems, fmt.Sprintf("MAIL_FROM is not a valid address (got %q)", from))
+	} else {
+		c.MailFrom = a
+	}
+
+	tz := getenv("DEFAULT_TIMEZONE")
+	if tz == "" {
+		tz = "Europe/London"
+	}
+	if loc, err := time.LoadLocation(tz); err != nil {
+		problems = append(problems, fmt.Sprintf("DEFAULT_TIMEZONE is not a known IANA zone (got %q)", tz))
+	} else {
+		c.DefaultTimezone = loc
+	}
+
+	if len(problems) > 0 {
+		return nil, errors.New("configuration:\n  - " + strings.Join(problems, "\n  - "))
+	}
+	return c, nil
+}
+
+// Secure reports whether Pressroom is served over HTTPS, which decides cookie flags
+// and HSTS.
+func (c *Config) Secure() bool { return c.BaseURL != nil && c.BaseURL.Scheme == "https" }
+
+// URL joins a path onto BASE_URL.
+func (c *Config) URL(path string) string {
+	return c.BaseURL.String() + path
+}

@@ -1,0 +1,220 @@
+package app
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gorilla/csrf"
+
+	"pressroom/models"
+)
+
+// Renderer holds one parsed template set per page: the page's layout, every
+// partial, and the page itself. Separate sets let each page define "content"
+// without colliding, and parsing at start-up means a broken template stops the
+// process before it serves anything.
+type Renderer struct {
+	pages map[string]*template.Template
+}
+
+// layoutFor maps a page area (the folder under pages/) to its layout.
+var layoutFor = map[string]string{
+	"admin":  "layouts/admin.html",
+	"public": "layouts/public.html",
+}
+
+// NewRenderer parses every page under pages/<area>/ in fsys.
+func NewRenderer(fsys fs.FS, funcs template.FuncMap) (*Renderer, error) {
+	partials, err := fs.Glob(fsys, "partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("app: templates: %w", err)
+	}
+	r := &Renderer{pages: map[string]*template.Template{}}
+	for area, layout := range layoutFor {
+		pages, err := fs.Glob(fsys, "pages/"+area+"/*.html")
+		if err != nil {
+			return nil, fmt.Errorf("app: templates: %w", err)
+		}
+		for _, p := range pages {
+			files := append([]string{layout}, partials...)
+			files = append(files, p)
+			t, err := template.New(path.Base(layout)).Funcs(funcs).ParseFS(fsys, files...)
+			if err != nil {
+				return nil, fmt.Errorf("app: parse %s: %w", p, err)
+			}
+			name := area + "/" + strings.TrimSuffix(path.Base(p), ".html")
+			r.pages[name] = t
+		}
+	}
+	return r, nil
+}
+
+// Render executes a page into w. It renders into a buffer first so that a
+// template error becomes a clean 500 instead of half a page.
+func (r *Renderer) Render(w io.Writer, name string, data any) error {
+	t, ok := r.pages[name]
+	if !ok {
+		return fmt.Errorf("app: no page template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return fmt.Errorf("app: render %s: %w", name, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// Has reports whether a page exists.
+func (r *Renderer) Has(name string) bool { _, ok := r.pages[name]; return ok }
+
+// view is what every page template receives.
+type view struct {
+	Title     string
+	Section   string // highlighted navigation entry
+	User      *models.User
+	CSRF      template.HTML
+	CSRFToken string
+	Flash     *Flash
+	Loc       *time.Location
+	Errors    map[string]string // field → message, shown beside the field
+	Form      any               // the submitted values, re-shown after a validation error
+	Data      any
+	BaseURL   string
+	Now       time.Time
+}
+
+// Can reports whether the signed-in user holds one of the roles (admins hold all).
+func (v view) Can(roles ...string) bool {
+	if v.User == nil {
+		return false
+	}
+	if v.User.Role == models.RoleAdmin {
+		return true
+	}
+	for _, r := range roles {
+		if string(v.User.Role) == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Flash is a one-shot message shown on the next page after a redirect.
+type Flash struct {
+	Kind    string `json:"k"` // "success" or "error"
+	Message string `json:"m"`
+}
+
+const flashCookie = "pressroom_flash"
+
+func (s *Server) setFlash(c *gin.Context, kind, msg string) {
+	b, _ := json.Marshal(Flash{Kind: kind, Message: msg})
+	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/",
+		HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+func (s *Server) takeFlash(c *gin.Context) *Flash {
+	ck, err := c.Request.Cookie(flashCookie)
+	if err != nil {
+		return nil
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode})
+	b, err := base64.RawURLEncoding.DecodeString(ck.Value)
+	if err != nil {
+		return nil
+	}
+	var f Flash
+	if json.Unmarshal(b, &f) != nil || f.Message == "" {
+		return nil
+	}
+	return &f
+}
+
+// page builds the view for a page of the signed-in area or the public site.
+func (s *Server) page(c *gin.Context, title, section string, data any) view {
+	u := currentUser(c)
+	loc := s.cfg.DefaultTimezone
+	if u != nil {
+		loc = u.Location(loc)
+	}
+	return view{Title: title, Section: section, User: u, CSRF: csrf.TemplateField(c.Request), CSRFToken: csrf.Token(c.Request),
+		Flash: s.takeFlash(c), Loc: loc, Data: data, BaseURL: s.cfg.BaseURL.String(), Now: s.clock.Now()}
+}
+
+// render writes a page with a status.
+func (s *Server) render(c *gin.Context, status int, name string, v view) {
+	var buf bytes.Buffer
+	if err := s.renderer.Render(&buf, name, v); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// redirect answers a POST with 303 See Other, so a reload never resubmits.
+func redirect(c *gin.Context, to string) {
+	c.Redirect(http.StatusSeeOther, to)
+}
+
+func templateFuncs(defaultLoc *time.Location) template.FuncMap {
+	return template.FuncMap{
+		// when formats a time in a zone, naming the zone: "14:05 BST, 9 July 2026".
+		"when": func(t any, loc *time.Location) string {
+			var tt time.Time
+			switch v := t.(type) {
+			case time.Time:
+				tt = v
+			case *time.Time:
+				if v == nil {
+					return ""
+				}
+				tt = *v
+			default:
+				return ""
+			}
+			if tt.IsZero() {
+				return ""
+			}
+			if loc == nil {
+				loc = defaultLoc
+			}
+			return tt.In(loc).Format("15:04 MST, 2 January 2006")
+		},
+		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"roleLabel": func(r models.Role) string { return r.Label() },
+		"roles":     func() []models.Role { return models.Roles },
+		"join":      strings.Join,
+		"contains": func(list []string, s string) bool {
+			for _, x := range list {
+				if x == s {
+					return true
+				}
+			}
+			return false
+		},
+		// dict builds a map for passing several values to a partial.
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
+		"deref": func(s *string) string {
+			if s == nil {
+				return ""
+			}
+			return *s
+		},
+	}
+}

@@ -1,0 +1,141 @@
+package app
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"pressroom/models"
+)
+
+// Access is a route's role rule. Every route states one explicitly; the route
+// table it builds is what the authorization test walks.
+type Access struct {
+	public bool
+	roles  []models.Role // empty and not public: any signed-in staff member
+}
+
+// Public routes need no sign-in (newsroom, petitions, unsubscribe, webhooks).
+var Public = Access{public: true}
+
+// Staff routes need any signed-in user: everyone signed in may read.
+var Staff = Access{}
+
+// Roles limits a route to the given roles; admins are always allowed.
+func Roles(rs ...models.Role) Access { return Access{roles: rs} }
+
+// Allows reports whether a user with role r passes the rule.
+func (a Access) Allows(r models.Role) bool {
+	if a.public || len(a.roles) == 0 || r == models.RoleAdmin {
+		return true
+	}
+	return slices.Contains(a.roles, r)
+}
+
+// IsPublic reports whether the route needs no sign-in.
+func (a Access) IsPublic() bool { return a.public }
+
+// RouteInfo is one row of the route table.
+type RouteInfo struct {
+	Method string
+	Path   string
+	Access Access
+	API    bool // answers JSON 401/403 instead of redirecting to the login page
+}
+
+// Routes registers handlers on a gin group, attaching and recording each route's
+// role rule.
+type Routes struct {
+	s   *Server
+	g   *gin.RouterGroup
+	api bool
+}
+
+// GET registers a GET route.
+func (r Routes) GET(path string, a Access, h gin.HandlerFunc) { r.handle(http.MethodGet, path, a, h) }
+
+// POST registers a POST route.
+func (r Routes) POST(path string, a Access, h gin.HandlerFunc) { r.handle(http.MethodPost, path, a, h) }
+
+// PATCH registers a PATCH route.
+func (r Routes) PATCH(path string, a Access, h gin.HandlerFunc) { r.handle(http.MethodPatch, path, a, h) }
+
+// DELETE registers a DELETE route.
+func (r Routes) DELETE(path string, a Access, h gin.HandlerFunc) {
+	r.handle(http.MethodDelete, path, a, h)
+}
+
+// Group returns Routes under a sub-path.
+func (r Routes) Group(path string) Routes { return Routes{s: r.s, g: r.g.Group(path), api: r.api} }
+
+func (r Routes) handle(method, path string, a Access, h gin.HandlerFunc) {
+	full := strings.TrimRight(r.g.BasePath(), "/") + path
+	if path == "" {
+		full = r.g.BasePath()
+	}
+	r.s.routes = append(r.s.routes, RouteInfo{Method: method, Path: full, Access: a, API: r.api})
+	r.g.Handle(method, path, r.s.enforce(a, r.api), h)
+}
+
+// RouteTable lists every registered route with its rule.
+func (s *Server) RouteTable() []RouteInfo { return slices.Clone(s.routes) }
+
+// enforce authenticates the caller and applies the rule. Browser routes redirect
+// to the login page when nobody is signed in; API routes answer 401. A signed-in
+// user whose role the rule excludes gets 403 either way.
+func (s *Server) enforce(a Access, api bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if a.public {
+			c.Next()
+			return
+		}
+		var u *models.User
+		if api {
+			u = s.apiUser(c)
+			if u == nil {
+				apiError(c, http.StatusUnauthorized, "unauthorized", "missing or invalid bearer token", nil)
+				c.Abort()
+				return
+			}
+		} else {
+			u = s.sessionUser(c)
+			if u == nil {
+				if c.GetHeader("HX-Request") == "true" {
+					c.Header("HX-Redirect", "/login")
+					c.AbortWithStatus(http.StatusUnauthorized)
+					return
+				}
+				next := c.Request.URL.Path
+				if c.Request.Method != http.MethodGet {
+					next = c.Request.Referer()
+					if ru, err := url.Parse(next); err == nil {
+						next = ru.Path
+					}
+				}
+				c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(next))
+				c.Abort()
+				return
+			}
+		}
+		c.Set(ctxUser, u)
+		if !a.Allows(u.Role) {
+			s.forbidden(c, "Your role ("+u.Role.Label()+") may not do this.")
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
+}
+
+const ctxUser = "pressroom.user"
+
+// currentUser is the signed-in user of the request, or nil on public routes.
+func currentUser(c *gin.Context) *models.User {
+	if v, ok := c.Get(ctxUser); ok {
+		return v.(*models.User)
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+package app
+
+import (
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"pressroom/jobs"
+	"pressroom/models"
+	"pressroom/templates"
+)
+
+// Deps are what the web process needs; main builds them once.
+type Deps struct {
+	Config *Config
+	DB     *models.DB
+	Jobs   *jobs.Client // may be insert-only
+	Clock  models.Clock
+	Logger *slog.Logger
+	// Templates overrides the embedded template tree (tests only).
+	Templates fs.FS
+}
+
+// Server is the wired web application.
+type Server struct {
+	cfg      *Config
+	db       *models.DB
+	jobs     *jobs.Client
+	clock    models.Clock
+	logger   *slog.Logger
+	renderer *Renderer
+	metrics  *metrics
+	engine   *gin.Engine
+	routes   []RouteInfo
+
+	loginLimiter *Limiter
+}
+
+// New builds the server: parses every template (failing on any error), builds
+// each area's handler struct and registers its routes.
+func New(d Deps) (*Server, error) {
+	if d.Clock == nil {
+		d.Clock = models.SystemClock{}
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	tfs := d.Templates
+	if tfs == nil {
+		tfs = templates.Files()
+	}
+	renderer, err := NewRenderer(tfs, templateFuncs(d.Config.DefaultTimezone))
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: d.Config, db: d.DB, jobs: d.Jobs, clock: d.Clock, logger: d.Logger, renderer: renderer,
+		metrics:      newMetrics(d.DB.SQL),
+		loginLimiter: NewLimiter(10, 15*time.Minute, d.Clock.Now)}
+
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = false
+	e.RedirectTrailingSlash = true
+	e.Use(s.requestLog, s.recoverPanics, s.securityHeaders, s.handleErrors, s.csrfProtect())
+	e.NoRoute(func(c *gin.Context) {
+		if isAPI(c) {
+			apiError(c, http.StatusNotFound, "not_found", "no such endpoint", nil)
+			return
+		}
+		c.Set(ctxUser, s.sessionUser(c))
+		s.errorPage(c, http.StatusNotFound, "Page not found", "There is nothing at this address.")
+	})
+	s.engine = e
+
+	static := http.FileServer(http.FS(templates.Static()))
+	e.GET("/static/*file", func(c *gin.Context) {
+		c.Header("Cache-Control", "public, max-age=86400")
+		c.Request.URL.Path = c.Param("file")
+		static.ServeHTTP(c.Writer, c.Request)
+	})
+	s.routes = append(s.routes, RouteInfo{Method: http.MethodGet, Path: "/static/*file", Access: Public})
+
+	root := Routes{s: s, g: &e.RouterGroup}
+	api := Routes{s: s, g: e.Group("/api/v1"), api: true}
+	admin := root.Group("/admin")
+
+	(&HealthHandler{s: s}).Register(root)
+	(&AuthHandler{s: s}).Register(root)
+	(&DashboardHandler{s: s}).Register(admin)
+	(&UsersHandler{s: s}).Register(admin)
+	(&TokensHandler{s: s}).Register(admin)
+	(&AccountHandler{s: s}).Register(admin)
+	(&AuditHandler{s: s}).Register(admin)
+	(&OutboxHandler{s: s}).Register(admin)
+	(&APIHandler{s: s}).Register(api)
+	return s, nil
+}
+
+// Handler returns the HTTP handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// String names the server in logs.
+func (s *Server) String() string { return fmt.Sprintf("pressroom web (%s)", s.db.Dialect) }

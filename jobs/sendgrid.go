@@ -1,0 +1,159 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sendgrid/rest"
+	"github.com/sendgrid/sendgrid-go"
+	sgmail "github.com/sendgrid/sendgrid-go/helpers/mail"
+)
+
+// SendGrid is the production transport: SendGrid's v3 mail send API through
+// sendgrid-go. sendgrid-go's client neither retries nor times out and is not safe
+// for concurrent use, so each call builds a fresh request on our own http.Client
+// with timeouts, and every status code is checked (its err is nil on 4xx/5xx).
+type SendGrid struct {
+	apiKey string
+	host   string
+	http   *rest.Client
+}
+
+// NewSendGrid builds the transport; host is the API base (SENDGRID_API_URL).
+func NewSendGrid(apiKey, host string) *SendGrid {
+	return &SendGrid{apiKey: apiKey, host: strings.TrimRight(host, "/"),
+		http: &rest.Client{HTTPClient: &http.Client{Timeout: 30 * time.Second}}}
+}
+
+// Name implements Transport.
+func (s *SendGrid) Name() string { return "sendgrid" }
+
+// Build turns a batch into SendGrid's request body: shared content with
+// substitution keys, one personalization per recipient.
+func (s *SendGrid) Build(b Batch) *sgmail.SGMailV3 {
+	m := sgmail.NewV3Mail()
+	m.SetFrom(sgmail.NewEmail(b.From.Name, b.From.Email))
+	if b.ReplyTo != nil {
+		m.SetReplyTo(sgmail.NewEmail(b.ReplyTo.Name, b.ReplyTo.Email))
+	}
+	m.Subject = b.Subject
+	if b.Text != "" {
+		m.AddContent(sgmail.NewContent("text/plain", b.Text))
+	}
+	if b.HTML != "" {
+		m.AddContent(sgmail.NewContent("text/html", b.HTML))
+	}
+	for k, v := range b.Headers {
+		m.SetHeader(k, v)
+	}
+	if len(b.Categories) > 0 {
+		m.AddCategories(b.Categories...)
+	}
+	for k, v := range b.CustomArgs {
+		m.SetCustomArg(k, v)
+	}
+	for _, r := range b.Recipients {
+		p := sgmail.NewPersonalization()
+		p.AddTos(sgmail.NewEmail(r.To.Name, r.To.Email))
+		for k, v := range r.Substitutions {
+			p.SetSubstitution(k, v)
+		}
+		for k, v := range r.Headers {
+			p.SetHeader(k, v)
+		}
+		for k, v := range r.CustomArgs {
+			p.SetCustomArg(k, v)
+		}
+		m.AddPersonalizations(p)
+	}
+	return m
+}
+
+// Send implements Transport.
+func (s *SendGrid) Send(ctx context.Context, b Batch) (Result, error) {
+	if err := b.Validate(); err != nil {
+		return Result{}, &SendError{Status: 400, Message: err.Error()}
+	}
+	req := sendgrid.GetRequest(s.apiKey, "/v3/mail/send", s.host)
+	req.Method = rest.Post
+	req.Body = sgmail.GetRequestBody(s.Build(b))
+	resp, err := s.http.SendWithContext(ctx, req)
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {
+			return Result{}, &SendError{Status: 0, Message: "no answer from SendGrid: " + err.Error(), Retryable: true}
+		}
+		return Result{}, &SendError{Status: 0, Message: err.Error(), Retryable: true}
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return Result{MessageID: first(resp.Headers, "X-Message-Id")}, nil
+	}
+	se := &SendError{Status: resp.StatusCode, Message: providerMessage(resp.Body)}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		se.Retryable = true
+		se.RetryAfter = retryAfter(resp.Headers, time.Now())
+	case resp.StatusCode >= 500:
+		se.Retryable = true
+	}
+	return Result{}, se
+}
+
+func first(h map[string][]string, key string) string {
+	if v := http.Header(h).Get(key); v != "" {
+		return v
+	}
+	return ""
+}
+
+// retryAfter reads the wait SendGrid asks for: X-RateLimit-Reset (Unix seconds)
+// or Retry-After (seconds). Zero when it gave none, and the caller backs off.
+func retryAfter(h map[string][]string, now time.Time) time.Duration {
+	hh := http.Header(h)
+	if v := hh.Get("X-RateLimit-Reset"); v != "" {
+		if sec, err := strconv.ParseInt(v, 10, 64); err == nil {
+			if d := time.Unix(sec, 0).Sub(now); d > 0 {
+				return d
+			}
+		}
+	}
+	if v := hh.Get("Retry-After"); v != "" {
+		if sec, err := strconv.Atoi(v); err == nil && sec > 0 {
+			return time.Duration(sec) * time.Second
+		}
+	}
+	return 0
+}
+
+// providerMessage extracts SendGrid's error messages ({"errors":[{"message":…,
+// "field":…}]}) for staff to read.
+func providerMessage(body string) string {
+	var parsed struct {
+		Errors []struct {
+			Message string `json:"message"`
+			Field   string `json:"field"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal([]byte(body), &parsed) == nil && len(parsed.Errors) > 0 {
+		msgs := make([]string, 0, len(parsed.Errors))
+		for _, e := range parsed.Errors {
+			if e.Field != "" {
+				msgs = append(msgs, fmt.Sprintf("%s (%s)", e.Message, e.Field))
+			} else {
+				msgs = append(msgs, e.Message)
+			}
+		}
+		return strings.Join(msgs, "; ")
+	}
+	if len(body) > 500 {
+		body = body[:500]
+	}
+	return strings.TrimSpace(body)
+}

@@ -1,0 +1,315 @@
+// Command pressroom is the whole of Pressroom in one binary: the web process, the
+// job worker, migrations, and the development server that runs everything on an
+// embedded database.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // embargo time zones must work on machines without zoneinfo
+
+	"github.com/riverqueue/river"
+
+	"pressroom/app"
+	"pressroom/jobs"
+	"pressroom/migrations"
+	"pressroom/models"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pressroom:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `Pressroom: press releases, embargoes, audiences, sends and petitions.
+
+Usage: pressroom <command> [flags]
+
+Commands:
+  dev            migrate, seed a demo organisation, run web and worker in one process
+                 (embedded SQLite and the development mail outbox unless configured)
+  web            serve the admin UI, newsroom, petitions, JSON API and webhooks
+  worker         run background jobs (sends, embargo lifts, webhooks, escalations)
+  migrate        apply pending database migrations (idempotent)
+  user create    --email E --name N --role R [--group G]... [--password P]
+  token create   --email E [--name LABEL]
+  help           show this text
+
+Configuration comes from the environment: DATABASE_URL, PORT, BASE_URL,
+SESSION_SECRET, SENDGRID_API_KEY, SENDGRID_API_URL, SENDGRID_WEBHOOK_PUBLIC_KEY,
+MAIL_FROM, DEFAULT_TIMEZONE. See README.md.
+`
+
+// run is the whole program; main only supplies the process's context,
+// arguments, environment and output.
+func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	if len(args) == 0 {
+		args = []string{"help"}
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		fmt.Fprint(out, usage)
+		return nil
+	case "dev":
+		return runServe(ctx, getenv, out, app.ModeDev, true, true)
+	case "web":
+		return runServe(ctx, getenv, out, app.ModeProduction, true, false)
+	case "worker":
+		return runServe(ctx, getenv, out, app.ModeProduction, false, true)
+	case "migrate":
+		return runMigrate(ctx, getenv, out)
+	case "user":
+		if len(args) < 2 || args[1] != "create" {
+			return errors.New("usage: pressroom user create --email E --name N --role R [--group G]... [--password P]")
+		}
+		return runUserCreate(ctx, args[2:], getenv, out)
+	case "token":
+		if len(args) < 2 || args[1] != "create" {
+			return errors.New("usage: pressroom token create --email E [--name LABEL]")
+		}
+		return runTokenCreate(ctx, args[2:], getenv, out)
+	}
+	return fmt.Errorf("unknown command %q (try `pressroom help`)", args[0])
+}
+
+func newLogger(mode app.Mode, out io.Writer) *slog.Logger {
+	if mode == app.ModeDev {
+		return slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	return slog.New(slog.NewJSONHandler(out, nil))
+}
+
+// openDB opens the configured database. Commands other than dev and migrate use
+// it as it is; they never change the schema.
+func openDB(ctx context.Context, cfg *app.Config) (*models.DB, error) {
+	db, err := models.Open(ctx, cfg.DatabaseURL, models.OpenOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+func runMigrate(ctx context.Context, getenv func(string) string, out io.Writer) error {
+	cfg, err := app.LoadConfig(getenv, app.ModeDev) // migrate needs only DATABASE_URL
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := migrations.Up(ctx, db.SQL, string(db.Dialect))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "migrated %s database: %d migration(s) applied\n", db.Dialect, n)
+	return nil
+}
+
+// runServe runs the web server, the job worker, or both (dev). Production
+// processes refuse to start on a schema that is behind; dev migrates and seeds.
+func runServe(ctx context.Context, getenv func(string) string, out io.Writer, mode app.Mode, web, work bool) error {
+	cfg, err := app.LoadConfig(getenv, mode)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(mode, out)
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	var logins []models.DemoLogin
+	if mode == app.ModeDev {
+		if _, err := migrations.Up(ctx, db.SQL, string(db.Dialect)); err != nil {
+			return err
+		}
+		if logins, err = models.SeedDemo(ctx, db.Gorm); err != nil {
+			return err
+		}
+	} else if err := migrations.Check(ctx, db.SQL, string(db.Dialect)); err != nil {
+		return err
+	}
+
+	clock := models.SystemClock{}
+	transport := jobs.NewTransport(cfg.SendGridAPIKey, cfg.SendGridAPIURL, db.Gorm)
+	workers := river.NewWorkers()
+	jobs.Register(workers, jobs.Deps{DB: db, Mail: transport, Clock: clock, Logger: logger, BaseURL: cfg.BaseURL.String(),
+		MailFrom: jobs.Address{Email: cfg.MailFrom.Address, Name: cfg.MailFrom.Name}})
+	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: work, Logger: logger})
+	if err != nil {
+		return err
+	}
+	if work {
+		if err := client.Start(ctx); err != nil {
+			return fmt.Errorf("start worker: %w", err)
+		}
+		logger.Info("worker started", "database", db.Dialect, "mail", transport.Name())
+	}
+
+	var srv *http.Server
+	serveErr := make(chan error, 1)
+	if web {
+		s, err := app.New(app.Deps{Config: cfg, DB: db, Jobs: client, Clock: clock, Logger: logger})
+		if err != nil {
+			return err
+		}
+		host := ""
+		if mode == app.ModeDev {
+			host = "localhost" // the demo accounts have published passwords
+		}
+		ln, err := net.Listen("tcp", fmt.Sprintf("%s:%d", host, cfg.Port))
+		if err != nil {
+			return fmt.Errorf("listen on port %d: %w", cfg.Port, err)
+		}
+		srv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+			WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
+		go func() { serveErr <- srv.Serve(ln) }()
+		logger.Info("web listening", "url", cfg.BaseURL.String(), "database", db.Dialect)
+	}
+	if mode == app.ModeDev {
+		printDevBanner(out, cfg, db, logins, transport.Name())
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("web: %w", err)
+		}
+	}
+	// Graceful shutdown: stop accepting, let in-flight requests and running jobs
+	// finish within the timeout, then cancel what remains.
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if srv != nil {
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			logger.Error("web shutdown", "err", err)
+		}
+	}
+	if work {
+		softCtx, softCancel := context.WithTimeout(shutdownCtx, 20*time.Second)
+		defer softCancel()
+		if err := client.Stop(softCtx); err != nil {
+			logger.Warn("jobs still running at shutdown; cancelling them (they will be retried)", "err", err)
+			_ = client.StopAndCancel(shutdownCtx)
+		}
+	}
+	return nil
+}
+
+func printDevBanner(out io.Writer, cfg *app.Config, db *models.DB, logins []models.DemoLogin, mail string) {
+	fmt.Fprintf(out, "\nPressroom is running at %s/admin\n", cfg.BaseURL)
+	fmt.Fprintf(out, "Database: %s (%s). Mail: %s", db.Dialect, cfg.DatabaseURL, mail)
+	if mail == "outbox" {
+		fmt.Fprintf(out, " — read it at %s/admin/outbox", cfg.BaseURL)
+	}
+	fmt.Fprintf(out, "\n\nDemo logins (password %q for all):\n", models.DemoPassword)
+	for _, l := range logins {
+		groups := ""
+		if len(l.Groups) > 0 {
+			groups = " — " + strings.Join(l.Groups, ", ")
+		}
+		fmt.Fprintf(out, "  %-24s %s%s\n", l.Email, l.Role.Label(), groups)
+	}
+	fmt.Fprintln(out)
+}
+
+func runUserCreate(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+	fs.SetOutput(out)
+	email := fs.String("email", "", "email address (required)")
+	name := fs.String("name", "", "full name (required)")
+	role := fs.String("role", "", "admin, press_officer, approver, campaigner or viewer (required)")
+	password := fs.String("password", "", "password (generated and printed when omitted)")
+	var groups stringList
+	fs.Var(&groups, "group", "group name (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := app.LoadConfig(getenv, app.ModeDev)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	pw := *password
+	if pw == "" {
+		pw = models.NewSecret(12)
+	}
+	u, err := models.CreateUser(ctx, db.Gorm, models.NewUserInput{Email: *email, Name: *name, Role: models.Role(*role), Password: pw, Groups: groups})
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("cannot create user: %w", ve)
+	}
+	if errors.Is(err, models.ErrConflict) {
+		return fmt.Errorf("cannot create user: %s already has an account", models.NormalizeEmail(*email))
+	}
+	if err != nil {
+		return err
+	}
+	_ = models.Audit(ctx, db.Gorm, models.AuditEvent{Action: models.ActionUserCreated, SubjectType: "user", SubjectID: u.ID, Details: "command line; role " + string(u.Role)})
+	fmt.Fprintln(out, u.ID)
+	if *password == "" {
+		fmt.Fprintf(out, "password: %s\n", pw)
+	}
+	return nil
+}
+
+func runTokenCreate(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	fs.SetOutput(out)
+	email := fs.String("email", "", "the user the token acts as (required)")
+	name := fs.String("name", "", "a label for the token")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := app.LoadConfig(getenv, app.ModeDev)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := models.UserByEmail(ctx, db.Gorm, *email)
+	if err != nil {
+		return fmt.Errorf("no user with email %q", *email)
+	}
+	t, secret, err := models.CreateAPIToken(ctx, db.Gorm, u.ID, *name)
+	if err != nil {
+		return err
+	}
+	_ = models.Audit(ctx, db.Gorm, models.AuditEvent{Action: models.ActionTokenCreated, SubjectType: "api_token", SubjectID: t.ID, Details: "command line; for " + u.Email})
+	fmt.Fprintf(out, "token for %s (%s); store it now, it is not shown again:\n%s\n", u.Email, u.Role, secret)
+	return nil
+}
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

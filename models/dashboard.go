@@ -1,0 +1,51 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// DashboardStats are the figures on the admin home page, all read from the
+// database at request time.
+type DashboardStats struct {
+	Users          int64
+	Groups         int64
+	ActiveSessions int64
+	OutboxMessages int64
+	AuditLast24h   int64
+	JobsWaiting    int64
+	JobsFailed     int64
+}
+
+// Dashboard counts what the home page shows.
+func Dashboard(ctx context.Context, db *gorm.DB, now time.Time) (*DashboardStats, error) {
+	var s DashboardStats
+	q := db.WithContext(ctx)
+	counts := []struct {
+		dst   *int64
+		table string
+		where string
+		args  []any
+	}{
+		{&s.Users, "users", "disabled_at IS NULL", nil},
+		{&s.Groups, "groups", "", nil},
+		{&s.ActiveSessions, "sessions", "revoked_at IS NULL AND expires_at > ? AND last_seen_at > ?", []any{now, now.Add(-SessionIdle)}},
+		{&s.OutboxMessages, "outbox_messages", "", nil},
+		{&s.AuditLast24h, "audit_events", "at > ?", []any{now.Add(-24 * time.Hour)}},
+		{&s.JobsWaiting, "river_job", "state IN ('available', 'scheduled', 'retryable', 'running')", nil},
+		{&s.JobsFailed, "river_job", "state = 'discarded'", nil},
+	}
+	for _, c := range counts {
+		tq := q.Table(c.table)
+		if c.where != "" {
+			tq = tq.Where(c.where, c.args...)
+		}
+		if err := tq.Count(c.dst).Error; err != nil {
+			return nil, fmt.Errorf("models: dashboard %s: %w", c.table, err)
+		}
+	}
+	return &s, nil
+}
