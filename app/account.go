@@ -5,7 +5,9 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
 
+	"pressroom/jobs"
 	"pressroom/models"
 )
 
@@ -19,6 +21,7 @@ func (h *AccountHandler) Register(r Routes) {
 	r.GET("/account", Staff, h.show)
 	r.POST("/account/password", Staff, h.password)
 	r.POST("/account/sessions/:id/revoke", Staff, h.revokeSession)
+	r.POST("/account/test-email", Staff, h.testEmail)
 }
 
 type accountPage struct {
@@ -87,5 +90,33 @@ func (h *AccountHandler) revokeSession(c *gin.Context) {
 	}
 	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: models.ActionSessionRevoke, SubjectType: "session", SubjectID: c.Param("id")[:8], IP: c.ClientIP()})
 	h.s.setFlash(c, "success", "That session is signed out.")
+	redirect(c, "/admin/account")
+}
+
+// testEmail queues an email to the signed-in user, so staff can check that mail
+// reaches them (through SendGrid, or into the outbox) and the worker is running.
+func (h *AccountHandler) testEmail(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	from := h.s.cfg.MailFrom
+	batch := jobs.Batch{
+		From:    jobs.Address{Email: from.Address, Name: from.Name},
+		Subject: "Pressroom test email",
+		Text:    "Hello -name-,\n\nThis is the test email you asked for from your Pressroom account page. Mail reaches you.\n",
+		HTML:    "<p>Hello -name-,</p><p>This is the test email you asked for from your Pressroom account page. Mail reaches you.</p>",
+		Recipients: []jobs.Recipient{{To: jobs.Address{Email: u.Email, Name: u.Name},
+			Substitutions: map[string]string{"-name-": u.Name}}},
+	}
+	err := models.Transaction(ctx, h.s.db.Gorm, func(tx *gorm.DB) error {
+		if err := models.Audit(ctx, tx, models.AuditEvent{ActorID: &u.ID, Action: "test_email_requested", SubjectType: "user", SubjectID: u.ID, IP: c.ClientIP()}); err != nil {
+			return err
+		}
+		return jobs.EnqueueTx(ctx, h.s.jobs, tx, jobs.DeliverMailArgs{Batch: batch, Purpose: "test"}, nil)
+	})
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	h.s.setFlash(c, "success", "A test email is on its way to "+u.Email+".")
 	redirect(c, "/admin/account")
 }

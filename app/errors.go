@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"strings"
@@ -42,11 +43,13 @@ func (s *Server) errorPage(c *gin.Context, status int, title, msg string) {
 	if currentUser(c) != nil {
 		name = "admin/error"
 	}
-	if err := s.renderer.Render(c.Writer, name, v); err != nil {
+	var buf bytes.Buffer
+	if err := s.renderer.Render(&buf, name, v); err != nil {
+		s.logger.ErrorContext(c.Request.Context(), "error page", "err", err)
 		c.String(status, "%s: %s", title, msg)
 		return
 	}
-	c.Status(status)
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
 // handleErrors is the one place unexpected errors turn into responses: handlers

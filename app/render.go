@@ -190,7 +190,7 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 			}
 			return tt.In(loc).Format("15:04 MST, 2 January 2006")
 		},
-		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"roleLabel": func(r models.Role) string { return r.Label() },
 		"roles":     func() []models.Role { return models.Roles },
 		"join":      strings.Join,

@@ -61,7 +61,9 @@ func (r Routes) GET(path string, a Access, h gin.HandlerFunc) { r.handle(http.Me
 func (r Routes) POST(path string, a Access, h gin.HandlerFunc) { r.handle(http.MethodPost, path, a, h) }
 
 // PATCH registers a PATCH route.
-func (r Routes) PATCH(path string, a Access, h gin.HandlerFunc) { r.handle(http.MethodPatch, path, a, h) }
+func (r Routes) PATCH(path string, a Access, h gin.HandlerFunc) {
+	r.handle(http.MethodPatch, path, a, h)
+}
 
 // DELETE registers a DELETE route.
 func (r Routes) DELETE(path string, a Access, h gin.HandlerFunc) {

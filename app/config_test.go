@@ -1,0 +1,59 @@
+package app_test
+
+import (
+	"strings"
+	"testing"
+
+	"pressroom/app"
+)
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestConfig(t *testing.T) {
+	strong := strings.Repeat("s", 32)
+	tests := []struct {
+		name    string
+		mode    app.Mode
+		vars    map[string]string
+		wantErr []string // substrings of the error; nil means valid
+	}{
+		{"dev needs nothing", app.ModeDev, nil, nil},
+		{"production needs a secret and a base url", app.ModeProduction, nil, []string{"SESSION_SECRET is required", "BASE_URL is required"}},
+		{"production refuses a short secret", app.ModeProduction, map[string]string{"SESSION_SECRET": "short", "BASE_URL": "https://press.example.org"}, []string{"SESSION_SECRET is too short: 5 bytes"}},
+		{"production with safe values", app.ModeProduction, map[string]string{"SESSION_SECRET": strong, "BASE_URL": "https://press.example.org"}, nil},
+		{"bad port", app.ModeDev, map[string]string{"PORT": "http"}, []string{"PORT must be a number"}},
+		{"bad database url", app.ModeDev, map[string]string{"DATABASE_URL": "mysql://x"}, []string{"DATABASE_URL must be"}},
+		{"bad time zone", app.ModeDev, map[string]string{"DEFAULT_TIMEZONE": "Mars/Olympus"}, []string{"DEFAULT_TIMEZONE is not a known"}},
+		{"bad sender", app.ModeDev, map[string]string{"MAIL_FROM": "not an address"}, []string{"MAIL_FROM is not a valid address"}},
+		{"sendgrid needs a sender in production", app.ModeProduction, map[string]string{"SESSION_SECRET": strong, "BASE_URL": "https://p.example.org", "SENDGRID_API_KEY": "SG.x"}, []string{"MAIL_FROM is required"}},
+		{"relative base url", app.ModeProduction, map[string]string{"SESSION_SECRET": strong, "BASE_URL": "press.example.org"}, []string{"BASE_URL must be an absolute"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := app.LoadConfig(env(tt.vars), tt.mode)
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				if cfg.DatabaseURL == "" || cfg.BaseURL == nil || len(cfg.SessionSecret) < 32 || cfg.DefaultTimezone == nil {
+					t.Fatalf("incomplete config: %+v", cfg)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+	cfg, _ := app.LoadConfig(env(nil), app.ModeDev)
+	if cfg.DatabaseURL != "sqlite:./pressroom.db" || cfg.Port != 8080 || cfg.BaseURL.String() != "http://localhost:8080" || cfg.DefaultTimezone.String() != "Europe/London" {
+		t.Errorf("defaults: %s %d %s %s", cfg.DatabaseURL, cfg.Port, cfg.BaseURL, cfg.DefaultTimezone)
+	}
+}

@@ -1,0 +1,205 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"pressroom/app"
+	"pressroom/jobs"
+	"pressroom/models"
+	"pressroom/models/dbtest"
+)
+
+// testEnv is a running server on a fresh database with one user per role.
+type testEnv struct {
+	t      *testing.T
+	db     *models.DB
+	server *app.Server
+	http   *httptest.Server
+	cfg    *app.Config
+	clock  *models.FixedClock
+	jobs   *jobs.Client
+	users  map[models.Role]*models.User
+}
+
+const testPassword = "correct horse battery"
+
+type envOptions struct {
+	work bool // start a River worker too
+}
+
+func newEnv(t *testing.T, db *models.DB, opts envOptions) *testEnv {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := app.LoadConfig(func(string) string { return "" }, app.ModeDev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &models.FixedClock{T: time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)}
+	workers := river.NewWorkers()
+	jobs.Register(workers, jobs.Deps{DB: db, Mail: &jobs.Outbox{DB: db.Gorm}, Clock: clock})
+	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: opts.work})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts.work {
+		if err := client.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { client.Stop(context.Background()) })
+	}
+	s, err := app.New(app.Deps{Config: cfg, DB: db, Jobs: client, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	env := &testEnv{t: t, db: db, server: s, http: ts, cfg: cfg, clock: clock, jobs: client, users: map[models.Role]*models.User{}}
+	for _, g := range []string{"Press desk", "Legal"} {
+		if _, err := models.CreateGroup(ctx, db.Gorm, g, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range models.Roles {
+		var groups []string
+		if r == models.RoleApprover {
+			groups = []string{"Press desk"}
+		}
+		u, err := models.CreateUser(ctx, db.Gorm, models.NewUserInput{Email: string(r) + "@example.org", Name: "Test " + r.Label(), Role: r, Password: testPassword, Groups: groups})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.users[r] = u
+	}
+	return env
+}
+
+// browser is a cookie-keeping client that does not follow redirects, so tests
+// see the 303s.
+type browser struct {
+	env    *testEnv
+	client *http.Client
+}
+
+func (e *testEnv) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{env: e, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+type response struct {
+	Status   int
+	Body     string
+	Header   http.Header
+	Location string
+}
+
+func (b *browser) do(method, path string, form url.Values, header map[string]string) response {
+	b.env.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.env.http.URL+path, body)
+	if err != nil {
+		b.env.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.env.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Body: string(data), Header: resp.Header, Location: resp.Header.Get("Location")}
+}
+
+func (b *browser) get(path string) response { return b.do(http.MethodGet, path, nil, nil) }
+
+var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// csrf fetches a page and returns the CSRF token of its forms.
+func (b *browser) csrf(path string) string {
+	b.env.t.Helper()
+	r := b.get(path)
+	m := csrfField.FindStringSubmatch(r.Body)
+	if m == nil {
+		b.env.t.Fatalf("no CSRF token on %s (status %d)", path, r.Status)
+	}
+	return m[1]
+}
+
+// post submits a form the way a browser would: with the token of the page it came
+// from.
+func (b *browser) post(from, path string, form url.Values) response {
+	b.env.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	form.Set("csrf_token", b.csrf(from))
+	return b.do(http.MethodPost, path, form, nil)
+}
+
+// login signs a browser in as the user of a role.
+func (e *testEnv) login(role models.Role) *browser {
+	e.t.Helper()
+	b := e.browser()
+	r := b.post("/login", "/login", url.Values{"email": {string(role) + "@example.org"}, "password": {testPassword}})
+	if r.Status != http.StatusSeeOther {
+		e.t.Fatalf("login as %s: status %d: %s", role, r.Status, r.Body)
+	}
+	return b
+}
+
+// token issues an API token for the user of a role.
+func (e *testEnv) token(role models.Role) string {
+	e.t.Helper()
+	_, secret, err := models.CreateAPIToken(context.Background(), e.db.Gorm, e.users[role].ID, "test")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return secret
+}
+
+// api calls the JSON API with a bearer token.
+func (e *testEnv) api(method, path, token, body string) response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.http.URL+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Body: string(data), Header: resp.Header}
+}
+
+// run runs a test body on every dialect with a fresh environment.
+func run(t *testing.T, opts envOptions, fn func(t *testing.T, env *testEnv)) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		fn(t, newEnv(t, db, opts))
+	})
+}
