@@ -80,5 +80,61 @@ func SeedDemo(ctx context.Context, db *gorm.DB) ([]DemoLogin, error) {
 			}
 		}
 	}
+	if err := seedPublishing(ctx, db); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// seedPublishing sets up the demo organisation's index series and default
+// workflow, once.
+func seedPublishing(ctx context.Context, db *gorm.DB) error {
+	for _, s := range []SeriesInput{
+		{Code: "PRE 01", Name: "Press releases", Format: "{code}/{serial:03}/{year}", Kind: string(KindPressRelease)},
+		{Code: "UA", Name: "Urgent Actions", Format: "{code} {serial}/{yy}", Kind: string(KindActionAlert)},
+		{Code: "MDE 24", Name: "Middle East: Syria", Format: "{code}/{serial:03}/{year}"},
+	} {
+		if _, err := SeriesByCode(ctx, db, s.Code); errors.Is(err, ErrNotFound) {
+			if _, err := CreateSeries(ctx, db, s); err != nil {
+				return fmt.Errorf("models: seed series: %w", err)
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	if _, err := WorkflowByName(ctx, db, "Standard sign-off"); errors.Is(err, ErrNotFound) {
+		_, err := SaveWorkflow(ctx, db, WorkflowInput{Name: "Standard sign-off", IsDefault: true, Steps: []StepInput{
+			{Group: "Press desk", ApprovalsNeeded: 1, SLAMinutes: 20},
+			{Group: "Legal", ApprovalsNeeded: 1, SLAMinutes: 30},
+		}})
+		if err != nil {
+			return fmt.Errorf("models: seed workflow: %w", err)
+		}
+	} else if err != nil {
+		return err
+	}
+	if _, err := WorkflowByName(ctx, db, "Director sign-off"); errors.Is(err, ErrNotFound) {
+		_, err := SaveWorkflow(ctx, db, WorkflowInput{Name: "Director sign-off", Steps: []StepInput{
+			{Group: "Press desk", ApprovalsNeeded: 1, SLAMinutes: 20},
+			{Group: "Legal", ApprovalsNeeded: 1, SLAMinutes: 30},
+			{Group: "Director", ApprovalsNeeded: 1, SLAMinutes: 30},
+		}})
+		if err != nil {
+			return fmt.Errorf("models: seed workflow: %w", err)
+		}
+	} else if err != nil {
+		return err
+	}
+	var n int64
+	if err := db.WithContext(ctx).Model(&Campaign{}).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		for _, c := range [][2]string{{"Stop arms transfers", "Arms embargoes on governments committing grave violations"}, {"Free the detained journalists", "Release of journalists held for their work"}} {
+			if _, err := CreateCampaign(ctx, db, c[0], c[1]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

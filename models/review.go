@@ -1,0 +1,537 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gosimple/slug"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Approval is one approver's sign-off of one revision, identified by its content
+// hash, for one workflow step.
+type Approval struct {
+	ID          string `gorm:"primaryKey"`
+	DocumentID  string
+	Revision    int
+	ContentHash string
+	StepID      string
+	GroupID     string
+	UserID      string
+	Comment     string
+	CreatedAt   time.Time
+	User        *User  `gorm:"foreignKey:UserID"`
+	Group       *Group `gorm:"foreignKey:GroupID"`
+}
+
+// Comment is a remark on a document, attached to the revision it was made on.
+type Comment struct {
+	ID         string `gorm:"primaryKey"`
+	DocumentID string
+	Revision   int
+	UserID     string
+	Body       string
+	CreatedAt  time.Time
+	User       *User `gorm:"foreignKey:UserID"`
+}
+
+// Review is a document's review progress: what its current text has collected
+// and which steps are open.
+type Review struct {
+	Steps     []StepState
+	Approvals []Approval // every approval ever given, newest first
+	Complete  bool
+}
+
+// reviewable reports whether approvers may act on the document now.
+func (d *Document) reviewable() bool {
+	return d.Status == StatusInReview || (d.Status == StatusPublished && d.CorrectionPending)
+}
+
+// ReviewOf works out a document's review progress.
+func ReviewOf(ctx context.Context, db *gorm.DB, d *Document) (*Review, error) {
+	return reviewOf(db.WithContext(ctx), d)
+}
+
+func reviewOf(tx *gorm.DB, d *Document) (*Review, error) {
+	wf := d.Workflow
+	if wf == nil || wf.ID != d.WorkflowID {
+		var err error
+		if wf, err = WorkflowByID(tx.Statement.Context, tx, d.WorkflowID); err != nil {
+			return nil, err
+		}
+	}
+	cur, err := revisionOf(tx, d.ID, d.CurrentRevision)
+	if err != nil {
+		return nil, err
+	}
+	var all []Approval
+	if err := tx.Preload("User").Preload("Group").Where("document_id = ?", d.ID).Order("created_at DESC").Find(&all).Error; err != nil {
+		return nil, fmt.Errorf("models: approvals: %w", err)
+	}
+	var valid []Approval
+	for _, a := range all {
+		if a.ContentHash == cur.ContentHash {
+			valid = append(valid, a)
+		}
+	}
+	submitted := d.CreatedAt
+	if d.SubmittedAt != nil {
+		submitted = *d.SubmittedAt
+	}
+	r := &Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted), Approvals: all, Complete: true}
+	for _, s := range r.Steps {
+		if !s.Done {
+			r.Complete = false
+		}
+	}
+	if !d.reviewable() {
+		for i := range r.Steps {
+			r.Steps[i].Open = false
+		}
+	}
+	return r, nil
+}
+
+// OpenStepFor returns the open step the user may approve (the first of their
+// groups' open steps they have not yet approved), or nil.
+func (r *Review) OpenStepFor(u *User, contentHash string) *StepState {
+	groups := map[string]bool{}
+	for _, g := range u.Groups {
+		groups[g.ID] = true
+	}
+	for i, s := range r.Steps {
+		if !s.Open || !groups[s.Step.GroupID] {
+			continue
+		}
+		already := false
+		for _, a := range s.Approvals {
+			if a.UserID == u.ID {
+				already = true
+			}
+		}
+		if !already {
+			return &r.Steps[i]
+		}
+	}
+	return nil
+}
+
+// isAuthor reports whether u wrote the document or its current revision: neither
+// may approve it.
+func isAuthor(tx *gorm.DB, d *Document, u *User) (bool, error) {
+	if d.AuthorID == u.ID {
+		return true, nil
+	}
+	cur, err := revisionOf(tx, d.ID, d.CurrentRevision)
+	if err != nil {
+		return false, err
+	}
+	return cur.EditorID == u.ID, nil
+}
+
+// Opened lists the workflow steps that a transition opened, so their groups can be
+// asked for approval.
+type Opened struct {
+	Document *Document
+	Steps    []WorkflowStep
+}
+
+// SubmitDocument sends a draft (or a release returned for changes) to review. In
+// rapid-response mode every step opens at once, each with its SLA.
+func SubmitDocument(ctx context.Context, db *gorm.DB, u *User, id string, rapid bool, now time.Time) (*Opened, error) {
+	var out Opened
+	err := Transaction(ctx, db, func(tx *gorm.DB) error {
+		d, err := lockDocument(tx, id)
+		if err != nil {
+			return err
+		}
+		if !CanEdit(u, d.Kind) {
+			return ErrWrongKind
+		}
+		if d.Status != StatusDraft && d.Status != StatusChangesRequested {
+			return &TransitionError{Action: "submit", From: d.Status}
+		}
+		if d.OriginalID != nil {
+			var orig Document
+			if err := tx.First(&orig, "id = ?", *d.OriginalID).Error; err != nil {
+				return err
+			}
+			if orig.IndexNumber == nil {
+				return &ValidationError{Fields: map[string]string{"original_id": "the original must be approved first: a translation shares its index number"}}
+			}
+		}
+		if err := tx.Model(&Document{}).Where("id = ?", d.ID).Updates(map[string]any{"status": StatusInReview, "rapid": rapid,
+			"submitted_at": now, "escalated_at": nil, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		d.Status, d.Rapid, d.SubmittedAt = StatusInReview, rapid, &now
+		comment := ""
+		if rapid {
+			comment = "rapid response: all steps review in parallel"
+		}
+		if err := Audit(ctx, tx, AuditEvent{At: now, ActorID: &u.ID, Action: "document_submitted", SubjectType: "document", SubjectID: d.ID,
+			Revision: d.CurrentRevision, FromStatus: string(StatusDraft), ToStatus: string(StatusInReview), Comment: comment}); err != nil {
+			return err
+		}
+		r, err := reviewOf(tx, d)
+		if err != nil {
+			return err
+		}
+		out.Document = d
+		for _, s := range r.Steps {
+			if s.Open {
+				out.Steps = append(out.Steps, s.Step)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("models: submit: %w", err)
+	}
+	return &out, nil
+}
+
+// ApproveResult says what an approval did.
+type ApproveResult struct {
+	Document *Document
+	Final    bool           // the last needed approval: the document is approved
+	Opened   []WorkflowStep // steps that opened because the previous one completed
+}
+
+// ApproveDocument records u's approval of the current revision for the first open
+// step of their groups. The last needed approval approves the document in the same
+// transaction: it assigns the index number (once: a correction keeps it) and the
+// slug, pins the approved revision, and moves the document to scheduled (future
+// embargo) or published.
+func ApproveDocument(ctx context.Context, db *gorm.DB, u *User, id, comment string, now time.Time) (*ApproveResult, error) {
+	var res ApproveResult
+	err := Transaction(ctx, db, func(tx *gorm.DB) error {
+		d, err := lockDocument(tx, id)
+		if err != nil {
+			return err
+		}
+		if !d.reviewable() {
+			return &TransitionError{Action: "approve", From: d.Status}
+		}
+		if mine, err := isAuthor(tx, d, u); err != nil {
+			return err
+		} else if mine {
+			return ErrSelfApproval
+		}
+		r, err := reviewOf(tx, d)
+		if err != nil {
+			return err
+		}
+		cur, err := revisionOf(tx, d.ID, d.CurrentRevision)
+		if err != nil {
+			return err
+		}
+		step := r.OpenStepFor(u, cur.ContentHash)
+		if step == nil {
+			for _, s := range r.Steps {
+				for _, a := range s.Approvals {
+					if a.UserID == u.ID {
+						return ErrAlreadyApproved
+					}
+				}
+			}
+			return ErrNotYourStep
+		}
+		a := Approval{ID: NewID(), DocumentID: d.ID, Revision: d.CurrentRevision, ContentHash: cur.ContentHash, StepID: step.Step.ID,
+			GroupID: step.Step.GroupID, UserID: u.ID, Comment: strings.TrimSpace(comment), CreatedAt: now}
+		if err := tx.Omit(clause.Associations).Create(&a).Error; err != nil {
+			if errors.Is(translate(err), ErrConflict) {
+				return ErrAlreadyApproved
+			}
+			return err
+		}
+		groupName := ""
+		if step.Step.Group != nil {
+			groupName = step.Step.Group.Name
+		}
+		if err := Audit(ctx, tx, AuditEvent{At: now, ActorID: &u.ID, Action: "approved", SubjectType: "document", SubjectID: d.ID,
+			Revision: d.CurrentRevision, Comment: a.Comment, Details: "step " + fmt.Sprint(step.Step.Position) + " (" + groupName + ")"}); err != nil {
+			return err
+		}
+		after, err := reviewOf(tx, d)
+		if err != nil {
+			return err
+		}
+		if !after.Complete {
+			wasOpen := map[string]bool{}
+			for _, s := range r.Steps {
+				wasOpen[s.Step.ID] = s.Open
+			}
+			for _, s := range after.Steps {
+				if s.Open && !wasOpen[s.Step.ID] {
+					res.Opened = append(res.Opened, s.Step)
+				}
+			}
+			return nil
+		}
+		res.Final = true
+		return finalizeApproval(ctx, tx, d, cur, u, now)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("models: approve: %w", err)
+	}
+	res.Document, err = DocumentByID(ctx, db, id)
+	return &res, err
+}
+
+// finalizeApproval is the last approval's work, inside its transaction.
+func finalizeApproval(ctx context.Context, tx *gorm.DB, d *Document, cur *Revision, u *User, now time.Time) error {
+	updates := map[string]any{"approved_revision": cur.Number, "updated_at": now}
+	if d.Status == StatusPublished { // an approved correction: the new text goes public now
+		updates["correction_pending"] = false
+		if err := tx.Model(&Document{}).Where("id = ?", d.ID).Updates(updates).Error; err != nil {
+			return err
+		}
+		return Audit(ctx, tx, AuditEvent{At: now, ActorID: &u.ID, Action: "corrected", SubjectType: "document", SubjectID: d.ID,
+			Revision: cur.Number, FromStatus: string(StatusPublished), ToStatus: string(StatusPublished), Comment: d.CorrectionNote})
+	}
+	if d.IndexNumber == nil {
+		if err := assignIndex(tx, d, now); err != nil {
+			return err
+		}
+		updates["index_number"], updates["index_year"], updates["index_serial"] = d.IndexNumber, d.IndexYear, d.IndexSerial
+	}
+	s := slug.Make(cur.Headline)
+	if len(s) > 80 {
+		s = strings.TrimRight(s[:80], "-")
+	}
+	s = strings.Trim(s+"-"+strings.ToLower(IndexPath(*d.IndexNumber)), "-")
+	if d.OriginalID != nil {
+		s += "-" + d.Language
+	}
+	if d.Slug == nil {
+		updates["slug"] = s
+	}
+	to := StatusPublished
+	if cur.EmbargoAt != nil && cur.EmbargoAt.After(now) {
+		to = StatusScheduled
+	} else {
+		updates["published_at"] = now
+	}
+	updates["status"] = to
+	updates["embargo_at"] = cur.EmbargoAt
+	if err := tx.Model(&Document{}).Where("id = ?", d.ID).Updates(updates).Error; err != nil {
+		return translate(err)
+	}
+	if err := Audit(ctx, tx, AuditEvent{At: now, ActorID: &u.ID, Action: "status_changed", SubjectType: "document", SubjectID: d.ID,
+		Revision: cur.Number, FromStatus: string(StatusInReview), ToStatus: string(StatusApproved), Details: "index number " + *d.IndexNumber}); err != nil {
+		return err
+	}
+	return Audit(ctx, tx, AuditEvent{At: now, ActorID: &u.ID, Action: "status_changed", SubjectType: "document", SubjectID: d.ID,
+		Revision: cur.Number, FromStatus: string(StatusApproved), ToStatus: string(to)})
+}
+
+// assignIndex gives a document its index number: a translation takes its
+// original's; anything else takes the next serial of its series for the year.
+func assignIndex(tx *gorm.DB, d *Document, now time.Time) error {
+	if d.OriginalID != nil {
+		var orig Document
+		if err := tx.First(&orig, "id = ?", *d.OriginalID).Error; err != nil {
+			return err
+		}
+		if orig.IndexNumber == nil {
+			return &ValidationError{Fields: map[string]string{"original_id": "the original has no index number yet"}}
+		}
+		d.IndexNumber, d.IndexYear, d.IndexSerial = orig.IndexNumber, orig.IndexYear, orig.IndexSerial
+		return nil
+	}
+	var series IndexSeries
+	if err := tx.First(&series, "id = ?", d.SeriesID).Error; err != nil {
+		return fmt.Errorf("models: series of document: %w", err)
+	}
+	year := now.Year()
+	serial, err := nextSerial(tx, series.ID, year)
+	if err != nil {
+		return err
+	}
+	n := FormatIndex(series.Format, series.Code, serial, year)
+	d.IndexNumber, d.IndexYear, d.IndexSerial = &n, &year, &serial
+	return nil
+}
+
+// RequestChanges returns a release in review to its author with a comment saying
+// what to change. Only an approver of an open step may ask.
+func RequestChanges(ctx context.Context, db *gorm.DB, u *User, id, comment string, now time.Time) (*Document, error) {
+	comment = strings.TrimSpace(comment)
+	if comment == "" {
+		return nil, &ValidationError{Fields: map[string]string{"comment": "is required: say what needs to change"}}
+	}
+	err := Transaction(ctx, db, func(tx *gorm.DB) error {
+		d, err := lockDocument(tx, id)
+		if err != nil {
+			return err
+		}
+		if d.Status != StatusInReview {
+			return &TransitionError{Action: "request changes to", From: d.Status}
+		}
+		if mine, err := isAuthor(tx, d, u); err != nil {
+			return err
+		} else if mine {
+			return ErrSelfApproval
+		}
+		r, err := reviewOf(tx, d)
+		if err != nil {
+			return err
+		}
+		if u.Role != RoleAdmin && !r.hasOpenStepFor(u) {
+			return ErrNotYourStep
+		}
+		if err := tx.Model(&Document{}).Where("id = ?", d.ID).Updates(map[string]any{"status": StatusChangesRequested, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		if err := tx.Create(&Comment{ID: NewID(), DocumentID: d.ID, Revision: d.CurrentRevision, UserID: u.ID, Body: comment, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		return Audit(ctx, tx, AuditEvent{At: now, ActorID: &u.ID, Action: "changes_requested", SubjectType: "document", SubjectID: d.ID,
+			Revision: d.CurrentRevision, FromStatus: string(StatusInReview), ToStatus: string(StatusChangesRequested), Comment: comment})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("models: request changes: %w", err)
+	}
+	return DocumentByID(ctx, db, id)
+}
+
+func (r *Review) hasOpenStepFor(u *User) bool {
+	for _, s := range r.Steps {
+		if !s.Open {
+			continue
+		}
+		for _, g := range u.Groups {
+			if g.ID == s.Step.GroupID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// WithdrawDocument takes a published release down, leaving a public notice in its
+// place.
+func WithdrawDocument(ctx context.Context, db *gorm.DB, u *User, id, notice string, now time.Time) (*Document, error) {
+	notice = strings.TrimSpace(notice)
+	if notice == "" {
+		return nil, &ValidationError{Fields: map[string]string{"notice": "is required: it is shown publicly in place of the release"}}
+	}
+	err := Transaction(ctx, db, func(tx *gorm.DB) error {
+		d, err := lockDocument(tx, id)
+		if err != nil {
+			return err
+		}
+		if !CanEdit(u, d.Kind) {
+			return ErrWrongKind
+		}
+		if d.Status != StatusPublished {
+			return &TransitionError{Action: "withdraw", From: d.Status}
+		}
+		if err := tx.Model(&Document{}).Where("id = ?", d.ID).Updates(map[string]any{"status": StatusWithdrawn, "withdrawn_at": now,
+			"withdrawal_notice": notice, "correction_pending": false, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		return Audit(ctx, tx, AuditEvent{At: now, ActorID: &u.ID, Action: "withdrawn", SubjectType: "document", SubjectID: d.ID,
+			Revision: d.ApprovedRevision, FromStatus: string(StatusPublished), ToStatus: string(StatusWithdrawn), Comment: notice})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("models: withdraw: %w", err)
+	}
+	return DocumentByID(ctx, db, id)
+}
+
+// AddComment records a comment on the current revision.
+func AddComment(ctx context.Context, db *gorm.DB, u *User, id, body string, now time.Time) (*Comment, error) {
+	body = strings.TrimSpace(body)
+	if body == "" {
+		return nil, &ValidationError{Fields: map[string]string{"comment": "is empty"}}
+	}
+	var d Document
+	if err := db.WithContext(ctx).First(&d, "id = ?", id).Error; err != nil {
+		return nil, fmt.Errorf("models: comment: %w", translate(err))
+	}
+	c := &Comment{ID: NewID(), DocumentID: d.ID, Revision: d.CurrentRevision, UserID: u.ID, Body: body, CreatedAt: now}
+	if err := db.WithContext(ctx).Create(c).Error; err != nil {
+		return nil, fmt.Errorf("models: comment: %w", err)
+	}
+	return c, nil
+}
+
+// Comments lists a document's comments, oldest first.
+func Comments(ctx context.Context, db *gorm.DB, docID string) ([]Comment, error) {
+	var cs []Comment
+	if err := db.WithContext(ctx).Preload("User").Where("document_id = ?", docID).Order("created_at, id").Find(&cs).Error; err != nil {
+		return nil, fmt.Errorf("models: comments: %w", err)
+	}
+	return cs, nil
+}
+
+// QueueItem is a document waiting for the user's approval.
+type QueueItem struct {
+	Document *Document
+	Step     StepState
+}
+
+// ReviewQueue lists what waits for u's approval, oldest submission first.
+func ReviewQueue(ctx context.Context, db *gorm.DB, u *User) ([]QueueItem, error) {
+	if len(u.Groups) == 0 {
+		return nil, nil
+	}
+	var docs []Document
+	err := db.WithContext(ctx).Preload("Author").Preload("Series").
+		Where("status = ? OR (status = ? AND correction_pending = ?)", StatusInReview, StatusPublished, true).
+		Order("submitted_at, id").Find(&docs).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: review queue: %w", err)
+	}
+	var out []QueueItem
+	for i := range docs {
+		d := &docs[i]
+		if mine, err := isAuthor(db.WithContext(ctx), d, u); err != nil || mine {
+			continue
+		}
+		r, err := ReviewOf(ctx, db, d)
+		if err != nil {
+			return nil, err
+		}
+		if d.Revision, err = revisionOf(db.WithContext(ctx), d.ID, d.CurrentRevision); err != nil {
+			return nil, err
+		}
+		if s := r.OpenStepFor(u, d.Revision.ContentHash); s != nil {
+			out = append(out, QueueItem{Document: d, Step: *s})
+		}
+	}
+	return out, nil
+}
+
+// PublishDue publishes every scheduled document whose embargo has lifted by now,
+// dating each publication at its embargo time. It returns their ids.
+func PublishDue(ctx context.Context, db *gorm.DB, now time.Time) ([]string, error) {
+	var due []Document
+	if err := db.WithContext(ctx).Where("status = ? AND embargo_at <= ?", StatusScheduled, now).Find(&due).Error; err != nil {
+		return nil, fmt.Errorf("models: due documents: %w", err)
+	}
+	var ids []string
+	for _, d := range due {
+		err := Transaction(ctx, db, func(tx *gorm.DB) error {
+			res := tx.Model(&Document{}).Where("id = ? AND status = ?", d.ID, StatusScheduled).
+				Updates(map[string]any{"status": StatusPublished, "published_at": d.EmbargoAt, "updated_at": now})
+			if res.Error != nil || res.RowsAffected == 0 {
+				return res.Error
+			}
+			ids = append(ids, d.ID)
+			return Audit(ctx, tx, AuditEvent{At: now, Action: "embargo_lifted", SubjectType: "document", SubjectID: d.ID, Revision: d.ApprovedRevision,
+				FromStatus: string(StatusScheduled), ToStatus: string(StatusPublished)})
+		})
+		if err != nil {
+			return ids, fmt.Errorf("models: publish %s: %w", d.ID, err)
+		}
+	}
+	return ids, nil
+}
