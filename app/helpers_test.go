@@ -30,6 +30,7 @@ type testEnv struct {
 	clock  *models.FixedClock
 	jobs   *jobs.Client
 	users  map[models.Role]*models.User
+	legal  *models.User // an approver in the Legal group (the role's user is in Press desk)
 }
 
 const testPassword = "correct horse battery"
@@ -47,7 +48,7 @@ func newEnv(t *testing.T, db *models.DB, opts envOptions) *testEnv {
 	}
 	clock := &models.FixedClock{T: time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)}
 	workers := river.NewWorkers()
-	jobs.Register(workers, jobs.Deps{DB: db, Mail: &jobs.Outbox{DB: db.Gorm}, Clock: clock})
+	jobs.Register(workers, jobs.Deps{DB: db, Mail: &jobs.Outbox{DB: db.Gorm}, Clock: clock, BaseURL: cfg.BaseURL.String(), MailFrom: jobs.Address{Email: "press@example.org", Name: "Press Office"}})
 	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: opts.work})
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +66,7 @@ func newEnv(t *testing.T, db *models.DB, opts envOptions) *testEnv {
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	env := &testEnv{t: t, db: db, server: s, http: ts, cfg: cfg, clock: clock, jobs: client, users: map[models.Role]*models.User{}}
-	for _, g := range []string{"Press desk", "Legal"} {
+	for _, g := range []string{"Press desk", "Legal", "Director"} {
 		if _, err := models.CreateGroup(ctx, db.Gorm, g, ""); err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +82,33 @@ func newEnv(t *testing.T, db *models.DB, opts envOptions) *testEnv {
 		}
 		env.users[r] = u
 	}
+	legal, err := models.CreateUser(ctx, db.Gorm, models.NewUserInput{Email: "legal@example.org", Name: "Test Legal", Role: models.RoleApprover, Password: testPassword, Groups: []string{"Legal"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.legal = legal
+	if _, err := models.CreateSeries(ctx, db.Gorm, models.SeriesInput{Code: "PRE 01", Name: "Press releases", Format: "{code}/{serial:03}/{year}", Kind: "press_release"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.CreateSeries(ctx, db.Gorm, models.SeriesInput{Code: "UA", Name: "Urgent Actions", Format: "{code} {serial}/{yy}", Kind: "action_alert"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.SaveWorkflow(ctx, db.Gorm, models.WorkflowInput{Name: "Standard", IsDefault: true, Steps: []models.StepInput{
+		{Group: "Press desk", ApprovalsNeeded: 1, SLAMinutes: 20}, {Group: "Legal", ApprovalsNeeded: 1, SLAMinutes: 30}}}); err != nil {
+		t.Fatal(err)
+	}
 	return env
+}
+
+// loginAs signs a browser in by email.
+func (e *testEnv) loginAs(email string) *browser {
+	e.t.Helper()
+	b := e.browser()
+	r := b.post("/login", "/login", url.Values{"email": {email}, "password": {testPassword}})
+	if r.Status != http.StatusSeeOther {
+		e.t.Fatalf("login as %s: status %d", email, r.Status)
+	}
+	return b
 }
 
 // browser is a cookie-keeping client that does not follow redirects, so tests

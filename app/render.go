@@ -140,6 +140,13 @@ func (s *Server) takeFlash(c *gin.Context) *Flash {
 	return &f
 }
 
+func fmtDuration(d time.Duration) string {
+	if d >= time.Hour {
+		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%d min", int(d.Minutes()))
+}
+
 // page builds the view for a page of the signed-in area or the public site.
 func (s *Server) page(c *gin.Context, title, section string, data any) view {
 	u := currentUser(c)
@@ -190,7 +197,28 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 			}
 			return tt.In(loc).Format("15:04 MST, 2 January 2006")
 		},
-		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"tags": models.Tags,
+		// embargo labels an embargo in the zone it was written in.
+		"embargo": func(t *time.Time, tz string) string {
+			if t == nil {
+				return ""
+			}
+			loc := defaultLoc
+			if l, err := time.LoadLocation(tz); tz != "" && err == nil {
+				loc = l
+			}
+			return EmbargoLabel(*t, loc)
+		},
+		// until says how long until t, for SLA countdowns: "due in 12 min", "overdue by 3 min".
+		"until": func(t, now time.Time) string {
+			d := t.Sub(now).Round(time.Minute)
+			if d < 0 {
+				return "overdue by " + fmtDuration(-d)
+			}
+			return "due in " + fmtDuration(d)
+		},
+		"add":       func(a, b int) int { return a + b },
 		"roleLabel": func(r models.Role) string { return r.Label() },
 		"roles":     func() []models.Role { return models.Roles },
 		"join":      strings.Join,

@@ -11,6 +11,7 @@ import (
 
 	"pressroom/jobs"
 	"pressroom/models"
+	"pressroom/models/richtext"
 	"pressroom/templates"
 )
 
@@ -38,6 +39,7 @@ type Server struct {
 	routes   []RouteInfo
 
 	loginLimiter *Limiter
+	markdown     *richtext.Renderer
 }
 
 // New builds the server: parses every template (failing on any error), builds
@@ -59,7 +61,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{cfg: d.Config, db: d.DB, jobs: d.Jobs, clock: d.Clock, logger: d.Logger, renderer: renderer,
 		metrics:      newMetrics(d.DB.SQL),
-		loginLimiter: NewLimiter(10, 15*time.Minute, d.Clock.Now)}
+		loginLimiter: NewLimiter(10, 15*time.Minute, d.Clock.Now), markdown: richtext.New()}
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -96,7 +98,10 @@ func New(d Deps) (*Server, error) {
 	(&AccountHandler{s: s}).Register(admin)
 	(&AuditHandler{s: s}).Register(admin)
 	(&OutboxHandler{s: s}).Register(admin)
+	(&ReleasesHandler{s: s}).Register(admin)
+	(&PublishingHandler{s: s}).Register(admin)
 	(&APIHandler{s: s}).Register(api)
+	(&ReleasesAPI{s: s}).Register(api)
 	return s, nil
 }
 

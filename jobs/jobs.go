@@ -37,7 +37,29 @@ type Deps struct {
 
 // Register adds every worker to a River worker bundle.
 func Register(workers *river.Workers, deps Deps) {
+	if deps.Clock == nil {
+		deps.Clock = models.SystemClock{}
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
 	river.AddWorker(workers, &DeliverMailWorker{Mail: deps.Mail})
+	river.AddWorker(workers, &NotifyApproversWorker{Deps: deps})
+	river.AddWorker(workers, &EscalateOverdueWorker{Deps: deps})
+	river.AddWorker(workers, &PublishDueWorker{Deps: deps})
+}
+
+// periodicJobs are the sweeps every worker process schedules; River's leader
+// election makes sure only one process enqueues each tick.
+func periodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(PublishInterval), func() (river.JobArgs, *river.InsertOpts) {
+			return PublishDueArgs{}, &river.InsertOpts{MaxAttempts: 1}
+		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "publish_due"}),
+		river.NewPeriodicJob(river.PeriodicInterval(EscalateInterval), func() (river.JobArgs, *river.InsertOpts) {
+			return EscalateOverdueArgs{}, &river.InsertOpts{MaxAttempts: 1}
+		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "escalate_overdue"}),
+	}
 }
 
 // ClientOptions tune the River client.
@@ -48,6 +70,8 @@ type ClientOptions struct {
 	// MaxWorkers bounds concurrent jobs in the default queue; 0 means 20.
 	MaxWorkers int
 	Logger     *slog.Logger
+	// NoPeriodic leaves out the periodic sweeps (tests that drive them by hand).
+	NoPeriodic bool
 }
 
 // NewClient builds the River client for the database's dialect. On PostgreSQL it
@@ -80,6 +104,9 @@ func NewClient(db *models.DB, workers *river.Workers, opts ClientOptions) (*Clie
 			n = 4
 		}
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}}
+		if !opts.NoPeriodic {
+			cfg.PeriodicJobs = periodicJobs()
+		}
 	}
 	c, err := river.NewClient(driver, cfg)
 	if err != nil {

@@ -132,3 +132,14 @@ func GroupMembers(ctx context.Context, db *gorm.DB) (map[string][]GroupMemberVie
 	}
 	return out, nil
 }
+
+// GroupMembersOf lists the active members of one group.
+func GroupMembersOf(ctx context.Context, db *gorm.DB, groupID string) ([]User, error) {
+	var us []User
+	err := db.WithContext(ctx).Joins("JOIN group_members ON group_members.user_id = users.id").
+		Where("group_members.group_id = ? AND users.disabled_at IS NULL", groupID).Order("users.name").Find(&us).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: group members: %w", err)
+	}
+	return us, nil
+}

@@ -70,8 +70,8 @@ const (
 
 // Part is one run of a diff.
 type Part struct {
-	Op   Op
-	Text string
+	Op   Op     `json:"op"`
+	Text string `json:"text"`
 }
 
 var words = regexp.MustCompile(`\s+|[^\s]+`)

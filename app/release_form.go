@@ -1,0 +1,160 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"pressroom/models"
+)
+
+// releaseForm is what the release editor posts. It is copied field by field into
+// models.DocumentInput, so no request can set a status, index number or author.
+type releaseForm struct {
+	ID             string
+	Kind           string
+	Language       string
+	Series         string
+	Workflow       string
+	CampaignID     string
+	OriginalID     string
+	Headline       string
+	Standfirst     string
+	Dateline       string
+	Body           string
+	NotesToEditors string
+	Contacts       []models.PressContact
+	EmbargoLocal   string // datetime-local value, in EmbargoTZ
+	EmbargoTZ      string
+	Countries      string
+	Regions        string
+	Themes         string
+	BaseRevision   int
+	CorrectionNote string
+	Published      bool // editing a published release: a correction
+}
+
+// contactRows is how many press-contact rows the editor shows.
+const contactRows = 3
+
+func bindReleaseForm(c *gin.Context) releaseForm {
+	f := releaseForm{
+		Kind: c.PostForm("kind"), Language: strings.TrimSpace(c.PostForm("language")), Series: c.PostForm("series"), Workflow: c.PostForm("workflow"),
+		CampaignID: c.PostForm("campaign_id"), OriginalID: c.PostForm("original_id"),
+		Headline: c.PostForm("headline"), Standfirst: c.PostForm("standfirst"), Dateline: c.PostForm("dateline"), Body: c.PostForm("body"),
+		NotesToEditors: c.PostForm("notes_to_editors"), EmbargoLocal: strings.TrimSpace(c.PostForm("embargo_local")), EmbargoTZ: c.PostForm("embargo_timezone"),
+		Countries: c.PostForm("countries"), Regions: c.PostForm("regions"), Themes: c.PostForm("themes"), CorrectionNote: c.PostForm("correction_note"),
+	}
+	fmt.Sscan(c.PostForm("base_revision"), &f.BaseRevision)
+	names, roles, phones, emails := c.PostFormArray("contact_name"), c.PostFormArray("contact_role"), c.PostFormArray("contact_phone"), c.PostFormArray("contact_email")
+	for i := range names {
+		pc := models.PressContact{Name: names[i]}
+		if i < len(roles) {
+			pc.Role = roles[i]
+		}
+		if i < len(phones) {
+			pc.Phone = phones[i]
+		}
+		if i < len(emails) {
+			pc.Email = emails[i]
+		}
+		f.Contacts = append(f.Contacts, pc)
+	}
+	return f
+}
+
+// embargo parses the embargo entered in its zone; empty means no embargo.
+func (f *releaseForm) embargo(fallback *time.Location) (*time.Time, string) {
+	if f.EmbargoLocal == "" {
+		return nil, ""
+	}
+	loc := fallback
+	if f.EmbargoTZ != "" {
+		l, err := time.LoadLocation(f.EmbargoTZ)
+		if err != nil {
+			return nil, "is not a known time zone"
+		}
+		loc = l
+	}
+	t, err := time.ParseInLocation("2006-01-02T15:04", f.EmbargoLocal, loc)
+	if err != nil {
+		return nil, "must be a date and time, e.g. 2026-07-10T00:01"
+	}
+	u := t.UTC()
+	return &u, ""
+}
+
+// input converts the form for models. Tags are comma-separated.
+func (f *releaseForm) input(fallback *time.Location) (models.DocumentInput, map[string]string) {
+	split := func(s string) *[]string { v := strings.Split(s, ","); return &v }
+	contacts := f.Contacts
+	in := models.DocumentInput{
+		Kind: models.Kind(f.Kind), Language: &f.Language, Headline: &f.Headline, Standfirst: &f.Standfirst, Dateline: &f.Dateline,
+		Body: &f.Body, NotesToEditors: &f.NotesToEditors, PressContacts: &contacts, EmbargoTZ: &f.EmbargoTZ,
+		Countries: split(f.Countries), Regions: split(f.Regions), Themes: split(f.Themes), BaseRevision: f.BaseRevision,
+		CampaignID: &f.CampaignID,
+	}
+	if f.Series != "" {
+		in.SeriesCode = &f.Series
+	}
+	if f.Workflow != "" {
+		in.Workflow = &f.Workflow
+	}
+	if f.OriginalID != "" {
+		in.OriginalID = &f.OriginalID
+	}
+	if f.Published {
+		in.CorrectionNote = &f.CorrectionNote
+	}
+	emb, msg := f.embargo(fallback)
+	if msg != "" {
+		return in, map[string]string{"embargo_at": msg}
+	}
+	in.EmbargoAt = &emb
+	return in, nil
+}
+
+// formFromDocument fills the editor from a document's current revision.
+func formFromDocument(d *models.Document, loc *time.Location) releaseForm {
+	r := d.Revision
+	f := releaseForm{ID: d.ID, Kind: string(d.Kind), Language: d.Language, Workflow: d.Workflow.Name, Headline: r.Headline, Standfirst: r.Standfirst,
+		Dateline: r.Dateline, Body: r.Body, NotesToEditors: r.NotesToEditors, Contacts: r.Contacts(), EmbargoTZ: d.EmbargoTZ,
+		Countries: strings.ReplaceAll(d.Countries, ",", ", "), Regions: strings.ReplaceAll(d.Regions, ",", ", "), Themes: strings.ReplaceAll(d.Themes, ",", ", "),
+		BaseRevision: d.CurrentRevision, CorrectionNote: d.CorrectionNote, Published: d.Status == models.StatusPublished}
+	if d.Series != nil {
+		f.Series = d.Series.Code
+	}
+	if d.CampaignID != nil {
+		f.CampaignID = *d.CampaignID
+	}
+	if d.OriginalID != nil {
+		f.OriginalID = *d.OriginalID
+	}
+	if r.EmbargoAt != nil {
+		f.EmbargoLocal = r.EmbargoAt.In(d.EmbargoLocation(loc)).Format("2006-01-02T15:04")
+	}
+	return f
+}
+
+// ContactRows pads the contacts to the number of rows the editor shows.
+func (f releaseForm) ContactRows() []models.PressContact {
+	rows := append([]models.PressContact(nil), f.Contacts...)
+	for len(rows) < contactRows {
+		rows = append(rows, models.PressContact{})
+	}
+	return rows
+}
+
+// embargoZones are offered in the editor; the organisation's and the user's
+// zones are added when missing.
+var embargoZones = []string{"UTC", "Europe/London", "Europe/Paris", "Europe/Brussels", "Europe/Geneva", "Africa/Nairobi", "Africa/Lagos",
+	"Africa/Johannesburg", "Asia/Beirut", "Asia/Jerusalem", "Asia/Dubai", "Asia/Kolkata", "Asia/Bangkok", "Asia/Hong_Kong", "Asia/Tokyo",
+	"Australia/Sydney", "America/New_York", "America/Mexico_City", "America/Bogota", "America/Sao_Paulo", "America/Los_Angeles"}
+
+// EmbargoLabel is how an embargo reads everywhere: "EMBARGOED UNTIL 00:01 BST 10
+// July 2026".
+func EmbargoLabel(t time.Time, loc *time.Location) string {
+	return "EMBARGOED UNTIL " + t.In(loc).Format("15:04 MST 2 January 2006")
+}
