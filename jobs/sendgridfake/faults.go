@@ -26,7 +26,7 @@ type Fault struct {
 	// RateLimitLimit is the X-RateLimit-Limit value; 0 means 600.
 	RateLimitLimit int
 	// ResetIn sets X-RateLimit-Reset to now+ResetIn in Unix seconds (rounded up);
-	// 0 means one second.
+	// 0 means one second, a negative value gives a reset already past.
 	ResetIn time.Duration
 	// RetryAfter, when positive, adds a Retry-After header in whole seconds.
 	RetryAfter time.Duration
@@ -133,7 +133,7 @@ func (s *Server) writeFault(w http.ResponseWriter, f Fault) {
 			limit = 600
 		}
 		in := f.ResetIn
-		if in <= 0 {
+		if in == 0 {
 			in = time.Second
 		}
 		reset := s.clock().Add(in)
