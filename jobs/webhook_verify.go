@@ -59,7 +59,7 @@ func NewWebhookVerifier(publicKeyBase64 string) (*WebhookVerifier, error) {
 	publicKeyBase64 = strings.TrimSpace(publicKeyBase64)
 	der, err := base64.StdEncoding.DecodeString(publicKeyBase64)
 	if err != nil || len(der) == 0 {
-		return nil, fmt.Errorf("%w: not base64", ErrWebhookBadKey)
+		return nil, fmt.Errorf("%w: not base64 (paste it as SendGrid shows it, without PEM lines)", ErrWebhookBadKey)
 	}
 	pub, err := x509.ParsePKIXPublicKey(der)
 	if err != nil {
