@@ -124,7 +124,7 @@ func (s *SendGrid) Send(ctx context.Context, b Batch) (Result, error) {
 		return Result{}, &SendError{Status: 0, Message: err.Error(), Retryable: true}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return Result{MessageID: first(resp.Headers, "X-Message-Id")}, nil
+		return Result{MessageID: http.Header(resp.Headers).Get("X-Message-Id")}, nil
 	}
 	se := &SendError{Status: resp.StatusCode, Message: providerMessage(resp.Body)}
 	switch {
@@ -135,13 +135,6 @@ func (s *SendGrid) Send(ctx context.Context, b Batch) (Result, error) {
 		se.Retryable = true
 	}
 	return Result{}, se
-}
-
-func first(h map[string][]string, key string) string {
-	if v := http.Header(h).Get(key); v != "" {
-		return v
-	}
-	return ""
 }
 
 // retryAfter reads the wait SendGrid asks for: X-RateLimit-Reset (Unix seconds)

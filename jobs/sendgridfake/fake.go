@@ -124,7 +124,8 @@ type Message struct {
 }
 
 // Recipient is one accepted recipient address with what its personalization gave
-// it. Events are built from these.
+// it. Events are built from these. Its maps and slices may be shared with other
+// recipients of the same request: treat them as read-only.
 type Recipient struct {
 	Email string
 	Name  string
@@ -194,13 +195,13 @@ func (s *Server) Requests() int {
 	return s.requests
 }
 
-// Reset forgets accepted requests, the request counter and every configured fault.
-// The signing key and API key stay.
+// Reset forgets accepted requests and the request counter, e.g. between phases
+// of a test. Configured faults, the clock and the keys stay (ClearFaults removes
+// faults).
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.accepted, s.recipients, s.requests = nil, nil, 0
-	s.faults = faults{}
 }
 
 // ServeHTTP implements http.Handler: the v3 mail send route, 404 elsewhere.
@@ -252,7 +253,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	raw, err := readBody(r)
 	if err != nil {
 		status := http.StatusBadRequest
-		if strings.Contains(err.Error(), "too large") {
+		if errors.Is(err, errTooLarge) {
 			status = http.StatusRequestEntityTooLarge
 		}
 		writeErrors(w, status, APIError{Message: err.Error()})
@@ -275,6 +276,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusAccepted)
 }
 
+// errTooLarge is a body over SendGrid's 30 MB limit, answered with 413.
+var errTooLarge = fmt.Errorf("request body too large (limit %d bytes)", maxBodyBytes)
+
 func readBody(r *http.Request) ([]byte, error) {
 	var rd io.Reader = http.MaxBytesReader(nil, r.Body, maxBodyBytes)
 	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
@@ -289,12 +293,12 @@ func readBody(r *http.Request) ([]byte, error) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, fmt.Errorf("request body too large (limit %d bytes)", maxBodyBytes)
+			return nil, errTooLarge
 		}
 		return nil, fmt.Errorf("read body: %w", err)
 	}
 	if len(raw) > maxBodyBytes {
-		return nil, fmt.Errorf("request body too large (limit %d bytes)", maxBodyBytes)
+		return nil, errTooLarge
 	}
 	return raw, nil
 }
