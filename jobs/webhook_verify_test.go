@@ -168,11 +168,7 @@ func rsaKey(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return base64.StdEncoding.EncodeToString(der)
+	return pkixBase64(t, &k.PublicKey)
 }
 
 func p384Key(t *testing.T) string {
@@ -181,7 +177,13 @@ func p384Key(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	return pkixBase64(t, &k.PublicKey)
+}
+
+// pkixBase64 encodes a public key the way SendGrid's settings show one.
+func pkixBase64(t *testing.T, pub any) string {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		t.Fatal(err)
 	}
