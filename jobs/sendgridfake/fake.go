@@ -1,0 +1,402 @@
+// Package sendgridfake is a stand-in for SendGrid's v3 mail send API and its Event
+// Webhook, for tests, benchmarks and crash tests. It answers POST /v3/mail/send the
+// way SendGrid does (bearer key, the same validation limits, 202 with X-Message-Id),
+// records what it accepted, injects faults on demand (429, 5xx, slow answers), and
+// posts ECDSA-signed events back to a webhook exactly as SendGrid signs them.
+//
+// It deliberately does not import the application: it knows the wire format only,
+// so a test against it checks what Pressroom really puts on the wire.
+package sendgridfake
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+)
+
+// SendPath is the only API route the fake serves, as on api.sendgrid.com.
+const SendPath = "/v3/mail/send"
+
+// maxBodyBytes is SendGrid's limit on the whole request (30 MB).
+const maxBodyBytes = 30 << 20
+
+// Server is a fake SendGrid API. Build it with New, then either Start it (it
+// listens on a loopback port) or mount it anywhere as an http.Handler. All methods
+// are safe for concurrent use.
+type Server struct {
+	apiKey string
+	signer *Signer
+
+	ts   *httptest.Server
+	done chan struct{} // closed by Close, releases requests held by a delay fault
+
+	mu         sync.Mutex
+	now        func() time.Time
+	accepted   []Message
+	recipients []Recipient
+	faults     faults
+	requests   int
+}
+
+// New builds a fake that accepts requests carrying "Authorization: Bearer apiKey".
+// It generates its webhook signing key pair here, so every fake has its own.
+func New(apiKey string) *Server {
+	signer, err := NewSigner()
+	if err != nil {
+		// crypto/rand failing means the machine cannot run tests at all.
+		panic(fmt.Sprintf("sendgridfake: generate signing key: %v", err))
+	}
+	return &Server{apiKey: apiKey, signer: signer, done: make(chan struct{}), now: time.Now}
+}
+
+// Start serves the fake on a loopback port (httptest) and returns it, so
+// `sendgridfake.New(key).Start()` reads as one step. Starting twice is a no-op.
+func (s *Server) Start() *Server {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ts == nil {
+		s.ts = httptest.NewServer(s)
+	}
+	return s
+}
+
+// URL is the base URL to configure as SENDGRID_API_URL (no trailing slash). Empty
+// until Start.
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ts == nil {
+		return ""
+	}
+	return s.ts.URL
+}
+
+// Close stops the listener, releasing any request held by a delay fault first so
+// Close never waits for a long delay.
+func (s *Server) Close() {
+	s.mu.Lock()
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+	}
+	ts := s.ts
+	s.mu.Unlock()
+	if ts != nil {
+		ts.Close()
+	}
+}
+
+// SetClock replaces the fake's clock (time.Now by default). It drives the
+// X-RateLimit-Reset header, send_at checks and event timestamps.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
+func (s *Server) clock() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.now()
+}
+
+// Message is one accepted request.
+type Message struct {
+	// MessageID is the X-Message-Id the fake answered with.
+	MessageID string
+	// Received is when the fake accepted it, by the fake's clock.
+	Received time.Time
+	// Body is the parsed request body.
+	Body MailSend
+	// Raw is the request body as sent (after gzip decoding).
+	Raw []byte
+}
+
+// Recipient is one accepted recipient address with what its personalization gave
+// it. Events are built from these. Its maps and slices may be shared with other
+// recipients of the same request: treat them as read-only.
+type Recipient struct {
+	Email string
+	Name  string
+	// Field is where the address was: "to", "cc" or "bcc".
+	Field string
+	// MessageID is the X-Message-Id of the request that carried it.
+	MessageID string
+	// SGMessageID is the per-recipient id SendGrid puts in events: MessageID, a
+	// dot, then a suffix. Match events to requests by the part before the first dot.
+	SGMessageID string
+	// Personalization is the index of its personalization in the request.
+	Personalization int
+	Substitutions   map[string]string
+	Headers         map[string]string
+	// CustomArgs are the request's top-level custom_args overlaid with the
+	// personalization's, as SendGrid merges them into every event.
+	CustomArgs map[string]string
+	// Categories are the request's categories (events echo them).
+	Categories []string
+
+	// Shared content before substitution; Render applies the substitutions.
+	Subject, Text, HTML string
+}
+
+// Render returns what this recipient saw: subject, text and HTML with its
+// substitutions applied the way SendGrid applies them (plain string replacement).
+// It is computed on demand so recording 1000-recipient batches stays cheap.
+func (r Recipient) Render() (subject, text, html string) {
+	if len(r.Substitutions) == 0 {
+		return r.Subject, r.Text, r.HTML
+	}
+	pairs := make([]string, 0, 2*len(r.Substitutions))
+	for k, v := range r.Substitutions {
+		pairs = append(pairs, k, v)
+	}
+	rep := strings.NewReplacer(pairs...)
+	return rep.Replace(r.Subject), rep.Replace(r.Text), rep.Replace(r.HTML)
+}
+
+// Accepted returns a copy of the accepted requests, oldest first.
+func (s *Server) Accepted() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.accepted...)
+}
+
+// Recipients returns a copy of every accepted recipient, in acceptance order.
+func (s *Server) Recipients() []Recipient {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Recipient(nil), s.recipients...)
+}
+
+// Count is the number of accepted recipients. A recipient accepted twice (a
+// duplicate send) counts twice, which is what a crash test wants to see.
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.recipients)
+}
+
+// Requests is the number of requests that reached the send route, accepted or not
+// (faults and validation failures included).
+func (s *Server) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
+
+// Reset forgets accepted requests and the request counter, e.g. between phases
+// of a test. Configured faults, the clock and the keys stay (ClearFaults removes
+// faults).
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accepted, s.recipients, s.requests = nil, nil, 0
+}
+
+// ServeHTTP implements http.Handler: the v3 mail send route, 404 elsewhere.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != SendPath {
+		writeErrors(w, http.StatusNotFound, APIError{Message: "resource not found"})
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeErrors(w, http.StatusMethodNotAllowed, APIError{Message: "method not allowed"})
+		return
+	}
+	s.mu.Lock()
+	s.requests++
+	s.mu.Unlock()
+
+	// SendGrid authenticates before anything else, faults included: a wrong key is
+	// a 401 even while it is rate limiting.
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		writeErrors(w, http.StatusUnauthorized, APIError{Message: "authorization required"})
+		return
+	}
+	if auth != "Bearer "+s.apiKey {
+		writeErrors(w, http.StatusUnauthorized, APIError{Message: "The provided authorization grant is invalid, expired, or revoked"})
+		return
+	}
+
+	f, hasFault := s.nextFault()
+	if hasFault && f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			// The client gave up; nobody reads an answer, and nothing is accepted.
+			t.Stop()
+			return
+		case <-s.done:
+			t.Stop()
+			return
+		}
+	}
+	if hasFault && f.Status != 0 {
+		s.writeFault(w, f)
+		return
+	}
+
+	raw, err := readBody(r)
+	if err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, errTooLarge) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		writeErrors(w, status, APIError{Message: err.Error()})
+		return
+	}
+	var body MailSend
+	if err := json.Unmarshal(raw, &body); err != nil {
+		writeErrors(w, http.StatusBadRequest, APIError{Message: "Bad Request"})
+		return
+	}
+	now := s.clock()
+	if errs := Validate(&body, now); len(errs) > 0 {
+		writeErrors(w, http.StatusBadRequest, errs...)
+		return
+	}
+
+	id := newMessageID()
+	s.record(Message{MessageID: id, Received: now, Body: body, Raw: raw})
+	w.Header().Set("X-Message-Id", id)
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// errTooLarge is a body over SendGrid's 30 MB limit, answered with 413.
+var errTooLarge = fmt.Errorf("request body too large (limit %d bytes)", maxBodyBytes)
+
+func readBody(r *http.Request) ([]byte, error) {
+	var rd io.Reader = http.MaxBytesReader(nil, r.Body, maxBodyBytes)
+	if strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
+		zr, err := gzip.NewReader(rd)
+		if err != nil {
+			return nil, fmt.Errorf("invalid gzip body: %w", err)
+		}
+		defer zr.Close()
+		rd = io.LimitReader(zr, maxBodyBytes+1)
+	}
+	raw, err := io.ReadAll(rd)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errTooLarge
+		}
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if len(raw) > maxBodyBytes {
+		return nil, errTooLarge
+	}
+	return raw, nil
+}
+
+// record stores an accepted request and flattens its recipients.
+func (s *Server) record(m Message) {
+	b := &m.Body
+	var rcpts []Recipient
+	for pi, p := range b.Personalizations {
+		args := mergeArgs(b.CustomArgs, p.CustomArgs)
+		subject := b.Subject
+		if p.Subject != "" {
+			subject = p.Subject
+		}
+		var text, html string
+		for _, c := range b.Content {
+			switch c.Type {
+			case "text/plain":
+				text = c.Value
+			case "text/html":
+				html = c.Value
+			}
+		}
+		headers := b.Headers
+		if len(p.Headers) > 0 {
+			headers = mergeArgs(b.Headers, p.Headers)
+		}
+		add := func(field string, list []Email) {
+			for _, e := range list {
+				rcpts = append(rcpts, Recipient{
+					Email: e.Email, Name: e.Name, Field: field,
+					MessageID:       m.MessageID,
+					SGMessageID:     fmt.Sprintf("%s.filterdrecv-fake-%d-%d.0", m.MessageID, pi, len(rcpts)),
+					Personalization: pi,
+					Substitutions:   p.Substitutions, Headers: headers, CustomArgs: args,
+					Categories: b.Categories,
+					Subject:    subject, Text: text, HTML: html,
+				})
+			}
+		}
+		add("to", p.To)
+		add("cc", p.CC)
+		add("bcc", p.BCC)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accepted = append(s.accepted, m)
+	s.recipients = append(s.recipients, rcpts...)
+}
+
+// mergeArgs overlays b on a without changing either.
+func mergeArgs(a, b map[string]string) map[string]string {
+	out := make(map[string]string, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+// newMessageID imitates SendGrid's X-Message-Id: 22 URL-safe characters.
+func newMessageID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// APIError is one entry of SendGrid's error body,
+// {"message":"…","field":"…","help":null}.
+type APIError struct {
+	Message string
+	// Field is the JSON path SendGrid blames, e.g. "personalizations.3.to.0.email";
+	// empty (null on the wire) for errors about the request as a whole.
+	Field string
+}
+
+// MarshalJSON writes the error as SendGrid does: an empty field and the help link
+// are null, not "".
+func (e APIError) MarshalJSON() ([]byte, error) {
+	var field any
+	if e.Field != "" {
+		field = e.Field
+	}
+	return json.Marshal(struct {
+		Message string `json:"message"`
+		Field   any    `json:"field"`
+		Help    any    `json:"help"`
+	}{e.Message, field, nil})
+}
+
+func writeErrors(w http.ResponseWriter, status int, errs ...APIError) {
+	var buf bytes.Buffer
+	_ = json.NewEncoder(&buf).Encode(struct {
+		Errors []APIError `json:"errors"`
+	}{errs})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
