@@ -48,7 +48,9 @@ func (h *PublishingHandler) renderSeries(c *gin.Context, status int, form models
 	h.s.render(c, status, "admin/series", v)
 }
 
-func (h *PublishingHandler) series(c *gin.Context) { h.renderSeries(c, http.StatusOK, models.SeriesInput{}, nil) }
+func (h *PublishingHandler) series(c *gin.Context) {
+	h.renderSeries(c, http.StatusOK, models.SeriesInput{}, nil)
+}
 
 func (h *PublishingHandler) createSeries(c *gin.Context) {
 	ctx := c.Request.Context()

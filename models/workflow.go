@@ -28,7 +28,7 @@ type WorkflowStep struct {
 	Position        int
 	GroupID         string
 	ApprovalsNeeded int
-	SLAMinutes      int `gorm:"column:sla_minutes"`
+	SLAMinutes      int    `gorm:"column:sla_minutes"`
 	Group           *Group `gorm:"foreignKey:GroupID"`
 }
 
