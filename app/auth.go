@@ -17,7 +17,7 @@ type AuthHandler struct {
 
 // Register adds the login and logout routes.
 func (h *AuthHandler) Register(r Routes) {
-	r.GET("/", Public, func(c *gin.Context) { c.Redirect(http.StatusFound, "/admin") })
+	r.GET("/", Public, func(c *gin.Context) { c.Redirect(http.StatusFound, "/news") })
 	r.GET("/login", Public, h.form)
 	r.POST("/login", Public, h.login)
 	r.POST("/logout", Staff, h.logout)

@@ -287,6 +287,7 @@ type releasePage struct {
 	ApproveStep  *models.StepState
 	CanReview    bool
 	IsAuthor     bool
+	Previews     []models.PreviewLink
 }
 
 func (h *ReleasesHandler) show(c *gin.Context) {
@@ -311,7 +312,12 @@ func (h *ReleasesHandler) show(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	p := releasePage{Doc: d, Rev: d.Revision, Body: h.s.markdown.Render(d.Revision.Body), Review: review, Comments: comments, Translations: trans}
+	previews, err := models.PreviewLinks(ctx, h.s.db.Gorm, d.ID)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	p := releasePage{Doc: d, Rev: d.Revision, Body: h.s.markdown.Render(d.Revision.Body), Review: review, Comments: comments, Translations: trans, Previews: previews}
 	if d.Revision.EmbargoAt != nil {
 		p.Embargo = EmbargoLabel(*d.Revision.EmbargoAt, d.EmbargoLocation(h.s.cfg.DefaultTimezone))
 	}

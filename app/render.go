@@ -91,6 +91,20 @@ type view struct {
 	Data      any
 	BaseURL   string
 	Now       time.Time
+	Lang      string    // the page's language (public pages of a translation)
+	Dir       string    // "rtl" for right-to-left languages
+	Meta      *pageMeta // OpenGraph and Twitter card tags of public pages
+	NoIndex   bool      // keep the page out of search engines
+}
+
+// pageMeta describes a public page to social networks and crawlers.
+type pageMeta struct {
+	Title       string
+	Description string
+	URL         string
+	Type        string // "article" or "website"
+	FeedURL     string
+	Published   *time.Time
 }
 
 // Can reports whether the signed-in user holds one of the roles (admins hold all).
@@ -140,6 +154,20 @@ func (s *Server) takeFlash(c *gin.Context) *Flash {
 	return &f
 }
 
+// siteName names the organisation on public pages.
+const siteName = "Pressroom"
+
+// languageNames are the languages the newsroom names in its translation switcher.
+var languageNames = map[string]string{"en": "English", "fr": "Français", "es": "Español", "ar": "العربية", "de": "Deutsch", "pt": "Português",
+	"ru": "Русский", "zh": "中文", "it": "Italiano", "nl": "Nederlands", "tr": "Türkçe", "fa": "فارسی", "he": "עברית", "uk": "Українська"}
+
+func languageName(code string) string {
+	if n, ok := languageNames[code]; ok {
+		return n
+	}
+	return code
+}
+
 func fmtDuration(d time.Duration) string {
 	if d >= time.Hour {
 		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
@@ -155,7 +183,7 @@ func (s *Server) page(c *gin.Context, title, section string, data any) view {
 		loc = u.Location(loc)
 	}
 	return view{Title: title, Section: section, User: u, CSRF: csrf.TemplateField(c.Request), CSRFToken: csrf.Token(c.Request),
-		Flash: s.takeFlash(c), Loc: loc, Data: data, BaseURL: s.cfg.BaseURL.String(), Now: s.clock.Now()}
+		Flash: s.takeFlash(c), Loc: loc, Data: data, BaseURL: s.cfg.BaseURL.String(), Now: s.clock.Now(), Lang: "en", Dir: "ltr"}
 }
 
 // render writes a page with a status.
@@ -199,6 +227,16 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 		},
 		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"tags": models.Tags,
+		"dir":  dirOf,
+		"derefTime": func(t *time.Time) time.Time {
+			if t == nil {
+				return time.Time{}
+			}
+			return *t
+		},
+		"indexPath": models.IndexPath,
+		"langName":  languageName,
+		"siteName":  func() string { return siteName },
 		// embargo labels an embargo in the zone it was written in.
 		"embargo": func(t *time.Time, tz string) string {
 			if t == nil {

@@ -1,0 +1,106 @@
+package app
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"pressroom/models"
+)
+
+// PublicAPI is the unauthenticated part of the JSON API: the newsroom for the
+// organisation's website and other integrators. Like the newsroom pages it shows
+// only public releases, in their approved text.
+type PublicAPI struct {
+	s *Server
+}
+
+// Register adds the public endpoints.
+func (h *PublicAPI) Register(r Routes) {
+	r.GET("/public/releases", Public, h.list)
+	r.GET("/public/releases/:slug", Public, h.get)
+}
+
+// publicReleaseJSON is a public release as the public API shows it.
+type publicReleaseJSON struct {
+	Slug             string                `json:"slug"`
+	URL              string                `json:"url"`
+	Kind             models.Kind           `json:"kind"`
+	Status           models.Status         `json:"status"`
+	IndexNumber      *string               `json:"index_number"`
+	Language         string                `json:"language"`
+	Headline         string                `json:"headline"`
+	Standfirst       string                `json:"standfirst"`
+	Dateline         string                `json:"dateline"`
+	Body             string                `json:"body,omitempty"`
+	BodyHTML         string                `json:"body_html,omitempty"`
+	NotesToEditors   string                `json:"notes_to_editors,omitempty"`
+	PressContacts    []models.PressContact `json:"press_contacts,omitempty"`
+	Countries        []string              `json:"countries"`
+	Regions          []string              `json:"regions"`
+	Themes           []string              `json:"themes"`
+	Campaign         *string               `json:"campaign"`
+	PublishedAt      time.Time             `json:"published_at"`
+	UpdatedAt        time.Time             `json:"updated_at"`
+	CorrectionNote   string                `json:"correction_note,omitempty"`
+	WithdrawalNotice string                `json:"withdrawal_notice,omitempty"`
+	Snippet          string                `json:"snippet,omitempty"`
+}
+
+func (h *PublicAPI) toJSON(r *models.PublicRelease, full bool) publicReleaseJSON {
+	out := publicReleaseJSON{Slug: *r.Slug, URL: h.s.cfg.URL("/news/" + *r.Slug), Kind: r.Kind, Status: r.Status, IndexNumber: r.IndexNumber,
+		Language: r.Language, Headline: r.Headline, Standfirst: r.Standfirst, Dateline: r.Dateline, Countries: nonNil(models.Tags(r.Countries)),
+		Regions: nonNil(models.Tags(r.Regions)), Themes: nonNil(models.Tags(r.Themes)), Campaign: r.CampaignName,
+		PublishedAt: r.PublishedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CorrectionNote: r.CorrectionNote, WithdrawalNotice: r.WithdrawalNotice}
+	if full && r.Status != models.StatusWithdrawn {
+		out.Body, out.BodyHTML, out.NotesToEditors, out.PressContacts = r.Body, string(h.s.markdown.Render(r.Body)), r.NotesToEditors, r.Contacts()
+	}
+	return out
+}
+
+func (h *PublicAPI) list(c *gin.Context) {
+	limit, after, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	offset := 0
+	if after != "" {
+		n, err := strconv.Atoi(after)
+		if err != nil || n < 0 {
+			apiError(c, http.StatusBadRequest, "validation_failed", "cursor is not one this API issued", map[string]string{"cursor": "is invalid"})
+			return
+		}
+		offset = n
+	}
+	if !h.s.cacheable(c, "api"+c.Request.URL.RawQuery) {
+		return
+	}
+	out := listPage[publicReleaseJSON]{Items: []publicReleaseJSON{}}
+	items, total, err := models.PublicReleases(c.Request.Context(), h.s.db.Gorm, models.PublicFilter{CampaignID: c.Query("campaign"), Language: c.Query("lang"),
+		Country: c.Query("country"), Theme: c.Query("theme"), Kind: models.Kind(c.Query("kind")), Limit: limit, Offset: offset, Now: h.s.clock.Now()})
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	for i := range items {
+		out.Items = append(out.Items, h.toJSON(&items[i], false))
+	}
+	if int64(offset+limit) < total {
+		out.NextCursor = nextCursor(strconv.Itoa(offset + limit))
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (h *PublicAPI) get(c *gin.Context) {
+	r, err := models.PublicReleaseBySlug(c.Request.Context(), h.s.db.Gorm, c.Param("slug"), h.s.clock.Now())
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if !h.s.cacheable(c, "api") {
+		return
+	}
+	c.JSON(http.StatusOK, h.toJSON(r, true))
+}

@@ -1,0 +1,361 @@
+package app
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gorilla/feeds"
+
+	"pressroom/models"
+)
+
+// NewsroomHandler serves the public newsroom: listings, release pages, lookup by
+// index number, the Atom feed and the sitemap. Every query goes through the
+// models' public queries, which apply the embargo rule in SQL; nothing here
+// decides visibility on its own.
+type NewsroomHandler struct {
+	s *Server
+}
+
+// Register adds the public newsroom routes.
+func (h *NewsroomHandler) Register(r Routes) {
+	r.GET("/news", Public, h.list)
+	r.GET("/news/feed.atom", Public, h.feed)
+	r.GET("/news/index/:number", Public, h.byIndex)
+	r.GET("/news/:slug", Public, h.release)
+	r.GET("/sitemap.xml", Public, h.sitemap)
+	r.GET("/robots.txt", Public, h.robots)
+}
+
+// rtlLanguages are written right to left; their pages get dir="rtl".
+var rtlLanguages = map[string]bool{"ar": true, "he": true, "fa": true, "ur": true, "ps": true, "ku": true}
+
+func dirOf(lang string) string {
+	if rtlLanguages[strings.SplitN(lang, "-", 2)[0]] {
+		return "rtl"
+	}
+	return "ltr"
+}
+
+// cacheable applies the newsroom's HTTP caching: ETag and Last-Modified from the
+// public state, a lifetime that never reaches past the next embargo lift (so no
+// cache can hide a release that just became public), and 304 for a client that
+// already has this version. It reports false when it answered 304.
+func (s *Server) cacheable(c *gin.Context, salt string) bool {
+	now := s.clock.Now()
+	st, err := models.Newsroom(c.Request.Context(), s.db.Gorm, now)
+	if err != nil {
+		_ = c.Error(err)
+		return false
+	}
+	maxAge := 60 * time.Second
+	if st.NextPublish != nil {
+		maxAge = min(maxAge, st.NextPublish.Sub(now))
+	}
+	etag := strings.TrimSuffix(st.ETag, `"`) + salt + `"`
+	c.Header("ETag", etag)
+	if !st.LastModified.IsZero() {
+		c.Header("Last-Modified", st.LastModified.Format(http.TimeFormat))
+	}
+	c.Header("Cache-Control", fmt.Sprintf("public, max-age=%d", max(0, int(maxAge.Seconds()))))
+	if inm := c.GetHeader("If-None-Match"); inm != "" {
+		for _, t := range strings.Split(inm, ",") {
+			if strings.TrimSpace(t) == etag {
+				c.Status(http.StatusNotModified)
+				c.Abort()
+				return false
+			}
+		}
+		return true
+	}
+	if ims, err := http.ParseTime(c.GetHeader("If-Modified-Since")); err == nil && !st.LastModified.IsZero() && !st.LastModified.After(ims) {
+		c.Status(http.StatusNotModified)
+		c.Abort()
+		return false
+	}
+	return true
+}
+
+type newsListPage struct {
+	Items     []models.PublicRelease
+	Total     int64
+	Page      int
+	Pages     int
+	Filter    models.PublicFilter
+	Campaigns []models.Campaign
+	Prev      string
+	Next      string
+	FeedURL   string
+}
+
+const newsPageSize = 20
+
+func (h *NewsroomHandler) list(c *gin.Context) {
+	if !h.s.cacheable(c, "") {
+		return
+	}
+	ctx := c.Request.Context()
+	page, _ := strconv.Atoi(c.DefaultQuery("page", "1"))
+	page = max(page, 1)
+	f := models.PublicFilter{CampaignID: c.Query("campaign"), Country: c.Query("country"), Region: c.Query("region"), Theme: c.Query("theme"),
+		Language: c.Query("lang"), Kind: models.Kind(c.Query("kind")), Limit: newsPageSize, Offset: (page - 1) * newsPageSize, Now: h.s.clock.Now()}
+	items, total, err := models.PublicReleases(ctx, h.s.db.Gorm, f)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	camps, err := models.Campaigns(ctx, h.s.db.Gorm)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	p := newsListPage{Items: items, Total: total, Page: page, Pages: int((total + newsPageSize - 1) / newsPageSize), Filter: f, Campaigns: camps}
+	q := c.Request.URL.Query()
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page-1))
+		p.Prev = q.Encode()
+	}
+	if page < p.Pages {
+		q.Set("page", strconv.Itoa(page+1))
+		p.Next = q.Encode()
+	}
+	feed := url.Values{}
+	if f.CampaignID != "" {
+		feed.Set("campaign", f.CampaignID)
+	}
+	if f.Language != "" {
+		feed.Set("lang", f.Language)
+	}
+	p.FeedURL = "/news/feed.atom"
+	if len(feed) > 0 {
+		p.FeedURL += "?" + feed.Encode()
+	}
+	v := h.s.page(c, "Newsroom", "news", p)
+	v.Meta = &pageMeta{Title: "Newsroom", Description: "Press releases and urgent actions.", URL: h.s.cfg.URL("/news"), Type: "website", FeedURL: p.FeedURL}
+	h.s.render(c, http.StatusOK, "public/news", v)
+}
+
+type releasePublicPage struct {
+	R            *models.PublicRelease
+	Body         template.HTML
+	Contacts     []models.PressContact
+	Translations []models.Document
+	JSONLD       template.JS
+}
+
+func (h *NewsroomHandler) release(c *gin.Context) {
+	ctx := c.Request.Context()
+	now := h.s.clock.Now()
+	r, err := models.PublicReleaseBySlug(ctx, h.s.db.Gorm, c.Param("slug"), now)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if !h.s.cacheable(c, "") {
+		return
+	}
+	trans, err := models.PublicTranslations(ctx, h.s.db.Gorm, &r.Document, now)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	p := releasePublicPage{R: r, Body: h.s.markdown.Render(r.Body), Contacts: r.Contacts(), Translations: trans}
+	pageURL := h.s.cfg.URL("/news/" + *r.Slug)
+	ld := map[string]any{
+		"@context": "https://schema.org", "@type": "NewsArticle", "headline": r.Headline, "description": r.Standfirst,
+		"datePublished": r.PublishedAt.UTC().Format(time.RFC3339), "dateModified": r.UpdatedAt.UTC().Format(time.RFC3339),
+		"inLanguage": r.Language, "url": pageURL, "mainEntityOfPage": pageURL,
+		"publisher": map[string]any{"@type": "Organization", "name": h.s.cfg.MailFrom.Name},
+	}
+	if r.IndexNumber != nil {
+		ld["identifier"] = *r.IndexNumber
+	}
+	b, _ := json.Marshal(ld)
+	p.JSONLD = template.JS(b)
+	v := h.s.page(c, r.Headline, "news", p)
+	v.Lang, v.Dir = r.Language, dirOf(r.Language)
+	v.Meta = &pageMeta{Title: r.Headline, Description: r.Standfirst, URL: pageURL, Type: "article", FeedURL: "/news/feed.atom",
+		Published: r.PublishedAt}
+	h.s.render(c, http.StatusOK, "public/news_release", v)
+}
+
+// byIndex redirects an index number (PRE-01-348-2026) to its release, in the
+// language the browser prefers when a translation exists.
+func (h *NewsroomHandler) byIndex(c *gin.Context) {
+	lang := strings.SplitN(strings.SplitN(c.GetHeader("Accept-Language"), ",", 2)[0], "-", 2)[0]
+	r, err := models.PublicReleaseByIndex(c.Request.Context(), h.s.db.Gorm, c.Param("number"), strings.ToLower(strings.TrimSpace(lang)), h.s.clock.Now())
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.Redirect(http.StatusMovedPermanently, "/news/"+*r.Slug)
+}
+
+// feed serves Atom 1.0 for the whole newsroom, or one campaign or language.
+func (h *NewsroomHandler) feed(c *gin.Context) {
+	if !h.s.cacheable(c, "feed") {
+		return
+	}
+	ctx := c.Request.Context()
+	now := h.s.clock.Now()
+	f := models.PublicFilter{CampaignID: c.Query("campaign"), Language: c.Query("lang"), Limit: 50, Now: now}
+	items, _, err := models.PublicReleases(ctx, h.s.db.Gorm, f)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	title := h.s.cfg.MailFrom.Name + " newsroom"
+	self := h.s.cfg.URL(c.Request.URL.RequestURI())
+	fd := &feeds.Feed{Title: title, Link: &feeds.Link{Href: h.s.cfg.URL("/news")}, Id: self, Author: &feeds.Author{Name: h.s.cfg.MailFrom.Name},
+		Description: "Press releases and urgent actions", Updated: now}
+	if len(items) > 0 {
+		fd.Updated = items[0].UpdatedAt.UTC()
+	}
+	for _, r := range items {
+		link := h.s.cfg.URL("/news/" + *r.Slug)
+		summary := r.Standfirst
+		if r.Status == models.StatusWithdrawn {
+			summary = "Withdrawn: " + r.WithdrawalNotice
+		}
+		fd.Items = append(fd.Items, &feeds.Item{Title: r.Headline, Link: &feeds.Link{Href: link}, Id: link, Description: summary,
+			Content: string(h.s.markdown.Render(r.Body)), Created: r.PublishedAt.UTC(), Updated: r.UpdatedAt.UTC()})
+	}
+	atom := (&feeds.Atom{Feed: fd}).AtomFeed()
+	out, err := xml.MarshalIndent(atom, "", "  ")
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.Data(http.StatusOK, "application/atom+xml; charset=utf-8", append([]byte(xml.Header), out...))
+}
+
+type sitemapURL struct {
+	Loc     string `xml:"loc"`
+	LastMod string `xml:"lastmod,omitempty"`
+}
+
+type sitemapSet struct {
+	XMLName xml.Name     `xml:"urlset"`
+	Xmlns   string       `xml:"xmlns,attr"`
+	URLs    []sitemapURL `xml:"url"`
+}
+
+// sitemap lists the newsroom and every public release (up to the sitemap
+// protocol's 50,000 URLs).
+func (h *NewsroomHandler) sitemap(c *gin.Context) {
+	if !h.s.cacheable(c, "sitemap") {
+		return
+	}
+	items, _, err := models.PublicReleases(c.Request.Context(), h.s.db.Gorm, models.PublicFilter{Limit: 49_999, Now: h.s.clock.Now()})
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	set := sitemapSet{Xmlns: "http://www.sitemaps.org/schemas/sitemap/0.9", URLs: []sitemapURL{{Loc: h.s.cfg.URL("/news")}}}
+	for _, r := range items {
+		set.URLs = append(set.URLs, sitemapURL{Loc: h.s.cfg.URL("/news/" + *r.Slug), LastMod: r.UpdatedAt.UTC().Format(time.RFC3339)})
+	}
+	out, err := xml.MarshalIndent(set, "", "  ")
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.Data(http.StatusOK, "application/xml; charset=utf-8", append([]byte(xml.Header), out...))
+}
+
+func (h *NewsroomHandler) robots(c *gin.Context) {
+	c.String(http.StatusOK, "User-agent: *\nDisallow: /admin/\nDisallow: /preview/\nDisallow: /u/\nSitemap: %s\n", h.s.cfg.URL("/sitemap.xml"))
+}
+
+// PreviewHandler serves per-journalist embargo previews, and lets staff make and
+// revoke the links.
+type PreviewHandler struct {
+	s *Server
+}
+
+// Register adds the preview routes: the public page under root, staff actions
+// under /admin.
+func (h *PreviewHandler) Register(root, admin Routes) {
+	root.GET("/preview/:token", Public, h.show)
+	admin.POST("/releases/:id/preview-links", editors, h.create)
+	admin.POST("/releases/:id/preview-links/:link/revoke", editors, h.revoke)
+}
+
+type previewPage struct {
+	R        *models.PublicRelease
+	Body     template.HTML
+	Contacts []models.PressContact
+	Embargo  string
+	For      string
+}
+
+func (h *PreviewHandler) show(c *gin.Context) {
+	// Never stored by shared caches, never indexed: the text may still be under
+	// embargo.
+	c.Header("Cache-Control", "private, no-store")
+	c.Header("X-Robots-Tag", "noindex, nofollow")
+	r, link, err := models.OpenPreview(c.Request.Context(), h.s.db.Gorm, c.Param("token"), c.ClientIP(), c.Request.UserAgent(), h.s.clock.Now())
+	switch {
+	case errors.Is(err, models.ErrPreviewExpired), errors.Is(err, models.ErrPreviewRevoked):
+		msg := "This preview link has expired."
+		if errors.Is(err, models.ErrPreviewRevoked) {
+			msg = "This preview link was withdrawn by the press office."
+		}
+		v := h.s.page(c, "Preview no longer available", "", map[string]string{"Message": msg + " Ask the press office for a new link; once the embargo lifts the release is in the newsroom."})
+		h.s.render(c, http.StatusGone, "public/error", v)
+		return
+	case err != nil:
+		_ = c.Error(err)
+		return
+	}
+	p := previewPage{R: r, Body: h.s.markdown.Render(r.Body), Contacts: r.Contacts(), For: link.Email}
+	if r.EmbargoAt != nil && r.EmbargoAt.After(h.s.clock.Now()) {
+		p.Embargo = EmbargoLabel(*r.EmbargoAt, r.EmbargoLocation(h.s.cfg.DefaultTimezone))
+	}
+	v := h.s.page(c, r.Headline, "", p)
+	v.Lang, v.Dir, v.NoIndex = r.Language, dirOf(r.Language), true
+	h.s.render(c, http.StatusOK, "public/preview", v)
+}
+
+func (h *PreviewHandler) create(c *gin.Context) {
+	id := c.Param("id")
+	days, _ := strconv.Atoi(c.DefaultPostForm("days", "7"))
+	now := h.s.clock.Now()
+	_, token, err := models.CreatePreviewLink(c.Request.Context(), h.s.db.Gorm, currentUser(c), id, c.PostForm("contact_id"), c.PostForm("email"),
+		now.Add(time.Duration(max(days, 1))*24*time.Hour), now)
+	if fields := validationFields(err); fields != nil {
+		h.s.setFlash(c, "error", "No link made: "+firstMessage(fields))
+		redirect(c, "/admin/releases/"+id+"#previews")
+		return
+	}
+	if err != nil {
+		if errors.Is(err, models.ErrConflict) {
+			h.s.setFlash(c, "error", "No link made: "+reason(err)+". Preview links are for approved releases.")
+			redirect(c, "/admin/releases/"+id+"#previews")
+			return
+		}
+		_ = c.Error(err)
+		return
+	}
+	h.s.setFlash(c, "success", "Preview link for "+c.PostForm("email")+": "+h.s.cfg.URL("/preview/"+token)+" — copy it now; it is not shown again.")
+	redirect(c, "/admin/releases/"+id+"#previews")
+}
+
+func (h *PreviewHandler) revoke(c *gin.Context) {
+	id := c.Param("id")
+	if err := models.RevokePreviewLink(c.Request.Context(), h.s.db.Gorm, currentUser(c), id, c.Param("link"), h.s.clock.Now()); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	h.s.setFlash(c, "success", "Preview link revoked: it now shows “no longer available”.")
+	redirect(c, "/admin/releases/"+id+"#previews")
+}

@@ -1,0 +1,323 @@
+package models
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// The newsroom is every public surface: pages, listings, feeds, sitemap and the
+// public API. Its one rule is embargo integrity: a document is public only when it
+// is published or withdrawn and its publication time has come, and only its
+// approved revision is ever shown. Every query here applies that rule in SQL.
+
+// publicWhere is the embargo rule as SQL over documents.
+const publicWhere = "documents.status IN ('published', 'withdrawn') AND documents.published_at IS NOT NULL AND documents.published_at <= ?"
+
+// PublicRelease is a document as the public sees it: its approved revision.
+type PublicRelease struct {
+	Document
+	Headline       string
+	Standfirst     string
+	Dateline       string
+	Body           string
+	NotesToEditors string
+	PressContacts  string
+	CampaignName   *string
+}
+
+// Contacts decodes the press contacts of the approved revision.
+func (p *PublicRelease) Contacts() []PressContact {
+	r := Revision{PressContacts: p.PressContacts}
+	return r.Contacts()
+}
+
+// PublicFilter narrows the newsroom listing.
+type PublicFilter struct {
+	CampaignID string
+	Country    string
+	Region     string
+	Theme      string
+	Language   string
+	Kind       Kind
+	Limit      int
+	Offset     int
+	Now        time.Time
+}
+
+func publicQuery(ctx context.Context, db *gorm.DB, now time.Time) *gorm.DB {
+	return db.WithContext(ctx).Table("documents").
+		Select("documents.*, revisions.headline, revisions.standfirst, revisions.dateline, revisions.body, revisions.notes_to_editors, revisions.press_contacts, campaigns.name AS campaign_name").
+		Joins("JOIN revisions ON revisions.document_id = documents.id AND revisions.number = documents.approved_revision").
+		Joins("LEFT JOIN campaigns ON campaigns.id = documents.campaign_id").
+		Where(publicWhere, now)
+}
+
+// tagMatch matches one tag in a comma-separated tag column, case-insensitively.
+func tagMatch(q *gorm.DB, column, tag string) *gorm.DB {
+	return q.Where("(',' || LOWER(documents."+column+") || ',') LIKE ?", "%,"+strings.ToLower(strings.TrimSpace(tag))+",%")
+}
+
+// PublicReleases lists what the newsroom shows, latest publication first, and
+// how many match in all.
+func PublicReleases(ctx context.Context, db *gorm.DB, f PublicFilter) ([]PublicRelease, int64, error) {
+	q := publicQuery(ctx, db, f.Now)
+	if f.CampaignID != "" {
+		q = q.Where("documents.campaign_id = ?", f.CampaignID)
+	}
+	if f.Language != "" {
+		q = q.Where("documents.language = ?", f.Language)
+	}
+	if f.Kind != "" {
+		q = q.Where("documents.kind = ?", f.Kind)
+	}
+	if f.Country != "" {
+		q = tagMatch(q, "countries", f.Country)
+	}
+	if f.Region != "" {
+		q = tagMatch(q, "regions", f.Region)
+	}
+	if f.Theme != "" {
+		q = tagMatch(q, "themes", f.Theme)
+	}
+	var total int64
+	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("models: count public releases: %w", err)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 20
+	}
+	var out []PublicRelease
+	if err := q.Order("documents.published_at DESC, documents.id DESC").Limit(f.Limit).Offset(f.Offset).Scan(&out).Error; err != nil {
+		return nil, 0, fmt.Errorf("models: public releases: %w", err)
+	}
+	return out, total, nil
+}
+
+// PublicReleaseBySlug returns a public release, or ErrNotFound for anything
+// unpublished: an embargoed release does not exist as far as the public knows.
+func PublicReleaseBySlug(ctx context.Context, db *gorm.DB, slug string, now time.Time) (*PublicRelease, error) {
+	var out []PublicRelease
+	if err := publicQuery(ctx, db, now).Where("documents.slug = ?", slug).Limit(1).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("models: public release: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("models: public release %q: %w", slug, ErrNotFound)
+	}
+	return &out[0], nil
+}
+
+// PublicReleaseByIndex finds the public release with an index number, in the
+// preferred language when there are translations (else the original).
+func PublicReleaseByIndex(ctx context.Context, db *gorm.DB, number, language string, now time.Time) (*PublicRelease, error) {
+	key := IndexKey(number)
+	if key == "" {
+		return nil, fmt.Errorf("models: release by index: %w", ErrNotFound)
+	}
+	var out []PublicRelease
+	err := publicQuery(ctx, db, now).Where(indexKeySQL+" = ?", key).
+		Order(gorm.Expr("CASE WHEN documents.language = ? THEN 0 WHEN documents.original_id IS NULL THEN 1 ELSE 2 END", language)).
+		Limit(1).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: release by index: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("models: release by index %q: %w", number, ErrNotFound)
+	}
+	return &out[0], nil
+}
+
+// PublicTranslations lists the other public language versions of a release.
+func PublicTranslations(ctx context.Context, db *gorm.DB, d *Document, now time.Time) ([]Document, error) {
+	root := d.ID
+	if d.OriginalID != nil {
+		root = *d.OriginalID
+	}
+	var ds []Document
+	err := db.WithContext(ctx).Where("(documents.id = ? OR documents.original_id = ?) AND documents.id <> ?", root, root, d.ID).
+		Where(publicWhere, now).Order("language").Find(&ds).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: public translations: %w", err)
+	}
+	return ds, nil
+}
+
+// NewsroomState fingerprints the public newsroom for HTTP caching: it changes
+// whenever anything public changes, and says when the next embargo lifts, so no
+// cache may keep a page past that moment.
+type NewsroomState struct {
+	LastModified time.Time
+	ETag         string
+	NextPublish  *time.Time
+}
+
+// Newsroom reads the newsroom's caching state at now.
+func Newsroom(ctx context.Context, db *gorm.DB, now time.Time) (*NewsroomState, error) {
+	var n int64
+	if err := db.WithContext(ctx).Table("documents").Where(publicWhere, now).Count(&n).Error; err != nil {
+		return nil, fmt.Errorf("models: newsroom state: %w", err)
+	}
+	var st NewsroomState
+	var latest Document
+	err := db.WithContext(ctx).Where(publicWhere, now).Order("updated_at DESC").Limit(1).Find(&latest).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: newsroom state: %w", err)
+	}
+	st.LastModified = latest.UpdatedAt.UTC().Truncate(time.Second)
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%d|%s|%s", n, latest.ID, latest.UpdatedAt.UTC().Format(time.RFC3339Nano))))
+	st.ETag = `"` + hex.EncodeToString(sum[:8]) + `"`
+	var next Document
+	err = db.WithContext(ctx).Where("status = ? AND embargo_at > ?", StatusScheduled, now).Order("embargo_at").Limit(1).Find(&next).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: next embargo: %w", err)
+	}
+	if next.ID != "" {
+		st.NextPublish = next.EmbargoAt
+	}
+	return &st, nil
+}
+
+// PreviewLink lets one journalist read an embargoed release online before the
+// embargo lifts.
+type PreviewLink struct {
+	ID         string `gorm:"primaryKey"`
+	DocumentID string
+	ContactID  *string
+	Email      string
+	TokenHash  string
+	ExpiresAt  time.Time
+	RevokedAt  *time.Time
+	CreatedBy  *string
+	CreatedAt  time.Time
+	Views      []PreviewView `gorm:"foreignKey:LinkID"`
+}
+
+// PreviewView is one opening of a preview link.
+type PreviewView struct {
+	ID        int64 `gorm:"primaryKey"`
+	LinkID    string
+	ViewedAt  time.Time
+	IP        string
+	UserAgent string
+}
+
+// Preview link errors, for the 410 page.
+var (
+	ErrPreviewExpired = fmt.Errorf("%w: this preview link has expired", ErrNotFound)
+	ErrPreviewRevoked = fmt.Errorf("%w: this preview link was revoked", ErrNotFound)
+)
+
+// CreatePreviewLink makes a link for one journalist and returns its token. Only an
+// approved release (scheduled or published) has a text to preview.
+func CreatePreviewLink(ctx context.Context, db *gorm.DB, by *User, docID, contactID, email string, expires, now time.Time) (*PreviewLink, string, error) {
+	var v ValidationError
+	email = NormalizeEmail(email)
+	if email == "" && contactID == "" {
+		v.Add("email", "is required (or give contact_id)")
+	} else if email != "" && !ValidEmail(email) {
+		v.Add("email", "is not a valid address")
+	}
+	if !expires.After(now) {
+		v.Add("expires_at", "must be in the future")
+	} else if expires.After(now.Add(90 * 24 * time.Hour)) {
+		v.Add("expires_at", "must be within 90 days")
+	}
+	var d Document
+	if err := db.WithContext(ctx).First(&d, "id = ?", docID).Error; err != nil {
+		return nil, "", fmt.Errorf("models: preview link: %w", translate(err))
+	}
+	if d.ApprovedRevision == 0 || (d.Status != StatusScheduled && d.Status != StatusPublished) {
+		return nil, "", &TransitionError{Action: "make a preview link for", From: d.Status}
+	}
+	if contactID != "" && email == "" {
+		var row struct{ Email string }
+		if err := db.WithContext(ctx).Table("media_contacts").Select("email").Where("id = ?", contactID).Scan(&row).Error; err != nil || row.Email == "" {
+			v.Add("contact_id", "is not a media contact")
+		}
+		email = row.Email
+	}
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	token := NewSecret(24)
+	l := &PreviewLink{ID: NewID(), DocumentID: d.ID, Email: email, TokenHash: HashSecret(token), ExpiresAt: expires.UTC(), CreatedAt: now}
+	if contactID != "" {
+		l.ContactID = &contactID
+	}
+	if by != nil {
+		l.CreatedBy = &by.ID
+	}
+	err := Transaction(ctx, db, func(tx *gorm.DB) error {
+		if err := tx.Omit("Views").Create(l).Error; err != nil {
+			return err
+		}
+		ev := AuditEvent{At: now, Action: "preview_link_created", SubjectType: "document", SubjectID: d.ID, Revision: d.ApprovedRevision, Details: "for " + email}
+		if by != nil {
+			ev.ActorID = &by.ID
+		}
+		return Audit(ctx, tx, ev)
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("models: preview link: %w", err)
+	}
+	return l, token, nil
+}
+
+// OpenPreview resolves a preview token at now, logs the view, and returns the
+// release's approved text. Expired and revoked links are errors the page shows as
+// 410 Gone.
+func OpenPreview(ctx context.Context, db *gorm.DB, token, ip, userAgent string, now time.Time) (*PublicRelease, *PreviewLink, error) {
+	var l PreviewLink
+	if err := db.WithContext(ctx).First(&l, "token_hash = ?", HashSecret(token)).Error; err != nil {
+		return nil, nil, fmt.Errorf("models: preview: %w", translate(err))
+	}
+	if l.RevokedAt != nil {
+		return nil, &l, ErrPreviewRevoked
+	}
+	if !now.Before(l.ExpiresAt) {
+		return nil, &l, ErrPreviewExpired
+	}
+	var out []PublicRelease
+	err := db.WithContext(ctx).Table("documents").
+		Select("documents.*, revisions.headline, revisions.standfirst, revisions.dateline, revisions.body, revisions.notes_to_editors, revisions.press_contacts").
+		Joins("JOIN revisions ON revisions.document_id = documents.id AND revisions.number = documents.approved_revision").
+		Where("documents.id = ? AND documents.approved_revision > 0", l.DocumentID).Scan(&out).Error
+	if err != nil {
+		return nil, nil, fmt.Errorf("models: preview: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, &l, fmt.Errorf("models: preview: %w", ErrNotFound)
+	}
+	if err := db.WithContext(ctx).Create(&PreviewView{LinkID: l.ID, ViewedAt: now, IP: ip, UserAgent: truncate(userAgent, 250)}).Error; err != nil {
+		return nil, nil, fmt.Errorf("models: log preview view: %w", err)
+	}
+	return &out[0], &l, nil
+}
+
+// PreviewLinks lists a document's links with their views, newest first.
+func PreviewLinks(ctx context.Context, db *gorm.DB, docID string) ([]PreviewLink, error) {
+	var ls []PreviewLink
+	err := db.WithContext(ctx).Preload("Views", func(q *gorm.DB) *gorm.DB { return q.Order("viewed_at DESC") }).
+		Where("document_id = ?", docID).Order("created_at DESC").Find(&ls).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: preview links: %w", err)
+	}
+	return ls, nil
+}
+
+// RevokePreviewLink revokes a link of a document.
+func RevokePreviewLink(ctx context.Context, db *gorm.DB, by *User, docID, linkID string, now time.Time) error {
+	res := db.WithContext(ctx).Model(&PreviewLink{}).Where("id = ? AND document_id = ? AND revoked_at IS NULL", linkID, docID).Update("revoked_at", now)
+	if res.Error != nil {
+		return fmt.Errorf("models: revoke preview link: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("models: revoke preview link: %w", ErrNotFound)
+	}
+	return Audit(ctx, db, AuditEvent{At: now, ActorID: &by.ID, Action: "preview_link_revoked", SubjectType: "document", SubjectID: docID, Details: linkID})
+}
