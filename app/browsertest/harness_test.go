@@ -107,9 +107,9 @@ func chromiumPath(t *testing.T) string {
 // tab is one browser tab on a running server, with counters of what the user
 // did in it.
 type tab struct {
-	t    *testing.T
-	ctx  context.Context
-	srv  *server
+	t   *testing.T
+	ctx context.Context
+	srv *server
 
 	loads   atomic.Int64 // top-level documents loaded (navigations, form posts, redirects' targets)
 	actions int          // clicks, submits and named keys; typing text is not an action
@@ -484,3 +484,35 @@ func repoFile(elem ...string) string {
 	return filepath.Join(append([]string{"..", ".."}, elem...)...)
 }
 
+// frameText is the visible text of the child frame whose address contains
+// urlPart, once it has loaded. Chromium runs sandboxed frames (such as the
+// email preview) in a process of their own, as a separate DevTools target, so
+// the frame is found among the browser's targets and read there.
+func (tb *tab) frameText(urlPart string) string {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
+	defer cancel()
+	for {
+		targets, err := chromedp.Targets(ctx)
+		if err != nil {
+			tb.failf("list frames: %v", err)
+		}
+		for _, ti := range targets {
+			if ti.Type != "iframe" || !strings.Contains(ti.URL, urlPart) {
+				continue
+			}
+			// Detach, not close, when done: closing would remove the frame.
+			fctx, fcancel := chromedp.NewContext(ctx, chromedp.WithTargetID(ti.TargetID), chromedp.WithDetachOnCancel())
+			text, err := chromedp.Run(fctx, chromedp.Evaluate[string](`document.readyState === "complete" ? document.body.innerText : ""`))
+			fcancel()
+			if err == nil && text != "" {
+				return text
+			}
+		}
+		select {
+		case <-ctx.Done():
+			tb.failf("no loaded frame showing %s", urlPart)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
