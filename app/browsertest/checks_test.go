@@ -120,14 +120,16 @@ func (s *shots) capture(tb *tab, name string) {
 			overflow := run(tb, "page width", chromedp.Evaluate[string](`(() => {
   const vw = document.documentElement.clientWidth;
   if (document.documentElement.scrollWidth <= vw) return "";
-  const wide = [...document.querySelectorAll("body *")].filter(el => {
-    const r = el.getBoundingClientRect();
-    if (r.right <= vw + 1) return false;
-    for (let p = el.parentElement; p; p = p.parentElement) {
-      if (p !== document.body && getComputedStyle(p).overflowX !== "visible") return false;
+  const out = [...document.querySelectorAll("body *")].filter(el => el.getBoundingClientRect().right > vw + 1);
+  // Prefer what is not inside a scrolling box; an absolutely positioned
+  // element can escape its box, so fall back to everything that sticks out.
+  const loose = out.filter(el => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== "visible") return false;
     }
     return true;
-  }).slice(0, 5).map(el => el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : ""));
+  });
+  const wide = (loose.length ? loose : out).slice(0, 5).map(el => el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : ""));
   return document.documentElement.scrollWidth + "px wide; sticking out: " + wide.join(", ");
 })()`))
 			if overflow != "" {
