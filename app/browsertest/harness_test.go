@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/riverqueue/river"
@@ -142,7 +144,13 @@ func newTab(t *testing.T) *tab {
 	tb := &tab{t: t, ctx: ctx, srv: srv}
 	// The first Run starts the browser; it must not have a deadline, or the
 	// deadline would end the browser too.
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(desktopWidth, 900)); err != nil {
+	// Focus emulation: a headless tab is never the focused window, and without
+	// it autofocus and :focus-visible would not behave as for a real user.
+	focusOn := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true})
+		return err
+	})
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(desktopWidth, 900), focusOn); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
 	// Count every document the main frame commits to: the user saw a page load.
