@@ -39,11 +39,11 @@ type server struct {
 }
 
 // startServer wires the app exactly as `pressroom dev` does (River worker,
-// development outbox transport, demo organisation) on a fresh SQLite database.
-func startServer(t *testing.T) *server {
+// development outbox transport, demo organisation) on a fresh database.
+func startServer(t *testing.T, dialect models.Dialect) *server {
 	t.Helper()
 	ctx := context.Background()
-	db := dbtest.New(t, models.SQLite)
+	db := dbtest.New(t, dialect)
 	if _, err := models.SeedDemo(ctx, db.Gorm); err != nil {
 		t.Fatalf("seed demo organisation: %v", err)
 	}
@@ -112,17 +112,36 @@ type tab struct {
 	t   *testing.T
 	ctx context.Context
 	srv *server
+	tag string // printed after journey names: the database when it is not the default
 
 	loads   atomic.Int64 // top-level documents loaded (navigations, form posts, redirects' targets)
 	actions int          // clicks, submits and named keys; typing text is not an action
 }
 
-// newTab starts a server and a headless Chromium with a fresh profile, and
-// opens a tab on it at desktop size. Everything stops when the test ends.
+// newTab starts a server on SQLite and a headless Chromium with a fresh
+// profile, and opens a tab on it at desktop size. Everything stops when the
+// test ends.
 func newTab(t *testing.T) *tab {
 	t.Helper()
+	return newTabOn(t, models.SQLite)
+}
+
+// eachDialect runs a journey test once per database the suite has (SQLite,
+// and PostgreSQL when TEST_DATABASE_URL is set), each with its own server
+// and browser.
+func eachDialect(t *testing.T, fn func(tb *tab)) {
+	t.Helper()
+	chromiumPath(t) // skip (or fail in CI) once, not per dialect
+	for _, d := range dbtest.Dialects() {
+		t.Run(string(d), func(t *testing.T) { fn(newTabOn(t, d)) })
+	}
+}
+
+// newTabOn is newTab on the given database.
+func newTabOn(t *testing.T, dialect models.Dialect) *tab {
+	t.Helper()
 	exe := chromiumPath(t)
-	srv := startServer(t)
+	srv := startServer(t, dialect)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.Flag("headless", true),
@@ -142,6 +161,9 @@ func newTab(t *testing.T) *tab {
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
 	tb := &tab{t: t, ctx: ctx, srv: srv}
+	if dialect != models.SQLite {
+		tb.tag = " (" + string(dialect) + ")"
+	}
 	// The first Run starts the browser; it must not have a deadline, or the
 	// deadline would end the browser too.
 	// Focus emulation: a headless tab is never the focused window, and without
@@ -435,7 +457,7 @@ func (tb *tab) journey(name string, fn func()) {
 		fn()
 	})
 	tb.t = parent
-	summary := fmt.Sprintf("journey %s: %d page loads, %d actions", name, tb.loads.Load()-loads0, tb.actions-actions0)
+	summary := fmt.Sprintf("journey %s%s: %d page loads, %d actions", name, tb.tag, tb.loads.Load()-loads0, tb.actions-actions0)
 	parent.Log(summary)
 	fmt.Println(summary)
 	if !ok {

@@ -15,7 +15,10 @@ import (
 // tab: sign in, read the dashboard, add a colleague, make an approver a
 // backup, issue an API token, check the audit log and sign out.
 func TestAdminJourneys(t *testing.T) {
-	tb := newTab(t)
+	eachDialect(t, adminJourneys)
+}
+
+func adminJourneys(tb *tab) {
 
 	tb.journey("admin-sign-in", func() {
 		tb.open("/admin")
@@ -145,7 +148,10 @@ func TestAdminJourneys(t *testing.T) {
 // TestTestEmailJourney: any staff member checks that mail reaches them and
 // reads the message in the development outbox.
 func TestTestEmailJourney(t *testing.T) {
-	tb := newTab(t)
+	eachDialect(t, testEmailJourney)
+}
+
+func testEmailJourney(tb *tab) {
 	tb.journey("press-officer-test-email", func() {
 		tb.login("press@example.org")
 		tb.click("Priya Press (Press officer)")
@@ -153,7 +159,7 @@ func TestTestEmailJourney(t *testing.T) {
 		tb.submit("Send me a test email")
 		tb.expectText("A test email is on its way to press@example.org.")
 		// The worker delivers in the background; wait as the user would for it.
-		eventually(t, "the test email in the outbox", func() (bool, error) {
+		eventually(tb.t, "the test email in the outbox", func() (bool, error) {
 			ms, err := models.OutboxMessages(context.Background(), tb.srv.DB.Gorm, "press@example.org", 10)
 			return len(ms) > 0, err
 		})
