@@ -16,6 +16,12 @@ type DashboardHandler struct {
 // Register adds the dashboard.
 func (h *DashboardHandler) Register(r Routes) {
 	r.GET("", Staff, h.show)
+	r.GET("/settings", Staff, h.settings)
+}
+
+// settings is the hub of the organisation's set-up pages.
+func (h *DashboardHandler) settings(c *gin.Context) {
+	h.s.render(c, http.StatusOK, "admin/settings", h.s.page(c, "Settings", "settings", nil))
 }
 
 func (h *DashboardHandler) show(c *gin.Context) {

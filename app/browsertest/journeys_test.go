@@ -49,6 +49,7 @@ func adminJourneys(tb *tab) {
 	})
 
 	tb.journey("admin-create-user", func() {
+		tb.click("Settings")
 		tb.click("Users")
 		tb.click("New user")
 		tb.expectPath("/admin/users/new")
@@ -91,6 +92,7 @@ func adminJourneys(tb *tab) {
 	})
 
 	tb.journey("admin-backup-approver", func() {
+		tb.click("Settings")
 		tb.click("Groups")
 		tb.expectPath("/admin/groups")
 		tb.clickNear("Make backup", "Hana Head-of-Press")
@@ -100,6 +102,7 @@ func adminJourneys(tb *tab) {
 	})
 
 	tb.journey("admin-api-token", func() {
+		tb.click("Settings")
 		tb.click("API tokens")
 		tb.choose("Acts as", "Priya Press (Press officer)")
 		tb.fill("Label", "newsroom import")
@@ -112,6 +115,7 @@ func adminJourneys(tb *tab) {
 			tb.failf("the new token reads %q", secret)
 		}
 		// Shown once: back on the list only its first characters remain.
+		tb.click("Settings")
 		tb.click("API tokens")
 		tb.expectNoText(secret, "Copy this token now.")
 		tb.expectText("newsroom import\tPriya Press\t" + secret[:len(models.TokenPrefix)+6] + "…")

@@ -110,11 +110,16 @@ func TestKeyboardOnly(t *testing.T) {
 
 		// The skip link is first, and it appears when focused.
 		tb.tabTo("Skip to content", 1)
-		stops := tb.tabTo("Groups", 8)
+		stops := tb.tabTo("Settings", 8)
 		t.Logf("dashboard focus order after the skip link: %v", stops)
 		if got := stops[0].Name; got != "Pressroom" {
 			tb.failf("after the skip link focus went to %q, want the Pressroom home link", got)
 		}
+		tb.pressLoad(kb.Enter)
+		tb.expectPath("/admin/settings")
+		tb.tabTo("Skip to content", 1)
+		tb.press(kb.Enter)
+		tb.tabTo("Groups", 3)
 		tb.pressLoad(kb.Enter)
 		tb.expectPath("/admin/groups")
 

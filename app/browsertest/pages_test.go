@@ -39,6 +39,7 @@ func TestMainPages(t *testing.T) {
 	tb.submit("Send me a test email")
 	check("account", "/admin/account")
 
+	tb.click("Settings")
 	tb.click("Users")
 	check("users", "/admin/users")
 	tb.click("New user")
@@ -46,9 +47,11 @@ func TestMainPages(t *testing.T) {
 	tb.submit("Create account") // everything blank: every field error at once
 	check("user-new-errors", "/admin/users")
 
+	tb.click("Settings")
 	tb.click("Groups")
 	check("groups", "/admin/groups")
 
+	tb.click("Settings")
 	tb.click("API tokens")
 	check("tokens", "/admin/tokens")
 	tb.fill("Label", "screenshot")
