@@ -34,6 +34,34 @@ func (h *ReleasesAPI) Register(r Routes) {
 	r.POST("/releases/:id/approve", reviewers, h.approve)
 	r.POST("/releases/:id/request-changes", reviewers, h.requestChanges)
 	r.POST("/releases/:id/withdraw", editors, h.withdraw)
+	r.POST("/releases/:id/preview-links", editors, h.previewLink)
+}
+
+type previewLinkRequest struct {
+	ContactID string     `json:"contact_id"`
+	Email     string     `json:"email"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// previewLink makes an embargo preview link for one journalist (default expiry:
+// seven days).
+func (h *ReleasesAPI) previewLink(c *gin.Context) {
+	var req previewLinkRequest
+	if err := json.NewDecoder(io.LimitReader(c.Request.Body, maxBody)).Decode(&req); err != nil {
+		apiError(c, http.StatusBadRequest, "bad_json", "the body is not a JSON object: "+err.Error(), nil)
+		return
+	}
+	now := h.s.clock.Now()
+	expires := now.Add(7 * 24 * time.Hour)
+	if req.ExpiresAt != nil {
+		expires = *req.ExpiresAt
+	}
+	link, token, err := models.CreatePreviewLink(c.Request.Context(), h.s.db.Gorm, currentUser(c), c.Param("id"), req.ContactID, req.Email, expires, now)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"id": link.ID, "url": h.s.cfg.URL("/preview/" + token), "email": link.Email, "expires_at": link.ExpiresAt.UTC()})
 }
 
 // releaseJSON is a release as the API shows it.

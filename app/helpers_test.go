@@ -58,6 +58,20 @@ func newEnv(t *testing.T, db *models.DB, opts envOptions) *testEnv {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { client.Stop(context.Background()) })
+		// Wait until this worker leads (it then runs the periodic sweeps), so
+		// time-sensitive tests measure the steady state, not the election.
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			var n int64
+			db.Gorm.Table("river_job").Where("kind = ? AND state = ?", "publish_due", "completed").Count(&n)
+			if n > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the worker never ran its first periodic sweep")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 	s, err := app.New(app.Deps{Config: cfg, DB: db, Jobs: client, Clock: clock})
 	if err != nil {

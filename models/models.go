@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -108,14 +109,36 @@ type SystemClock struct{}
 // Now returns the current UTC time.
 func (SystemClock) Now() time.Time { return time.Now().UTC() }
 
-// FixedClock is a settable clock for tests; the zero value starts at the zero time.
-type FixedClock struct{ T time.Time }
+// FixedClock is a settable clock for tests, safe for concurrent use (the web
+// server and job workers read it while a test moves it).
+type FixedClock struct {
+	mu sync.Mutex
+	T  time.Time
+}
+
+// NewFixedClock returns a clock stopped at t.
+func NewFixedClock(t time.Time) *FixedClock { return &FixedClock{T: t} }
 
 // Now returns the clock's time.
-func (c *FixedClock) Now() time.Time { return c.T }
+func (c *FixedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.T
+}
+
+// Set moves the clock to t.
+func (c *FixedClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.T = t
+	c.mu.Unlock()
+}
 
 // Advance moves the clock forward.
-func (c *FixedClock) Advance(d time.Duration) { c.T = c.T.Add(d) }
+func (c *FixedClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.T = c.T.Add(d)
+	c.mu.Unlock()
+}
 
 // Transaction runs fn in a transaction on db, committing when fn returns nil.
 func Transaction(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {

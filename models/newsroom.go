@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // The newsroom is every public surface: pages, listings, feeds, sitemap and the
@@ -121,7 +122,7 @@ func PublicReleaseByIndex(ctx context.Context, db *gorm.DB, number, language str
 	}
 	var out []PublicRelease
 	err := publicQuery(ctx, db, now).Where(indexKeySQL+" = ?", key).
-		Order(gorm.Expr("CASE WHEN documents.language = ? THEN 0 WHEN documents.original_id IS NULL THEN 1 ELSE 2 END", language)).
+		Clauses(clause.OrderBy{Expression: clause.Expr{SQL: "CASE WHEN documents.language = ? THEN 0 WHEN documents.original_id IS NULL THEN 1 ELSE 2 END", Vars: []any{language}}}).
 		Limit(1).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: release by index: %w", err)

@@ -312,14 +312,26 @@ func finalizeApproval(ctx context.Context, tx *gorm.DB, d *Document, cur *Revisi
 	if d.Slug == nil {
 		updates["slug"] = s
 	}
+	embargo := cur.EmbargoAt
+	if d.OriginalID != nil {
+		// A translation never goes public before its original: it inherits the
+		// original's embargo when that is later than its own.
+		var orig Document
+		if err := tx.First(&orig, "id = ?", *d.OriginalID).Error; err != nil {
+			return err
+		}
+		if !orig.Public(now) && orig.EmbargoAt != nil && (embargo == nil || orig.EmbargoAt.After(*embargo)) {
+			embargo = orig.EmbargoAt
+		}
+	}
 	to := StatusPublished
-	if cur.EmbargoAt != nil && cur.EmbargoAt.After(now) {
+	if embargo != nil && embargo.After(now) {
 		to = StatusScheduled
 	} else {
 		updates["published_at"] = now
 	}
 	updates["status"] = to
-	updates["embargo_at"] = cur.EmbargoAt
+	updates["embargo_at"] = embargo
 	if err := tx.Model(&Document{}).Where("id = ?", d.ID).Updates(updates).Error; err != nil {
 		return translate(err)
 	}
@@ -513,24 +525,35 @@ func ReviewQueue(ctx context.Context, db *gorm.DB, u *User) ([]QueueItem, error)
 // PublishDue publishes every scheduled document whose embargo has lifted by now,
 // dating each publication at its embargo time. It returns their ids.
 func PublishDue(ctx context.Context, db *gorm.DB, now time.Time) ([]string, error) {
-	var due []Document
-	if err := db.WithContext(ctx).Where("status = ? AND embargo_at <= ?", StatusScheduled, now).Find(&due).Error; err != nil {
-		return nil, fmt.Errorf("models: due documents: %w", err)
-	}
 	var ids []string
-	for _, d := range due {
-		err := Transaction(ctx, db, func(tx *gorm.DB) error {
-			res := tx.Model(&Document{}).Where("id = ? AND status = ?", d.ID, StatusScheduled).
-				Updates(map[string]any{"status": StatusPublished, "published_at": d.EmbargoAt, "updated_at": now})
-			if res.Error != nil || res.RowsAffected == 0 {
-				return res.Error
-			}
-			ids = append(ids, d.ID)
-			return Audit(ctx, tx, AuditEvent{At: now, Action: "embargo_lifted", SubjectType: "document", SubjectID: d.ID, Revision: d.ApprovedRevision,
-				FromStatus: string(StatusScheduled), ToStatus: string(StatusPublished)})
-		})
+	// Two rounds: a translation waits for its original (if the original's embargo
+	// moved later, the translation must not go out first), so translations whose
+	// originals lift in this sweep go out in the second round.
+	for round := 0; round < 2; round++ {
+		var due []Document
+		err := db.WithContext(ctx).Where("status = ? AND embargo_at <= ?", StatusScheduled, now).
+			Where("(original_id IS NULL OR EXISTS (SELECT 1 FROM documents o WHERE o.id = documents.original_id AND o.status IN ('published', 'withdrawn') AND o.published_at <= ?))", now).
+			Order("embargo_at").Find(&due).Error
 		if err != nil {
-			return ids, fmt.Errorf("models: publish %s: %w", d.ID, err)
+			return ids, fmt.Errorf("models: due documents: %w", err)
+		}
+		if len(due) == 0 {
+			break
+		}
+		for _, d := range due {
+			err := Transaction(ctx, db, func(tx *gorm.DB) error {
+				res := tx.Model(&Document{}).Where("id = ? AND status = ?", d.ID, StatusScheduled).
+					Updates(map[string]any{"status": StatusPublished, "published_at": d.EmbargoAt, "updated_at": now})
+				if res.Error != nil || res.RowsAffected == 0 {
+					return res.Error
+				}
+				ids = append(ids, d.ID)
+				return Audit(ctx, tx, AuditEvent{At: now, Action: "embargo_lifted", SubjectType: "document", SubjectID: d.ID, Revision: d.ApprovedRevision,
+					FromStatus: string(StatusScheduled), ToStatus: string(StatusPublished)})
+			})
+			if err != nil {
+				return ids, fmt.Errorf("models: publish %s: %w", d.ID, err)
+			}
 		}
 	}
 	return ids, nil
