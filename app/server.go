@@ -38,6 +38,8 @@ type Server struct {
 	routes   []RouteInfo
 
 	loginLimiter *Limiter
+	// publicLimiter bounds public forms per IP (subscribe, confirmation links).
+	publicLimiter *Limiter
 }
 
 // New builds the server: parses every template (failing on any error), builds
@@ -58,8 +60,9 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: d.Config, db: d.DB, jobs: d.Jobs, clock: d.Clock, logger: d.Logger, renderer: renderer,
-		metrics:      newMetrics(d.DB.SQL),
-		loginLimiter: NewLimiter(10, 15*time.Minute, d.Clock.Now)}
+		metrics:       newMetrics(d.DB.SQL),
+		loginLimiter:  NewLimiter(10, 15*time.Minute, d.Clock.Now),
+		publicLimiter: NewLimiter(20, 10*time.Minute, d.Clock.Now)}
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -97,6 +100,15 @@ func New(d Deps) (*Server, error) {
 	(&AuditHandler{s: s}).Register(admin)
 	(&OutboxHandler{s: s}).Register(admin)
 	(&APIHandler{s: s}).Register(api)
+	contacts, supporters, subscribe := &ContactsHandler{s: s}, &SupportersHandler{s: s}, &SubscribeHandler{s: s}
+	contacts.Register(admin)
+	contacts.RegisterAPI(api)
+	supporters.Register(admin)
+	supporters.RegisterAPI(api)
+	subscribe.Register(root)
+	subscribe.RegisterAPI(api)
+	(&UnsubscribeHandler{s: s}).Register(root)
+	(&ImportsHandler{s: s}).Register(admin)
 	return s, nil
 }
 

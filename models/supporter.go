@@ -68,7 +68,7 @@ type Supporter struct {
 }
 
 // Address is the supporter's email, or "" once erased.
-func (s *Supporter) Address() string {
+func (s Supporter) Address() string {
 	if s.Email == nil {
 		return ""
 	}
