@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
 
+	"pressroom/jobs"
 	"pressroom/models"
 )
 
@@ -243,6 +245,10 @@ func (s *Server) importConfirm(c *gin.Context, p importPage) {
 			m[f] = i
 		}
 	}
+	if len(tbl.Rows) > asyncImportRows {
+		s.queueImport(c, p, data, tbl, m)
+		return
+	}
 	_, im, err := s.runImport(c, p.Audience, p.ListID, tbl, m)
 	if errors.As(err, &ve) {
 		s.importUpload(c, http.StatusUnprocessableEntity, p, ve.Fields)
@@ -252,6 +258,36 @@ func (s *Server) importConfirm(c *gin.Context, p importPage) {
 		_ = c.Error(err)
 		return
 	}
+	redirect(c, "/admin/imports/"+im.ID)
+}
+
+// asyncImportRows is the size above which the admin UI imports in the
+// background with a progress bar instead of during the request.
+const asyncImportRows = 5000
+
+// queueImport stores the file and enqueues the import job in one transaction,
+// then shows the progress page.
+func (s *Server) queueImport(c *gin.Context, p importPage, data []byte, tbl *models.CSVTable, m models.Mapping) {
+	ctx := c.Request.Context()
+	actor := currentUser(c)
+	if _, ok := m["email"]; !ok {
+		s.importUpload(c, http.StatusUnprocessableEntity, p, map[string]string{"file": "no column holds email addresses; map one of the columns to email"})
+		return
+	}
+	var im *models.Import
+	err := models.Transaction(ctx, s.db.Gorm, func(tx *gorm.DB) error {
+		var err error
+		if im, err = models.QueueImport(ctx, tx, p.Audience, p.ListID, &actor.ID, data, tbl, m); err != nil {
+			return err
+		}
+		return jobs.EnqueueTx(ctx, s.jobs, tx, jobs.ImportAudienceArgs{ImportID: im.ID}, nil)
+	})
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	_ = models.Audit(ctx, s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "audience_import_queued", SubjectType: string(p.Audience) + "_list", SubjectID: p.ListID,
+		IP: c.ClientIP(), Details: fmt.Sprintf("import %s: %d rows", im.ID, len(tbl.Rows))})
 	redirect(c, "/admin/imports/"+im.ID)
 }
 
@@ -281,6 +317,9 @@ func (h *ImportsHandler) show(c *gin.Context) {
 	rows, _ := csv.NewReader(strings.NewReader(im.Rejects)).ReadAll()
 	if len(rows) > 0 {
 		rows = rows[1:]
+	}
+	if len(rows) > 500 {
+		rows = rows[:500] // the download has them all
 	}
 	for i := range rows {
 		if len(rows[i]) > 2 {

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -586,6 +587,62 @@ func TestAudienceRoles(t *testing.T) {
 		}
 		if c, _ := models.ContactByID(ctx, env.db.Gorm, cs[0].ID); c.DoNotContact {
 			t.Error("admin could not clear do-not-contact")
+		}
+	})
+}
+
+// TestBackgroundImport imports a file above the synchronous limit from the
+// admin UI: it is queued, a River job imports it in chunks, and the result page
+// reports the counts once done.
+func TestBackgroundImport(t *testing.T) {
+	run(t, envOptions{work: true}, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		l, err := models.CreateSupporterList(ctx, env.db.Gorm, "Big list", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var csvData strings.Builder
+		csvData.WriteString("Email;Name;Consent at\n")
+		for i := range 6000 {
+			if i%1000 == 999 {
+				csvData.WriteString("broken-address;Broken;\n")
+				continue
+			}
+			csvData.WriteString("bulk" + itoa(int64(i)) + "@Example.org;Bulk " + itoa(int64(i)) + ";2026-01-01\n")
+		}
+		b := env.login(models.RoleCampaigner)
+		base := "/admin/supporters/lists/" + l.ID + "/import"
+		r := b.post(base, base, url.Values{"file_data": {base64.StdEncoding.EncodeToString([]byte(csvData.String()))}, "map_email": {"0"}, "map_name": {"1"}, "map_consent_at": {"2"}})
+		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/admin/imports/") {
+			t.Fatalf("queue import = %d %s", r.Status, r.Body)
+		}
+		id := strings.TrimPrefix(r.Location, "/admin/imports/")
+		deadline := time.Now().Add(60 * time.Second)
+		var im *models.Import
+		for {
+			im, err = models.ImportByID(ctx, env.db.Gorm, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if im.Finished() || time.Now().After(deadline) {
+				break
+			}
+			// Either the progress bar or, if the job just finished, the result.
+			if r := b.get(r.Location); r.Status != http.StatusOK || !(strings.Contains(r.Body, "<progress") || strings.Contains(r.Body, "rejected")) {
+				t.Fatalf("progress page = %d", r.Status)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if im.Status != models.ImportDone || im.Imported != 5994 || im.Rejected != 6 || im.Processed != 6000 || im.Data != nil {
+			t.Fatalf("import = status %s imported %d rejected %d processed %d error %q", im.Status, im.Imported, im.Rejected, im.Processed, im.Error)
+		}
+		n, _ := models.CountSupporters(ctx, env.db.Gorm, models.SupporterFilter{ListIDs: []string{l.ID}, Statuses: []models.SupporterStatus{models.StatusSubscribed}})
+		if n != 5994 {
+			t.Errorf("%d subscribed supporters on the list, want 5994", n)
+		}
+		page := b.get(r.Location)
+		if !strings.Contains(page.Body, "5994") || strings.Contains(page.Body, "<progress") || !strings.Contains(page.Body, "invalid email address") {
+			t.Errorf("finished page does not show the result")
 		}
 	})
 }

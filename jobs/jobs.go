@@ -38,6 +38,7 @@ type Deps struct {
 // Register adds every worker to a River worker bundle.
 func Register(workers *river.Workers, deps Deps) {
 	river.AddWorker(workers, &DeliverMailWorker{Mail: deps.Mail})
+	river.AddWorker(workers, &ImportAudienceWorker{DB: deps.DB})
 }
 
 // ClientOptions tune the River client.

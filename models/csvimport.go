@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -609,8 +610,19 @@ func ImportSupporters(ctx context.Context, db *gorm.DB, listID string, t *CSVTab
 	return res, nil
 }
 
+// Import statuses. A small file is imported during the request and recorded
+// as done; a large one is queued, and a background job moves it through running
+// to done (or failed), updating Processed as it goes.
+const (
+	ImportQueued  = "queued"
+	ImportRunning = "running"
+	ImportDone    = "done"
+	ImportFailed  = "failed"
+)
+
 // Import is the record of one CSV import: its counts and the report of
-// rejected rows, kept so staff can download the rejects after the fact.
+// rejected rows, kept so staff can download the rejects after the fact. While a
+// background import waits, it also holds the file and the column mapping.
 type Import struct {
 	ID        string `gorm:"primaryKey"`
 	Audience  Audience
@@ -618,28 +630,121 @@ type Import struct {
 	UserID    *string
 	Status    string
 	TotalRows int
+	Processed int
 	Imported  int
 	Updated   int
 	Rejected  int
 	Rejects   string // CSV: row, reason, then the rejected row's cells
+	Mapping   string // JSON of Mapping
+	Data      []byte
+	Error     string
 	CreatedAt time.Time
 }
 
-// RecordImport stores the outcome of an import.
-func RecordImport(ctx context.Context, db *gorm.DB, a Audience, listID string, userID *string, t *CSVTable, res *ImportResult) (*Import, error) {
+// Percent is how far a background import has got, 0 to 100.
+func (im *Import) Percent() int {
+	if im.TotalRows == 0 {
+		return 100
+	}
+	return im.Processed * 100 / im.TotalRows
+}
+
+// Finished reports whether the import has stopped (done or failed).
+func (im *Import) Finished() bool { return im.Status == ImportDone || im.Status == ImportFailed }
+
+func rejectsCSV(header []string, rejects []RejectedRow) string {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write(append([]string{"row", "reason"}, t.Header...))
-	for _, r := range res.Rejected {
+	_ = w.Write(append([]string{"row", "reason"}, header...))
+	for _, r := range rejects {
 		_ = w.Write(append([]string{strconv.Itoa(r.Row), r.Reason}, r.Fields...))
 	}
 	w.Flush()
-	im := &Import{ID: NewID(), Audience: a, ListID: listID, UserID: userID, Status: "done", TotalRows: len(t.Rows),
-		Imported: res.Imported, Updated: res.Updated, Rejected: len(res.Rejected), Rejects: buf.String(), CreatedAt: db.NowFunc().UTC()}
+	return buf.String()
+}
+
+// RecordImport stores the outcome of an import run during the request.
+func RecordImport(ctx context.Context, db *gorm.DB, a Audience, listID string, userID *string, t *CSVTable, res *ImportResult) (*Import, error) {
+	n := len(t.Rows)
+	im := &Import{ID: NewID(), Audience: a, ListID: listID, UserID: userID, Status: ImportDone, TotalRows: n, Processed: n,
+		Imported: res.Imported, Updated: res.Updated, Rejected: len(res.Rejected), Rejects: rejectsCSV(t.Header, res.Rejected), Mapping: "{}", CreatedAt: db.NowFunc().UTC()}
 	if err := db.WithContext(ctx).Create(im).Error; err != nil {
 		return nil, fmt.Errorf("models: record import: %w", err)
 	}
 	return im, nil
+}
+
+// QueueImport stores a parsed file for a background import. Call it in the
+// transaction that enqueues the job. The file was parsed already, so an
+// unreadable file never gets this far.
+func QueueImport(ctx context.Context, tx *gorm.DB, a Audience, listID string, userID *string, data []byte, t *CSVTable, m Mapping) (*Import, error) {
+	mj, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("models: queue import: %w", err)
+	}
+	im := &Import{ID: NewID(), Audience: a, ListID: listID, UserID: userID, Status: ImportQueued, TotalRows: len(t.Rows),
+		Mapping: string(mj), Data: data, CreatedAt: tx.NowFunc().UTC()}
+	if err := tx.WithContext(ctx).Create(im).Error; err != nil {
+		return nil, fmt.Errorf("models: queue import: %w", err)
+	}
+	return im, nil
+}
+
+// RunImport performs a queued import in chunks of chunkRows rows, each in its
+// own transaction, recording progress after each so the UI can show it. A
+// duplicate address in a later chunk counts as updated, as it would in one
+// pass. Running it again after a crash resumes at the first unfinished chunk.
+func RunImport(ctx context.Context, db *gorm.DB, id string, chunkRows int) error {
+	im, err := ImportByID(ctx, db, id)
+	if err != nil {
+		return err
+	}
+	if im.Finished() {
+		return nil
+	}
+	fail := func(err error) error {
+		db.WithContext(ctx).Model(&Import{}).Where("id = ?", id).Updates(map[string]any{"status": ImportFailed, "error": err.Error(), "data": nil})
+		return fmt.Errorf("models: run import: %w", err)
+	}
+	t, err := ParseCSV(im.Data)
+	if err != nil {
+		return fail(err)
+	}
+	var m Mapping
+	if err := json.Unmarshal([]byte(im.Mapping), &m); err != nil {
+		return fail(err)
+	}
+	var rejects []RejectedRow
+	if im.Rejects != "" {
+		rows, _ := csv.NewReader(strings.NewReader(im.Rejects)).ReadAll()
+		for _, r := range rows[min(1, len(rows)):] {
+			n, _ := strconv.Atoi(r[0])
+			rejects = append(rejects, RejectedRow{Row: n, Reason: r[1], Fields: r[2:]})
+		}
+	}
+	for start := im.Processed; start < len(t.Rows); start += chunkRows {
+		end := min(start+chunkRows, len(t.Rows))
+		part := &CSVTable{Header: t.Header, Rows: t.Rows[start:end], Delimiter: t.Delimiter, Encoding: t.Encoding}
+		var res *ImportResult
+		if im.Audience == AudienceMedia {
+			res, err = ImportContacts(ctx, db, im.ListID, part, m)
+		} else {
+			res, err = ImportSupporters(ctx, db, im.ListID, part, m, im.UserID)
+		}
+		if err != nil {
+			return fail(err)
+		}
+		rejects = append(rejects, res.Rejected...)
+		im.Processed, im.Imported, im.Updated, im.Rejected = end, im.Imported+res.Imported, im.Updated+res.Updated, len(rejects)
+		if err := db.WithContext(ctx).Model(&Import{}).Where("id = ?", id).Updates(map[string]any{"status": ImportRunning, "processed": im.Processed,
+			"imported": im.Imported, "updated": im.Updated, "rejected": im.Rejected, "rejects": rejectsCSV(t.Header, rejects)}).Error; err != nil {
+			return fmt.Errorf("models: run import: %w", err)
+		}
+	}
+	if err := db.WithContext(ctx).Model(&Import{}).Where("id = ?", id).Updates(map[string]any{"status": ImportDone, "data": nil}).Error; err != nil {
+		return fmt.Errorf("models: run import: %w", err)
+	}
+	return nil
 }
 
 // ImportByID loads one import record.

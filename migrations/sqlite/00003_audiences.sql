@@ -126,8 +126,12 @@ CREATE TABLE imports (
     audience   text NOT NULL CHECK (audience IN ('media', 'supporters')),
     list_id    text NOT NULL,
     user_id    text REFERENCES users (id) ON DELETE SET NULL,
-    status     text NOT NULL DEFAULT 'done',
+    status     text NOT NULL DEFAULT 'done',     -- queued, running, done, failed
     total_rows integer NOT NULL DEFAULT 0,
+    processed  integer NOT NULL DEFAULT 0,        -- rows handled so far, for the progress bar
+    mapping    text NOT NULL DEFAULT '{}',        -- JSON field -> column index
+    data       blob,                             -- the uploaded file while a background import waits; cleared when done
+    error      text NOT NULL DEFAULT '',
     imported   integer NOT NULL DEFAULT 0,
     updated    integer NOT NULL DEFAULT 0,
     rejected   integer NOT NULL DEFAULT 0,
