@@ -187,7 +187,6 @@ func TestSubscribeRateLimit(t *testing.T) {
 	})
 }
 
-
 // subscribed creates a confirmed supporter directly.
 func subscribed(t *testing.T, env *testEnv, email string) *models.Supporter {
 	t.Helper()

@@ -34,7 +34,9 @@ type ImportAudienceWorker struct {
 }
 
 // Timeout allows for very large files on a busy database.
-func (w *ImportAudienceWorker) Timeout(*river.Job[ImportAudienceArgs]) time.Duration { return 30 * time.Minute }
+func (w *ImportAudienceWorker) Timeout(*river.Job[ImportAudienceArgs]) time.Duration {
+	return 30 * time.Minute
+}
 
 // Work imports the file in chunks, recording progress after each.
 func (w *ImportAudienceWorker) Work(ctx context.Context, job *river.Job[ImportAudienceArgs]) error {
