@@ -33,7 +33,7 @@ type releaseResp struct {
 	} `json:"error"`
 }
 
-func decode(t *testing.T, r response) releaseResp {
+func decodeRelease(t *testing.T, r response) releaseResp {
 	t.Helper()
 	var out releaseResp
 	if err := json.Unmarshal([]byte(r.Body), &out); err != nil {
@@ -53,7 +53,7 @@ func TestReleaseFlowThroughAPI(t *testing.T) {
 		if r.Status != http.StatusCreated {
 			t.Fatalf("create: %d %s", r.Status, r.Body)
 		}
-		rel := decode(t, r)
+		rel := decodeRelease(t, r)
 		// Read-only fields in the request were ignored.
 		if rel.Status != "draft" || rel.IndexNumber != nil || rel.Revision != 1 {
 			t.Fatalf("created: %+v", rel)
@@ -70,7 +70,7 @@ func TestReleaseFlowThroughAPI(t *testing.T) {
 		if r := env.api("PATCH", "/api/v1/releases/"+rel.ID, viewer, `{"headline":"viewer"}`); r.Status != http.StatusForbidden {
 			t.Fatalf("viewer patch: %d", r.Status)
 		}
-		if r := env.api("POST", "/api/v1/releases/"+rel.ID+"/submit", press, ""); r.Status != http.StatusOK || decode(t, r).Status != "in_review" {
+		if r := env.api("POST", "/api/v1/releases/"+rel.ID+"/submit", press, ""); r.Status != http.StatusOK || decodeRelease(t, r).Status != "in_review" {
 			t.Fatalf("submit: %d %s", r.Status, r.Body)
 		}
 		if r := env.api("POST", "/api/v1/releases/"+rel.ID+"/approve", press, `{"comment":"mine"}`); r.Status != http.StatusForbidden {
@@ -80,7 +80,7 @@ func TestReleaseFlowThroughAPI(t *testing.T) {
 			t.Fatalf("viewer approval: %d", r.Status)
 		}
 		r = env.api("POST", "/api/v1/releases/"+rel.ID+"/approve", desk, `{"comment":"ok"}`)
-		if got := decode(t, r); r.Status != http.StatusOK || got.Status != "in_review" || len(got.Approvals) != 1 || got.Approvals[0].Group != "Press desk" {
+		if got := decodeRelease(t, r); r.Status != http.StatusOK || got.Status != "in_review" || len(got.Approvals) != 1 || got.Approvals[0].Group != "Press desk" {
 			t.Fatalf("desk approval: %d %s", r.Status, r.Body)
 		}
 		// Editing after the first approval resets it; a stale revision is refused.
@@ -88,7 +88,7 @@ func TestReleaseFlowThroughAPI(t *testing.T) {
 			t.Fatalf("stale patch: %d %s", r.Status, r.Body)
 		}
 		r = env.api("PATCH", "/api/v1/releases/"+rel.ID, press, `{"revision":1,"body":"Now, **today**."}`)
-		if got := decode(t, r); r.Status != http.StatusOK || got.Revision != 2 || len(got.Approvals) != 0 || got.Status != "in_review" {
+		if got := decodeRelease(t, r); r.Status != http.StatusOK || got.Revision != 2 || len(got.Approvals) != 0 || got.Status != "in_review" {
 			t.Fatalf("edit after approval: %d %s", r.Status, r.Body)
 		}
 		if r := env.api("POST", "/api/v1/releases/"+rel.ID+"/approve", legalSecret, `{}`); r.Status != http.StatusForbidden {
@@ -96,7 +96,7 @@ func TestReleaseFlowThroughAPI(t *testing.T) {
 		}
 		env.api("POST", "/api/v1/releases/"+rel.ID+"/approve", desk, `{}`)
 		r = env.api("POST", "/api/v1/releases/"+rel.ID+"/approve", legalSecret, `{}`)
-		got := decode(t, r)
+		got := decodeRelease(t, r)
 		want := fmt.Sprintf("PRE 01/001/%d", env.clock.Now().Year())
 		if r.Status != http.StatusOK || got.Status != "published" || got.IndexNumber == nil || *got.IndexNumber != want || got.PublicURL == nil {
 			t.Fatalf("final approval: %d %s", r.Status, r.Body)
@@ -119,7 +119,7 @@ func TestReleaseFlowThroughAPI(t *testing.T) {
 		if r := env.api("POST", "/api/v1/releases/"+rel.ID+"/withdraw", press, `{}`); r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("withdraw without notice: %d", r.Status)
 		}
-		if r := env.api("POST", "/api/v1/releases/"+rel.ID+"/withdraw", press, `{"notice":"Withdrawn: figures under review."}`); decode(t, r).Status != "withdrawn" {
+		if r := env.api("POST", "/api/v1/releases/"+rel.ID+"/withdraw", press, `{"notice":"Withdrawn: figures under review."}`); decodeRelease(t, r).Status != "withdrawn" {
 			t.Fatalf("withdraw: %s", r.Body)
 		}
 		if r := env.api("GET", "/api/v1/releases/nope", viewer, ""); r.Status != http.StatusNotFound {
@@ -151,8 +151,8 @@ func TestReleaseFlowThroughUI(t *testing.T) {
 			t.Fatalf("release page after submit lacks status/flash")
 		}
 		// The approvers are emailed.
-		waitOutbox(t, env, "approver@example.org", "Approval needed: Release the detained journalists")
-		waitOutbox(t, env, "legal@example.org", "RAPID RESPONSE")
+		waitMail(t, env, "approver@example.org", "Approval needed: Release the detained journalists")
+		waitMail(t, env, "legal@example.org", "RAPID RESPONSE")
 
 		// The press desk approver sees it in the queue and approves from there.
 		desk := env.login(models.RoleApprover)
@@ -230,7 +230,7 @@ func TestLostUpdateGuardInEditor(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-func waitOutbox(t *testing.T, env *testEnv, to, subjectPart string) models.OutboxMessage {
+func waitMail(t *testing.T, env *testEnv, to, subjectPart string) models.OutboxMessage {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {

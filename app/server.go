@@ -40,6 +40,8 @@ type Server struct {
 
 	loginLimiter *Limiter
 	markdown     *richtext.Renderer
+	// publicLimiter bounds public forms per IP (subscribe, confirmation links).
+	publicLimiter *Limiter
 }
 
 // New builds the server: parses every template (failing on any error), builds
@@ -60,8 +62,10 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: d.Config, db: d.DB, jobs: d.Jobs, clock: d.Clock, logger: d.Logger, renderer: renderer,
-		metrics:      newMetrics(d.DB.SQL),
-		loginLimiter: NewLimiter(10, 15*time.Minute, d.Clock.Now), markdown: richtext.New()}
+		metrics:       newMetrics(d.DB.SQL),
+		loginLimiter:  NewLimiter(10, 15*time.Minute, d.Clock.Now),
+		publicLimiter: NewLimiter(20, 10*time.Minute, d.Clock.Now),
+		markdown:      richtext.New()}
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -105,6 +109,15 @@ func New(d Deps) (*Server, error) {
 	(&PublishingHandler{s: s}).Register(admin)
 	(&APIHandler{s: s}).Register(api)
 	(&ReleasesAPI{s: s}).Register(api)
+	contacts, supporters, subscribe := &ContactsHandler{s: s}, &SupportersHandler{s: s}, &SubscribeHandler{s: s}
+	contacts.Register(admin)
+	contacts.RegisterAPI(api)
+	supporters.Register(admin)
+	supporters.RegisterAPI(api)
+	subscribe.Register(root)
+	subscribe.RegisterAPI(api)
+	(&UnsubscribeHandler{s: s}).Register(root)
+	(&ImportsHandler{s: s}).Register(admin)
 	return s, nil
 }
 

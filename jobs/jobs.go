@@ -47,6 +47,7 @@ func Register(workers *river.Workers, deps Deps) {
 	river.AddWorker(workers, &NotifyApproversWorker{Deps: deps})
 	river.AddWorker(workers, &EscalateOverdueWorker{Deps: deps})
 	river.AddWorker(workers, &PublishDueWorker{Deps: deps})
+	river.AddWorker(workers, &ImportAudienceWorker{DB: deps.DB})
 }
 
 // periodicJobs are the sweeps every worker process schedules; River's leader

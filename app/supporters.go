@@ -1,0 +1,461 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"pressroom/models"
+)
+
+// SupportersHandler serves supporters, supporter lists and segments, the
+// suppression list, and data-subject requests (export, erasure). Campaigners
+// (and admins) change supporters; everyone signed in may read.
+type SupportersHandler struct {
+	s *Server
+}
+
+var campaignersOnly = Roles(models.RoleCampaigner)
+
+// senders may add manual suppressions: anyone who sends mail.
+var senders = Roles(models.RoleCampaigner, models.RolePressOfficer)
+
+// Register adds the admin pages under /admin.
+func (h *SupportersHandler) Register(r Routes) {
+	r.GET("/supporters", Staff, h.list)
+	r.GET("/supporters/export.csv", campaignersOnly, h.export)
+	r.GET("/supporters/lists", Staff, h.lists)
+	r.POST("/supporters/lists", campaignersOnly, h.createList)
+	r.GET("/supporters/lists/:id/import", campaignersOnly, h.importForm)
+	r.POST("/supporters/lists/:id/import/preview", campaignersOnly, h.importPreview)
+	r.POST("/supporters/lists/:id/import", campaignersOnly, h.importConfirm)
+	r.POST("/supporters/segments", campaignersOnly, h.createSegment)
+	r.POST("/supporters/segments/:id/delete", campaignersOnly, h.deleteSegment)
+	r.GET("/supporters/:id", Staff, h.show)
+	r.POST("/supporters/:id", campaignersOnly, h.update)
+	r.GET("/supporters/:id/export.json", campaignersOnly, h.exportOne)
+	r.POST("/supporters/:id/erase", campaignersOnly, h.erase)
+	r.GET("/suppressions", Staff, h.suppressions)
+	r.POST("/suppressions", senders, h.addSuppression)
+}
+
+// RegisterAPI adds the JSON API under /api/v1.
+func (h *SupportersHandler) RegisterAPI(r Routes) {
+	r.GET("/supporter-lists", Staff, h.apiLists)
+	r.POST("/supporter-lists", campaignersOnly, h.apiCreateList)
+	r.POST("/supporter-lists/:id/import", campaignersOnly, func(c *gin.Context) { h.s.apiImport(c, models.AudienceSupporters) })
+	r.GET("/supporters", Staff, h.apiSupporters)
+}
+
+func supporterFilterFrom(q url.Values) models.SupporterFilter {
+	f := models.SupporterFilter{Q: q.Get("q"), Countries: q["country"], Languages: q["language"], Tags: q["tag"], ListIDs: q["list_id"]}
+	for _, s := range q["status"] {
+		if s != "" {
+			f.Statuses = append(f.Statuses, models.SupporterStatus(s))
+		}
+	}
+	if d, err := strconv.Atoi(q.Get("engaged_days")); err == nil {
+		f.EngagedWithinDays = d
+	}
+	return f
+}
+
+// filterFrom reads the page's filter; a segment's saved filter is the base.
+func (h *SupportersHandler) filterFrom(c *gin.Context) (models.SupporterFilter, *models.Segment, error) {
+	q := c.Request.URL.Query()
+	for _, k := range []string{"country", "language", "tag", "list_id", "status"} {
+		q[k] = queryList(c, k)
+	}
+	f := supporterFilterFrom(q)
+	if id := c.Query("segment_id"); id != "" {
+		seg, err := models.SegmentByID(c.Request.Context(), h.s.db.Gorm, models.AudienceSupporters, id)
+		if err != nil {
+			return f, nil, err
+		}
+		base := seg.SupporterFilter()
+		if f.Q != "" {
+			base.Q = f.Q
+		}
+		base.Statuses = append(base.Statuses, f.Statuses...)
+		base.Countries = append(base.Countries, f.Countries...)
+		base.Languages = append(base.Languages, f.Languages...)
+		base.Tags = append(base.Tags, f.Tags...)
+		base.ListIDs = append(base.ListIDs, f.ListIDs...)
+		if f.EngagedWithinDays > 0 {
+			base.EngagedWithinDays = f.EngagedWithinDays
+		}
+		return base, seg, nil
+	}
+	return f, nil, nil
+}
+
+type supportersPage struct {
+	Filter     models.SupporterFilter
+	Segment    *models.Segment
+	Supporters []models.Supporter
+	Total      int64
+	Lists      []models.ListWithCount
+	Segments   []models.Segment
+	List       *models.SupporterList
+	Statuses   []models.SupporterStatus
+	Query      string
+	Status     string
+	Engaged    string
+}
+
+func (h *SupportersHandler) list(c *gin.Context) {
+	ctx := c.Request.Context()
+	f, seg, err := h.filterFrom(c)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if err := f.Validate(); err != nil {
+		f = models.SupporterFilter{}
+	}
+	p := supportersPage{Filter: f, Segment: seg, Statuses: models.SupporterStatuses(), Query: c.Request.URL.RawQuery, Status: c.Query("status"), Engaged: c.Query("engaged_days")}
+	if p.Supporters, err = models.Supporters(ctx, h.s.db.Gorm, f, 200, ""); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if p.Total, err = models.CountSupporters(ctx, h.s.db.Gorm, f); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if p.Lists, err = models.SupporterLists(ctx, h.s.db.Gorm); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if p.Segments, err = models.Segments(ctx, h.s.db.Gorm, models.AudienceSupporters); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if len(f.ListIDs) == 1 {
+		p.List, _ = models.SupporterListByID(ctx, h.s.db.Gorm, f.ListIDs[0])
+	}
+	h.s.render(c, http.StatusOK, "admin/supporters", h.s.page(c, "Supporters", "supporters", p))
+}
+
+// export downloads the supporters matching the page's filter as CSV, in the
+// import's column names. Bulk personal data: campaigners and admins only, and
+// audited.
+func (h *SupportersHandler) export(c *gin.Context) {
+	ctx := c.Request.Context()
+	f, _, err := h.filterFrom(c)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if err := f.Validate(); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	ss, err := models.Supporters(ctx, h.s.db.Gorm, f, 0, "")
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	actor := currentUser(c)
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "supporters_exported", SubjectType: "supporters",
+		IP: c.ClientIP(), Details: c.Request.URL.RawQuery + " (" + itoa(len(ss)) + " supporters)"})
+	rows := make([][]string, 0, len(ss))
+	for _, s := range ss {
+		rows = append(rows, []string{s.Address(), s.Name, s.Country, s.Language, s.Tags, s.Source, string(s.Status), s.CreatedAt.UTC().Format(time.RFC3339)})
+	}
+	writeCSV(c, "supporters.csv", []string{"email", "name", "country", "language", "tags", "source", "status", "created_at"}, rows)
+}
+
+type supporterPage struct {
+	Supporter   *models.Supporter
+	Consent     []models.ConsentRecord
+	Lists       []string
+	Suppression *models.Suppression
+	Form        models.SupporterInput
+}
+
+func (h *SupportersHandler) renderShow(c *gin.Context, status int, form *models.SupporterInput, errs map[string]string) {
+	ctx := c.Request.Context()
+	exp, err := models.ExportSupporter(ctx, h.s.db.Gorm, c.Param("id"))
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	p := supporterPage{Supporter: &exp.Supporter, Consent: exp.ConsentRecords, Lists: exp.Lists, Suppression: exp.Suppression,
+		Form: models.SupporterInput{Name: exp.Supporter.Name, Country: exp.Supporter.Country, Language: exp.Supporter.Language, Tags: exp.Supporter.Tags}}
+	if form != nil {
+		p.Form = *form
+	}
+	title := firstNonBlank(exp.Supporter.Name, exp.Supporter.Address(), "Erased supporter")
+	v := h.s.page(c, title, "supporters", p)
+	v.Errors = errs
+	h.s.render(c, status, "admin/supporter", v)
+}
+
+func (h *SupportersHandler) show(c *gin.Context) { h.renderShow(c, http.StatusOK, nil, nil) }
+
+func (h *SupportersHandler) update(c *gin.Context) {
+	ctx := c.Request.Context()
+	in := models.SupporterInput{Name: c.PostForm("name"), Country: c.PostForm("country"), Language: c.PostForm("language"), Tags: c.PostForm("tags")}
+	err := models.UpdateSupporter(ctx, h.s.db.Gorm, c.Param("id"), in)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		h.renderShow(c, http.StatusUnprocessableEntity, &in, ve.Fields)
+		return
+	}
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	actor := currentUser(c)
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "supporter_updated", SubjectType: "supporter", SubjectID: c.Param("id"), IP: c.ClientIP()})
+	h.s.setFlash(c, "success", "Saved.")
+	redirect(c, "/admin/supporters/"+c.Param("id"))
+}
+
+// exportOne answers a data-subject access request: everything held on one
+// supporter, as a JSON download.
+func (h *SupportersHandler) exportOne(c *gin.Context) {
+	ctx := c.Request.Context()
+	exp, err := models.ExportSupporter(ctx, h.s.db.Gorm, c.Param("id"))
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	actor := currentUser(c)
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "supporter_data_exported", SubjectType: "supporter", SubjectID: exp.Supporter.ID, IP: c.ClientIP()})
+	c.Header("Content-Disposition", `attachment; filename="supporter-`+exp.Supporter.ID+`.json"`)
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, exp)
+}
+
+// erase removes a supporter's personal data (right to erasure), keeping only
+// the hash that stops them being mailed again.
+func (h *SupportersHandler) erase(c *gin.Context) {
+	ctx := c.Request.Context()
+	actor := currentUser(c)
+	if err := models.EraseSupporter(ctx, h.s.db.Gorm, c.Param("id"), &actor.ID); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "supporter_erased", SubjectType: "supporter", SubjectID: c.Param("id"), IP: c.ClientIP()})
+	h.s.setFlash(c, "success", "The supporter's personal data was erased. Their address stays blocked (by hash only).")
+	redirect(c, "/admin/supporters/"+c.Param("id"))
+}
+
+type supporterListsPage struct {
+	Lists []models.ListWithCount
+	Name  string
+}
+
+func (h *SupportersHandler) renderLists(c *gin.Context, status int, name string, errs map[string]string) {
+	lists, err := models.SupporterLists(c.Request.Context(), h.s.db.Gorm)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	v := h.s.page(c, "Supporter lists", "supporters", supporterListsPage{Lists: lists, Name: name})
+	v.Errors = errs
+	h.s.render(c, status, "admin/supporter_lists", v)
+}
+
+func (h *SupportersHandler) lists(c *gin.Context) { h.renderLists(c, http.StatusOK, "", nil) }
+
+func (h *SupportersHandler) createList(c *gin.Context) {
+	ctx := c.Request.Context()
+	l, err := models.CreateSupporterList(ctx, h.s.db.Gorm, c.PostForm("name"), c.PostForm("description"))
+	var ve *models.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		h.renderLists(c, http.StatusUnprocessableEntity, c.PostForm("name"), ve.Fields)
+		return
+	case errors.Is(err, models.ErrConflict):
+		h.renderLists(c, http.StatusUnprocessableEntity, c.PostForm("name"), map[string]string{"name": "is already taken"})
+		return
+	case err != nil:
+		_ = c.Error(err)
+		return
+	}
+	actor := currentUser(c)
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "supporter_list_created", SubjectType: "supporter_list", SubjectID: l.ID, IP: c.ClientIP(), Details: l.Name})
+	h.s.setFlash(c, "success", "List "+l.Name+" created.")
+	redirect(c, "/admin/supporters/lists")
+}
+
+func (h *SupportersHandler) importPage(c *gin.Context) (importPage, bool) {
+	l, err := models.SupporterListByID(c.Request.Context(), h.s.db.Gorm, c.Param("id"))
+	if err != nil {
+		_ = c.Error(err)
+		return importPage{}, false
+	}
+	return importPage{Audience: models.AudienceSupporters, ListID: l.ID, ListName: l.Name, Action: "/admin/supporters/lists/" + l.ID + "/import"}, true
+}
+
+func (h *SupportersHandler) importForm(c *gin.Context) {
+	if p, ok := h.importPage(c); ok {
+		h.s.importUpload(c, http.StatusOK, p, nil)
+	}
+}
+
+func (h *SupportersHandler) importPreview(c *gin.Context) {
+	if p, ok := h.importPage(c); ok {
+		h.s.importPreview(c, p)
+	}
+}
+
+func (h *SupportersHandler) importConfirm(c *gin.Context) {
+	if p, ok := h.importPage(c); ok {
+		h.s.importConfirm(c, p)
+	}
+}
+
+func (h *SupportersHandler) createSegment(c *gin.Context) {
+	ctx := c.Request.Context()
+	q, _ := url.ParseQuery(c.PostForm("query"))
+	f := supporterFilterFrom(q)
+	actor := currentUser(c)
+	seg, err := models.CreateSegment(ctx, h.s.db.Gorm, models.AudienceSupporters, c.PostForm("name"), f, &actor.ID)
+	var ve *models.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		h.s.setFlash(c, "error", "The segment was not saved: give it a name and check the filter.")
+		redirect(c, "/admin/supporters?"+c.PostForm("query"))
+		return
+	case errors.Is(err, models.ErrConflict):
+		h.s.setFlash(c, "error", "A segment with that name already exists.")
+		redirect(c, "/admin/supporters?"+c.PostForm("query"))
+		return
+	case err != nil:
+		_ = c.Error(err)
+		return
+	}
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "segment_created", SubjectType: "segment", SubjectID: seg.ID, IP: c.ClientIP(), Details: seg.Name + " " + seg.Filter})
+	h.s.setFlash(c, "success", "Segment "+seg.Name+" saved.")
+	redirect(c, "/admin/supporters?segment_id="+seg.ID)
+}
+
+func (h *SupportersHandler) deleteSegment(c *gin.Context) {
+	ctx := c.Request.Context()
+	if err := models.DeleteSegment(ctx, h.s.db.Gorm, models.AudienceSupporters, c.Param("id")); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	actor := currentUser(c)
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "segment_deleted", SubjectType: "segment", SubjectID: c.Param("id"), IP: c.ClientIP()})
+	h.s.setFlash(c, "success", "Segment deleted.")
+	redirect(c, "/admin/supporters")
+}
+
+type suppressionsPage struct {
+	Suppressions []models.Suppression
+	Q            string
+	Email        string
+	Note         string
+}
+
+func (h *SupportersHandler) renderSuppressions(c *gin.Context, status int, p suppressionsPage, errs map[string]string) {
+	var err error
+	if p.Suppressions, err = models.Suppressions(c.Request.Context(), h.s.db.Gorm, p.Q, 500); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	v := h.s.page(c, "Suppression list", "suppressions", p)
+	v.Errors = errs
+	h.s.render(c, status, "admin/suppressions", v)
+}
+
+func (h *SupportersHandler) suppressions(c *gin.Context) {
+	h.renderSuppressions(c, http.StatusOK, suppressionsPage{Q: c.Query("q")}, nil)
+}
+
+func (h *SupportersHandler) addSuppression(c *gin.Context) {
+	ctx := c.Request.Context()
+	p := suppressionsPage{Email: c.PostForm("email"), Note: c.PostForm("note")}
+	actor := currentUser(c)
+	err := models.Suppress(ctx, h.s.db.Gorm, p.Email, models.SuppressManual, p.Note, &actor.ID)
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		h.renderSuppressions(c, http.StatusUnprocessableEntity, p, ve.Fields)
+		return
+	}
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "suppression_added", SubjectType: "suppression", SubjectID: models.EmailHash(p.Email), IP: c.ClientIP(), Details: p.Note})
+	h.s.setFlash(c, "success", models.NormalizeEmail(p.Email)+" will not be mailed.")
+	redirect(c, "/admin/suppressions")
+}
+
+func (h *SupportersHandler) apiLists(c *gin.Context) {
+	ls, err := models.SupporterLists(c.Request.Context(), h.s.db.Gorm)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	c.JSON(http.StatusOK, listsJSON(ls))
+}
+
+func (h *SupportersHandler) apiCreateList(c *gin.Context) {
+	var req listRequest
+	if err := json.NewDecoder(c.Request.Body).Decode(&req); err != nil {
+		apiError(c, http.StatusBadRequest, "bad_request", "the body must be a JSON object", nil)
+		return
+	}
+	ctx := c.Request.Context()
+	l, err := models.CreateSupporterList(ctx, h.s.db.Gorm, req.Name, req.Description)
+	if err != nil {
+		apiFail(c, err)
+		return
+	}
+	actor := currentUser(c)
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "supporter_list_created", SubjectType: "supporter_list", SubjectID: l.ID, IP: c.ClientIP(), Details: l.Name})
+	c.JSON(http.StatusCreated, listJSON{ID: l.ID, Name: l.Name, Description: l.Description, CreatedAt: l.CreatedAt.UTC()})
+}
+
+type supporterJSON struct {
+	ID        string     `json:"id"`
+	Email     string     `json:"email"`
+	Name      string     `json:"name"`
+	Country   string     `json:"country"`
+	Language  string     `json:"language"`
+	Tags      []string   `json:"tags"`
+	Source    string     `json:"source"`
+	Status    string     `json:"status"`
+	CreatedAt time.Time  `json:"created_at"`
+	EngagedAt *time.Time `json:"last_engaged_at"`
+}
+
+func (h *SupportersHandler) apiSupporters(c *gin.Context) {
+	limit, after, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	f, _, err := h.filterFrom(c)
+	if err != nil {
+		apiFail(c, err)
+		return
+	}
+	if err := f.Validate(); err != nil {
+		apiFail(c, err)
+		return
+	}
+	ss, err := models.Supporters(c.Request.Context(), h.s.db.Gorm, f, limit, after)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	out := listPage[supporterJSON]{Items: make([]supporterJSON, 0, len(ss))}
+	for _, s := range ss {
+		out.Items = append(out.Items, supporterJSON{ID: s.ID, Email: s.Address(), Name: s.Name, Country: s.Country, Language: s.Language,
+			Tags: nonNil(models.ListItems(s.Tags)), Source: s.Source, Status: string(s.Status), CreatedAt: s.CreatedAt.UTC(), EngagedAt: s.LastEngagedAt})
+	}
+	if len(ss) == limit {
+		out.NextCursor = nextCursor(ss[len(ss)-1].Address())
+	}
+	c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,104 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"pressroom/models"
+)
+
+// UnsubscribeHandler serves the per-recipient unsubscribe and preferences page
+// at /u/{token}. The token is derived by HMAC from the supporter id (see
+// models.UnsubscribeToken), so every email can carry it without a lookup.
+//
+// POST /u/{token} with the body List-Unsubscribe=One-Click is RFC 8058 one-click
+// unsubscribe: mail providers send it without cookies, so the CSRF middleware
+// exempts exactly that body, and it is idempotent. The page's own forms post
+// with a CSRF token as usual.
+type UnsubscribeHandler struct {
+	s *Server
+}
+
+// Register adds the public routes.
+func (h *UnsubscribeHandler) Register(r Routes) {
+	r.GET("/u/:token", Public, h.page)
+	r.POST("/u/:token", Public, h.post)
+}
+
+type unsubscribePage struct {
+	Token      string
+	Supporter  *models.Supporter
+	Topics     []models.Topic
+	Chosen     []string
+	Frequency  string
+	Frequences []string
+	Done       string
+}
+
+// supporter resolves the token, answering 404 itself when it is not valid.
+func (h *UnsubscribeHandler) supporter(c *gin.Context) *models.Supporter {
+	id, ok := models.SupporterIDFromUnsubscribeToken(h.s.unsubscribeKey(), c.Param("token"))
+	if ok {
+		sup, err := models.SupporterByID(c.Request.Context(), h.s.db.Gorm, id)
+		if err == nil {
+			return sup
+		}
+		if !errors.Is(err, models.ErrNotFound) {
+			_ = c.Error(err)
+			return nil
+		}
+	}
+	h.s.errorPage(c, http.StatusNotFound, "Link not valid", "This unsubscribe link is not valid. If you keep receiving our emails, reply to one and we will remove you.")
+	return nil
+}
+
+func (h *UnsubscribeHandler) page(c *gin.Context) {
+	sup := h.supporter(c)
+	if sup == nil {
+		return
+	}
+	p := unsubscribePage{Token: c.Param("token"), Supporter: sup, Topics: models.PreferenceTopics(), Chosen: models.ListItems(sup.Topics),
+		Frequency: sup.Frequency, Frequences: models.Frequencies(), Done: c.Query("done")}
+	h.s.render(c, http.StatusOK, "public/unsubscribe", h.s.page(c, "Your email preferences", "", p))
+}
+
+func (h *UnsubscribeHandler) post(c *gin.Context) {
+	ctx := c.Request.Context()
+	sup := h.supporter(c)
+	if sup == nil {
+		return
+	}
+	if c.PostForm("List-Unsubscribe") == "One-Click" {
+		if err := models.Unsubscribe(ctx, h.s.db.Gorm, sup.ID, "one_click", c.ClientIP()); err != nil {
+			_ = c.Error(err)
+			return
+		}
+		c.String(http.StatusOK, "Unsubscribed.\n")
+		return
+	}
+	switch c.PostForm("action") {
+	case "preferences":
+		err := models.UpdatePreferences(ctx, h.s.db.Gorm, sup.ID, c.PostFormArray("topics"), c.PostForm("frequency"), c.ClientIP())
+		var ve *models.ValidationError
+		if errors.As(err, &ve) {
+			v := h.s.page(c, "Your email preferences", "", unsubscribePage{Token: c.Param("token"), Supporter: sup, Topics: models.PreferenceTopics(),
+				Chosen: c.PostFormArray("topics"), Frequency: c.PostForm("frequency"), Frequences: models.Frequencies()})
+			v.Errors = ve.Fields
+			h.s.render(c, http.StatusUnprocessableEntity, "public/unsubscribe", v)
+			return
+		}
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+		redirect(c, "/u/"+c.Param("token")+"?done=saved")
+	default:
+		if err := models.Unsubscribe(ctx, h.s.db.Gorm, sup.ID, "preferences_page", c.ClientIP()); err != nil {
+			_ = c.Error(err)
+			return
+		}
+		redirect(c, "/u/"+c.Param("token")+"?done=unsubscribed")
+	}
+}
