@@ -110,7 +110,7 @@ func TestKeyboardOnly(t *testing.T) {
 
 		// The skip link is first, and it appears when focused.
 		tb.tabTo("Skip to content", 1)
-		stops := tb.tabTo("Settings", 8)
+		stops := tb.tabTo("Settings", 12)
 		t.Logf("dashboard focus order after the skip link: %v", stops)
 		if got := stops[0].Name; got != "Pressroom" {
 			tb.failf("after the skip link focus went to %q, want the Pressroom home link", got)
