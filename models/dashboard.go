@@ -18,6 +18,11 @@ type DashboardStats struct {
 	AuditLast24h   int64
 	JobsWaiting    int64
 	JobsFailed     int64
+	InReview       int64
+	Scheduled      int64
+	Published      int64
+	MediaContacts  int64
+	Subscribed     int64
 }
 
 // Dashboard counts what the home page shows.
@@ -37,6 +42,11 @@ func Dashboard(ctx context.Context, db *gorm.DB, now time.Time) (*DashboardStats
 		{&s.AuditLast24h, "audit_events", "at > ?", []any{now.Add(-24 * time.Hour)}},
 		{&s.JobsWaiting, "river_job", "state IN ('available', 'scheduled', 'retryable', 'running')", nil},
 		{&s.JobsFailed, "river_job", "state = 'discarded'", nil},
+		{&s.InReview, "documents", "status = 'in_review' OR correction_pending", nil},
+		{&s.Scheduled, "documents", "status = 'scheduled'", nil},
+		{&s.Published, "documents", "status = 'published'", nil},
+		{&s.MediaContacts, "media_contacts", "", nil},
+		{&s.Subscribed, "supporters", "status = 'subscribed'", nil},
 	}
 	for _, c := range counts {
 		tq := q.Table(c.table)

@@ -125,6 +125,9 @@ func seedPublishing(ctx context.Context, db *gorm.DB) error {
 	} else if err != nil {
 		return err
 	}
+	if err := seedAudiences(ctx, db); err != nil {
+		return err
+	}
 	var n int64
 	if err := db.WithContext(ctx).Model(&Campaign{}).Count(&n).Error; err != nil {
 		return err
@@ -135,6 +138,55 @@ func seedPublishing(ctx context.Context, db *gorm.DB) error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// demoJournalists and demoSupporters fill the demo organisation's first lists,
+// imported the way a press officer would: from a spreadsheet export.
+const demoJournalists = `email,name,outlet,role,beats,countries,languages,phone
+amira.haddad@example.net,Amira Haddad,The Daily Ledger,Foreign editor,conflict;arms,Freedonia;Sylvania,en;ar,+44 20 7946 0001
+jonas.berg@example.net,Jonas Berg,Nordic Wire,Correspondent,human rights,Freedonia,en;sv,+46 8 555 0102
+lucia.mendes@example.net,Lúcia Mendes,Jornal da Tarde,Reporter,arms;trade,Freedonia,pt;en,+351 21 555 0103
+tom.okafor@example.net,Tom Okafor,Continental Radio,Producer,conflict,Sylvania,en;fr,+234 1 555 0104
+claire.dubois@example.net,Claire Dubois,Le Quotidien,Desk editor,justice,Freedonia,fr;en,+33 1 55 55 01 05
+`
+
+const demoSupporters = `email,name,country,language,tags,consent_source,consent_at
+ana.silva@example.org,Ana Silva,PT,pt,arms;volunteer,website petition,2026-03-02T10:15:00Z
+ben.carter@example.org,Ben Carter,GB,en,arms,street stall,2026-04-11T14:00:00Z
+chloe.martin@example.org,Chloé Martin,FR,fr,journalists,website signup,2026-05-20T09:30:00Z
+dev.patel@example.org,Dev Patel,GB,en,arms;donor,website petition,2026-06-01T18:45:00Z
+eva.novak@example.org,Eva Novák,CZ,en,,newsletter,2026-06-15T08:00:00Z
+farid.haddad@example.org,Farid Haddad,LB,ar,arms,website signup,
+`
+
+// seedAudiences imports a demo media list and a demo supporter list, once.
+func seedAudiences(ctx context.Context, db *gorm.DB) error {
+	var n int64
+	if err := db.WithContext(ctx).Table("media_lists").Count(&n).Error; err != nil || n > 0 {
+		return err
+	}
+	ml, err := CreateMediaList(ctx, db, "Foreign desks", "Editors and correspondents covering Freedonia and Sylvania")
+	if err != nil {
+		return fmt.Errorf("models: seed media list: %w", err)
+	}
+	t, err := ParseCSV([]byte(demoJournalists))
+	if err != nil {
+		return err
+	}
+	if _, err := ImportContacts(ctx, db, ml.ID, t, AutoMapping(AudienceMedia, t.Header)); err != nil {
+		return fmt.Errorf("models: seed journalists: %w", err)
+	}
+	sl, err := CreateSupporterList(ctx, db, "Arms campaign supporters", "People who signed up to the arms-transfer campaign")
+	if err != nil {
+		return fmt.Errorf("models: seed supporter list: %w", err)
+	}
+	if t, err = ParseCSV([]byte(demoSupporters)); err != nil {
+		return err
+	}
+	if _, err := ImportSupporters(ctx, db, sl.ID, t, AutoMapping(AudienceSupporters, t.Header), nil); err != nil {
+		return fmt.Errorf("models: seed supporters: %w", err)
 	}
 	return nil
 }

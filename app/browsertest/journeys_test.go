@@ -36,16 +36,18 @@ func adminJourneys(tb *tab) {
 		tb.login("admin@example.org")
 		tb.expectPath("/admin")
 		tb.expectText("Dashboard", "Alex Admin")
-		// The demo organisation: seven staff, three groups, one person (us) signed in.
+		// The demo organisation: seven staff, five journalists, five supporters
+		// who gave consent (a sixth is pending), one person (us) signed in.
 		for stat, want := range map[string]string{
-			`a.stat[href="/admin/users"] strong`:  "7",
-			`a.stat[href="/admin/groups"] strong`: "3",
+			`a.stat[href="/admin/users"] strong`:                        "7",
+			`a.stat[href="/admin/media"] strong`:                        "5",
+			`a.stat[href="/admin/supporters?status=subscribed"] strong`: "5",
 		} {
 			if got := tb.textOf(stat); got != want {
 				tb.failf("dashboard %s shows %q, want %q", stat, got, want)
 			}
 		}
-		tb.expectText("active staff accounts", "approval groups", "1\npeople signed in")
+		tb.expectText("active staff accounts", "media contacts", "subscribed supporters", "1\npeople signed in")
 	})
 
 	tb.journey("admin-create-user", func() {
