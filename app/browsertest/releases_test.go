@@ -267,4 +267,3 @@ func fetch(tb *tab, path string) string {
 	}
 	return string(b)
 }
-
