@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"pressroom/models"
@@ -200,10 +198,7 @@ func releaseJourneys(tb *tab) {
 
 		// The browser cached /news under embargo for at most a minute of real
 		// time; the clock just jumped two hours, which would have expired it.
-		run(tb, "clear the browser cache", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-			_, err := cdp.Call(ctx, t, network.ClearBrowserCache, cdp.Empty{})
-			return err
-		}))
+		tb.clearCache()
 		tb.open("/news")
 		tb.expectText(r.headline)
 		tb.click(r.headline)
