@@ -145,12 +145,18 @@ func newTab(t *testing.T) *tab {
 
 // eachDialect runs a journey test once per database the suite has (SQLite,
 // and PostgreSQL when TEST_DATABASE_URL is set), each with its own server
-// and browser.
+// and browser, in parallel.
 func eachDialect(t *testing.T, fn func(tb *tab)) {
 	t.Helper()
 	chromiumPath(t) // skip (or fail in CI) once, not per dialect
 	for _, d := range dbtest.Dialects() {
-		t.Run(string(d), func(t *testing.T) { fn(newTabOn(t, d)) })
+		t.Run(string(d), func(t *testing.T) {
+			// Each dialect has its own server, database and browser, and a
+			// journey mostly waits on the browser: running them side by side
+			// keeps the suite quick.
+			t.Parallel()
+			fn(newTabOn(t, d))
+		})
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 // the review queue, and legal reads it first and approves it from its page,
 // which publishes it. Every focus stop must show where it is.
 func TestKeyboardRelease(t *testing.T) {
+	t.Parallel()
 	tb := newTab(t)
 	const headline = "Detained reporters must be released now"
 	tb.journey("keyboard-draft-submit-approve", func() {

@@ -24,6 +24,7 @@ import (
 // revoked link, the newsroom and a public release, and the settings pages
 // around releases.
 func TestReleasePages(t *testing.T) {
+	t.Parallel()
 	tb := newTab(t)
 	tb.confirmDialogs()
 	axe := axeSource(t)

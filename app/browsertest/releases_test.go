@@ -30,6 +30,7 @@ const queueApproveTarget = 2
 // and the release stays off every public surface until the embargo lifts,
 // then appears on all of them.
 func TestReleaseJourneys(t *testing.T) {
+	t.Parallel()
 	eachDialect(t, releaseJourneys)
 }
 
