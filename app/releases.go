@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"gorm.io/gorm"
@@ -117,7 +118,9 @@ func (h *ReleasesHandler) renderEditor(c *gin.Context, status int, f releaseForm
 	if stale != nil && doc != nil {
 		p.StaleDiff = richtext.WordDiff(doc.Revision.Body, f.Body)
 	}
-	v.Title = "New " + p.KindLabel
+	// "New press release", not "New Press release": the label starts a sentence
+	// elsewhere, here it is mid-sentence.
+	v.Title = "New " + strings.ToLower(p.KindLabel[:1]) + p.KindLabel[1:]
 	if doc != nil {
 		v.Title = "Edit: " + doc.Revision.Headline
 	}

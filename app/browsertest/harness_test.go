@@ -34,9 +34,26 @@ const stepTimeout = 15 * time.Second
 // server is the real web process and worker on a fresh demo database, served
 // on a loopback port.
 type server struct {
-	URL string
-	DB  *models.DB
+	URL   string
+	DB    *models.DB
+	Clock *testClock // the web server's and the worker's clock
 }
+
+// testClock is the wall clock plus an offset a journey can move forward, so
+// an embargo set for later in the day lifts within the test. The web server
+// and the River worker share it, and real time still passes, because the
+// browser, sessions and the periodic jobs all expect it to.
+type testClock struct {
+	offset atomic.Int64 // nanoseconds added to the wall clock
+}
+
+// Now implements models.Clock.
+func (c *testClock) Now() time.Time {
+	return time.Now().UTC().Add(time.Duration(c.offset.Load()))
+}
+
+// Advance moves the clock forward by d for everyone at once.
+func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // startServer wires the app exactly as `pressroom dev` does (River worker,
 // development outbox transport, demo organisation) on a fresh database.
@@ -62,7 +79,7 @@ func startServer(t *testing.T, dialect models.Dialect) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := models.SystemClock{}
+	clock := &testClock{}
 	workers := river.NewWorkers()
 	jobs.Register(workers, jobs.Deps{DB: db, Mail: jobs.NewTransport("", "", db.Gorm), Clock: clock, BaseURL: base,
 		MailFrom: jobs.Address{Email: cfg.MailFrom.Address, Name: cfg.MailFrom.Name}})
@@ -87,7 +104,7 @@ func startServer(t *testing.T, dialect models.Dialect) *server {
 	ts.Listener = ln
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &server{URL: ts.URL, DB: db}
+	return &server{URL: ts.URL, DB: db, Clock: clock}
 }
 
 // chromiumPath finds the browser, skipping the test when it is missing on a
@@ -128,12 +145,18 @@ func newTab(t *testing.T) *tab {
 
 // eachDialect runs a journey test once per database the suite has (SQLite,
 // and PostgreSQL when TEST_DATABASE_URL is set), each with its own server
-// and browser.
+// and browser, in parallel.
 func eachDialect(t *testing.T, fn func(tb *tab)) {
 	t.Helper()
 	chromiumPath(t) // skip (or fail in CI) once, not per dialect
 	for _, d := range dbtest.Dialects() {
-		t.Run(string(d), func(t *testing.T) { fn(newTabOn(t, d)) })
+		t.Run(string(d), func(t *testing.T) {
+			// Each dialect has its own server, database and browser, and a
+			// journey mostly waits on the browser: running them side by side
+			// keeps the suite quick.
+			t.Parallel()
+			fn(newTabOn(t, d))
+		})
 	}
 }
 
@@ -166,25 +189,45 @@ func newTabOn(t *testing.T, dialect models.Dialect) *tab {
 	}
 	// The first Run starts the browser; it must not have a deadline, or the
 	// deadline would end the browser too.
+	tb.prepare()
+	return tb
+}
+
+// stranger opens a second tab in a fresh browser context (its own cookies and
+// storage, like a private window) on the same server: someone who has never
+// signed in, such as a journalist following a link from an email. It closes
+// when the test ends.
+func (tb *tab) stranger() *tab {
+	tb.t.Helper()
+	ctx, cancel := chromedp.NewContext(tb.ctx, chromedp.WithNewBrowserContext())
+	tb.t.Cleanup(cancel)
+	other := &tab{t: tb.t, ctx: ctx, srv: tb.srv, tag: tb.tag}
+	other.prepare()
+	return other
+}
+
+// prepare sets up a new tab: desktop size, focus emulation and the page-load
+// counter.
+func (tb *tab) prepare() {
+	tb.t.Helper()
 	// Focus emulation: a headless tab is never the focused window, and without
 	// it autofocus and :focus-visible would not behave as for a real user.
 	focusOn := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true})
 		return err
 	})
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(desktopWidth, 900), focusOn); err != nil {
-		t.Fatalf("start chromium: %v", err)
+	if err := chromedp.Do(tb.ctx, chromedp.EmulateViewport(desktopWidth, 900), focusOn); err != nil {
+		tb.t.Fatalf("start chromium: %v", err)
 	}
 	// Count every document the main frame commits to: the user saw a page load.
-	err := chromedp.Listen(ctx, func(ev any) {
+	err := chromedp.Listen(tb.ctx, func(ev any) {
 		if e, ok := ev.(*page.EventFrameNavigated); ok && e.Frame.ParentID == "" {
 			tb.loads.Add(1)
 		}
 	})
 	if err != nil {
-		t.Fatal(err)
+		tb.t.Fatal(err)
 	}
-	return tb
 }
 
 // run runs one browser step with a deadline.
