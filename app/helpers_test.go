@@ -22,7 +22,7 @@ import (
 
 // testEnv is a running server on a fresh database with one user per role.
 type testEnv struct {
-	t      *testing.T
+	t      testing.TB
 	db     *models.DB
 	server *app.Server
 	http   *httptest.Server
@@ -39,7 +39,7 @@ type envOptions struct {
 	work bool // start a River worker too
 }
 
-func newEnv(t *testing.T, db *models.DB, opts envOptions) *testEnv {
+func newEnv(t testing.TB, db *models.DB, opts envOptions) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := app.LoadConfig(func(string) string { return "" }, app.ModeDev)
