@@ -48,10 +48,8 @@ func (w *EscalateOverdueWorker) Work(ctx context.Context, job *river.Job[Escalat
 // EscalationMail is the email to a lapsed step's backup approvers.
 func (w *EscalateOverdueWorker) EscalationMail(e models.Escalation) Batch {
 	headline := ""
-	if e.Document.Revision != nil {
+	if e.Document.Revision != nil { // loaded by EscalateOverdue inside its transaction
 		headline = e.Document.Revision.Headline
-	} else if rev, err := models.RevisionByNumber(context.Background(), w.DB.Gorm, e.Document.ID, e.Document.CurrentRevision); err == nil {
-		headline = rev.Headline
 	}
 	link := w.BaseURL + "/admin/releases/" + e.Document.ID
 	var rs []Recipient

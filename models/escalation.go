@@ -49,7 +49,7 @@ func EscalateOverdue(ctx context.Context, db *gorm.DB, now time.Time, notify fun
 			if !s.Open || s.Due.IsZero() || s.Due.After(now) || d.SubmittedAt == nil {
 				continue
 			}
-			err := Transaction(ctx, db, func(tx *gorm.DB) error {
+			err := Transaction(ctx, db, func(tx *gorm.DB) (err error) {
 				res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&escalationRow{DocumentID: d.ID, StepID: s.Step.ID, SubmittedAt: *d.SubmittedAt, CreatedAt: now})
 				if res.Error != nil {
 					return res.Error
@@ -77,6 +77,13 @@ func EscalateOverdue(ctx context.Context, db *gorm.DB, now time.Time, notify fun
 				count++
 				if notify == nil {
 					return nil
+				}
+				// Load what the email needs here, on tx: on SQLite the one
+				// connection is this transaction's until it commits.
+				if d.Revision == nil {
+					if d.Revision, err = revisionOf(tx, d.ID, d.CurrentRevision); err != nil {
+						return err
+					}
 				}
 				return notify(tx, Escalation{Document: d, Step: s.Step, Group: g, Backups: backups, Due: s.Due})
 			})
