@@ -564,6 +564,11 @@ func (c *contract) expect(r response, status int, what string) map[string]any {
 // requests, success and error answers, and validates each answer against the
 // schema the document declares for it.
 func TestOpenAPIMatchesResponses(t *testing.T) {
+	// Run in a zone other than UTC, as servers often do, so a time the API
+	// forgets to convert shows up as "not in UTC" instead of passing unnoticed.
+	local := time.Local
+	time.Local = time.FixedZone("UTC-4", -4*60*60)
+	t.Cleanup(func() { time.Local = local })
 	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
 		c := &contract{t: t, env: env, o: fetchOpenAPI(t, env), seen: map[string]bool{}}
 		ctx := context.Background()
@@ -696,6 +701,11 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		c.expect(c.json("POST", subscribe, subscribe, "", `{"email":"new@example.org","name":"New","country":"GB","list_id":"`+sl+`"}`), 202, "subscribe")
 		c.expect(c.json("POST", subscribe, subscribe, "", `{"email":"nope"}`), 422, "subscribe, bad email")
 		c.expect(c.json("POST", subscribe, subscribe, "", `{`), 400, "subscribe, bad JSON")
+		// As if Sam had just confirmed: times come back in UTC whatever the server's zone.
+		if err := env.db.Gorm.Table("supporters").Where("email = ?", "sam@example.org").Update("last_engaged_at", env.clock.Now()).Error; err != nil {
+			t.Fatal(err)
+		}
+		c.expect(c.json("GET", "/api/v1/supporters", "/api/v1/supporters?q=sam", viewer, ""), 200, "engaged supporter")
 		c.expect(c.json("GET", "/api/v1/supporters", "/api/v1/supporters?q=new", viewer, ""), 200, "pending supporter")
 		for i := 0; ; i++ {
 			r := c.json("POST", subscribe, subscribe, "", `{`)
