@@ -108,6 +108,7 @@ func New(d Deps) (*Server, error) {
 	(&PublicAPI{s: s}).Register(api)
 	(&PublishingHandler{s: s}).Register(admin)
 	(&APIHandler{s: s}).Register(api)
+	(&OpenAPIHandler{s: s}).Register(api)
 	(&ReleasesAPI{s: s}).Register(api)
 	contacts, supporters, subscribe := &ContactsHandler{s: s}, &SupportersHandler{s: s}, &SubscribeHandler{s: s}
 	contacts.Register(admin)

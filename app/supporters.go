@@ -452,7 +452,7 @@ func (h *SupportersHandler) apiSupporters(c *gin.Context) {
 	out := listPage[supporterJSON]{Items: make([]supporterJSON, 0, len(ss))}
 	for _, s := range ss {
 		out.Items = append(out.Items, supporterJSON{ID: s.ID, Email: s.Address(), Name: s.Name, Country: s.Country, Language: s.Language,
-			Tags: nonNil(models.ListItems(s.Tags)), Source: s.Source, Status: string(s.Status), CreatedAt: s.CreatedAt.UTC(), EngagedAt: s.LastEngagedAt})
+			Tags: nonNil(models.ListItems(s.Tags)), Source: s.Source, Status: string(s.Status), CreatedAt: s.CreatedAt.UTC(), EngagedAt: utcPtr(s.LastEngagedAt)})
 	}
 	if len(ss) == limit {
 		out.NextCursor = nextCursor(ss[len(ss)-1].Address())

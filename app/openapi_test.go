@@ -1,0 +1,730 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"pressroom/models"
+)
+
+// openAPI is the served API description, decoded, with a small validator for
+// the JSON-schema subset it uses: type (with nullable), required, properties,
+// additionalProperties, items, enum, format date-time, allOf/oneOf/anyOf and
+// $ref within the document.
+type openAPI struct {
+	doc map[string]any
+}
+
+// decodeJSON decodes with json.Number so integers and numbers can be told apart.
+func decodeJSON(data []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("trailing data after the JSON value")
+	}
+	return v, nil
+}
+
+// resolve follows a local JSON pointer such as #/components/schemas/Release.
+func (o *openAPI) resolve(ref string) (any, error) {
+	p, ok := strings.CutPrefix(ref, "#/")
+	if !ok {
+		return nil, fmt.Errorf("$ref %q is not local to the document", ref)
+	}
+	var cur any = o.doc
+	for _, tok := range strings.Split(p, "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("$ref %q does not resolve (%q is not inside an object)", ref, tok)
+		}
+		if cur, ok = m[tok]; !ok {
+			return nil, fmt.Errorf("$ref %q does not resolve (no %q)", ref, tok)
+		}
+	}
+	return cur, nil
+}
+
+// deref resolves a node that may be a {"$ref": …} (chains included).
+func (o *openAPI) deref(node any) (map[string]any, error) {
+	for range 20 {
+		m, ok := node.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("expected an object, got %T", node)
+		}
+		ref, ok := m["$ref"].(string)
+		if !ok {
+			return m, nil
+		}
+		var err error
+		if node, err = o.resolve(ref); err != nil {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("$ref chain too long")
+}
+
+// validate checks v against schema and returns every mismatch, each prefixed
+// with the JSON path of the offending value ($.items[0].embargo_at).
+func (o *openAPI) validate(schemaNode, v any, path string) []string {
+	schema, err := o.deref(schemaNode)
+	if err != nil {
+		return []string{path + ": schema: " + err.Error()}
+	}
+	var errs []string
+	fail := func(format string, args ...any) { errs = append(errs, path+": "+fmt.Sprintf(format, args...)) }
+
+	for _, sub := range asList(schema["allOf"]) {
+		errs = append(errs, o.validate(sub, v, path)...)
+	}
+	if alts := asList(schema["oneOf"]); len(alts) > 0 {
+		if n := o.matching(alts, v, path); n != 1 {
+			fail("matches %d of the oneOf schemas, want exactly 1", n)
+		}
+	}
+	if alts := asList(schema["anyOf"]); len(alts) > 0 && o.matching(alts, v, path) == 0 {
+		fail("matches none of the anyOf schemas")
+	}
+
+	typ, _ := schema["type"].(string)
+	if v == nil {
+		if typ != "" && schema["nullable"] != true {
+			fail("is null, want %s (the schema is not nullable)", typ)
+		}
+		return errs
+	}
+	switch typ {
+	case "":
+	case "object":
+		if _, ok := v.(map[string]any); !ok {
+			fail("is %s, want object", jsonType(v))
+			return errs
+		}
+	case "array":
+		if _, ok := v.([]any); !ok {
+			fail("is %s, want array", jsonType(v))
+			return errs
+		}
+	case "string":
+		if _, ok := v.(string); !ok {
+			fail("is %s, want string", jsonType(v))
+			return errs
+		}
+	case "integer":
+		n, ok := v.(json.Number)
+		if !ok {
+			fail("is %s, want integer", jsonType(v))
+			return errs
+		}
+		if _, err := n.Int64(); err != nil {
+			fail("is number %s, want integer", n)
+			return errs
+		}
+	case "number":
+		if _, ok := v.(json.Number); !ok {
+			fail("is %s, want number", jsonType(v))
+			return errs
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			fail("is %s, want boolean", jsonType(v))
+			return errs
+		}
+	default:
+		fail("schema has unknown type %q", typ)
+		return errs
+	}
+
+	if enum := asList(schema["enum"]); len(enum) > 0 {
+		if !slices.ContainsFunc(enum, func(e any) bool { return fmt.Sprint(e) == fmt.Sprint(v) && jsonType(e) == jsonType(v) }) {
+			fail("%v is not one of %v", v, enum)
+		}
+	}
+	if s, ok := v.(string); ok && schema["format"] == "date-time" {
+		// API.md: RFC 3339, returned in UTC.
+		if t, err := time.Parse(time.RFC3339Nano, s); err != nil {
+			fail("%q is not an RFC 3339 time", s)
+		} else if _, off := t.Zone(); off != 0 || !strings.HasSuffix(s, "Z") {
+			fail("%q is not in UTC", s)
+		}
+	}
+	if m, ok := v.(map[string]any); ok {
+		props, _ := schema["properties"].(map[string]any)
+		for _, r := range asList(schema["required"]) {
+			if _, ok := m[r.(string)]; !ok {
+				fail("required property %q is missing", r)
+			}
+		}
+		for _, k := range sortedKeys(m) {
+			sub := path + "." + k
+			if ps, ok := props[k]; ok {
+				errs = append(errs, o.validate(ps, m[k], sub)...)
+				continue
+			}
+			switch ap := schema["additionalProperties"].(type) {
+			case bool:
+				if !ap {
+					errs = append(errs, sub+": property is not declared in the schema (additionalProperties: false)")
+				}
+			case map[string]any:
+				errs = append(errs, o.validate(ap, m[k], sub)...)
+			}
+		}
+	}
+	if a, ok := v.([]any); ok {
+		if items, ok := schema["items"]; ok {
+			for i, it := range a {
+				errs = append(errs, o.validate(items, it, fmt.Sprintf("%s[%d]", path, i))...)
+			}
+		}
+	}
+	return errs
+}
+
+func (o *openAPI) matching(alts []any, v any, path string) int {
+	n := 0
+	for _, alt := range alts {
+		if len(o.validate(alt, v, path)) == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func asList(v any) []any { l, _ := v.([]any); return l }
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case map[string]any:
+		return "object"
+	case []any:
+		return "array"
+	case string:
+		return "string"
+	case json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// operation finds a documented operation: path as in the document
+// (/api/v1/releases/{id}), method lower- or upper-case.
+func (o *openAPI) operation(method, path string) (map[string]any, bool) {
+	paths, _ := o.doc["paths"].(map[string]any)
+	item, _ := paths[path].(map[string]any)
+	op, ok := item[strings.ToLower(method)].(map[string]any)
+	return op, ok
+}
+
+// openAPIMethods are the operation keys of a path item.
+var openAPIMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+// ginParam matches the parameters of a gin route pattern.
+var ginParam = regexp.MustCompile(`[:*]([A-Za-z_][A-Za-z0-9_]*)`)
+
+// openAPIPath turns a gin pattern (/releases/:id) into an OpenAPI path (/releases/{id}).
+func openAPIPath(ginPath string) string { return ginParam.ReplaceAllString(ginPath, "{$1}") }
+
+// documentedRoute reports whether the route table entry belongs in the document.
+func documentedRoute(rt string) bool {
+	return strings.HasPrefix(rt, "/api/v1/") || strings.HasPrefix(rt, "/webhooks/")
+}
+
+// fetchOpenAPI gets the served document and checks its envelope.
+func fetchOpenAPI(t *testing.T, env *testEnv) *openAPI {
+	t.Helper()
+	r := env.api(http.MethodGet, "/api/v1/openapi.json", "", "")
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET /api/v1/openapi.json = %d", r.Status)
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("openapi.json Content-Type = %q, want application/json", ct)
+	}
+	v, err := decodeJSON([]byte(r.Body))
+	if err != nil {
+		t.Fatalf("openapi.json is not valid JSON: %v", err)
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("openapi.json is %s, want an object", jsonType(v))
+	}
+	for _, k := range []string{"openapi", "info", "paths", "components"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("openapi.json has no %q", k)
+		}
+	}
+	if s, _ := doc["openapi"].(string); !strings.HasPrefix(s, "3.") {
+		t.Errorf("openapi = %q, want 3.x", s)
+	}
+	return &openAPI{doc: doc}
+}
+
+// TestSchemaValidator proves the test's validator catches what it must, and
+// says where.
+func TestSchemaValidator(t *testing.T) {
+	raw := `{"components":{"schemas":{
+		"Thing":{"type":"object","required":["id","n"],"additionalProperties":false,"properties":{
+			"id":{"type":"string"},"n":{"type":"integer"},"tags":{"type":"array","items":{"type":"string"}},
+			"at":{"type":"string","format":"date-time","nullable":true},"kind":{"type":"string","enum":["a","b"]},
+			"child":{"$ref":"#/components/schemas/Child"}}},
+		"Child":{"type":"object","required":["ok"],"properties":{"ok":{"type":"boolean"}}},
+		"Either":{"oneOf":[{"type":"string"},{"type":"integer"}]},
+		"Both":{"allOf":[{"$ref":"#/components/schemas/Child"},{"type":"object","required":["more"]}]},
+		"Broken":{"$ref":"#/components/schemas/Nothing"}}}}`
+	v, err := decodeJSON([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &openAPI{doc: v.(map[string]any)}
+	thing := map[string]any{"$ref": "#/components/schemas/Thing"}
+	cases := []struct {
+		name, schema, body string
+		want               string // substring of the one expected error; "" for valid
+	}{
+		{"valid", "Thing", `{"id":"x","n":3,"tags":["a"],"at":null,"kind":"a","child":{"ok":true,"extra":1}}`, ""},
+		{"valid time", "Thing", `{"id":"x","n":3,"at":"2026-07-09T10:00:00Z"}`, ""},
+		{"wrong type", "Thing", `{"id":"x","n":"3"}`, `$.n: is string, want integer`},
+		{"not an integer", "Thing", `{"id":"x","n":3.5}`, `$.n: is number 3.5, want integer`},
+		{"missing required", "Thing", `{"n":3}`, `$: required property "id" is missing`},
+		{"undeclared property", "Thing", `{"id":"x","n":3,"colour":"red"}`, `$.colour: property is not declared`},
+		{"wrong item", "Thing", `{"id":"x","n":3,"tags":["a",7]}`, `$.tags[1]: is number, want string`},
+		{"null not nullable", "Thing", `{"id":null,"n":3}`, `$.id: is null, want string`},
+		{"enum", "Thing", `{"id":"x","n":3,"kind":"c"}`, `$.kind: c is not one of [a b]`},
+		{"not UTC", "Thing", `{"id":"x","n":3,"at":"2026-07-09T11:00:00+01:00"}`, `$.at: "2026-07-09T11:00:00+01:00" is not in UTC`},
+		{"not a time", "Thing", `{"id":"x","n":3,"at":"yesterday"}`, `$.at: "yesterday" is not an RFC 3339 time`},
+		{"through $ref", "Thing", `{"id":"x","n":3,"child":{"ok":"yes"}}`, `$.child.ok: is string, want boolean`},
+		{"oneOf", "Either", `true`, `$: matches 0 of the oneOf schemas`},
+		{"allOf", "Both", `{"ok":true}`, `$: required property "more" is missing`},
+		{"bad $ref", "Broken", `{}`, `does not resolve`},
+		{"top-level array", "Thing", `[]`, `$: is array, want object`},
+	}
+	for _, c := range cases {
+		body, err := decodeJSON([]byte(c.body))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		schema := any(thing)
+		if c.schema != "Thing" {
+			schema = map[string]any{"$ref": "#/components/schemas/" + c.schema}
+		}
+		errs := o.validate(schema, body, "$")
+		switch {
+		case c.want == "" && len(errs) > 0:
+			t.Errorf("%s: unexpected errors %q", c.name, errs)
+		case c.want != "" && (len(errs) != 1 || !strings.Contains(errs[0], c.want)):
+			t.Errorf("%s: errors %q, want one containing %q", c.name, errs, c.want)
+		}
+	}
+}
+
+// TestOpenAPIDocumentsEveryRoute compares the document with the route table in
+// both directions, and each operation's security with the route's Access rule.
+func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		o := fetchOpenAPI(t, env)
+		paths := o.doc["paths"].(map[string]any)
+
+		// Every $ref anywhere in the document resolves.
+		var walk func(n any, at string)
+		walk = func(n any, at string) {
+			switch n := n.(type) {
+			case map[string]any:
+				if ref, ok := n["$ref"].(string); ok {
+					if _, err := o.resolve(ref); err != nil {
+						t.Errorf("%s: %v", at, err)
+					}
+				}
+				for _, k := range sortedKeys(n) {
+					walk(n[k], at+"/"+strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1"))
+				}
+			case []any:
+				for i, e := range n {
+					walk(e, fmt.Sprintf("%s/%d", at, i))
+				}
+			}
+		}
+		walk(o.doc, "#")
+
+		// The server is this installation's BASE_URL.
+		servers := asList(o.doc["servers"])
+		if len(servers) == 0 || servers[0].(map[string]any)["url"] != env.cfg.BaseURL.String() {
+			t.Errorf("servers = %v, want the BASE_URL %s", servers, env.cfg.BaseURL)
+		}
+
+		registered := map[string]bool{}
+		documented := 0
+		for _, rt := range env.server.RouteTable() {
+			if !documentedRoute(rt.Path) {
+				continue
+			}
+			path, method := openAPIPath(rt.Path), strings.ToLower(rt.Method)
+			registered[method+" "+path] = true
+			op, ok := o.operation(method, path)
+			if !ok {
+				t.Errorf("%s %s is registered but not documented: add %q → %q to app/openapi.json", rt.Method, rt.Path, path, method)
+				continue
+			}
+			documented++
+			name := rt.Method + " " + path
+			if _, ok := op["description"].(string); !ok {
+				t.Errorf("%s: no description (it states the roles that may call it)", name)
+			}
+			responses, _ := op["responses"].(map[string]any)
+			if len(responses) == 0 {
+				t.Errorf("%s: no responses", name)
+			}
+			security, hasSecurity := op["security"].([]any)
+			roles := map[string]bool{}
+			for _, r := range asList(op["x-roles"]) {
+				roles[r.(string)] = true
+			}
+			if rt.Access.IsPublic() {
+				if !hasSecurity || len(security) != 0 {
+					t.Errorf("%s is public: its operation must say \"security\": []", name)
+				}
+				if len(roles) > 0 {
+					t.Errorf("%s is public but lists x-roles", name)
+				}
+			} else {
+				if len(security) == 0 {
+					t.Errorf("%s needs a token: its operation must require the bearer scheme", name)
+				}
+				if _, ok := responses["401"]; !ok {
+					t.Errorf("%s needs a token but does not document 401", name)
+				}
+				restricted := false
+				for _, role := range models.Roles {
+					if allowed := rt.Access.Allows(role); allowed != roles[string(role)] {
+						t.Errorf("%s: x-roles says %s may call it: %v; the route's Access rule says %v", name, role, roles[string(role)], allowed)
+					}
+					restricted = restricted || !rt.Access.Allows(role)
+				}
+				if _, ok := responses["403"]; restricted && !ok {
+					t.Errorf("%s is limited to some roles but does not document 403", name)
+				}
+			}
+			// Every path parameter is declared.
+			for _, m := range regexp.MustCompile(`\{([^}]+)\}`).FindAllStringSubmatch(path, -1) {
+				found := false
+				for _, p := range asList(op["parameters"]) {
+					pm, err := o.deref(p)
+					found = found || (err == nil && pm["in"] == "path" && pm["name"] == m[1])
+				}
+				if !found {
+					t.Errorf("%s: path parameter %q is not declared", name, m[1])
+				}
+			}
+		}
+		for _, path := range sortedKeys(paths) {
+			item := paths[path].(map[string]any)
+			for _, method := range openAPIMethods {
+				if _, ok := item[method]; ok && !registered[method+" "+path] {
+					t.Errorf("%s %s is documented in app/openapi.json but no such route is registered", strings.ToUpper(method), path)
+				}
+			}
+		}
+		if documented < 20 {
+			t.Errorf("only %d documented API routes found; is the route table empty?", documented)
+		}
+	})
+}
+
+// contract exercises the API and validates every answer against the document.
+type contract struct {
+	t   *testing.T
+	env *testEnv
+	o   *openAPI
+	// seen records the operations exercised, to require each one at least once.
+	seen map[string]bool
+}
+
+// call makes a request and validates the answer against the schema declared
+// for its path, method and status. docPath is the documented path
+// (/api/v1/releases/{id}); path is the concrete one.
+func (c *contract) call(method, docPath, path, token, contentType, body string, header map[string]string) response {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.env.http.URL+path, strings.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	r := response{Status: resp.StatusCode, Body: string(data), Header: resp.Header}
+	c.check(method, docPath, r)
+	return r
+}
+
+func (c *contract) check(method, docPath string, r response) {
+	c.t.Helper()
+	name := fmt.Sprintf("%s %s → %d", method, docPath, r.Status)
+	op, ok := c.o.operation(method, docPath)
+	if !ok {
+		c.t.Errorf("%s: the operation is not documented", name)
+		return
+	}
+	c.seen[strings.ToLower(method)+" "+docPath] = true
+	responses, _ := op["responses"].(map[string]any)
+	declared, ok := responses[fmt.Sprint(r.Status)]
+	if !ok {
+		c.t.Errorf("%s: status not documented (documented: %v); body %s", name, sortedKeys(responses), r.Body)
+		return
+	}
+	resp, err := c.o.deref(declared)
+	if err != nil {
+		c.t.Errorf("%s: %v", name, err)
+		return
+	}
+	content, _ := resp["content"].(map[string]any)
+	if len(content) == 0 {
+		if r.Body != "" {
+			c.t.Errorf("%s: the document declares no body, got %q", name, r.Body)
+		}
+		return
+	}
+	media, ok := content["application/json"].(map[string]any)
+	if !ok {
+		c.t.Errorf("%s: no application/json content declared", name)
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		c.t.Errorf("%s: Content-Type %q, want application/json", name, ct)
+	}
+	v, err := decodeJSON([]byte(r.Body))
+	if err != nil {
+		c.t.Errorf("%s: body is not JSON (%v): %s", name, err, r.Body)
+		return
+	}
+	for _, e := range c.o.validate(media["schema"], v, "$") {
+		c.t.Errorf("%s: %s\nbody: %s", name, e, r.Body)
+	}
+}
+
+// json is call with a JSON body (or none).
+func (c *contract) json(method, docPath, path, token, body string) response {
+	c.t.Helper()
+	ct := ""
+	if body != "" {
+		ct = "application/json"
+	}
+	return c.call(method, docPath, path, token, ct, body, nil)
+}
+
+// expect checks a status and returns the decoded body.
+func (c *contract) expect(r response, status int, what string) map[string]any {
+	c.t.Helper()
+	if r.Status != status {
+		c.t.Fatalf("%s: status %d, want %d: %s", what, r.Status, status, r.Body)
+	}
+	var m map[string]any
+	_ = json.Unmarshal([]byte(r.Body), &m)
+	return m
+}
+
+// TestOpenAPIMatchesResponses drives every documented operation through real
+// requests, success and error answers, and validates each answer against the
+// schema the document declares for it.
+func TestOpenAPIMatchesResponses(t *testing.T) {
+	// Run in a zone other than UTC, as servers often do, so a time the API
+	// forgets to convert shows up as "not in UTC" instead of passing unnoticed.
+	local := time.Local
+	time.Local = time.FixedZone("UTC-4", -4*60*60)
+	t.Cleanup(func() { time.Local = local })
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		c := &contract{t: t, env: env, o: fetchOpenAPI(t, env), seen: map[string]bool{}}
+		ctx := context.Background()
+		press, viewer, approver, camp := env.token(models.RolePressOfficer), env.token(models.RoleViewer), env.token(models.RoleApprover), env.token(models.RoleCampaigner)
+		_, legal, err := models.CreateAPIToken(ctx, env.db.Gorm, env.legal.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const (
+			releases = "/api/v1/releases"
+			release  = "/api/v1/releases/{id}"
+		)
+		at := func(id, suffix string) string { return "/api/v1/releases/" + id + suffix }
+
+		c.expect(c.json("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", "", ""), 200, "openapi")
+		c.expect(c.json("GET", "/api/v1/me", "/api/v1/me", viewer, ""), 200, "me")
+		c.expect(c.json("GET", "/api/v1/me", "/api/v1/me", "", ""), 401, "me without token")
+		c.expect(c.json("GET", "/api/v1/me", "/api/v1/me", "prs_not-a-token", ""), 401, "me with a bad token")
+
+		// Releases: create, read, edit, list, revisions, diff.
+		rel := c.expect(c.json("POST", releases, releases, press, `{"headline":"Rivers run dry","standfirst":"A summer of drought.","dateline":"LONDON, 9 July 2026",
+			"body":"The **rivers** are dry.","notes_to_editors":"Contact the desk.","embargo_at":null,"embargo_timezone":"Europe/London",
+			"press_contacts":[{"name":"Ana","phone":"+44 20 1234"}],"countries":["GB"],"themes":["climate"]}`), 201, "create release")
+		id := rel["id"].(string)
+		c.expect(c.json("POST", releases, releases, viewer, `{"headline":"x"}`), 403, "viewer creates")
+		c.expect(c.json("POST", releases, releases, press, `{"headline":`), 400, "bad JSON")
+		c.expect(c.json("POST", releases, releases, press, `{"headline":"x","colour":"red"}`), 422, "unknown field")
+		c.expect(c.json("POST", releases, releases, press, `{"kind":"leaflet","headline":"x"}`), 422, "bad kind")
+		c.expect(c.json("POST", releases, releases, press, `{"body":"`+strings.Repeat("x", 1<<20)+`"}`), 413, "huge body")
+		c.expect(c.json("GET", release, at(id, ""), viewer, ""), 200, "get release")
+		c.expect(c.json("GET", release, at("nosuchrelease", ""), viewer, ""), 404, "get missing release")
+		c.expect(c.json("PATCH", release, at(id, ""), press, `{"revision":1,"headline":"Rivers run dry across the south"}`), 200, "patch")
+		c.expect(c.json("PATCH", release, at(id, ""), press, `{"revision":1,"headline":"Lost update"}`), 409, "stale patch")
+		c.expect(c.json("PATCH", release, at(id, ""), viewer, `{"headline":"x"}`), 403, "viewer patches")
+		c.expect(c.json("PATCH", release, at("nosuchrelease", ""), press, `{"headline":"x"}`), 404, "patch missing release")
+		c.expect(c.json("GET", releases, releases+"?status=draft&q=rivers&kind=press_release", viewer, ""), 200, "list releases")
+		c.expect(c.json("GET", releases, releases+"?limit=501", viewer, ""), 400, "limit too large")
+		c.expect(c.json("GET", releases, releases+"?cursor=!!!", viewer, ""), 400, "bad cursor")
+		c.expect(c.json("GET", release+"/revisions", at(id, "/revisions"), viewer, ""), 200, "revisions")
+		c.expect(c.json("GET", release+"/revisions", at("nosuchrelease", "/revisions"), viewer, ""), 404, "revisions of missing release")
+		c.expect(c.json("GET", release+"/diff", at(id, "/diff?from=1&to=2"), viewer, ""), 200, "diff")
+		c.expect(c.json("GET", release+"/diff", at(id, "/diff"), viewer, ""), 400, "diff without revisions")
+		c.expect(c.json("GET", release+"/diff", at(id, "/diff?from=1&to=9"), viewer, ""), 404, "diff of missing revision")
+
+		// Review: submit, approvals, publication, preview links, withdrawal.
+		c.expect(c.json("POST", release+"/submit", at(id, "/submit"), press, ""), 200, "submit")
+		c.expect(c.json("POST", release+"/submit", at(id, "/submit"), press, ""), 409, "submit twice")
+		c.expect(c.json("POST", release+"/submit", at(id, "/submit"), approver, ""), 403, "approver submits")
+		c.expect(c.json("POST", release+"/approve", at(id, "/approve"), press, `{"comment":"mine"}`), 403, "author approves")
+		c.expect(c.json("POST", release+"/approve", at(id, "/approve"), approver, `{"comment":"Good."}`), 200, "desk approves")
+		c.expect(c.json("POST", release+"/approve", at(id, "/approve"), viewer, ``), 403, "viewer approves")
+		c.expect(c.json("POST", release+"/approve", at(id, "/approve"), approver, `{"comment":`), 400, "approve with bad JSON")
+		pub := c.expect(c.json("POST", release+"/approve", at(id, "/approve"), legal, `{"comment":"Cleared."}`), 200, "legal approves")
+		if pub["status"] != "published" || pub["index_number"] == nil {
+			t.Fatalf("after the last approval: %v / %v, want published with an index number", pub["status"], pub["index_number"])
+		}
+		c.expect(c.json("POST", release+"/approve", at("nosuchrelease", "/approve"), approver, ``), 404, "approve missing release")
+		c.expect(c.json("POST", release+"/preview-links", at(id, "/preview-links"), press, `{"email":"reporter@example.org"}`), 201, "preview link")
+		c.expect(c.json("POST", release+"/preview-links", at(id, "/preview-links"), press, `{"email":"not an address"}`), 422, "preview link, bad email")
+		c.expect(c.json("POST", release+"/preview-links", at(id, "/preview-links"), viewer, `{"email":"reporter@example.org"}`), 403, "viewer makes a preview link")
+
+		other := c.expect(c.json("POST", releases, releases, press, `{"headline":"Second thoughts","body":"Text."}`), 201, "second release")["id"].(string)
+		c.expect(c.json("POST", release+"/preview-links", at(other, "/preview-links"), press, `{"email":"reporter@example.org"}`), 409, "preview link of a draft")
+		c.expect(c.json("POST", release+"/request-changes", at(other, "/request-changes"), approver, `{"comment":"x"}`), 409, "changes on a draft")
+		c.expect(c.json("POST", release+"/submit", at(other, "/submit?rapid=false"), press, `{"rapid":false}`), 200, "submit second")
+		c.expect(c.json("POST", release+"/request-changes", at(other, "/request-changes"), approver, `{"comment":"Shorter, please."}`), 200, "request changes")
+		c.expect(c.json("POST", release+"/request-changes", at(other, "/request-changes"), viewer, `{"comment":"x"}`), 403, "viewer requests changes")
+		c.expect(c.json("GET", releases, releases+"?limit=1", viewer, ""), 200, "first page")
+
+		// Public releases, before the withdrawal and after it.
+		env.publish(t, "Forests recover", "Good **news**.", nil, func(in *models.DocumentInput) {
+			in.PressContacts = &[]models.PressContact{{Name: "Bo", Email: "bo@example.org"}}
+		})
+		slug := c.expect(c.json("GET", release, at(id, ""), viewer, ""), 200, "get published")["slug"].(string)
+		list := c.expect(c.json("GET", "/api/v1/public/releases", "/api/v1/public/releases", "", ""), 200, "public list")
+		if n := len(list["items"].([]any)); n != 2 {
+			t.Fatalf("public list has %d items, want 2", n)
+		}
+		c.expect(c.json("GET", "/api/v1/public/releases", "/api/v1/public/releases?limit=1&kind=press_release", "", ""), 200, "public page")
+		c.expect(c.json("GET", "/api/v1/public/releases", "/api/v1/public/releases?limit=0", "", ""), 400, "public limit 0")
+		full := c.call("GET", "/api/v1/public/releases/{slug}", "/api/v1/public/releases/"+slug, "", "", "", nil)
+		c.expect(full, 200, "public release")
+		c.expect(c.call("GET", "/api/v1/public/releases/{slug}", "/api/v1/public/releases/"+slug, "", "", "", map[string]string{"If-None-Match": full.Header.Get("ETag")}), 304, "public release, not modified")
+		c.expect(c.json("GET", "/api/v1/public/releases/{slug}", "/api/v1/public/releases/no-such-release", "", ""), 404, "missing public release")
+
+		c.expect(c.json("POST", release+"/withdraw", at(id, "/withdraw"), press, `{}`), 422, "withdraw without notice")
+		c.expect(c.json("POST", release+"/withdraw", at(id, "/withdraw"), viewer, `{"notice":"x"}`), 403, "viewer withdraws")
+		c.expect(c.json("POST", release+"/withdraw", at(id, "/withdraw"), press, `{"notice":"Withdrawn: the figures were wrong."}`), 200, "withdraw")
+		c.expect(c.json("POST", release+"/withdraw", at(id, "/withdraw"), press, `{"notice":"Again"}`), 409, "withdraw twice")
+		c.expect(c.json("GET", "/api/v1/public/releases/{slug}", "/api/v1/public/releases/"+slug, "", ""), 200, "withdrawn public release")
+		c.expect(c.json("GET", "/api/v1/public/releases", "/api/v1/public/releases", "", ""), 200, "public list with a withdrawn release")
+
+		// Media lists and contacts.
+		ml := c.expect(c.json("POST", "/api/v1/media-lists", "/api/v1/media-lists", press, `{"name":"Environment desks","description":"Editors"}`), 201, "media list")["id"].(string)
+		c.expect(c.json("POST", "/api/v1/media-lists", "/api/v1/media-lists", press, `{"name":"Environment desks"}`), 409, "duplicate media list")
+		c.expect(c.json("POST", "/api/v1/media-lists", "/api/v1/media-lists", press, `{"name":""}`), 422, "nameless media list")
+		c.expect(c.json("POST", "/api/v1/media-lists", "/api/v1/media-lists", press, `[`), 400, "media list, bad JSON")
+		c.expect(c.json("POST", "/api/v1/media-lists", "/api/v1/media-lists", camp, `{"name":"x"}`), 403, "campaigner makes a media list")
+		mimport := "/api/v1/media-lists/{id}/import"
+		res := c.expect(c.call("POST", mimport, "/api/v1/media-lists/"+ml+"/import", press, "text/csv",
+			"email;name;outlet;beats\nana@example.org;Ana;Daily;climate,water\nnot-an-email;Bad;;\n", nil), 200, "media import")
+		if res["imported"] != 1.0 || len(res["rejected"].([]any)) != 1 {
+			t.Errorf("media import = %v, want 1 imported and 1 rejected", res)
+		}
+		c.expect(c.call("POST", mimport, "/api/v1/media-lists/nosuchlist/import", press, "text/csv", "email\na@example.org\n", nil), 404, "import into a missing list")
+		c.expect(c.call("POST", mimport, "/api/v1/media-lists/"+ml+"/import", press, "text/csv", "", nil), 422, "empty import")
+		c.expect(c.json("GET", "/api/v1/media-lists", "/api/v1/media-lists", viewer, ""), 200, "media lists")
+		cs := c.expect(c.json("GET", "/api/v1/contacts", "/api/v1/contacts?q=ana&list_id="+ml, viewer, ""), 200, "contacts")
+		if len(cs["items"].([]any)) != 1 {
+			t.Errorf("contacts = %v, want Ana", cs)
+		}
+		c.expect(c.json("GET", "/api/v1/contacts", "/api/v1/contacts?limit=x", viewer, ""), 400, "contacts, bad limit")
+
+		// Supporter lists, supporters and the public subscribe endpoint.
+		sl := c.expect(c.json("POST", "/api/v1/supporter-lists", "/api/v1/supporter-lists", camp, `{"name":"Climate activists"}`), 201, "supporter list")["id"].(string)
+		c.expect(c.json("POST", "/api/v1/supporter-lists", "/api/v1/supporter-lists", press, `{"name":"x"}`), 403, "press officer makes a supporter list")
+		c.expect(c.json("POST", "/api/v1/supporter-lists", "/api/v1/supporter-lists", camp, `{"name":"Climate activists"}`), 409, "duplicate supporter list")
+		simport := "/api/v1/supporter-lists/{id}/import"
+		c.expect(c.call("POST", simport, "/api/v1/supporter-lists/"+sl+"/import", camp, "text/csv",
+			"email,name,country,consent_source,consent_at\nsam@example.org,Sam,GB,petition,2026-07-01T09:00:00Z\npat@example.org,Pat,FR,,\n", nil), 200, "supporter import")
+		c.expect(c.call("POST", simport, "/api/v1/supporter-lists/"+sl+"/import", viewer, "text/csv", "email\nx@example.org\n", nil), 403, "viewer imports")
+		c.expect(c.json("GET", "/api/v1/supporter-lists", "/api/v1/supporter-lists", viewer, ""), 200, "supporter lists")
+		sup := c.expect(c.json("GET", "/api/v1/supporters", "/api/v1/supporters?status=subscribed", viewer, ""), 200, "supporters")
+		if len(sup["items"].([]any)) != 1 {
+			t.Errorf("subscribed supporters = %v, want Sam", sup)
+		}
+		c.expect(c.json("GET", "/api/v1/supporters", "/api/v1/supporters?status=happy", viewer, ""), 422, "supporters, bad status")
+		c.expect(c.json("GET", "/api/v1/supporters", "/api/v1/supporters?segment_id=nosuchsegment", viewer, ""), 404, "supporters, missing segment")
+		subscribe := "/api/v1/public/subscribe"
+		c.expect(c.json("POST", subscribe, subscribe, "", `{"email":"new@example.org","name":"New","country":"GB","list_id":"`+sl+`"}`), 202, "subscribe")
+		c.expect(c.json("POST", subscribe, subscribe, "", `{"email":"nope"}`), 422, "subscribe, bad email")
+		c.expect(c.json("POST", subscribe, subscribe, "", `{`), 400, "subscribe, bad JSON")
+		// As if Sam had just confirmed: times come back in UTC whatever the server's zone.
+		if err := env.db.Gorm.Table("supporters").Where("email = ?", "sam@example.org").Update("last_engaged_at", env.clock.Now()).Error; err != nil {
+			t.Fatal(err)
+		}
+		c.expect(c.json("GET", "/api/v1/supporters", "/api/v1/supporters?q=sam", viewer, ""), 200, "engaged supporter")
+		c.expect(c.json("GET", "/api/v1/supporters", "/api/v1/supporters?q=new", viewer, ""), 200, "pending supporter")
+		for i := 0; ; i++ {
+			r := c.json("POST", subscribe, subscribe, "", `{`)
+			if r.Status == http.StatusTooManyRequests {
+				break
+			}
+			if i == 50 {
+				t.Fatal("the subscribe endpoint never rate-limited")
+			}
+		}
+
+		// Every documented operation was exercised.
+		paths := c.o.doc["paths"].(map[string]any)
+		for _, path := range sortedKeys(paths) {
+			for _, method := range openAPIMethods {
+				if _, ok := paths[path].(map[string]any)[method]; ok && !c.seen[method+" "+path] {
+					t.Errorf("%s %s is documented but TestOpenAPIMatchesResponses never calls it: add a request for it", strings.ToUpper(method), path)
+				}
+			}
+		}
+	})
+}
