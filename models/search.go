@@ -178,6 +178,7 @@ func search(ctx context.Context, db *gorm.DB, which, q string, opts SearchOption
 
 // searchRow is what both engines' queries return per hit.
 type searchRow struct {
+	EntryID     int64 // SQLite: the FTS5 rowid, to fetch the page's snippets
 	DocumentID  string
 	Kind        Kind
 	Slug        *string
@@ -293,20 +294,22 @@ func searchSQLite(db *gorm.DB, which string, pq parsedQuery, opts SearchOptions)
 	filters, filterArgs := searchFilters(which, opts)
 	// bm25 is lower for better matches; weights per column: headline,
 	// standfirst, body, index number.
-	sql := `SELECT e.id AS entry_id, e.document_id, e.headline, d.kind, d.slug, d.index_number, d.published_at, d.language, d.status,
-		-bm25(search_fts, 10.0, 4.0, 1.0, 10.0) AS rank, count(*) OVER () AS total
-	FROM search_fts
-	JOIN search_entries e ON e.id = search_fts.rowid
-	JOIN documents d ON d.id = e.document_id
-	WHERE search_fts MATCH ? AND ` + filters + `
+	// FTS5 refuses bm25() in a window query, so the matches are ranked in a
+	// materialised CTE and counted outside it.
+	sql := `WITH m AS MATERIALIZED (
+		SELECT e.id AS entry_id, e.document_id, e.headline, d.kind, d.slug, d.index_number, d.published_at, d.language, d.status,
+			-bm25(search_fts, 10.0, 4.0, 1.0, 10.0) AS rank
+		FROM search_fts
+		JOIN search_entries e ON e.id = search_fts.rowid
+		JOIN documents d ON d.id = e.document_id
+		WHERE search_fts MATCH ? AND ` + filters + `
+	)
+	SELECT m.*, count(*) OVER () AS total FROM m
 	ORDER BY ` + searchOrder + `
 	LIMIT ? OFFSET ?`
 	args := append([]any{match}, filterArgs...)
 	args = append(args, opts.Limit, opts.Offset)
-	var rows []struct {
-		EntryID int64
-		searchRow
-	}
+	var rows []searchRow
 	if err := db.Raw(sql, args...).Scan(&rows).Error; err != nil {
 		return nil, 0, err
 	}
@@ -335,14 +338,12 @@ func searchSQLite(db *gorm.DB, which string, pq parsedQuery, opts SearchOptions)
 	for i, s := range snips {
 		byID[s.ID] = i
 	}
-	out := make([]searchRow, len(rows))
 	for i, r := range rows {
-		out[i] = r.searchRow
 		if j, ok := byID[r.EntryID]; ok {
-			out[i].Snippet = pickSnippet(snips[j].Standfirst, snips[j].Body)
+			rows[i].Snippet = pickSnippet(snips[j].Standfirst, snips[j].Body)
 		}
 	}
-	return collectHits(out)
+	return collectHits(rows)
 }
 
 // pickSnippet prefers the excerpt that shows a match, the body's first.
@@ -643,6 +644,7 @@ var (
 	mdEmphasis   = regexp.MustCompile(`\*+|~~`)
 	mdUnderOpen  = regexp.MustCompile(`(^|[\s(\["'])_{1,3}(\S)`)
 	mdUnderClose = regexp.MustCompile(`(\S)_{1,3}([\s).,;:!?\]"']|$)`)
+	mdBlankLines = regexp.MustCompile(`\n{3,}`)
 	mdEscape     = regexp.MustCompile("\\\\([\\\\`*_{}\\[\\]()#+\\-.!|<>~])")
 )
 
@@ -678,7 +680,7 @@ func PlainText(md string) string {
 		line = strings.Join(pieces, "")
 		out = append(out, strings.TrimSpace(line))
 	}
-	return strings.TrimSpace(strings.Join(out, "\n"))
+	return strings.TrimSpace(mdBlankLines.ReplaceAllString(strings.Join(out, "\n"), "\n\n"))
 }
 
 func plainInline(s string) string {
