@@ -102,6 +102,13 @@ type SearchOptions struct {
 	Now time.Time
 }
 
+// SearchCandidateLimit caps how many matching documents PostgreSQL ranks for
+// one query: a query matching more ranks the first SearchCandidateLimit it finds
+// (in storage order, not by relevance) and reports that many as its total, which
+// callers may show as "1000+". Queries with fewer matches are ranked exactly.
+// SQLite ranks every match.
+const SearchCandidateLimit = 1000
+
 // MaxSearchLimit caps a page of search hits.
 const MaxSearchLimit = 100
 
@@ -264,13 +271,21 @@ func searchPostgres(db *gorm.DB, which string, pq parsedQuery, opts SearchOption
 		anyArgs = append(anyArgs, pq.indexKey+":*")
 	}
 	filters, filterArgs := searchFilters(which, opts)
-	sql := `WITH hits AS (
-	SELECT e.document_id, e.config, tq.q, d.kind, d.slug, d.index_number, d.published_at, d.language, d.status,
-		ts_rank_cd(e.tsv, tq.q) AS rank, count(*) OVER () AS total
+	// candidates stops at SearchCandidateLimit matching, visible rows without
+	// sorting them: ranking every match of a word found in most releases means
+	// reading every one of their tsvectors, seconds at 100,000 releases.
+	sql := `WITH candidates AS MATERIALIZED (
+	SELECT e.document_id, e.config, e.tsv, d.kind, d.slug, d.index_number, d.published_at, d.language, d.status
 	FROM search_entries e
 	JOIN documents d ON d.id = e.document_id
-	CROSS JOIN LATERAL (SELECT ` + rowQuery + ` AS q) tq
-	WHERE ` + filters + ` AND e.tsv @@ (` + strings.Join(parts, " || ") + `) AND e.tsv @@ tq.q
+	WHERE ` + filters + ` AND e.tsv @@ (` + strings.Join(parts, " || ") + `)
+	LIMIT ?
+), hits AS (
+	SELECT c.document_id, c.config, tq.q, c.kind, c.slug, c.index_number, c.published_at, c.language, c.status,
+		ts_rank_cd(c.tsv, tq.q) AS rank, count(*) OVER () AS total
+	FROM candidates c
+	CROSS JOIN LATERAL (SELECT ` + strings.ReplaceAll(rowQuery, "e.config", "c.config") + ` AS q) tq
+	WHERE c.tsv @@ tq.q
 	ORDER BY ` + searchOrder + `
 	LIMIT ? OFFSET ?
 )
@@ -279,8 +294,9 @@ SELECT h.document_id, h.kind, h.slug, h.index_number, h.published_at, h.language
 FROM hits h
 JOIN search_entries e ON e.document_id = h.document_id AND e.which = ?
 ORDER BY ` + searchOrder
-	args := append(rowArgs, filterArgs...)
-	args = append(args, anyArgs...)
+	args := append(filterArgs, anyArgs...)
+	args = append(args, SearchCandidateLimit)
+	args = append(args, rowArgs...)
 	args = append(args, opts.Limit, opts.Offset, headlineOptions, which)
 	var rows []searchRow
 	if err := db.Raw(sql, args...).Scan(&rows).Error; err != nil {
