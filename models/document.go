@@ -473,8 +473,11 @@ func CreateDocument(ctx context.Context, db *gorm.DB, author *User, in DocumentI
 			return err
 		}
 		doc.Revision = rev
-		return Audit(ctx, tx, AuditEvent{At: now, ActorID: &author.ID, Action: "document_created", SubjectType: "document", SubjectID: doc.ID,
-			Revision: 1, ToStatus: string(StatusDraft)})
+		if err := Audit(ctx, tx, AuditEvent{At: now, ActorID: &author.ID, Action: "document_created", SubjectType: "document", SubjectID: doc.ID,
+			Revision: 1, ToStatus: string(StatusDraft)}); err != nil {
+			return err
+		}
+		return IndexDocumentForSearch(ctx, tx, doc.ID)
 	})
 	var ve *ValidationError
 	if errors.As(err, &ve) {
@@ -648,7 +651,10 @@ func UpdateDocument(ctx context.Context, db *gorm.DB, editor *User, id string, i
 		} else if from == StatusInReview && changed {
 			ev.Comment = "edited in review: earlier approvals no longer count"
 		}
-		return Audit(ctx, tx, ev)
+		if err := Audit(ctx, tx, ev); err != nil {
+			return err
+		}
+		return IndexDocumentForSearch(ctx, tx, doc.ID)
 	})
 	var ve *ValidationError
 	if errors.As(err, &ve) {

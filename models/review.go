@@ -275,7 +275,10 @@ func ApproveDocument(ctx context.Context, db *gorm.DB, u *User, id, comment stri
 			return nil
 		}
 		res.Final = true
-		return finalizeApproval(ctx, tx, d, cur, u, now)
+		if err := finalizeApproval(ctx, tx, d, cur, u, now); err != nil {
+			return err
+		}
+		return IndexDocumentForSearch(ctx, tx, d.ID)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("models: approve: %w", err)
@@ -449,8 +452,11 @@ func WithdrawDocument(ctx context.Context, db *gorm.DB, u *User, id, notice stri
 			"withdrawal_notice": notice, "correction_pending": false, "updated_at": now}).Error; err != nil {
 			return err
 		}
-		return Audit(ctx, tx, AuditEvent{At: now, ActorID: &u.ID, Action: "withdrawn", SubjectType: "document", SubjectID: d.ID,
-			Revision: d.ApprovedRevision, FromStatus: string(StatusPublished), ToStatus: string(StatusWithdrawn), Comment: notice})
+		if err := Audit(ctx, tx, AuditEvent{At: now, ActorID: &u.ID, Action: "withdrawn", SubjectType: "document", SubjectID: d.ID,
+			Revision: d.ApprovedRevision, FromStatus: string(StatusPublished), ToStatus: string(StatusWithdrawn), Comment: notice}); err != nil {
+			return err
+		}
+		return IndexDocumentForSearch(ctx, tx, d.ID)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("models: withdraw: %w", err)
@@ -548,8 +554,11 @@ func PublishDue(ctx context.Context, db *gorm.DB, now time.Time) ([]string, erro
 					return res.Error
 				}
 				ids = append(ids, d.ID)
-				return Audit(ctx, tx, AuditEvent{At: now, Action: "embargo_lifted", SubjectType: "document", SubjectID: d.ID, Revision: d.ApprovedRevision,
-					FromStatus: string(StatusScheduled), ToStatus: string(StatusPublished)})
+				if err := Audit(ctx, tx, AuditEvent{At: now, Action: "embargo_lifted", SubjectType: "document", SubjectID: d.ID, Revision: d.ApprovedRevision,
+					FromStatus: string(StatusScheduled), ToStatus: string(StatusPublished)}); err != nil {
+					return err
+				}
+				return IndexDocumentForSearch(ctx, tx, d.ID)
 			})
 			if err != nil {
 				return ids, fmt.Errorf("models: publish %s: %w", d.ID, err)

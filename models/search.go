@@ -1,0 +1,726 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"html/template"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"gorm.io/gorm"
+)
+
+// Full-text search of releases.
+//
+// Every document has up to two rows in search_entries: "staff" (its current
+// revision, for the admin search, drafts included) and "public" (its approved
+// revision, once it has one). IndexDocumentForSearch rebuilds both inside the
+// transaction that changed the document, so the index never disagrees with a
+// committed document. Whether a public row may be shown is decided when the
+// query runs, from documents.status and documents.published_at: an embargoed
+// release is indexed at approval and becomes findable the moment its embargo
+// lifts, and a correction under review never leaks, because the public row holds
+// the approved revision's words only.
+//
+// PostgreSQL matches a generated, weighted tsvector (GIN-indexed) with
+// websearch_to_tsquery in the document's language configuration; SQLite matches
+// an FTS5 table kept in step by triggers. Both index the index number as runs of
+// its parts ("pre01", "pre01001", "0012026", …) so an index number, in any
+// spelling, or part of one finds its release.
+
+// Search audiences: which row of search_entries a search reads.
+const (
+	searchPublic = "public"
+	searchStaff  = "staff"
+)
+
+// Highlight sentinels: private-use characters that the indexer strips from all
+// text, so in a snippet they can only be the engine's match markers. The snippet
+// is HTML-escaped as a whole first and the sentinels become <mark> afterwards:
+// nothing the author wrote can reach the page unescaped.
+const (
+	markOpen  = "\ue000"
+	markClose = "\ue001"
+)
+
+// searchConfigs maps a language code (its primary subtag) to the PostgreSQL text
+// search configuration that stems it. Anything else is indexed with 'simple'
+// (lower-cased words, no stemming, no stop words).
+var searchConfigs = map[string]string{
+	"ar": "arabic", "da": "danish", "de": "german", "el": "greek", "en": "english",
+	"es": "spanish", "fi": "finnish", "fr": "french", "ga": "irish", "hu": "hungarian",
+	"id": "indonesian", "it": "italian", "lt": "lithuanian", "nb": "norwegian", "ne": "nepali",
+	"nl": "dutch", "no": "norwegian", "pt": "portuguese", "ro": "romanian", "ru": "russian",
+	"sv": "swedish", "ta": "tamil", "tr": "turkish",
+}
+
+// SearchConfig is the PostgreSQL text search configuration for a document
+// language code such as "en", "fr" or "pt-BR"; unknown languages get "simple".
+func SearchConfig(language string) string {
+	primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(language)), "-")
+	if c, ok := searchConfigs[primary]; ok {
+		return c
+	}
+	return "simple"
+}
+
+// allSearchConfigs lists every configuration a row may carry, sorted so the
+// generated SQL (and PostgreSQL's plan cache) is stable.
+func allSearchConfigs() []string {
+	seen := map[string]bool{"simple": true}
+	out := []string{"simple"}
+	for _, c := range searchConfigs {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// SearchOptions narrows and pages a search.
+type SearchOptions struct {
+	// Language keeps documents in one language (a code such as "fr"); empty
+	// means all.
+	Language string
+	// CampaignID keeps documents of one campaign; empty means all.
+	CampaignID string
+	// Status keeps documents in one status. Staff search only: public search
+	// always shows exactly the public documents.
+	Status Status
+	// Limit is the page size: 20 when zero, at most 100.
+	Limit int
+	// Offset skips that many hits.
+	Offset int
+	// Now is the moment public visibility is judged at (embargoes lift at their
+	// time); zero means the current time.
+	Now time.Time
+}
+
+// SearchCandidateLimit caps how many matching documents PostgreSQL ranks for
+// one query: a query matching more ranks the first SearchCandidateLimit it finds
+// (in storage order, not by relevance) and reports that many as its total, which
+// callers may show as "1000+". Queries with fewer matches are ranked exactly.
+// SQLite ranks every match.
+const SearchCandidateLimit = 1000
+
+// MaxSearchLimit caps a page of search hits.
+const MaxSearchLimit = 100
+
+func (o *SearchOptions) normalise() {
+	if o.Limit <= 0 {
+		o.Limit = 20
+	}
+	if o.Limit > MaxSearchLimit {
+		o.Limit = MaxSearchLimit
+	}
+	if o.Offset < 0 {
+		o.Offset = 0
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	o.Now = o.Now.UTC()
+	o.Language = strings.ToLower(strings.TrimSpace(o.Language))
+}
+
+// SearchHit is one document found by a search.
+type SearchHit struct {
+	DocumentID  string
+	Kind        Kind
+	Slug        string // empty until the document is approved
+	IndexNumber string // empty until the document is approved
+	Headline    string // plain text: escape it like any other string
+	// Snippet is an excerpt of the standfirst and body, HTML-escaped, with the
+	// matched words in <mark>…</mark>: safe to render as it is.
+	Snippet     template.HTML
+	Rank        float64 // higher is better; comparable within one search only
+	PublishedAt *time.Time
+	Language    string
+	Status      Status
+}
+
+// SearchPublic searches the releases readers may see at opts.Now: published or
+// withdrawn, with their embargo lifted, in the words that were approved. Hits
+// come best first; total counts every hit, for paging. An empty query, or one
+// with nothing to look for, finds nothing; no input is an error.
+func SearchPublic(ctx context.Context, db *gorm.DB, q string, opts SearchOptions) ([]SearchHit, int, error) {
+	opts.normalise()
+	opts.Status = ""
+	hits, total, err := search(ctx, db, searchPublic, q, opts)
+	if err != nil {
+		return nil, 0, fmt.Errorf("models: search public: %w", err)
+	}
+	return hits, total, nil
+}
+
+// SearchStaff searches every document, whatever its status, in the words of its
+// current revision (drafts, releases in review and corrections under review
+// included), for the admin search.
+func SearchStaff(ctx context.Context, db *gorm.DB, q string, opts SearchOptions) ([]SearchHit, int, error) {
+	opts.normalise()
+	hits, total, err := search(ctx, db, searchStaff, q, opts)
+	if err != nil {
+		return nil, 0, fmt.Errorf("models: search staff: %w", err)
+	}
+	return hits, total, nil
+}
+
+func search(ctx context.Context, db *gorm.DB, which, q string, opts SearchOptions) ([]SearchHit, int, error) {
+	pq := parseQuery(q)
+	if pq.empty() {
+		return nil, 0, nil
+	}
+	db = db.WithContext(ctx)
+	if db.Dialector.Name() == "postgres" {
+		return searchPostgres(db, which, pq, opts)
+	}
+	return searchSQLite(db, which, pq, opts)
+}
+
+// searchRow is what both engines' queries return per hit.
+type searchRow struct {
+	EntryID     int64 // SQLite: the FTS5 rowid, to fetch the page's snippets
+	DocumentID  string
+	Kind        Kind
+	Slug        *string
+	IndexNumber *string
+	Headline    string
+	PublishedAt *time.Time
+	Language    string
+	Status      Status
+	Rank        float64
+	Total       int
+	Snippet     string
+	Standfirst  string
+	Body        string
+}
+
+func (r *searchRow) hit() SearchHit {
+	h := SearchHit{DocumentID: r.DocumentID, Kind: r.Kind, Headline: r.Headline, Snippet: highlight(r.Snippet),
+		Rank: r.Rank, PublishedAt: r.PublishedAt, Language: r.Language, Status: r.Status}
+	if r.Slug != nil {
+		h.Slug = *r.Slug
+	}
+	if r.IndexNumber != nil {
+		h.IndexNumber = *r.IndexNumber
+	}
+	return h
+}
+
+// searchFilters returns the SQL conditions (over documents d and search_entries
+// e) shared by both engines, with their arguments.
+func searchFilters(which string, opts SearchOptions) (string, []any) {
+	var b strings.Builder
+	args := []any{which}
+	b.WriteString("e.which = ?")
+	if which == searchPublic {
+		// The embargo rule, judged now rather than at indexing time.
+		b.WriteString(" AND d.status IN (?, ?) AND d.published_at IS NOT NULL AND d.published_at <= ?")
+		args = append(args, StatusPublished, StatusWithdrawn, opts.Now)
+	} else if opts.Status != "" {
+		b.WriteString(" AND d.status = ?")
+		args = append(args, opts.Status)
+	}
+	if opts.Language != "" {
+		b.WriteString(" AND d.language = ?")
+		args = append(args, opts.Language)
+	}
+	if opts.CampaignID != "" {
+		b.WriteString(" AND d.campaign_id = ?")
+		args = append(args, opts.CampaignID)
+	}
+	return b.String(), args
+}
+
+// searchOrder breaks rank ties by recency, then id, so paging is stable.
+const searchOrder = "rank DESC, published_at DESC NULLS LAST, document_id"
+
+// headlineOptions are ts_headline's: two short fragments around the matches.
+const headlineOptions = "StartSel=" + markOpen + ", StopSel=" + markClose +
+	`, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`
+
+func searchPostgres(db *gorm.DB, which string, pq parsedQuery, opts SearchOptions) ([]SearchHit, int, error) {
+	q := pq.websearch()
+	// The row's own query: the user's words parsed in the row's language, or'ed
+	// with the index-number prefix when the query has one.
+	rowQuery := "websearch_to_tsquery(e.config, ?)"
+	rowArgs := []any{q}
+	// The index condition: the same words parsed in every language in play.
+	// It is a constant for the query, so the GIN index can serve it; rows it
+	// admits are then checked against their own language's parse.
+	configs := allSearchConfigs()
+	if opts.Language != "" {
+		configs = []string{SearchConfig(opts.Language)}
+	}
+	parts := make([]string, 0, len(configs)+1)
+	var anyArgs []any
+	for _, c := range configs {
+		parts = append(parts, "websearch_to_tsquery(CAST(? AS regconfig), ?)")
+		anyArgs = append(anyArgs, c, q)
+	}
+	if pq.indexKey != "" {
+		rowQuery += " || to_tsquery('simple', ?)"
+		rowArgs = append(rowArgs, pq.indexKey+":*")
+		parts = append(parts, "to_tsquery('simple', ?)")
+		anyArgs = append(anyArgs, pq.indexKey+":*")
+	}
+	filters, filterArgs := searchFilters(which, opts)
+	// candidates stops at SearchCandidateLimit matching, visible rows without
+	// sorting them: ranking every match of a word found in most releases means
+	// reading every one of their tsvectors, seconds at 100,000 releases.
+	sql := `WITH candidates AS MATERIALIZED (
+	SELECT e.document_id, e.config, e.tsv, d.kind, d.slug, d.index_number, d.published_at, d.language, d.status
+	FROM search_entries e
+	JOIN documents d ON d.id = e.document_id
+	WHERE ` + filters + ` AND e.tsv @@ (` + strings.Join(parts, " || ") + `)
+	LIMIT ?
+), hits AS (
+	SELECT c.document_id, c.config, tq.q, c.kind, c.slug, c.index_number, c.published_at, c.language, c.status,
+		ts_rank_cd(c.tsv, tq.q) AS rank, count(*) OVER () AS total
+	FROM candidates c
+	CROSS JOIN LATERAL (SELECT ` + strings.ReplaceAll(rowQuery, "e.config", "c.config") + ` AS q) tq
+	WHERE c.tsv @@ tq.q
+	ORDER BY ` + searchOrder + `
+	LIMIT ? OFFSET ?
+)
+SELECT h.document_id, h.kind, h.slug, h.index_number, h.published_at, h.language, h.status, h.rank, h.total,
+	e.headline, ts_headline(h.config, e.standfirst || E'\n' || e.body, h.q, ?) AS snippet
+FROM hits h
+JOIN search_entries e ON e.document_id = h.document_id AND e.which = ?
+ORDER BY ` + searchOrder
+	args := append(filterArgs, anyArgs...)
+	args = append(args, SearchCandidateLimit)
+	args = append(args, rowArgs...)
+	args = append(args, opts.Limit, opts.Offset, headlineOptions, which)
+	var rows []searchRow
+	if err := db.Raw(sql, args...).Scan(&rows).Error; err != nil {
+		return nil, 0, err
+	}
+	return collectHits(rows)
+}
+
+func searchSQLite(db *gorm.DB, which string, pq parsedQuery, opts SearchOptions) ([]SearchHit, int, error) {
+	match := pq.fts5()
+	filters, filterArgs := searchFilters(which, opts)
+	// bm25 is lower for better matches; weights per column: headline,
+	// standfirst, body, index number.
+	// FTS5 refuses bm25() in a window query, so the matches are ranked in a
+	// materialised CTE and counted outside it.
+	sql := `WITH m AS MATERIALIZED (
+		SELECT e.id AS entry_id, e.document_id, e.headline, d.kind, d.slug, d.index_number, d.published_at, d.language, d.status,
+			-bm25(search_fts, 10.0, 4.0, 1.0, 10.0) AS rank
+		FROM search_fts
+		JOIN search_entries e ON e.id = search_fts.rowid
+		JOIN documents d ON d.id = e.document_id
+		WHERE search_fts MATCH ? AND ` + filters + `
+	)
+	SELECT m.*, count(*) OVER () AS total FROM m
+	ORDER BY ` + searchOrder + `
+	LIMIT ? OFFSET ?`
+	args := append([]any{match}, filterArgs...)
+	args = append(args, opts.Limit, opts.Offset)
+	var rows []searchRow
+	if err := db.Raw(sql, args...).Scan(&rows).Error; err != nil {
+		return nil, 0, err
+	}
+	if len(rows) == 0 {
+		return nil, 0, nil
+	}
+	// Snippets only for the page, not for every hit counted.
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.EntryID
+	}
+	var snips []struct {
+		ID         int64
+		Standfirst string
+		Body       string
+	}
+	err := db.Raw(`SELECT rowid AS id,
+		snippet(search_fts, 1, ?, ?, ' … ', 24) AS standfirst,
+		snippet(search_fts, 2, ?, ?, ' … ', 24) AS body
+	FROM search_fts WHERE search_fts MATCH ? AND rowid IN ?`,
+		markOpen, markClose, markOpen, markClose, match, ids).Scan(&snips).Error
+	if err != nil {
+		return nil, 0, err
+	}
+	byID := map[int64]int{}
+	for i, s := range snips {
+		byID[s.ID] = i
+	}
+	for i, r := range rows {
+		if j, ok := byID[r.EntryID]; ok {
+			rows[i].Snippet = pickSnippet(snips[j].Standfirst, snips[j].Body)
+		}
+	}
+	return collectHits(rows)
+}
+
+// pickSnippet prefers the excerpt that shows a match, the body's first.
+func pickSnippet(standfirst, body string) string {
+	switch {
+	case strings.Contains(body, markOpen):
+		return body
+	case strings.Contains(standfirst, markOpen):
+		return standfirst
+	case standfirst != "":
+		return standfirst
+	}
+	return body
+}
+
+func collectHits(rows []searchRow) ([]SearchHit, int, error) {
+	if len(rows) == 0 {
+		return nil, 0, nil
+	}
+	hits := make([]SearchHit, len(rows))
+	for i := range rows {
+		hits[i] = rows[i].hit()
+	}
+	return hits, rows[0].Total, nil
+}
+
+// highlight escapes an engine's snippet for HTML and only then turns the match
+// sentinels into <mark> elements, dropping any that do not pair up.
+func highlight(s string) template.HTML {
+	var b strings.Builder
+	open := false
+	for _, part := range splitKeep(html.EscapeString(strings.TrimSpace(s))) {
+		switch part {
+		case markOpen:
+			if !open {
+				b.WriteString("<mark>")
+				open = true
+			}
+		case markClose:
+			if open {
+				b.WriteString("</mark>")
+				open = false
+			}
+		default:
+			b.WriteString(part)
+		}
+	}
+	if open {
+		b.WriteString("</mark>")
+	}
+	return template.HTML(b.String()) //nolint:gosec // escaped above; only our own <mark> tags are added
+}
+
+// splitKeep splits s around the sentinels, keeping them as parts.
+func splitKeep(s string) []string {
+	var parts []string
+	for {
+		i := strings.IndexAny(s, markOpen+markClose)
+		if i < 0 {
+			if s != "" {
+				parts = append(parts, s)
+			}
+			return parts
+		}
+		if i > 0 {
+			parts = append(parts, s[:i])
+		}
+		parts = append(parts, s[i:i+len(markOpen)]) // both sentinels are 3 bytes in UTF-8
+		s = s[i+len(markOpen):]
+	}
+}
+
+// parsedQuery is a user's query reduced to what both engines can run safely:
+// alternatives (clauses joined by OR), each a set of terms that must all match
+// and terms that must not, plus the letters and digits of an index number when
+// the query may be one. The precedence is websearch_to_tsquery's: OR binds
+// loosest, so "a b or c" is (a AND b) OR c on both engines.
+type parsedQuery struct {
+	clauses  []queryClause
+	indexKey string // lower-case, [a-z0-9] only; empty when the query has no digit
+}
+
+// queryClause is one alternative of a query; a term with a space is a phrase.
+type queryClause struct {
+	pos, neg []string
+}
+
+func (p parsedQuery) empty() bool { return len(p.clauses) == 0 && p.indexKey == "" }
+
+// parseQuery reads websearch-style syntax: words, "quoted phrases", -excluded
+// words and OR between alternatives. Everything else is punctuation to ignore,
+// and an alternative with nothing to look for (only exclusions) is dropped: it
+// would match nearly every document. No input makes it fail.
+func parseQuery(q string) parsedQuery {
+	var p parsedQuery
+	if len(q) > 1000 {
+		q = q[:1000] // a search box, not a document
+	}
+	q = strings.ToValidUTF8(q, " ")
+	rs := []rune(q)
+	var cur queryClause
+	flush := func() {
+		if len(cur.pos) > 0 {
+			p.clauses = append(p.clauses, cur)
+		}
+		cur = queryClause{}
+	}
+	for i := 0; i < len(rs); {
+		if unicode.IsSpace(rs[i]) {
+			i++
+			continue
+		}
+		neg := false
+		if rs[i] == '-' && i+1 < len(rs) && !unicode.IsSpace(rs[i+1]) {
+			neg = true
+			i++
+		}
+		var raw string
+		phrase := false
+		if rs[i] == '"' {
+			j := i + 1
+			for j < len(rs) && rs[j] != '"' {
+				j++
+			}
+			raw, phrase = string(rs[i+1:j]), true
+			i = min(j+1, len(rs))
+		} else {
+			j := i
+			for j < len(rs) && !unicode.IsSpace(rs[j]) && rs[j] != '"' {
+				j++
+			}
+			raw = string(rs[i:j])
+			i = j
+		}
+		if !phrase && !neg && strings.EqualFold(raw, "or") {
+			flush()
+			continue
+		}
+		term := strings.Join(words(raw), " ")
+		switch {
+		case term == "":
+		case neg:
+			cur.neg = append(cur.neg, term)
+		default:
+			cur.pos = append(cur.pos, term)
+		}
+	}
+	flush()
+	if strings.ContainsAny(q, "0123456789") {
+		if key := strings.ToLower(IndexKey(q)); len(key) >= 2 {
+			p.indexKey = key
+		}
+	}
+	return p
+}
+
+// words splits a term into runs of letters and digits: what both engines'
+// tokenizers keep, so a term can never carry syntax.
+func words(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.Is(unicode.Mn, r)
+	})
+}
+
+// websearch renders the query for websearch_to_tsquery: every term quoted, so
+// the parse is exactly the clauses above.
+func (p parsedQuery) websearch() string {
+	var alts []string
+	for _, c := range p.clauses {
+		var terms []string
+		for _, t := range c.pos {
+			terms = append(terms, `"`+t+`"`)
+		}
+		for _, t := range c.neg {
+			terms = append(terms, `-"`+t+`"`)
+		}
+		alts = append(alts, strings.Join(terms, " "))
+	}
+	return strings.Join(alts, " or ")
+}
+
+// fts5 renders the query as an FTS5 MATCH expression. Every term is a quoted
+// string, so FTS5 keywords and operators in the input are only words.
+func (p parsedQuery) fts5() string {
+	quote := func(ts []string) []string {
+		out := make([]string, len(ts))
+		for i, t := range ts {
+			out[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
+		}
+		return out
+	}
+	var alts []string
+	for _, c := range p.clauses {
+		a := "(" + strings.Join(quote(c.pos), " AND ") + ")"
+		if len(c.neg) > 0 {
+			a += " NOT (" + strings.Join(quote(c.neg), " OR ") + ")"
+		}
+		alts = append(alts, "("+a+")")
+	}
+	if p.indexKey != "" {
+		alts = append(alts, `({index_terms} : "`+p.indexKey+`" *)`)
+	}
+	return strings.Join(alts, " OR ")
+}
+
+// IndexDocumentForSearch rebuilds a document's search rows: "staff" from its
+// current revision and, once it has one, "public" from its approved revision.
+// Call it inside the transaction that changes a document's words, approval or
+// index number, so the index commits (or rolls back) with the change.
+func IndexDocumentForSearch(ctx context.Context, tx *gorm.DB, docID string) error {
+	tx = tx.WithContext(ctx)
+	var d Document
+	if err := tx.First(&d, "id = ?", docID).Error; err != nil {
+		return fmt.Errorf("models: index for search: %w", translate(err))
+	}
+	if err := tx.Exec("DELETE FROM search_entries WHERE document_id = ?", d.ID).Error; err != nil {
+		return fmt.Errorf("models: index for search: %w", err)
+	}
+	index, terms := "", ""
+	if d.IndexNumber != nil {
+		index, terms = *d.IndexNumber, indexTerms(*d.IndexNumber)
+	}
+	entries := []struct {
+		which    string
+		revision int
+	}{{searchStaff, d.CurrentRevision}}
+	if d.ApprovedRevision > 0 {
+		entries = append(entries, struct {
+			which    string
+			revision int
+		}{searchPublic, d.ApprovedRevision})
+	}
+	postgres := tx.Dialector.Name() == "postgres"
+	for _, en := range entries {
+		var r Revision
+		if err := tx.First(&r, "document_id = ? AND number = ?", d.ID, en.revision).Error; err != nil {
+			return fmt.Errorf("models: index for search: revision %d: %w", en.revision, translate(err))
+		}
+		headline, standfirst, body := cleanText(r.Headline), cleanText(r.Standfirst), PlainText(r.Body)
+		var err error
+		if postgres {
+			err = tx.Exec(`INSERT INTO search_entries (document_id, which, revision, language, config, headline, standfirst, body, index_number, index_terms)
+				VALUES (?, ?, ?, ?, CAST(? AS regconfig), ?, ?, ?, ?, ?)`,
+				d.ID, en.which, r.Number, d.Language, SearchConfig(d.Language), headline, standfirst, body, index, terms).Error
+		} else {
+			err = tx.Exec(`INSERT INTO search_entries (document_id, which, revision, language, headline, standfirst, body, index_number, index_terms)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				d.ID, en.which, r.Number, d.Language, headline, standfirst, body, index, terms).Error
+		}
+		if err != nil {
+			return fmt.Errorf("models: index for search: %w", err)
+		}
+	}
+	return nil
+}
+
+// ReindexSearch rebuilds the search rows of every document, one transaction per
+// document, and returns how many it indexed. Run it after a change to how text
+// is indexed (the migration that created the index backfilled raw Markdown).
+func ReindexSearch(ctx context.Context, db *gorm.DB) (int, error) {
+	var ids []string
+	if err := db.WithContext(ctx).Model(&Document{}).Order("id").Pluck("id", &ids).Error; err != nil {
+		return 0, fmt.Errorf("models: reindex search: %w", err)
+	}
+	for i, id := range ids {
+		if err := Transaction(ctx, db, func(tx *gorm.DB) error { return IndexDocumentForSearch(ctx, tx, id) }); err != nil {
+			return i, err
+		}
+	}
+	return len(ids), nil
+}
+
+// indexTerms lists every run of consecutive parts of an index number, each as
+// one lower-case word: "PRE 01/001/2026" gives "pre", "pre01", "pre01001",
+// "pre010012026", "01", "01001", …, "2026". A query's letters and digits then
+// match one of them as a prefix whatever the spelling ("PRE-01-001",
+// "001/2026", "pre01 001").
+func indexTerms(n string) string {
+	parts := strings.FieldsFunc(strings.ToLower(n), func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') })
+	var terms []string
+	for i := range parts {
+		for j := i + 1; j <= len(parts); j++ {
+			terms = append(terms, strings.Join(parts[i:j], ""))
+		}
+	}
+	return strings.Join(terms, " ")
+}
+
+var (
+	mdFence      = regexp.MustCompile("^\\s*(```|~~~)")
+	mdRefDef     = regexp.MustCompile(`^\s{0,3}\[[^\]]+\]:\s*\S+`)
+	mdBlock      = regexp.MustCompile(`^\s{0,3}(#{1,6}\s+|(>\s?)+|[-*+]\s+\[[ xX]\]\s+|[-*+]\s+|\d{1,9}[.)]\s+)`)
+	mdRule       = regexp.MustCompile(`^\s{0,3}([-*_]\s*){3,}$|^\s{0,3}(=+|-+)\s*$|^\s*\|?(\s*:?-+:?\s*\|)+\s*:?-*:?\s*$`)
+	mdImage      = regexp.MustCompile(`!\[([^\]]*)\]\([^)]*\)`)
+	mdLink       = regexp.MustCompile(`\[([^\]]*)\](\([^)]*\)|\[[^\]]*\])`)
+	mdAutolink   = regexp.MustCompile(`<((?:https?|mailto):[^>\s]+)>`)
+	mdHTML       = regexp.MustCompile(`<!--[\s\S]*?-->|</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>`)
+	mdEmphasis   = regexp.MustCompile(`\*+|~~`)
+	mdUnderOpen  = regexp.MustCompile(`(^|[\s(\["'])_{1,3}(\S)`)
+	mdUnderClose = regexp.MustCompile(`(\S)_{1,3}([\s).,;:!?\]"']|$)`)
+	mdBlankLines = regexp.MustCompile(`\n{3,}`)
+	mdEscape     = regexp.MustCompile("\\\\([\\\\`*_{}\\[\\]()#+\\-.!|<>~])")
+)
+
+// PlainText reduces release Markdown to the words a reader sees, for indexing
+// and snippets: markup, link targets and raw HTML tags (which the renderer drops)
+// go; code keeps its text verbatim, since readers see it as written.
+func PlainText(md string) string {
+	md = cleanText(strings.ReplaceAll(md, "\r\n", "\n"))
+	var out []string
+	inFence := false
+	for _, line := range strings.Split(md, "\n") {
+		if mdFence.MatchString(line) {
+			inFence = !inFence
+			continue
+		}
+		if inFence {
+			out = append(out, line)
+			continue
+		}
+		if mdRefDef.MatchString(line) || mdRule.MatchString(line) {
+			continue
+		}
+		line = mdBlock.ReplaceAllString(line, "")
+		// Odd pieces between backticks are code spans: kept as written.
+		pieces := strings.Split(line, "`")
+		if len(pieces)%2 == 0 { // an unpaired backtick is just a character
+			pieces[len(pieces)-2] += "`" + pieces[len(pieces)-1]
+			pieces = pieces[:len(pieces)-1]
+		}
+		for i := 0; i < len(pieces); i += 2 {
+			pieces[i] = plainInline(pieces[i])
+		}
+		line = strings.Join(pieces, "")
+		out = append(out, strings.TrimSpace(line))
+	}
+	return strings.TrimSpace(mdBlankLines.ReplaceAllString(strings.Join(out, "\n"), "\n\n"))
+}
+
+func plainInline(s string) string {
+	s = mdImage.ReplaceAllString(s, "$1")
+	s = mdLink.ReplaceAllString(s, "$1")
+	s = mdAutolink.ReplaceAllString(s, "$1")
+	s = mdHTML.ReplaceAllString(s, "")
+	s = strings.ReplaceAll(s, "|", " ")
+	s = mdEmphasis.ReplaceAllString(s, "")
+	s = mdUnderOpen.ReplaceAllString(s, "$1$2")
+	s = mdUnderClose.ReplaceAllString(s, "$1$2")
+	return mdEscape.ReplaceAllString(s, "$1")
+}
+
+// cleanText removes the highlight sentinels and other control characters, so a
+// snippet's markers can only come from the search engine.
+func cleanText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case r >= 0xe000 && r <= 0xf8ff, unicode.IsControl(r):
+			return ' '
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,402 @@
+package models_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"pressroom/models"
+	"pressroom/models/dbtest"
+)
+
+// write creates a draft press release with the given words; edit adjusts the
+// input (language, embargo, campaign) before it is saved.
+func (o *org) write(t *testing.T, headline, standfirst, body string, edit ...func(*models.DocumentInput)) *models.Document {
+	t.Helper()
+	in := models.DocumentInput{Kind: models.KindPressRelease, Headline: ptr(headline), Standfirst: ptr(standfirst), Body: ptr(body)}
+	for _, e := range edit {
+		e(&in)
+	}
+	d, err := models.CreateDocument(context.Background(), o.db, o.press, in, o.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// submit sends a draft to review.
+func (o *org) submit(t *testing.T, id string) {
+	t.Helper()
+	if _, err := models.SubmitDocument(context.Background(), o.db, o.press, id, false, o.now); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// publish takes a draft through review to approval: published, or scheduled
+// when it has a future embargo.
+func (o *org) publish(t *testing.T, id string) *models.Document {
+	t.Helper()
+	o.submit(t, id)
+	return o.approveAll(t, id)
+}
+
+func embargo(at time.Time) func(*models.DocumentInput) {
+	return func(in *models.DocumentInput) { in.EmbargoAt = ptr(ptr(at)) }
+}
+
+func language(l string) func(*models.DocumentInput) {
+	return func(in *models.DocumentInput) { in.Language = ptr(l) }
+}
+
+// ids lists the hits' document ids, in order.
+func ids(hits []models.SearchHit) []string {
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = h.DocumentID
+	}
+	return out
+}
+
+func has(hits []models.SearchHit, id string) bool {
+	for _, h := range hits {
+		if h.DocumentID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func searchPublic(t *testing.T, o *org, q string, now time.Time) []models.SearchHit {
+	t.Helper()
+	hits, total, err := models.SearchPublic(context.Background(), o.db, q, models.SearchOptions{Now: now})
+	if err != nil {
+		t.Fatalf("SearchPublic(%q): %v", q, err)
+	}
+	if total < len(hits) {
+		t.Fatalf("SearchPublic(%q): total %d < %d hits", q, total, len(hits))
+	}
+	return hits
+}
+
+func searchStaff(t *testing.T, o *org, q string) []models.SearchHit {
+	t.Helper()
+	hits, _, err := models.SearchStaff(context.Background(), o.db, q, models.SearchOptions{})
+	if err != nil {
+		t.Fatalf("SearchStaff(%q): %v", q, err)
+	}
+	return hits
+}
+
+// TestSearchEmbargoIntegrity: only published and withdrawn releases whose
+// embargo has lifted are publicly searchable; staff search sees everything.
+func TestSearchEmbargoIntegrity(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		o := newOrg(t, db)
+		draft := o.write(t, "Freedonia draft on detentions", "", "Freedonia holds activists.")
+		review := o.write(t, "Freedonia review on detentions", "", "Freedonia holds activists.")
+		o.submit(t, review.ID)
+		lift := o.now.Add(2 * time.Hour)
+		scheduled := o.write(t, "Freedonia embargoed report on detentions", "", "Freedonia holds activists.", embargo(lift))
+		if d := o.publish(t, scheduled.ID); d.Status != models.StatusScheduled {
+			t.Fatalf("embargoed release is %s, want scheduled", d.Status)
+		}
+		published := o.publish(t, o.write(t, "Freedonia published statement on detentions", "", "Freedonia holds activists.").ID)
+		withdrawn := o.publish(t, o.write(t, "Freedonia withdrawn statement on detentions", "", "Freedonia holds activists.").ID)
+		if _, err := models.WithdrawDocument(ctx, o.db, o.press, withdrawn.ID, "Withdrawn pending verification.", o.now); err != nil {
+			t.Fatal(err)
+		}
+
+		for _, q := range []string{"freedonia", "detentions", "embargoed", "activists", "draft", "review"} {
+			for _, h := range searchPublic(t, o, q, o.now) {
+				if h.DocumentID != published.ID && h.DocumentID != withdrawn.ID {
+					t.Errorf("public search %q shows %s (%s), which is not public", q, h.Headline, h.Status)
+				}
+			}
+		}
+		hits := searchPublic(t, o, "freedonia", o.now)
+		if len(hits) != 2 || !has(hits, published.ID) || !has(hits, withdrawn.ID) {
+			t.Fatalf("public hits = %v, want the published and the withdrawn release", ids(hits))
+		}
+		for _, h := range hits {
+			if h.DocumentID == withdrawn.ID && h.Status != models.StatusWithdrawn {
+				t.Errorf("withdrawn release shown as %s", h.Status)
+			}
+			if h.Slug == "" || h.IndexNumber == "" || h.PublishedAt == nil {
+				t.Errorf("public hit lacks slug, index number or date: %+v", h)
+			}
+		}
+		staff := searchStaff(t, o, "freedonia")
+		for _, d := range []*models.Document{draft, review, scheduled, published, withdrawn} {
+			if !has(staff, d.ID) {
+				t.Errorf("staff search misses %s", d.ID)
+			}
+		}
+		for _, h := range staff {
+			if h.DocumentID == draft.ID && h.Status != models.StatusDraft {
+				t.Errorf("draft shown to staff as %s", h.Status)
+			}
+		}
+
+		// Past the embargo time but before the job publishes it, it stays hidden:
+		// the status decides, as on every other public surface.
+		if has(searchPublic(t, o, "embargoed", lift.Add(time.Minute)), scheduled.ID) {
+			t.Fatal("scheduled release found before the embargo job published it")
+		}
+		if _, err := models.PublishDue(ctx, o.db, lift.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if !has(searchPublic(t, o, "embargoed", lift.Add(time.Minute)), scheduled.ID) {
+			t.Fatal("release not found after its embargo lifted")
+		}
+		// Judged at query time: asked about a moment before the embargo, it is hidden.
+		if has(searchPublic(t, o, "embargoed", lift.Add(-time.Minute)), scheduled.ID) {
+			t.Fatal("release found at a time before its embargo")
+		}
+	})
+}
+
+// TestSearchCorrectionUnderReview: the public finds the approved words until a
+// correction is approved; staff find the correction at once.
+func TestSearchCorrectionUnderReview(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		o := newOrg(t, db)
+		d := o.publish(t, o.write(t, "Casualty figures from Arkham", "", "Researchers counted twentyone victims.").ID)
+		_, err := models.UpdateDocument(ctx, o.db, o.press, d.ID, models.DocumentInput{Body: ptr("Researchers counted twelve victims."),
+			CorrectionNote: ptr("An earlier version gave 21.")}, o.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if has(searchPublic(t, o, "twelve", o.now), d.ID) {
+			t.Fatal("public search shows a correction still under review")
+		}
+		if !has(searchPublic(t, o, "twentyone", o.now), d.ID) {
+			t.Fatal("public search lost the approved text during a correction")
+		}
+		if !has(searchStaff(t, o, "twelve"), d.ID) || has(searchStaff(t, o, "twentyone"), d.ID) {
+			t.Fatal("staff search does not follow the current revision")
+		}
+		o.approveAll(t, d.ID)
+		if !has(searchPublic(t, o, "twelve", o.now), d.ID) || has(searchPublic(t, o, "twentyone", o.now), d.ID) {
+			t.Fatal("public search does not show the approved correction")
+		}
+
+		// An approved, embargoed release edited back into review keeps its old
+		// public row, which stays hidden: the status is no longer public.
+		s := o.publish(t, o.write(t, "Embargoed findings on Arkham", "", "Secret findings.", embargo(o.now.Add(time.Hour))).ID)
+		if _, err := models.UpdateDocument(ctx, o.db, o.press, s.ID, models.DocumentInput{Body: ptr("Revised findings.")}, o.now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.PublishDue(ctx, o.db, o.now.Add(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if hits := searchPublic(t, o, "findings", o.now.Add(2*time.Hour)); has(hits, s.ID) {
+			t.Fatal("a release sent back to review is publicly searchable")
+		}
+	})
+}
+
+// TestSearchRanking: a headline match outranks a body match; stemming finds
+// other forms of a word.
+func TestSearchRanking(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		o := newOrg(t, db)
+		body := o.publish(t, o.write(t, "Statement on the northern provinces", "Talks resume.",
+			"Negotiators said a ceasefire could hold if monitors are allowed in. Aid convoys wait at the border.").ID)
+		headline := o.publish(t, o.write(t, "Ceasefire must protect civilians", "Talks resume.", "Aid convoys wait at the border.").ID)
+		hits := searchPublic(t, o, "ceasefire", o.now)
+		if len(hits) != 2 || hits[0].DocumentID != headline.ID || hits[1].DocumentID != body.ID {
+			t.Fatalf("ranking = %v, want headline match %s first, then %s", ids(hits), headline.ID, body.ID)
+		}
+		if hits[0].Rank <= hits[1].Rank {
+			t.Errorf("ranks %v, %v: headline match not ranked higher", hits[0].Rank, hits[1].Rank)
+		}
+		// English stemming, on both engines (Porter on SQLite).
+		arms := o.publish(t, o.write(t, "Halt the transfer of weapons", "", "Each transfer fuels abuses.").ID)
+		if hits := searchPublic(t, o, "transfers", o.now); len(hits) != 1 || hits[0].DocumentID != arms.ID {
+			t.Fatalf("transfers: %v, want %s", ids(hits), arms.ID)
+		}
+		// Phrases, OR and exclusion.
+		if hits := searchPublic(t, o, `"aid convoys" -ceasefire`, o.now); len(hits) != 0 {
+			t.Errorf("phrase minus excluded word: %v, want none", ids(hits))
+		}
+		if hits := searchPublic(t, o, `"aid convoys" -monitors`, o.now); len(hits) != 1 || hits[0].DocumentID != headline.ID {
+			t.Errorf("phrase minus excluded word: %v, want %s", ids(hits), headline.ID)
+		}
+		if hits := searchPublic(t, o, `weapons or monitors`, o.now); len(hits) != 2 || !has(hits, arms.ID) || !has(hits, body.ID) {
+			t.Errorf("OR: %v", ids(hits))
+		}
+		if hits := searchPublic(t, o, `"convoys aid"`, o.now); len(hits) != 0 {
+			t.Errorf("phrase out of order matched: %v", ids(hits))
+		}
+		if hits := searchPublic(t, o, `-ceasefire`, o.now); len(hits) != 0 {
+			t.Errorf("exclusion alone: %v, want none", ids(hits))
+		}
+		// Paging: total counts every hit; pages do not overlap.
+		ctx := context.Background()
+		p1, total, err := models.SearchPublic(ctx, o.db, "convoys", models.SearchOptions{Now: o.now, Limit: 1})
+		if err != nil || total != 2 || len(p1) != 1 {
+			t.Fatalf("page 1: %v total %d hits %d", err, total, len(p1))
+		}
+		p2, total, err := models.SearchPublic(ctx, o.db, "convoys", models.SearchOptions{Now: o.now, Limit: 1, Offset: 1})
+		if err != nil || total != 2 || len(p2) != 1 || p2[0].DocumentID == p1[0].DocumentID {
+			t.Fatalf("page 2: %v total %d hits %v", err, total, ids(p2))
+		}
+	})
+}
+
+// TestSearchLanguages: each language is stemmed with its own configuration on
+// PostgreSQL, and the language filter keeps one language.
+func TestSearchLanguages(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		o := newOrg(t, db)
+		fr := o.publish(t, o.write(t, "Les prisonniers politiques doivent être libérés", "", "Libérez les prisonniers d'opinion en Freedonia.", language("fr")).ID)
+		en := o.publish(t, o.write(t, "Political prisoners must be released", "", "Free the prisoners of conscience in Freedonia.").ID)
+		ctx := context.Background()
+		hits, _, err := models.SearchPublic(ctx, o.db, "freedonia", models.SearchOptions{Now: o.now, Language: "fr"})
+		if err != nil || len(hits) != 1 || hits[0].DocumentID != fr.ID || hits[0].Language != "fr" {
+			t.Fatalf("language filter: %v %v", err, ids(hits))
+		}
+		if hits := searchPublic(t, o, "freedonia", o.now); len(hits) != 2 {
+			t.Fatalf("all languages: %v", ids(hits))
+		}
+		if hits := searchPublic(t, o, "liberes", o.now); !has(hits, fr.ID) {
+			t.Errorf("accent-free query misses the French release: %v", ids(hits))
+		}
+		if db.Dialect != models.Postgres {
+			return
+		}
+		// French stemming: the singular finds the plural.
+		if hits := searchPublic(t, o, "prisonnier", o.now); len(hits) != 1 || hits[0].DocumentID != fr.ID {
+			t.Errorf("French stemming: %v, want %s", ids(hits), fr.ID)
+		}
+		if hits := searchPublic(t, o, "prisoner", o.now); len(hits) != 1 || hits[0].DocumentID != en.ID {
+			t.Errorf("English stemming: %v, want %s", ids(hits), en.ID)
+		}
+	})
+}
+
+// TestSearchSnippets: matches are marked and everything else is escaped.
+func TestSearchSnippets(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		o := newOrg(t, db)
+		body := "Witnesses described the attack & its aftermath.\n\nThe code `<script>alert(1)</script>` was found near the **massacre** site, " +
+			"with <b onmouseover=\"alert(2)\">raw html</b> and a [link](javascript:alert(3)).\n\nNo further \"details\" < were > given."
+		d := o.publish(t, o.write(t, "Report <script>alert(0)</script> on Arkham", "Survivors speak.", body).ID)
+		hits := searchPublic(t, o, "massacre", o.now)
+		if len(hits) != 1 || hits[0].DocumentID != d.ID {
+			t.Fatalf("hits = %v", ids(hits))
+		}
+		snip := string(hits[0].Snippet)
+		if !strings.Contains(snip, "<mark>massacre</mark>") {
+			t.Errorf("snippet %q does not mark the match", snip)
+		}
+		rest := strings.NewReplacer("<mark>", "", "</mark>", "").Replace(snip)
+		if strings.ContainsAny(rest, "<>\"") || strings.Contains(snip, "javascript") {
+			t.Errorf("snippet %q has unescaped markup", snip)
+		}
+		if strings.Contains(snip, "**") {
+			t.Errorf("snippet %q shows Markdown", snip)
+		}
+		for _, q := range []string{"attack", "details", "script", "alert", "survivors"} {
+			for _, h := range searchPublic(t, o, q, o.now) {
+				rest := strings.NewReplacer("<mark>", "", "</mark>", "").Replace(string(h.Snippet))
+				if strings.ContainsAny(rest, "<>\"") {
+					t.Errorf("%q: snippet %q has unescaped markup", q, h.Snippet)
+				}
+			}
+		}
+		// A match in the headline only still gives a snippet of the text.
+		if hits := searchPublic(t, o, "report", o.now); len(hits) != 1 || hits[0].Snippet == "" {
+			t.Errorf("headline-only match: %+v", hits)
+		}
+	})
+}
+
+func TestPlainText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"## Heading\n\nSome **bold** and _italic_ text.", "Heading\n\nSome bold and italic text."},
+		{"- one\n- two\n1. three", "one\ntwo\nthree"},
+		{"A [link](https://example.org) and ![an image](x.png).", "A link and an image."},
+		{"> quoted\n\n---\n\n<div>raw</div> <!-- hidden -->", "quoted\n\nraw"},
+		{"Use `a * b` and\n```\ncode <b>\n```", "Use a * b and\ncode <b>"},
+		{"snake_case_name and 3 < 4 > 2", "snake_case_name and 3 < 4 > 2"},
+		{"bad \ue000 sentinel\ue001", "bad   sentinel"},
+	}
+	for _, tt := range tests {
+		if got := models.PlainText(tt.in); got != tt.want {
+			t.Errorf("PlainText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestSearchIndexNumber: an index number in any spelling, or a run of its
+// parts, finds its release.
+func TestSearchIndexNumber(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		o := newOrg(t, db)
+		first := o.publish(t, o.write(t, "First statement", "", "Words.").ID)
+		second := o.publish(t, o.write(t, "Second statement", "", "Words.").ID)
+		year := o.now.Year()
+		if *first.IndexNumber != fmt.Sprintf("PRE 01/001/%d", year) {
+			t.Fatalf("index number %s", *first.IndexNumber)
+		}
+		for _, q := range []string{
+			fmt.Sprintf("PRE 01/001/%d", year), fmt.Sprintf("pre-01-001-%d", year), "PRE-01-001", "PRE 01/001",
+			fmt.Sprintf("001/%d", year), "pre01 001", "pre01001",
+		} {
+			hits := searchPublic(t, o, q, o.now)
+			if len(hits) == 0 || hits[0].DocumentID != first.ID {
+				t.Errorf("%q: %v, want %s first", q, ids(hits), first.ID)
+			}
+			if has(hits, second.ID) {
+				t.Errorf("%q also finds %s", q, *second.IndexNumber)
+			}
+			if hits := searchStaff(t, o, q); len(hits) == 0 || hits[0].DocumentID != first.ID {
+				t.Errorf("staff %q: %v", q, ids(hits))
+			}
+		}
+		if hits := searchPublic(t, o, fmt.Sprintf("PRE 01/002/%d", year), o.now); len(hits) != 1 || hits[0].DocumentID != second.ID {
+			t.Errorf("second: %v", ids(hits))
+		}
+		// A partial serial is a prefix: it finds both.
+		for _, q := range []string{"PRE 01", "PRE 01/00", "pre-01-0"} {
+			if hits := searchPublic(t, o, q, o.now); len(hits) != 2 {
+				t.Errorf("%q: %v, want both", q, ids(hits))
+			}
+		}
+	})
+}
+
+// TestSearchNastyInput: nothing a user types makes search fail.
+func TestSearchNastyInput(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		o := newOrg(t, db)
+		d := o.publish(t, o.write(t, "Fréedonia: 中文 العربية Ελληνικά", "", "Body text with ünïcödé and don't.").ID)
+		ctx := context.Background()
+		nasty := []string{"", " ", `"`, `""`, `"unclosed phrase`, "*", "**", "AND OR NOT", "AND", "OR", "NOT", "or or", "(", ")", "()",
+			"NEAR(a b)", "a:b", "headline:x", "{index_terms}: 1", "^start", "a & b | !c", "<->", "!!", ":*", "'", "''", `\`, "%", "_",
+			"-", "--", "- -x", "-\"x\"", "x -", "1", "0", "/", "-1", "PRE", "💥", "\x00", "\xff\xfe", "中文", "العربية", "Ελληνικά",
+			"don't", "fréedonia", "ünïcödé", strings.Repeat("long ", 500), strings.Repeat("(", 300), "a OR", "OR a", "-a OR b",
+			"SELECT * FROM documents; --", "'; DROP TABLE documents; --", "$1", "?", "@q", "NULL", "\ue000", "a\ue001b"}
+		for _, q := range nasty {
+			if _, _, err := models.SearchPublic(ctx, o.db, q, models.SearchOptions{Now: o.now}); err != nil {
+				t.Errorf("SearchPublic(%q): %v", q, err)
+			}
+			if _, _, err := models.SearchStaff(ctx, o.db, q, models.SearchOptions{Status: models.StatusPublished, Limit: -1, Offset: -5}); err != nil {
+				t.Errorf("SearchStaff(%q): %v", q, err)
+			}
+		}
+		for _, q := range []string{"中文", "العربية", "ünïcödé", "fréedonia", "Ελληνικά"} {
+			if !has(searchPublic(t, o, q, o.now), d.ID) {
+				t.Errorf("%q does not find the release", q)
+			}
+		}
+		if hits, total, _ := models.SearchPublic(ctx, o.db, "", models.SearchOptions{Now: o.now}); len(hits) != 0 || total != 0 {
+			t.Errorf("empty query found %v", ids(hits))
+		}
+	})
+}
