@@ -78,6 +78,28 @@ func (h *PublicAPI) list(c *gin.Context) {
 		return
 	}
 	out := listPage[publicReleaseJSON]{Items: []publicReleaseJSON{}}
+	if q := c.Query("q"); q != "" {
+		hits, total, err := models.SearchPublic(c.Request.Context(), h.s.db.Gorm, q, models.SearchOptions{Language: c.Query("lang"),
+			CampaignID: c.Query("campaign"), Limit: min(limit, models.MaxSearchLimit), Offset: offset, Now: h.s.clock.Now()})
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+		for _, hit := range hits {
+			r, err := models.PublicReleaseBySlug(c.Request.Context(), h.s.db.Gorm, hit.Slug, h.s.clock.Now())
+			if err != nil {
+				continue // went private between the two queries (withdrawn releases stay public)
+			}
+			j := h.toJSON(r, false)
+			j.Snippet = string(hit.Snippet)
+			out.Items = append(out.Items, j)
+		}
+		if offset+len(hits) < total {
+			out.NextCursor = nextCursor(strconv.Itoa(offset + len(hits)))
+		}
+		c.JSON(http.StatusOK, out)
+		return
+	}
 	items, total, err := models.PublicReleases(c.Request.Context(), h.s.db.Gorm, models.PublicFilter{CampaignID: c.Query("campaign"), Language: c.Query("lang"),
 		Country: c.Query("country"), Theme: c.Query("theme"), Kind: models.Kind(c.Query("kind")), Limit: limit, Offset: offset, Now: h.s.clock.Now()})
 	if err != nil {

@@ -30,6 +30,7 @@ type NewsroomHandler struct {
 func (h *NewsroomHandler) Register(r Routes) {
 	r.GET("/news", Public, h.list)
 	r.GET("/news/feed.atom", Public, h.feed)
+	r.GET("/news/search", Public, h.search)
 	r.GET("/news/index/:number", Public, h.byIndex)
 	r.GET("/news/:slug", Public, h.release)
 	r.GET("/sitemap.xml", Public, h.sitemap)
@@ -186,6 +187,54 @@ func (h *NewsroomHandler) release(c *gin.Context) {
 	v.Meta = &pageMeta{Title: r.Headline, Description: r.Standfirst, URL: pageURL, Type: "article", FeedURL: "/news/feed.atom",
 		Published: r.PublishedAt}
 	h.s.render(c, http.StatusOK, "public/news_release", v)
+}
+
+type searchPage struct {
+	Query  string
+	Lang   string
+	Hits   []models.SearchHit
+	Total  int
+	Page   int
+	Prev   string
+	Next   string
+	Capped bool
+}
+
+// search is the public full-text search: ranked, with highlighted snippets, over
+// public releases only (the model applies the embargo rule at query time).
+func (h *NewsroomHandler) search(c *gin.Context) {
+	q := strings.TrimSpace(c.Query("q"))
+	if !h.s.cacheable(c, "search"+c.Request.URL.RawQuery) {
+		return
+	}
+	page, _ := strconv.Atoi(c.DefaultQuery("page", "1"))
+	page = max(page, 1)
+	p := searchPage{Query: q, Lang: c.Query("lang"), Page: page}
+	if q != "" {
+		hits, total, err := models.SearchPublic(c.Request.Context(), h.s.db.Gorm, q, models.SearchOptions{Language: p.Lang, Limit: newsPageSize,
+			Offset: (page - 1) * newsPageSize, Now: h.s.clock.Now()})
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+		p.Hits, p.Total, p.Capped = hits, total, total >= models.SearchCandidateLimit
+		qs := c.Request.URL.Query()
+		if page > 1 {
+			qs.Set("page", strconv.Itoa(page-1))
+			p.Prev = qs.Encode()
+		}
+		if page*newsPageSize < total {
+			qs.Set("page", strconv.Itoa(page+1))
+			p.Next = qs.Encode()
+		}
+	}
+	title := "Search"
+	if q != "" {
+		title = "Search: " + q
+	}
+	v := h.s.page(c, title, "news", p)
+	v.NoIndex = q != "" // result pages are not content of their own
+	h.s.render(c, http.StatusOK, "public/search", v)
 }
 
 // byIndex redirects an index number (PRE-01-348-2026) to its release, in the

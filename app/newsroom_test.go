@@ -98,6 +98,9 @@ func TestEmbargoLeak(t *testing.T) {
 			{"sitemap", "/sitemap.xml", has(slug)},
 			{"public API list", "/api/v1/public/releases", has(slug)},
 			{"public API by slug", "/api/v1/public/releases/" + slug, found},
+			{"newsroom search by a word of its body", "/news/search?q=zanzibarquokka", has("Quokka sanctions")},
+			{"newsroom search by index number", "/news/search?q=" + url.QueryEscape(*secret.IndexNumber), has("Quokka sanctions")},
+			{"public API search", "/api/v1/public/releases?q=zanzibarquokka", has(slug)},
 			{"another page's metadata", "/news/" + *control.Slug, has("zanzibarquokka")},
 		}
 		anon := env.browser()

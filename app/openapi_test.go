@@ -648,6 +648,10 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 			t.Fatalf("public list has %d items, want 2", n)
 		}
 		c.expect(c.json("GET", "/api/v1/public/releases", "/api/v1/public/releases?limit=1&kind=press_release", "", ""), 200, "public page")
+		found := c.expect(c.json("GET", "/api/v1/public/releases", "/api/v1/public/releases?q=forests", "", ""), 200, "public search")
+		if items := found["items"].([]any); len(items) != 1 || !strings.Contains(items[0].(map[string]any)["snippet"].(string), "<mark>") {
+			t.Fatalf("public search for a headline word: %v", found)
+		}
 		c.expect(c.json("GET", "/api/v1/public/releases", "/api/v1/public/releases?limit=0", "", ""), 400, "public limit 0")
 		full := c.call("GET", "/api/v1/public/releases/{slug}", "/api/v1/public/releases/"+slug, "", "", "", nil)
 		c.expect(full, 200, "public release")

@@ -53,10 +53,17 @@ type releaseListPage struct {
 	Filter   models.DocumentFilter
 	Statuses []models.Status
 	Next     string
+	Searched bool // full-text results in Hits instead of Items
+	Hits     []models.SearchHit
+	Total    int
 }
 
 func (h *ReleasesHandler) list(c *gin.Context) {
 	f := models.DocumentFilter{Status: models.Status(c.Query("status")), Kind: models.Kind(c.Query("kind")), Query: c.Query("q"), AfterID: c.Query("after"), Limit: 50}
+	if f.Query != "" {
+		h.searchList(c, f)
+		return
+	}
 	items, err := models.Documents(c.Request.Context(), h.s.db.Gorm, f)
 	if err != nil {
 		_ = c.Error(err)
@@ -68,6 +75,18 @@ func (h *ReleasesHandler) list(c *gin.Context) {
 		q.Set("after", items[len(items)-1].ID)
 		p.Next = q.Encode()
 	}
+	h.s.render(c, http.StatusOK, "admin/releases", h.s.page(c, "Releases", "releases", p))
+}
+
+// searchList answers a staff search with full-text results over every
+// document, drafts included, in the words of their current revisions.
+func (h *ReleasesHandler) searchList(c *gin.Context, f models.DocumentFilter) {
+	hits, total, err := models.SearchStaff(c.Request.Context(), h.s.db.Gorm, f.Query, models.SearchOptions{Status: f.Status, Limit: 50, Now: h.s.clock.Now()})
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	p := releaseListPage{Filter: f, Statuses: models.Statuses, Hits: hits, Total: total, Searched: true}
 	h.s.render(c, http.StatusOK, "admin/releases", h.s.page(c, "Releases", "releases", p))
 }
 
