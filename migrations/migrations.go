@@ -38,7 +38,9 @@ func provider(db *sql.DB, dialect string) (*goose.Provider, error) {
 	default:
 		return nil, fmt.Errorf("migrations: unknown dialect %q", dialect)
 	}
-	p, err := goose.NewProvider(gd, db, sub, goose.WithDisableGlobalRegistry(true))
+	// Out-of-order migrations are applied rather than refused: feature branches
+	// number their migrations independently and merge in any order.
+	p, err := goose.NewProvider(gd, db, sub, goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: goose provider: %w", err)
 	}
