@@ -569,8 +569,8 @@ const (
 // short transaction. A batch found "submitting" here was interrupted by a crash
 // after this point: it is claimed again and re-sent, so at most that one batch
 // can be duplicated and nobody is skipped.
-func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, now time.Time) (BatchClaim, error) {
-	claim := ClaimDone
+func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, now time.Time) (BatchClaim, int, error) {
+	claim, attempts := ClaimDone, 0
 	err := Transaction(ctx, db, func(tx *gorm.DB) error {
 		var st struct{ Status SendStatus }
 		if err := tx.Table("sends").Select("status").Where("id = ?", sendID).Take(&st).Error; err != nil {
@@ -593,14 +593,14 @@ func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, no
 			claim = ClaimPaused
 			return nil
 		}
-		claim = ClaimSend
+		claim, attempts = ClaimSend, b.Attempts+1
 		return tx.Model(&SendBatch{}).Where("send_id = ? AND batch_no = ?", sendID, batchNo).
 			Updates(map[string]any{"status": BatchSubmitting, "attempts": gorm.Expr("attempts + 1"), "updated_at": now}).Error
 	})
 	if err != nil {
-		return ClaimDone, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, err)
+		return ClaimDone, 0, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, err)
 	}
-	return claim, nil
+	return claim, attempts, nil
 }
 
 // BatchRecipient is a pending recipient of a batch as it stands right before the
@@ -674,6 +674,25 @@ func MarkBatchSubmitted(ctx context.Context, db *gorm.DB, sendID string, batchNo
 	})
 	if err != nil {
 		return fmt.Errorf("models: mark batch submitted: %w", err)
+	}
+	return nil
+}
+
+// MarkRecipientsSubmitted records part of a batch as accepted (a batch holding
+// journalists and supporters goes out as two requests), so a retry of the rest
+// never repeats the part already accepted.
+func MarkRecipientsSubmitted(ctx context.Context, db *gorm.DB, sendID string, batchNo int, ids []int64, messageID string, now time.Time) error {
+	err := Transaction(ctx, db, func(tx *gorm.DB) error {
+		res := tx.Model(&SendRecipient{}).Where("id IN ? AND status = ?", ids, RecipientPending).
+			Updates(map[string]any{"status": RecipientSubmitted, "message_id": messageID, "submitted_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		return tx.Model(&SendBatch{}).Where("send_id = ? AND batch_no = ?", sendID, batchNo).
+			Updates(map[string]any{"submitted": gorm.Expr("submitted + ?", res.RowsAffected), "updated_at": now}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("models: mark recipients submitted: %w", err)
 	}
 	return nil
 }
@@ -881,4 +900,36 @@ func SuppressedRecipients(ctx context.Context, db *gorm.DB, sendID string, limit
 		return nil, fmt.Errorf("models: suppressed recipients: %w", err)
 	}
 	return rs, nil
+}
+
+// CreateSendPreviewLinks makes one embargo preview link per journalist of a batch
+// (all in one statement, with one audit event) and returns each recipient's token
+// by recipient id. Tokens are only ever stored hashed, so a batch retried after a
+// crash makes fresh links; the unsent ones simply expire.
+func CreateSendPreviewLinks(ctx context.Context, db *gorm.DB, docID, sendID string, recips []BatchRecipient, expires, now time.Time) (map[int64]string, error) {
+	tokens := make(map[int64]string, len(recips))
+	links := make([]PreviewLink, 0, len(recips))
+	for _, r := range recips {
+		if r.Kind != RecipientJournalist {
+			continue
+		}
+		token := NewSecret(24)
+		tokens[r.ID] = token
+		links = append(links, PreviewLink{ID: NewID(), DocumentID: docID, ContactID: r.ContactID, Email: r.Email, TokenHash: HashSecret(token),
+			ExpiresAt: expires.UTC(), CreatedAt: now})
+	}
+	if len(links) == 0 {
+		return tokens, nil
+	}
+	err := Transaction(ctx, db, func(tx *gorm.DB) error {
+		if err := tx.Omit("Views").CreateInBatches(&links, 500).Error; err != nil {
+			return err
+		}
+		return Audit(ctx, tx, AuditEvent{At: now, Action: "preview_link_created", SubjectType: "document", SubjectID: docID,
+			Details: fmt.Sprintf("%d links for send %s", len(links), sendID)})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("models: send preview links: %w", err)
+	}
+	return tokens, nil
 }
