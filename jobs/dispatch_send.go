@@ -36,7 +36,9 @@ type DispatchSendWorker struct {
 
 // Timeout implements river.Worker: a million recipients take seconds on
 // PostgreSQL; allow for a slow disk.
-func (w *DispatchSendWorker) Timeout(*river.Job[DispatchSendArgs]) time.Duration { return 10 * time.Minute }
+func (w *DispatchSendWorker) Timeout(*river.Job[DispatchSendArgs]) time.Duration {
+	return 10 * time.Minute
+}
 
 // Work implements river.Worker.
 func (w *DispatchSendWorker) Work(ctx context.Context, job *river.Job[DispatchSendArgs]) error {

@@ -137,7 +137,7 @@ func ComposeSend(ctx context.Context, db *gorm.DB, s *models.Send, baseURL strin
 // (no HTML escaping in a plain-text part), HTML with html/template. A subject
 // override replaces the headline but keeps an embargo prefix.
 func renderEmail(name string, data emailData, subjectOverride string) (SendMessage, error) {
-	files := []string{"emails/_layout.tmpl", "emails/" + name + ".html"}
+	files := []string{"emails/layout.tmpl", "emails/" + name + ".html"}
 	ht, err := htmltemplate.New(name).ParseFS(templates.Files(), files...)
 	if err != nil {
 		return SendMessage{}, fmt.Errorf("jobs: parse email %s: %w", name, err)
