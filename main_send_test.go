@@ -39,8 +39,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func newSendRig(t *testing.T, n int) *sendRig {
 	if testing.Short() {
@@ -140,7 +144,7 @@ func TestWorkerCrashLosesNobody(t *testing.T) {
 	for i := 0; i < kills; i++ {
 		// Kill at a random point of each sixth of the send, so every kill lands
 		// while batches are in flight (the first may land in materialisation).
-		target := (i*n + rng.IntN(n))/(kills+1) + 1
+		target := (i*n+rng.IntN(n))/(kills+1) + 1
 		if i == 0 && rng.IntN(2) == 0 {
 			target = 0
 			time.Sleep(time.Duration(200+rng.IntN(800)) * time.Millisecond)
