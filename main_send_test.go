@@ -46,7 +46,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func newSendRig(t *testing.T, n int) *sendRig {
+func newSendRig(t testing.TB, n int) *sendRig {
 	if testing.Short() {
 		t.Skip("builds the binary and sends to 200,000 recipients")
 	}
@@ -80,7 +80,7 @@ func newSendRig(t *testing.T, n int) *sendRig {
 }
 
 // dispatch queues the send through an insert-only River client.
-func (r *sendRig) dispatch(t *testing.T) {
+func (r *sendRig) dispatch(t testing.TB) {
 	ctx := context.Background()
 	client, err := jobs.NewClient(r.db, nil, jobs.ClientOptions{})
 	if err != nil {
@@ -93,7 +93,7 @@ func (r *sendRig) dispatch(t *testing.T) {
 	}
 }
 
-func (r *sendRig) startWorker(t *testing.T, logs *syncBuffer) *exec.Cmd {
+func (r *sendRig) startWorker(t testing.TB, logs *syncBuffer) *exec.Cmd {
 	cmd := command(r.bin, r.env, "worker")
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
@@ -102,7 +102,7 @@ func (r *sendRig) startWorker(t *testing.T, logs *syncBuffer) *exec.Cmd {
 	return cmd
 }
 
-func (r *sendRig) waitSent(t *testing.T, timeout time.Duration, logs ...*syncBuffer) {
+func (r *sendRig) waitSent(t testing.TB, timeout time.Duration, logs ...*syncBuffer) {
 	deadline := time.Now().Add(timeout)
 	for {
 		s, err := models.SendByID(context.Background(), r.db.Gorm, r.send.ID)
@@ -211,4 +211,37 @@ func TestTwoWorkersShareASend(t *testing.T) {
 	if len(seen) != n || r.fake.Count() != n {
 		t.Fatalf("accepted %d recipients, %d distinct; want %d each", r.fake.Count(), len(seen), n)
 	}
+}
+
+// BenchmarkMillionRecipientSend hands a 1,000,000-supporter send to the fake
+// SendGrid through one `pressroom worker` process on PostgreSQL and reports
+// recipients per second (dispatch to "sent": materialisation included) and the
+// worker's peak resident memory. Run it with
+//
+//	TEST_DATABASE_URL=… go test -run '^$' -bench MillionRecipientSend -benchtime 1x .
+func BenchmarkMillionRecipientSend(b *testing.B) {
+	const n = 1_000_000
+	r := newSendRig(b, n)
+	logs := &syncBuffer{}
+	cmd := r.startWorker(b, logs)
+	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
+	time.Sleep(time.Second)
+	b.ResetTimer()
+	start := time.Now()
+	r.dispatch(b)
+	r.waitSent(b, 5*time.Minute, logs)
+	took := time.Since(start)
+	b.StopTimer()
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	peak := "unknown"
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			peak = strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:"))
+		}
+	}
+	if r.fake.Count() != n {
+		b.Fatalf("fake accepted %d of %d", r.fake.Count(), n)
+	}
+	b.ReportMetric(float64(n)/took.Seconds(), "recipients/s")
+	b.Logf("%d recipients handed over in %s (%.0f/s); worker peak RSS %s", n, took.Round(time.Millisecond), float64(n)/took.Seconds(), peak)
 }
