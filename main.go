@@ -153,12 +153,19 @@ func runServe(ctx context.Context, getenv func(string) string, out io.Writer, mo
 	transport := jobs.NewTransport(cfg.SendGridAPIKey, cfg.SendGridAPIURL, db.Gorm)
 	workers := river.NewWorkers()
 	jobs.Register(workers, jobs.Deps{DB: db, Mail: transport, Clock: clock, Logger: logger, BaseURL: cfg.BaseURL.String(),
-		MailFrom: jobs.Address{Email: cfg.MailFrom.Address, Name: cfg.MailFrom.Name}})
+		MailFrom: jobs.Address{Email: cfg.MailFrom.Address, Name: cfg.MailFrom.Name}, UnsubscribeKey: cfg.UnsubscribeKey()})
 	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: work, Logger: logger})
 	if err != nil {
 		return err
 	}
 	if work {
+		// Jobs of a worker that died mid-job are retried within seconds, not
+		// after River's stuck-job timeout (see jobs/rescue.go).
+		stopRescuer, err := jobs.StartRescuer(ctx, db, client.ID(), logger)
+		if err != nil {
+			return err
+		}
+		defer stopRescuer()
 		if err := client.Start(ctx); err != nil {
 			return fmt.Errorf("start worker: %w", err)
 		}

@@ -1,8 +1,6 @@
 package app
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/csv"
 	"errors"
@@ -27,9 +25,7 @@ import (
 // so links stay valid across restarts and across web processes without another
 // secret to configure. Rotating SESSION_SECRET invalidates old unsubscribe links.
 func (s *Server) unsubscribeKey() []byte {
-	m := hmac.New(sha256.New, s.cfg.SessionSecret)
-	m.Write([]byte("pressroom unsubscribe links v1"))
-	return m.Sum(nil)
+	return s.cfg.UnsubscribeKey()
 }
 
 // UnsubscribeURL is the per-recipient List-Unsubscribe URL for a supporter, for

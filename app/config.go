@@ -4,7 +4,9 @@
 package app
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -37,6 +39,15 @@ type Config struct {
 	SendGridWebhookPublicKey string
 	MailFrom                 *mail.Address
 	DefaultTimezone          *time.Location
+}
+
+// UnsubscribeKey is the key of supporters' one-click unsubscribe links, derived
+// from SESSION_SECRET so the web process (which checks them) and the worker
+// (which puts them in every supporter email) agree.
+func (c *Config) UnsubscribeKey() []byte {
+	m := hmac.New(sha256.New, c.SessionSecret)
+	m.Write([]byte("pressroom unsubscribe links v1"))
+	return m.Sum(nil)
 }
 
 // DefaultDatabaseURL is the embedded database used when DATABASE_URL is unset.

@@ -37,18 +37,34 @@ const testPassword = "correct horse battery"
 
 type envOptions struct {
 	work bool // start a River worker too
+	// transport replaces the development outbox (e.g. SendGrid against the fake).
+	transport jobs.Transport
+	// webhookKey is SENDGRID_WEBHOOK_PUBLIC_KEY.
+	webhookKey string
+}
+
+func (o envOptions) mail(db *models.DB) jobs.Transport {
+	if o.transport != nil {
+		return o.transport
+	}
+	return &jobs.Outbox{DB: db.Gorm}
 }
 
 func newEnv(t testing.TB, db *models.DB, opts envOptions) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := app.LoadConfig(func(string) string { return "" }, app.ModeDev)
+	cfg, err := app.LoadConfig(func(k string) string {
+		if k == "SENDGRID_WEBHOOK_PUBLIC_KEY" {
+			return opts.webhookKey
+		}
+		return ""
+	}, app.ModeDev)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := &models.FixedClock{T: time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)}
 	workers := river.NewWorkers()
-	jobs.Register(workers, jobs.Deps{DB: db, Mail: &jobs.Outbox{DB: db.Gorm}, Clock: clock, BaseURL: cfg.BaseURL.String(), MailFrom: jobs.Address{Email: "press@example.org", Name: "Press Office"}})
+	jobs.Register(workers, jobs.Deps{DB: db, Mail: opts.mail(db), Clock: clock, BaseURL: cfg.BaseURL.String(), MailFrom: jobs.Address{Email: "press@example.org", Name: "Press Office"}, UnsubscribeKey: cfg.UnsubscribeKey()})
 	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: opts.work})
 	if err != nil {
 		t.Fatal(err)

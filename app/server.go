@@ -119,6 +119,15 @@ func New(d Deps) (*Server, error) {
 	subscribe.RegisterAPI(api)
 	(&UnsubscribeHandler{s: s}).Register(root)
 	(&ImportsHandler{s: s}).Register(admin)
+	webhooks := &WebhooksHandler{s: s}
+	if key := d.Config.SendGridWebhookPublicKey; key != "" {
+		if webhooks.verifier, err = jobs.NewWebhookVerifier(key); err != nil {
+			return nil, fmt.Errorf("app: SENDGRID_WEBHOOK_PUBLIC_KEY: %w", err)
+		}
+	}
+	webhooks.Register(root)
+	(&SendsAPI{s: s}).Register(api)
+	(&SendsHandler{s: s}).Register(admin)
 	return s, nil
 }
 

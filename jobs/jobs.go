@@ -33,6 +33,9 @@ type Deps struct {
 	Logger   *slog.Logger
 	BaseURL  string
 	MailFrom Address
+	// UnsubscribeKey signs supporters' one-click unsubscribe links (the session
+	// secret, as the web process uses to check them).
+	UnsubscribeKey []byte
 }
 
 // Register adds every worker to a River worker bundle.
@@ -48,6 +51,9 @@ func Register(workers *river.Workers, deps Deps) {
 	river.AddWorker(workers, &EscalateOverdueWorker{Deps: deps})
 	river.AddWorker(workers, &PublishDueWorker{Deps: deps})
 	river.AddWorker(workers, &ImportAudienceWorker{DB: deps.DB})
+	river.AddWorker(workers, &DispatchSendWorker{Deps: deps})
+	river.AddWorker(workers, &SendBatchWorker{Deps: deps})
+	river.AddWorker(workers, &ProcessWebhookEventsWorker{DB: deps.DB})
 }
 
 // periodicJobs are the sweeps every worker process schedules; River's leader

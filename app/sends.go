@@ -1,0 +1,432 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"gorm.io/gorm"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"pressroom/jobs"
+	"pressroom/models"
+)
+
+// SendsHandler is the admin UI of sends: the new-send form from a release, the
+// send page (preview, test, dispatch, live progress, failures, statistics) and
+// the list of sends.
+type SendsHandler struct {
+	s *Server
+}
+
+// Register adds the send pages under /admin.
+func (h *SendsHandler) Register(r Routes) {
+	r.GET("/sends", Staff, h.list)
+	r.GET("/releases/:id/send", senders, h.newForm)
+	r.POST("/releases/:id/send", senders, h.create)
+	r.GET("/sends/:id", Staff, h.show)
+	r.GET("/sends/:id/preview", Staff, h.preview)
+	r.POST("/sends/:id/test", senders, h.test)
+	r.POST("/sends/:id/dispatch", senders, h.dispatch)
+	r.POST("/sends/:id/pause", senders, h.pause)
+	r.POST("/sends/:id/resume", senders, h.resume)
+	r.POST("/sends/:id/cancel", senders, h.cancel)
+	r.POST("/sends/:id/retry", senders, h.retry)
+}
+
+// sendForm is the new-send form as submitted.
+type sendForm struct {
+	MediaListIDs        []string
+	SupporterListIDs    []string
+	MediaSegmentIDs     []string
+	SupporterSegmentIDs []string
+	Subject             string
+	Schedule            string
+	ScheduledAt         string
+}
+
+// Has reports whether an id was chosen (to re-check boxes after an error).
+func (f sendForm) Has(id string) bool {
+	for _, l := range [][]string{f.MediaListIDs, f.SupporterListIDs, f.MediaSegmentIDs, f.SupporterSegmentIDs} {
+		for _, x := range l {
+			if x == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+type sendNewPage struct {
+	Doc               *models.Document
+	Form              sendForm
+	MediaLists        []models.ListWithCount
+	SupporterLists    []models.ListWithCount
+	MediaSegments     []models.Segment
+	SupporterSegments []models.Segment
+	Embargoed         bool
+}
+
+func (h *SendsHandler) list(c *gin.Context) {
+	ss, err := models.Sends(c.Request.Context(), h.s.db.Gorm, c.Query("release"), 200)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	h.s.render(c, http.StatusOK, "admin/sends", h.s.page(c, "Sends", "sends", ss))
+}
+
+func (h *SendsHandler) newForm(c *gin.Context) {
+	h.renderForm(c, http.StatusOK, sendForm{Schedule: models.ScheduleNow}, nil)
+}
+
+func (h *SendsHandler) renderForm(c *gin.Context, status int, f sendForm, errs map[string]string) {
+	ctx := c.Request.Context()
+	db := h.s.db.Gorm
+	d, err := models.DocumentByID(ctx, db, c.Param("id"))
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if !models.CanSend(currentUser(c), d.Kind) {
+		_ = c.Error(models.ErrWrongKind)
+		return
+	}
+	p := sendNewPage{Doc: d, Form: f, Embargoed: d.EmbargoAt != nil && d.EmbargoAt.After(h.s.clock.Now())}
+	if p.MediaLists, err = models.MediaLists(ctx, db); err == nil {
+		if p.SupporterLists, err = models.SupporterLists(ctx, db); err == nil {
+			if p.MediaSegments, err = models.Segments(ctx, db, models.AudienceMedia); err == nil {
+				p.SupporterSegments, err = models.Segments(ctx, db, models.AudienceSupporters)
+			}
+		}
+	}
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	v := h.s.page(c, "Send: "+d.Revision.Headline, "sends", p)
+	v.Errors = errs
+	h.s.render(c, status, "admin/send_new", v)
+}
+
+func (h *SendsHandler) create(c *gin.Context) {
+	_ = c.Request.ParseForm()
+	pf := c.Request.PostForm
+	f := sendForm{MediaListIDs: pf["media_list_ids"], SupporterListIDs: pf["supporter_list_ids"], MediaSegmentIDs: pf["media_segment_ids"],
+		SupporterSegmentIDs: pf["supporter_segment_ids"], Subject: pf.Get("subject"), Schedule: pf.Get("schedule"), ScheduledAt: pf.Get("scheduled_at")}
+	in := models.SendInput{DocumentID: c.Param("id"), MediaListIDs: f.MediaListIDs, SupporterListIDs: f.SupporterListIDs,
+		MediaSegmentIDs: f.MediaSegmentIDs, SupporterSegmentIDs: f.SupporterSegmentIDs, Subject: f.Subject, Schedule: f.Schedule}
+	errs := map[string]string{}
+	if f.Schedule == models.ScheduleAt {
+		t, err := time.ParseInLocation("2006-01-02T15:04", f.ScheduledAt, h.s.page(c, "", "", nil).Loc)
+		if err != nil {
+			errs["scheduled_at"] = "choose a date and time"
+		} else {
+			in.ScheduledAt = &t
+		}
+	}
+	var s *models.Send
+	var err error
+	if len(errs) == 0 {
+		s, err = models.CreateSend(c.Request.Context(), h.s.db.Gorm, currentUser(c), in, h.s.clock.Now())
+	}
+	var ve *models.ValidationError
+	switch {
+	case len(errs) > 0:
+	case errors.As(err, &ve):
+		errs = ve.Fields
+		if m, ok := errs["release_id"]; ok {
+			errs["form"] = "Release " + m
+		}
+	case err != nil:
+		_ = c.Error(err)
+		return
+	}
+	if len(errs) > 0 {
+		h.renderForm(c, http.StatusUnprocessableEntity, f, errs)
+		return
+	}
+	h.s.setFlash(c, "success", "Send prepared. Check the preview, send yourself a test, then dispatch it.")
+	redirect(c, "/admin/sends/"+s.ID)
+}
+
+// sendPage is the view of one send.
+type sendPage struct {
+	Send      *models.Send
+	Doc       *models.Document
+	Progress  *models.SendProgress
+	Failures  []models.SendBatch
+	Skipped   []models.SendRecipient
+	Audiences []models.SendAudience
+	Content   *jobs.SendContent
+	Kinds     []string // journalist and/or supporter: which previews to show
+	CanAct    bool
+	Live      bool   // poll for progress
+	ETA       string // estimated time left while sending
+	Chart     template.HTML
+}
+
+func (h *SendsHandler) load(c *gin.Context) *models.Send {
+	s, err := models.SendByID(c.Request.Context(), h.s.db.Gorm, c.Param("id"))
+	if err != nil {
+		_ = c.Error(err)
+		return nil
+	}
+	return s
+}
+
+func (h *SendsHandler) show(c *gin.Context) {
+	ctx := c.Request.Context()
+	db := h.s.db.Gorm
+	s := h.load(c)
+	if s == nil {
+		return
+	}
+	p := sendPage{Send: s, CanAct: models.CanSend(currentUser(c), s.Kind)}
+	var err error
+	if p.Doc, err = models.DocumentByID(ctx, db, s.DocumentID); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if p.Progress, err = models.ProgressOf(ctx, db, s); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if p.Failures, err = models.SendFailures(ctx, db, s.ID); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if p.Skipped, err = models.SuppressedRecipients(ctx, db, s.ID, 100); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if p.Audiences, err = models.SendAudiences(ctx, db, s.ID); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if p.Content, err = jobs.ComposeSend(ctx, db, s, h.s.cfg.BaseURL.String(), h.s.clock.Now()); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	p.Kinds = audienceKinds(p.Audiences)
+	p.Live = s.Status == models.SendQueued || s.Status == models.SendSending
+	if s.Status == models.SendSending && s.DispatchedAt != nil && p.Progress.Sendable > p.Progress.Queued {
+		elapsed := h.s.clock.Now().Sub(*s.DispatchedAt)
+		done := p.Progress.Sendable - p.Progress.Queued
+		if elapsed > 0 {
+			left := time.Duration(float64(elapsed) * float64(p.Progress.Queued) / float64(done))
+			p.ETA = left.Round(time.Second).String()
+		}
+	}
+	if s.MaterialisedAt != nil {
+		act, err := models.SendActivityByHour(ctx, db, s.ID)
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+		p.Chart = activityChart(act)
+	}
+	h.s.render(c, http.StatusOK, "admin/send", h.s.page(c, "Send: "+p.Doc.Revision.Headline, "sends", p))
+}
+
+func audienceKinds(as []models.SendAudience) []string {
+	var j, s bool
+	for _, a := range as {
+		switch a.Audience {
+		case models.AudienceMediaList, models.AudienceMediaSegment:
+			j = true
+		default:
+			s = true
+		}
+	}
+	var out []string
+	if j {
+		out = append(out, models.RecipientJournalist)
+	}
+	if s {
+		out = append(out, models.RecipientSupporter)
+	}
+	return out
+}
+
+// previewRecipient is who the preview and the test are personalised as: the
+// signed-in user, with placeholder links.
+func (h *SendsHandler) previewRecipient(c *gin.Context, kind string) models.BatchRecipient {
+	u := currentUser(c)
+	r := models.BatchRecipient{ID: 0, Kind: kind, Email: u.Email, Name: u.Name}
+	if kind == models.RecipientSupporter {
+		id := "preview"
+		r.SupporterID = &id
+	}
+	return r
+}
+
+// preview serves the HTML (or, with ?format=text, the text) of a send as one
+// recipient would see it, for the sandboxed frame of the send page.
+func (h *SendsHandler) preview(c *gin.Context) {
+	s := h.load(c)
+	if s == nil {
+		return
+	}
+	content, err := jobs.ComposeSend(c.Request.Context(), h.s.db.Gorm, s, h.s.cfg.BaseURL.String(), h.s.clock.Now())
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	kind := c.Query("as")
+	if kind != models.RecipientSupporter {
+		kind = models.RecipientJournalist
+	}
+	rc := content.PersonalizeFor(h.previewRecipient(c, kind), h.s.cfg.BaseURL.String(), h.s.cfg.UnsubscribeKey(), "")
+	m := content.Message(kind)
+	c.Header("Content-Security-Policy", "sandbox; default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'self'")
+	c.Header("X-Frame-Options", "SAMEORIGIN")
+	if c.Query("format") == "text" {
+		c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("Subject: "+jobs.Personalize(m.Subject, rc.Substitutions)+"\n\n"+jobs.Personalize(m.Text, rc.Substitutions)))
+		return
+	}
+	c.Data(http.StatusOK, "text/html; charset=utf-8", []byte(jobs.Personalize(m.HTML, rc.Substitutions)))
+}
+
+// test mails the send to the signed-in user only, through the normal delivery
+// job, marked as a test in the subject.
+func (h *SendsHandler) test(c *gin.Context) {
+	s := h.load(c)
+	if s == nil {
+		return
+	}
+	ctx := c.Request.Context()
+	if !models.CanSend(currentUser(c), s.Kind) {
+		_ = c.Error(models.ErrWrongKind)
+		return
+	}
+	content, err := jobs.ComposeSend(ctx, h.s.db.Gorm, s, h.s.cfg.BaseURL.String(), h.s.clock.Now())
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	as, err := models.SendAudiences(ctx, h.s.db.Gorm, s.ID)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	from := jobs.Address{Email: h.s.cfg.MailFrom.Address, Name: h.s.cfg.MailFrom.Name}
+	var batches []jobs.Batch
+	for _, kind := range audienceKinds(as) {
+		rc := content.PersonalizeFor(h.previewRecipient(c, kind), h.s.cfg.BaseURL.String(), h.s.cfg.UnsubscribeKey(), "")
+		rc.CustomArgs = map[string]string{"send_id": s.ID, "test": "1"}
+		b := content.BatchFor(kind, from, []jobs.Recipient{rc})
+		b.Subject = "[TEST] " + b.Subject
+		batches = append(batches, b)
+	}
+	err = models.Transaction(ctx, h.s.db.Gorm, func(tx *gorm.DB) error {
+		for _, b := range batches {
+			if err := jobs.EnqueueTx(ctx, h.s.jobs, tx, jobs.DeliverMailArgs{Batch: b, Purpose: "send_test"}, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	h.s.setFlash(c, "success", "A test is on its way to "+currentUser(c).Email+".")
+	redirect(c, "/admin/sends/"+s.ID)
+}
+
+func (h *SendsHandler) dispatch(c *gin.Context) {
+	if _, err := h.s.dispatchSend(c, c.Param("id")); err != nil {
+		h.actionFailed(c, err)
+		return
+	}
+	h.s.setFlash(c, "success", "Dispatched. Progress updates live below.")
+	redirect(c, "/admin/sends/"+c.Param("id"))
+}
+
+func (h *SendsHandler) pause(c *gin.Context) {
+	h.change(c, models.PauseSend, "Paused: no further batch goes out until you resume.")
+}
+
+func (h *SendsHandler) resume(c *gin.Context) {
+	h.change(c, models.ResumeSend, "Resumed.")
+}
+
+func (h *SendsHandler) cancel(c *gin.Context) {
+	h.change(c, models.CancelSend, "Cancelled: batches not yet submitted will not go out.")
+}
+
+func (h *SendsHandler) change(c *gin.Context, fn func(ctx context.Context, db *gorm.DB, by *models.User, id string, now time.Time) (*models.Send, error), msg string) {
+	if _, err := fn(c.Request.Context(), h.s.db.Gorm, currentUser(c), c.Param("id"), h.s.clock.Now()); err != nil {
+		h.actionFailed(c, err)
+		return
+	}
+	h.s.setFlash(c, "success", msg)
+	redirect(c, "/admin/sends/"+c.Param("id"))
+}
+
+func (h *SendsHandler) retry(c *gin.Context) {
+	n, err := h.s.retryFailed(c, c.Param("id"))
+	if err != nil {
+		h.actionFailed(c, err)
+		return
+	}
+	h.s.setFlash(c, "success", fmt.Sprintf("%d failed batch(es) queued again.", n))
+	redirect(c, "/admin/sends/"+c.Param("id"))
+}
+
+// actionFailed shows a refused action (wrong state) as a flash on the send page;
+// anything else goes to the error middleware.
+func (h *SendsHandler) actionFailed(c *gin.Context, err error) {
+	if errors.Is(err, models.ErrConflict) && !errors.Is(err, models.ErrNotFound) {
+		h.s.setFlash(c, "error", "Not done: "+reason(err))
+		redirect(c, "/admin/sends/"+c.Param("id"))
+		return
+	}
+	_ = c.Error(err)
+}
+
+// activityChart draws delivered, opened and clicked per hour as an inline SVG
+// (no script, no style attribute beyond presentation attributes, so the strict
+// CSP holds).
+func activityChart(as []models.SendActivity) template.HTML {
+	if len(as) == 0 {
+		return ""
+	}
+	const w, hgt, pad = 640, 200, 30
+	maxV := 1
+	for _, a := range as {
+		maxV = max(maxV, a.Delivered, a.Opened, a.Clicked)
+	}
+	step := float64(w-2*pad) / float64(max(len(as)-1, 1))
+	line := func(val func(models.SendActivity) int) string {
+		pts := make([]string, len(as))
+		for i, a := range as {
+			x := float64(pad) + step*float64(i)
+			y := float64(hgt-pad) - float64(val(a))*float64(hgt-2*pad)/float64(maxV)
+			pts[i] = fmt.Sprintf("%.1f,%.1f", x, y)
+		}
+		return strings.Join(pts, " ")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %d %d" role="img" aria-labelledby="chart-title" class="chart"><title id="chart-title">Delivered, opened and clicked per hour (UTC), %s to %s</title>`,
+		w, hgt, as[0].Hour.Format("2 Jan 15:04"), as[len(as)-1].Hour.Format("2 Jan 15:04"))
+	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="currentColor" stroke-width="1"/>`, pad, hgt-pad, w-pad, hgt-pad)
+	fmt.Fprintf(&b, `<text x="2" y="%d" font-size="11" fill="currentColor">%d</text>`, pad, maxV)
+	for _, s := range []struct {
+		name, color string
+		val         func(models.SendActivity) int
+	}{
+		{"delivered", "#2e7d32", func(a models.SendActivity) int { return a.Delivered }},
+		{"opened", "#1565c0", func(a models.SendActivity) int { return a.Opened }},
+		{"clicked", "#c62828", func(a models.SendActivity) int { return a.Clicked }},
+	} {
+		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="2" points="%s"><title>%s</title></polyline>`, s.color, line(s.val), s.name)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}

@@ -1,0 +1,224 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/riverqueue/river"
+	"gorm.io/gorm"
+
+	"pressroom/models"
+)
+
+// SendBatchArgs is one batch of a send: at most MaxBatchRecipients recipients,
+// one provider request (two when it holds journalists and supporters).
+type SendBatchArgs struct {
+	SendID  string `json:"send_id"`
+	BatchNo int    `json:"batch_no"`
+}
+
+// Kind implements river.JobArgs.
+func (SendBatchArgs) Kind() string { return "send_batch" }
+
+// SendBatchMaxAttempts caps retries of 5xx and timeouts; with SendBatchWorker's
+// backoff (capped at five minutes) that is well over an hour of provider outage
+// before a batch is failed for staff to retry. 429s are snoozed and do not count.
+const SendBatchMaxAttempts = 25
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (SendBatchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: SendBatchMaxAttempts}
+}
+
+// SendBatchWorker submits one batch to the mail transport.
+//
+// The batch row is the checkpoint: it is marked "submitting" in a short
+// transaction before the request and "submitted", with its recipients and the
+// provider's message id, in one transaction after the provider accepted it. A
+// worker that dies in between leaves it "submitting"; the next attempt sends it
+// again, so a crash can duplicate at most the batch in flight and never skips
+// anyone.
+type SendBatchWorker struct {
+	river.WorkerDefaults[SendBatchArgs]
+	Deps
+}
+
+// sendBatchTimeout bounds one attempt: claim, compose, the provider request
+// (itself bounded by the transport's timeout) and the checkpoint.
+const sendBatchTimeout = 2 * time.Minute
+
+// Timeout implements river.Worker.
+func (w *SendBatchWorker) Timeout(*river.Job[SendBatchArgs]) time.Duration { return sendBatchTimeout }
+
+// NextRetry backs off exponentially from half a second, capped at five
+// minutes, with jitter so a thousand batches failing together do not retry
+// together. River's default (attempt⁴ seconds) would stall a send for hours over
+// a brief provider outage.
+func (w *SendBatchWorker) NextRetry(job *river.Job[SendBatchArgs]) time.Time {
+	return time.Now().Add(jittered(500*time.Millisecond, job.Attempt, 5*time.Minute))
+}
+
+// jittered is base·2^(n-1), capped, then randomised between half and all of it.
+func jittered(base time.Duration, n int, max time.Duration) time.Duration {
+	d := base
+	for i := 1; i < n && d < max; i++ {
+		d *= 2
+	}
+	d = min(d, max)
+	return d/2 + rand.N(d/2+1)
+}
+
+// Work implements river.Worker.
+func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs]) error {
+	a := job.Args
+	db := w.DB.Gorm
+	claim, attempts, err := models.ClaimBatch(ctx, db, a.SendID, a.BatchNo, w.Clock.Now())
+	if err != nil {
+		if errors.Is(err, models.ErrNotFound) {
+			return river.JobCancel(err)
+		}
+		return err
+	}
+	switch claim {
+	case models.ClaimDone, models.ClaimCancelled:
+		return w.complete(ctx, a.SendID)
+	case models.ClaimPaused:
+		return river.JobSnooze(5 * time.Second)
+	}
+
+	// Re-check every recipient right before sending: an unsubscribe, bounce or
+	// do-not-contact flag since materialisation takes effect from the next batch.
+	recips, err := models.BatchRecipients(ctx, db, a.SendID, a.BatchNo)
+	if err != nil {
+		return err
+	}
+	blocked := map[int64]string{}
+	groups := map[string][]models.BatchRecipient{}
+	for _, r := range recips {
+		if r.Block != "" {
+			blocked[r.ID] = r.Block
+			continue
+		}
+		groups[r.Kind] = append(groups[r.Kind], r)
+	}
+	now := w.Clock.Now()
+	if len(groups) == 0 {
+		if err := models.MarkBatchSubmitted(ctx, db, a.SendID, a.BatchNo, "", blocked, now); err != nil {
+			return err
+		}
+		return w.complete(ctx, a.SendID)
+	}
+	s, err := models.SendByID(ctx, db, a.SendID)
+	if err != nil {
+		return err
+	}
+	content, err := ComposeSend(ctx, db, s, w.BaseURL, now)
+	if err != nil {
+		return err
+	}
+	var tokens map[int64]string
+	if content.EmbargoAt != nil && len(groups[models.RecipientJournalist]) > 0 {
+		tokens, err = models.CreateSendPreviewLinks(ctx, db, s.DocumentID, s.ID, groups[models.RecipientJournalist], content.EmbargoAt.Add(24*time.Hour), now)
+		if err != nil {
+			return err
+		}
+	}
+	kinds := make([]string, 0, 2)
+	for _, k := range []string{models.RecipientJournalist, models.RecipientSupporter} {
+		if len(groups[k]) > 0 {
+			kinds = append(kinds, k)
+		}
+	}
+	for i, kind := range kinds {
+		rs := make([]Recipient, 0, len(groups[kind]))
+		ids := make([]int64, 0, len(groups[kind]))
+		for _, r := range groups[kind] {
+			rs = append(rs, content.PersonalizeFor(r, w.BaseURL, w.UnsubscribeKey, tokens[r.ID]))
+			ids = append(ids, r.ID)
+		}
+		res, err := w.Mail.Send(ctx, content.BatchFor(kind, w.MailFrom, rs))
+		if err != nil {
+			return w.failed(ctx, job, attempts, blocked, err)
+		}
+		done := w.Clock.Now()
+		if i < len(kinds)-1 {
+			err = models.MarkRecipientsSubmitted(ctx, db, a.SendID, a.BatchNo, ids, res.MessageID, done)
+		} else {
+			err = models.MarkBatchSubmitted(ctx, db, a.SendID, a.BatchNo, res.MessageID, blocked, done)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	w.Logger.InfoContext(ctx, "send batch submitted", "send", a.SendID, "batch", a.BatchNo, "recipients", len(recips)-len(blocked), "attempt", attempts)
+	return w.complete(ctx, a.SendID)
+}
+
+// failed decides what a provider error means for the batch: a permanent refusal
+// fails it with the provider's message and cancels the job; a 429 snoozes (not
+// counted as an attempt) for the provider's reset or a jittered backoff; a 5xx or
+// timeout returns the error for River to retry, until the last attempt fails it.
+func (w *SendBatchWorker) failed(ctx context.Context, job *river.Job[SendBatchArgs], attempts int, blocked map[int64]string, sendErr error) error {
+	a := job.Args
+	db := w.DB.Gorm
+	now := w.Clock.Now()
+	var se *SendError
+	if !errors.As(sendErr, &se) {
+		se = &SendError{Message: sendErr.Error(), Retryable: true}
+	}
+	msg := se.Error()
+	if !se.Retryable || job.Attempt >= job.MaxAttempts {
+		if se.Retryable {
+			msg = fmt.Sprintf("gave up after %d attempts: %s", job.Attempt, msg)
+		}
+		if err := models.MarkBatchFailed(ctx, db, a.SendID, a.BatchNo, msg, blocked, now); err != nil {
+			return err
+		}
+		if err := w.complete(ctx, a.SendID); err != nil {
+			return err
+		}
+		return river.JobCancel(fmt.Errorf("jobs: send batch %s/%d: %w", a.SendID, a.BatchNo, sendErr))
+	}
+	if err := models.MarkBatchRetrying(ctx, db, a.SendID, a.BatchNo, msg, now); err != nil {
+		return err
+	}
+	if se.Status == 429 {
+		wait := se.RetryAfter
+		if wait <= 0 {
+			wait = jittered(time.Second, attempts, time.Minute)
+		} else {
+			wait += rand.N(time.Second) // spread the batches waiting for one reset
+		}
+		return river.JobSnooze(wait)
+	}
+	return fmt.Errorf("jobs: send batch %s/%d: %w", a.SendID, a.BatchNo, sendErr)
+}
+
+func (w *SendBatchWorker) complete(ctx context.Context, sendID string) error {
+	return models.CompleteSendIfDone(ctx, w.DB.Gorm, sendID, w.Clock.Now())
+}
+
+// EnqueueSendBatches inserts one SendBatch job per batch number inside tx, in
+// one statement.
+func EnqueueSendBatches(ctx context.Context, client *Client, tx *gorm.DB, sendID string, batchNos []int) error {
+	sqlTx, err := SQLTx(tx)
+	if err != nil {
+		return err
+	}
+	return insertBatches(ctx, client, sqlTx, sendID, batchNos)
+}
+
+func insertBatches(ctx context.Context, client *Client, sqlTx *sql.Tx, sendID string, batchNos []int) error {
+	params := make([]river.InsertManyParams, len(batchNos))
+	for i, n := range batchNos {
+		params[i] = river.InsertManyParams{Args: SendBatchArgs{SendID: sendID, BatchNo: n}}
+	}
+	if _, err := client.InsertManyTx(ctx, sqlTx, params); err != nil {
+		return fmt.Errorf("jobs: enqueue send batches: %w", err)
+	}
+	return nil
+}

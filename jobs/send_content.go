@@ -1,0 +1,224 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	htmltemplate "html/template"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"gorm.io/gorm"
+
+	"pressroom/models"
+	"pressroom/models/richtext"
+	"pressroom/templates"
+)
+
+// Substitution keys left in the shared content of a send; SendGrid replaces them
+// per personalization, so one request carries one copy of the message.
+const (
+	KeyName        = "-name-"
+	KeyPreviewURL  = "-preview_url-"
+	KeyUnsubscribe = "-unsubscribe_url-"
+)
+
+// Email templates of sends (templates/emails/<name>.html).
+const (
+	TemplateReleaseEmbargoed = "release_embargoed"
+	TemplateRelease          = "release"
+	TemplateAlert            = "alert"
+)
+
+// SendMessage is a send's shared message for one kind of recipient: subject and
+// bodies with substitution keys still in place.
+type SendMessage struct {
+	Template  string
+	Subject   string
+	HTML      string
+	Text      string
+	Embargoed bool
+}
+
+// SendContent is everything shared by every batch of a send.
+type SendContent struct {
+	Send       *models.Send
+	Document   *models.Document
+	Journalist SendMessage
+	Supporter  SendMessage
+	// EmbargoAt is set while the release is still under embargo: journalists
+	// get preview links that expire a day after it.
+	EmbargoAt *time.Time
+	PublicURL string
+}
+
+// emailData is what the email templates see.
+type emailData struct {
+	Language, Subject, Headline, Standfirst, Dateline, IndexNumber string
+	BodyHTML, NotesHTML                                            htmltemplate.HTML
+	BodyText, NotesText                                            string
+	PressContacts                                                  []models.PressContact
+	EmbargoLabel, EmbargoTime                                      string
+	PublicURL, ActionURL, ActionLabel                              string
+	NameKey, PreviewKey, UnsubscribeKey                            string
+	Footer, FooterText                                             string
+}
+
+// EmbargoLabel is the embargo line of subjects and banners, in the zone the
+// embargo was set in, named so nobody has to guess: "EMBARGOED UNTIL 00:01 BST 10
+// July 2026 (Europe/London)".
+func EmbargoLabel(t time.Time, loc *time.Location) string {
+	return "EMBARGOED UNTIL " + embargoTime(t, loc)
+}
+
+func embargoTime(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("15:04 MST 2 January 2006") + " (" + loc.String() + ")"
+}
+
+// ComposeSend renders a send's messages from its pinned revision. now decides
+// whether the release is still under embargo: a batch that goes out after the
+// embargo lifted carries no embargo banner.
+func ComposeSend(ctx context.Context, db *gorm.DB, s *models.Send, baseURL string, now time.Time) (*SendContent, error) {
+	d, err := models.DocumentByID(ctx, db, s.DocumentID)
+	if err != nil {
+		return nil, err
+	}
+	rev, err := models.RevisionByNumber(ctx, db, s.DocumentID, s.Revision)
+	if err != nil {
+		return nil, err
+	}
+	c := rev.Content()
+	md := richtext.New()
+	base := strings.TrimRight(baseURL, "/")
+	data := emailData{Language: d.Language, Headline: c.Headline, Standfirst: c.Standfirst, Dateline: c.Dateline,
+		BodyHTML: md.Render(c.Body), BodyText: md.PlainText(c.Body), NotesHTML: md.Render(c.NotesToEditors), NotesText: md.PlainText(c.NotesToEditors),
+		PressContacts: c.PressContacts, NameKey: KeyName, PreviewKey: KeyPreviewURL, UnsubscribeKey: KeyUnsubscribe}
+	if strings.TrimSpace(c.NotesToEditors) == "" {
+		data.NotesHTML, data.NotesText = "", ""
+	}
+	if d.IndexNumber != nil {
+		data.IndexNumber = *d.IndexNumber
+	}
+	out := &SendContent{Send: s, Document: d}
+	if d.Slug != nil {
+		out.PublicURL = base + "/news/" + *d.Slug
+		data.PublicURL = out.PublicURL
+	}
+	if (d.Status == models.StatusPublished || d.Status == models.StatusWithdrawn) && d.PublishedAt != nil && !d.PublishedAt.After(now) {
+		data.ActionURL, data.ActionLabel = data.PublicURL, "Read more and take action"
+	} else {
+		data.PublicURL = "" // not public yet: no link that would 404 (or leak)
+	}
+	data.Footer = "Sent by the press office. Reply to this email to reach us."
+	data.FooterText = data.Footer
+	if c.EmbargoAt != nil && c.EmbargoAt.After(now) {
+		t := c.EmbargoAt.UTC()
+		out.EmbargoAt = &t
+		loc := d.EmbargoLocation(time.UTC)
+		data.EmbargoLabel, data.EmbargoTime = EmbargoLabel(t, loc), embargoTime(t, loc)
+	}
+	journalistTmpl := TemplateRelease
+	if out.EmbargoAt != nil {
+		journalistTmpl = TemplateReleaseEmbargoed
+	}
+	if out.Journalist, err = renderEmail(journalistTmpl, data, s.Subject); err != nil {
+		return nil, err
+	}
+	out.Journalist.Embargoed = out.EmbargoAt != nil
+	if out.Supporter, err = renderEmail(TemplateAlert, data, s.Subject); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// renderEmail executes one email template: subject and text with text/template
+// (no HTML escaping in a plain-text part), HTML with html/template. A subject
+// override replaces the headline but keeps an embargo prefix.
+func renderEmail(name string, data emailData, subjectOverride string) (SendMessage, error) {
+	files := []string{"emails/layout.tmpl", "emails/" + name + ".html"}
+	ht, err := htmltemplate.New(name).ParseFS(templates.Files(), files...)
+	if err != nil {
+		return SendMessage{}, fmt.Errorf("jobs: parse email %s: %w", name, err)
+	}
+	tt, err := texttemplate.New(name).ParseFS(templates.Files(), files...)
+	if err != nil {
+		return SendMessage{}, fmt.Errorf("jobs: parse email %s: %w", name, err)
+	}
+	headline := data.Headline
+	if subjectOverride != "" {
+		data.Headline = subjectOverride
+	}
+	var subj, text bytes.Buffer
+	if err := tt.ExecuteTemplate(&subj, "subject", data); err != nil {
+		return SendMessage{}, fmt.Errorf("jobs: render email %s: %w", name, err)
+	}
+	data.Subject = strings.Join(strings.Fields(subj.String()), " ")
+	data.Headline = headline
+	if err := tt.ExecuteTemplate(&text, "text", data); err != nil {
+		return SendMessage{}, fmt.Errorf("jobs: render email %s: %w", name, err)
+	}
+	var html bytes.Buffer
+	if err := ht.ExecuteTemplate(&html, "html", data); err != nil {
+		return SendMessage{}, fmt.Errorf("jobs: render email %s: %w", name, err)
+	}
+	return SendMessage{Template: name, Subject: data.Subject, HTML: html.String(), Text: strings.TrimSpace(text.String()) + "\n"}, nil
+}
+
+// PersonalizeFor builds one recipient's personalization: substitutions, the
+// RFC 8058 one-click unsubscribe headers for supporters, and custom args holding
+// ids only (SendGrid echoes them in events; they must carry no personal data).
+func (c *SendContent) PersonalizeFor(r models.BatchRecipient, baseURL string, unsubscribeKey []byte, previewToken string) Recipient {
+	name := strings.TrimSpace(r.Name)
+	if name == "" {
+		name = "colleague"
+		if r.Kind == models.RecipientSupporter {
+			name = "friend"
+		}
+	}
+	rc := Recipient{To: Address{Email: r.Email, Name: r.Name}, Substitutions: map[string]string{KeyName: name},
+		CustomArgs: map[string]string{"send_id": c.Send.ID, "recipient_id": strconv.FormatInt(r.ID, 10)}}
+	base := strings.TrimRight(baseURL, "/")
+	switch r.Kind {
+	case models.RecipientSupporter:
+		u := base
+		if r.SupporterID != nil {
+			u = models.UnsubscribeURL(base, unsubscribeKey, *r.SupporterID)
+		}
+		rc.Substitutions[KeyUnsubscribe] = u
+		rc.Headers = map[string]string{"List-Unsubscribe": "<" + u + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+	default:
+		preview := c.PublicURL
+		if previewToken != "" {
+			preview = base + "/preview/" + previewToken
+		}
+		if preview == "" {
+			preview = base + "/news"
+		}
+		rc.Substitutions[KeyPreviewURL] = preview
+	}
+	return rc
+}
+
+// Message returns the shared message for a kind of recipient.
+func (c *SendContent) Message(kind string) SendMessage {
+	if kind == models.RecipientSupporter {
+		return c.Supporter
+	}
+	return c.Journalist
+}
+
+// BatchFor assembles a provider request for recipients of one kind.
+func (c *SendContent) BatchFor(kind string, from Address, rs []Recipient) Batch {
+	m := c.Message(kind)
+	if c.Send.FromEmail != "" {
+		from = Address{Email: c.Send.FromEmail, Name: c.Send.FromName}
+	}
+	b := Batch{From: from, Subject: m.Subject, HTML: m.HTML, Text: m.Text, Recipients: rs,
+		Categories: []string{"send", string(c.Send.Kind)}}
+	if c.Send.ReplyTo != "" {
+		b.ReplyTo = &Address{Email: c.Send.ReplyTo}
+	}
+	return b
+}
