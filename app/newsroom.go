@@ -197,7 +197,7 @@ type searchPage struct {
 	Page   int
 	Prev   string
 	Next   string
-	Capped bool
+	Exact  bool // Total is the exact number of matches
 }
 
 // search is the public full-text search: ranked, with highlighted snippets, over
@@ -217,7 +217,9 @@ func (h *NewsroomHandler) search(c *gin.Context) {
 			_ = c.Error(err)
 			return
 		}
-		p.Hits, p.Total, p.Capped = hits, total, total >= models.SearchCandidateLimit
+		// The count is exact only when everything fits on the first page; beyond
+		// that the engine reports a lower bound.
+		p.Hits, p.Total, p.Exact = hits, total, page == 1 && total == len(hits)
 		qs := c.Request.URL.Query()
 		if page > 1 {
 			qs.Set("page", strconv.Itoa(page-1))

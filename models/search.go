@@ -124,11 +124,13 @@ type SearchOptions struct {
 }
 
 // SearchCandidateLimit caps how many matching documents PostgreSQL ranks for
-// one query: a query matching more ranks the first SearchCandidateLimit it finds
-// (in storage order, not by relevance) and reports that many as its total, which
-// callers may show as "1000+". Queries with fewer matches are ranked exactly.
-// SQLite ranks every match.
-const SearchCandidateLimit = 1000
+// one query. Candidates come first from headline and standfirst matches (the
+// best matches, and cheap to check); bodies are read, for at most
+// bodyCandidateLimit more rows, only when those cannot fill the page asked for.
+// A broad query therefore ranks the first SearchCandidateLimit headline matches
+// it finds (in storage order) and reports a total that is a lower bound, which
+// callers may show as "500+". SQLite ranks every match.
+const SearchCandidateLimit = 500
 
 // MaxSearchLimit caps a page of search hits.
 const MaxSearchLimit = 100
@@ -217,9 +219,12 @@ type searchRow struct {
 	Status      Status
 	Rank        float64
 	Total       int
-	Snippet     string
-	Standfirst  string
-	Body        string
+	// MoreInBodies: headline matches filled the page, so bodies were not read;
+	// more matches may exist than Total counts.
+	MoreInBodies bool
+	Snippet      string
+	Standfirst   string
+	Body         string
 }
 
 func (r *searchRow) hit() SearchHit {
@@ -266,6 +271,11 @@ const searchOrder = "rank DESC, published_at DESC NULLS LAST, document_id"
 const headlineOptions = "StartSel=" + markOpen + ", StopSel=" + markClose +
 	`, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`
 
+// bodyCandidateLimit bounds the rows search reads whole bodies of when the words
+// are not in their headline or standfirst: checking a phrase against a long body
+// is the expensive part of a search.
+const bodyCandidateLimit = 500
+
 func searchPostgres(db *gorm.DB, which string, pq parsedQuery, opts SearchOptions) ([]SearchHit, int, error) {
 	q := pq.websearch()
 	configs := []string{SearchConfig(opts.Language)}
@@ -298,6 +308,10 @@ func searchPostgres(db *gorm.DB, which string, pq parsedQuery, opts SearchOption
 		anyArgs = append(anyArgs, c)
 		anyArgs = append(anyArgs, queryArgs...)
 	}
+	// The same constant inline in every condition (not a CTE reference): the
+	// planner then sees the words and estimates how many rows match, choosing
+	// the GIN index for rare words instead of a sequential scan.
+	anyQuery := strings.Join(parts, " || ")
 	filters, filterArgs := searchFilters(which, opts)
 	// The index condition is the union of every language's parse: a constant,
 	// so the GIN index can serve it. candidates stops at SearchCandidateLimit
@@ -306,12 +320,20 @@ func searchPostgres(db *gorm.DB, which string, pq parsedQuery, opts SearchOption
 	sql := `WITH queries AS MATERIALIZED (
 	SELECT cfg AS config, ` + perConfig + ` AS q
 	FROM unnest(ARRAY[` + strings.Join(placeholders, ", ") + `]) AS cfg
-), candidates AS MATERIALIZED (
+), tier1 AS MATERIALIZED (
 	SELECT e.document_id, e.config, e.tsv, d.kind, d.slug, d.index_number, d.published_at, d.language, d.status
 	FROM search_entries e
 	JOIN documents d ON d.id = e.document_id
-	WHERE ` + filters + ` AND e.tsv @@ (` + strings.Join(parts, " || ") + `)
+	WHERE ` + filters + ` AND e.head_tsv @@ (` + anyQuery + `)
 	LIMIT ?
+), tier2 AS MATERIALIZED (
+	SELECT e.document_id, e.config, e.tsv, d.kind, d.slug, d.index_number, d.published_at, d.language, d.status
+	FROM search_entries e
+	JOIN documents d ON d.id = e.document_id
+	WHERE (SELECT count(*) FROM tier1) < ? AND ` + filters + ` AND e.tsv @@ (` + anyQuery + `) AND NOT e.head_tsv @@ (` + anyQuery + `)
+	LIMIT ?
+), candidates AS (
+	SELECT * FROM tier1 UNION ALL SELECT * FROM tier2
 ), hits AS (
 	SELECT c.document_id, c.config, qs.q, c.kind, c.slug, c.index_number, c.published_at, c.language, c.status,
 		ts_rank_cd(c.tsv, qs.q) AS rank, count(*) OVER () AS total
@@ -322,14 +344,21 @@ func searchPostgres(db *gorm.DB, which string, pq parsedQuery, opts SearchOption
 	LIMIT ? OFFSET ?
 )
 SELECT h.document_id, h.kind, h.slug, h.index_number, h.published_at, h.language, h.status, h.rank, h.total,
+	(SELECT count(*) FROM tier1) >= ? AND (SELECT count(*) FROM tier1) < ? AS more_in_bodies,
 	e.headline, ts_headline(h.config, e.standfirst || E'\n' || e.body, h.q, ?) AS snippet
 FROM hits h
 JOIN search_entries e ON e.document_id = h.document_id AND e.which = ?
 ORDER BY ` + searchOrder
+	// Bodies are read only when headline matches cannot fill the page asked for.
+	needed := opts.Offset + opts.Limit
 	args := append(queryArgs, cfgArgs...)
 	args = append(args, filterArgs...)
 	args = append(args, anyArgs...)
-	args = append(args, SearchCandidateLimit, opts.Limit, opts.Offset, headlineOptions, which)
+	args = append(args, SearchCandidateLimit, needed)
+	args = append(args, filterArgs...)
+	args = append(args, anyArgs...)
+	args = append(args, anyArgs...)
+	args = append(args, bodyCandidateLimit, opts.Limit, opts.Offset, needed, SearchCandidateLimit, headlineOptions, which)
 	var rows []searchRow
 	if err := db.Raw(sql, args...).Scan(&rows).Error; err != nil {
 		return nil, 0, err
@@ -415,7 +444,11 @@ func collectHits(rows []searchRow) ([]SearchHit, int, error) {
 	for i := range rows {
 		hits[i] = rows[i].hit()
 	}
-	return hits, rows[0].Total, nil
+	total := rows[0].Total
+	if rows[0].MoreInBodies {
+		total++ // at least one more may be in a body: offer the next page
+	}
+	return hits, total, nil
 }
 
 // highlight escapes an engine's snippet for HTML and only then turns the match
