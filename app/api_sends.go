@@ -144,17 +144,34 @@ func (h *SendsAPI) create(c *gin.Context) {
 }
 
 func (h *SendsAPI) list(c *gin.Context) {
-	ss, err := models.Sends(c.Request.Context(), h.s.db.Gorm, c.Query("release_id"), 200)
+	limit, after, ok := pageParams(c)
+	if !ok {
+		return
+	}
+	ss, err := models.SendsAfter(c.Request.Context(), h.s.db.Gorm, c.Query("release_id"), limit, after)
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	items := make([]gin.H, 0, len(ss))
+	page := listPage[sendSummaryJSON]{Items: make([]sendSummaryJSON, 0, len(ss))}
 	for _, s := range ss {
-		items = append(items, gin.H{"id": s.ID, "status": s.Status, "release_id": s.DocumentID, "headline": s.Headline, "recipients": s.Recipients,
-			"created_at": s.CreatedAt.UTC()})
+		page.Items = append(page.Items, sendSummaryJSON{ID: s.ID, Status: s.Status, ReleaseID: s.DocumentID, Headline: s.Headline,
+			Recipients: s.Recipients, CreatedAt: s.CreatedAt.UTC()})
 	}
-	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": nil})
+	if len(ss) == limit {
+		page.NextCursor = nextCursor(ss[len(ss)-1].ID)
+	}
+	c.JSON(http.StatusOK, page)
+}
+
+// sendSummaryJSON is a send in the list.
+type sendSummaryJSON struct {
+	ID         string            `json:"id"`
+	Status     models.SendStatus `json:"status"`
+	ReleaseID  string            `json:"release_id"`
+	Headline   string            `json:"headline"`
+	Recipients int               `json:"recipients"`
+	CreatedAt  time.Time         `json:"created_at"`
 }
 
 func (h *SendsAPI) get(c *gin.Context) {

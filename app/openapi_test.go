@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"sort"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"pressroom/app"
+	"pressroom/jobs/sendgridfake"
 	"pressroom/models"
 )
 
@@ -569,7 +572,11 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	local := time.Local
 	time.Local = time.FixedZone("UTC-4", -4*60*60)
 	t.Cleanup(func() { time.Local = local })
-	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+	webhookSigner, err := sendgridfake.NewSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, envOptions{webhookKey: webhookSigner.PublicKey()}, func(t *testing.T, env *testEnv) {
 		c := &contract{t: t, env: env, o: fetchOpenAPI(t, env), seen: map[string]bool{}}
 		ctx := context.Background()
 		press, viewer, approver, camp := env.token(models.RolePressOfficer), env.token(models.RoleViewer), env.token(models.RoleApprover), env.token(models.RoleCampaigner)
@@ -639,9 +646,9 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		c.expect(c.json("GET", releases, releases+"?limit=1", viewer, ""), 200, "first page")
 
 		// Public releases, before the withdrawal and after it.
-		env.publish(t, "Forests recover", "Good **news**.", nil, func(in *models.DocumentInput) {
+		forestsID := env.publish(t, "Forests recover", "Good **news**.", nil, func(in *models.DocumentInput) {
 			in.PressContacts = &[]models.PressContact{{Name: "Bo", Email: "bo@example.org"}}
-		})
+		}).ID
 		slug := c.expect(c.json("GET", release, at(id, ""), viewer, ""), 200, "get published")["slug"].(string)
 		list := c.expect(c.json("GET", "/api/v1/public/releases", "/api/v1/public/releases", "", ""), 200, "public list")
 		if n := len(list["items"].([]any)); n != 2 {
@@ -711,6 +718,146 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		}
 		c.expect(c.json("GET", "/api/v1/supporters", "/api/v1/supporters?q=sam", viewer, ""), 200, "engaged supporter")
 		c.expect(c.json("GET", "/api/v1/supporters", "/api/v1/supporters?q=new", viewer, ""), 200, "pending supporter")
+
+		// Sends: of the published "Forests recover" (the first release is withdrawn
+		// by now) to the media list and the supporter list made above.
+		sends, send := "/api/v1/sends", "/api/v1/sends/{id}"
+		sendAt := func(id, suffix string) string { return "/api/v1/sends/" + id + suffix }
+		sendBody := `{"release_id":"` + forestsID + `","media_list_ids":["` + ml + `"],"supporter_list_ids":["` + sl + `"],"subject":null,"scheduled_at":null}`
+		snd := c.expect(c.json("POST", sends, sends, press, sendBody), 201, "create send")
+		sid := snd["id"].(string)
+		if snd["status"] != "draft" {
+			t.Fatalf("new send is %v, want draft", snd["status"])
+		}
+		c.expect(c.json("POST", sends, sends, "", sendBody), 401, "send without token")
+		c.expect(c.json("POST", sends, sends, viewer, sendBody), 403, "viewer sends")
+		c.expect(c.json("POST", sends, sends, camp, sendBody), 403, "campaigner sends a press release")
+		c.expect(c.json("POST", sends, sends, press, `{"release_id":`), 400, "send, bad JSON")
+		c.expect(c.json("POST", sends, sends, press, `{"release_id":"`+forestsID+`"}`), 422, "send without an audience")
+		c.expect(c.json("POST", sends, sends, press, `{"release_id":"nosuchrelease","media_list_ids":["`+ml+`"]}`), 422, "send of a missing release")
+		c.expect(c.json("POST", sends, sends, press, `{"release_id":"`+forestsID+`","media_list_ids":["nosuchlist"]}`), 422, "send to a missing list")
+		c.expect(c.json("POST", sends, sends, press, `{"release_id":"`+forestsID+`","media_list_ids":["`+ml+`"],"scheduled_at":"2020-01-01T00:00:00Z"}`), 422, "send in the past")
+		c.expect(c.json("POST", sends, sends, press, `{"release_id":"`+other+`","media_list_ids":["`+ml+`"]}`), 409, "send of a release in review")
+		c.expect(c.json("POST", sends, sends, press, `{"release_id":"`+id+`","media_list_ids":["`+ml+`"]}`), 409, "send of a withdrawn release")
+		later := c.expect(c.json("POST", sends, sends, press, `{"release_id":"`+forestsID+`","media_list_ids":["`+ml+`"],"subject":"Forests: the figures","scheduled_at":"2026-07-10T09:00:00+02:00"}`), 201, "scheduled send")
+		if later["scheduled_at"] != "2026-07-10T07:00:00Z" || later["schedule"] != "at" {
+			t.Errorf("scheduled send: %v / %v, want at 2026-07-10T07:00:00Z", later["schedule"], later["scheduled_at"])
+		}
+		c.expect(c.json("GET", send, sendAt(sid, ""), viewer, ""), 200, "get send")
+		c.expect(c.json("GET", send, sendAt(sid, ""), "", ""), 401, "get send without token")
+		c.expect(c.json("GET", send, sendAt("nosuchsend", ""), viewer, ""), 404, "get missing send")
+		c.expect(c.json("POST", send+"/pause", sendAt(sid, "/pause"), press, ""), 409, "pause a draft")
+		c.expect(c.json("POST", send+"/resume", sendAt(sid, "/resume"), press, ""), 409, "resume a draft")
+		c.expect(c.json("POST", send+"/retry-failed", sendAt(sid, "/retry-failed"), press, ""), 409, "retry a draft")
+		c.expect(c.json("POST", send+"/dispatch", sendAt(sid, "/dispatch"), viewer, ""), 403, "viewer dispatches")
+		c.expect(c.json("POST", send+"/dispatch", sendAt(sid, "/dispatch"), camp, ""), 403, "campaigner dispatches a press release")
+		c.expect(c.json("POST", send+"/dispatch", sendAt(sid, "/dispatch"), "", ""), 401, "dispatch without token")
+		c.expect(c.json("POST", send+"/dispatch", sendAt("nosuchsend", "/dispatch"), press, ""), 404, "dispatch a missing send")
+		if q := c.expect(c.json("POST", send+"/dispatch", sendAt(sid, "/dispatch"), press, ""), 202, "dispatch"); q["status"] != "queued" || q["dispatched_at"] == nil {
+			t.Errorf("dispatched send: %v / %v, want queued with dispatched_at", q["status"], q["dispatched_at"])
+		}
+		c.expect(c.json("POST", send+"/dispatch", sendAt(sid, "/dispatch"), press, ""), 409, "dispatch twice")
+		c.expect(c.json("POST", send+"/pause", sendAt(sid, "/pause"), viewer, ""), 403, "viewer pauses")
+		c.expect(c.json("POST", send+"/pause", sendAt("nosuchsend", "/pause"), press, ""), 404, "pause a missing send")
+		c.expect(c.json("POST", send+"/pause", sendAt(sid, "/pause"), "", ""), 401, "pause without token")
+		if p := c.expect(c.json("POST", send+"/pause", sendAt(sid, "/pause"), press, ""), 200, "pause"); p["status"] != "paused" {
+			t.Errorf("paused send is %v", p["status"])
+		}
+		c.expect(c.json("POST", send+"/resume", sendAt(sid, "/resume"), viewer, ""), 403, "viewer resumes")
+		c.expect(c.json("POST", send+"/resume", sendAt("nosuchsend", "/resume"), press, ""), 404, "resume a missing send")
+		c.expect(c.json("POST", send+"/resume", sendAt(sid, "/resume"), "", ""), 401, "resume without token")
+		if r := c.expect(c.json("POST", send+"/resume", sendAt(sid, "/resume"), press, ""), 200, "resume"); r["status"] != "queued" {
+			t.Errorf("resumed send is %v, want queued (its recipients are not worked out yet)", r["status"])
+		}
+		// The worker's part, done here: recipients worked out, the one batch refused.
+		if _, err := models.MaterialiseSend(ctx, env.db.Gorm, sid, env.clock.Now(), nil); err != nil {
+			t.Fatal(err)
+		}
+		var batchNos []int
+		env.db.Gorm.Table("send_batches").Where("send_id = ?", sid).Pluck("batch_no", &batchNos)
+		if len(batchNos) != 1 {
+			t.Fatalf("send has batches %v, want one", batchNos)
+		}
+		if err := models.MarkBatchFailed(ctx, env.db.Gorm, sid, batchNos[0], "Invalid from address", nil, env.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := models.CompleteSendIfDone(ctx, env.db.Gorm, sid, env.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		failed := c.expect(c.json("GET", send, sendAt(sid, ""), viewer, ""), 200, "failed send")
+		if failed["status"] != "failed" || len(failed["errors"].([]any)) != 1 || failed["completed_at"] == nil {
+			t.Errorf("failed send: %v", failed)
+		}
+		c.expect(c.json("POST", send+"/retry-failed", sendAt(sid, "/retry-failed"), viewer, ""), 403, "viewer retries")
+		c.expect(c.json("POST", send+"/retry-failed", sendAt("nosuchsend", "/retry-failed"), press, ""), 404, "retry a missing send")
+		c.expect(c.json("POST", send+"/retry-failed", sendAt(sid, "/retry-failed"), "", ""), 401, "retry without token")
+		if r := c.expect(c.json("POST", send+"/retry-failed", sendAt(sid, "/retry-failed"), press, ""), 202, "retry failed"); r["requeued_batches"] != 1.0 {
+			t.Errorf("retry-failed = %v, want one batch re-queued", r)
+		}
+		c.expect(c.json("GET", send, sendAt(sid, ""), viewer, ""), 200, "sending again")
+		c.expect(c.json("POST", send+"/cancel", sendAt(sid, "/cancel"), viewer, ""), 403, "viewer cancels")
+		c.expect(c.json("POST", send+"/cancel", sendAt("nosuchsend", "/cancel"), press, ""), 404, "cancel a missing send")
+		c.expect(c.json("POST", send+"/cancel", sendAt(sid, "/cancel"), "", ""), 401, "cancel without token")
+		if r := c.expect(c.json("POST", send+"/cancel", sendAt(sid, "/cancel"), press, ""), 200, "cancel"); r["status"] != "cancelled" {
+			t.Errorf("cancelled send is %v", r["status"])
+		}
+		c.expect(c.json("POST", send+"/cancel", sendAt(sid, "/cancel"), press, ""), 409, "cancel twice")
+		c.expect(c.json("POST", send+"/cancel", sendAt(later["id"].(string), "/cancel"), press, ""), 200, "cancel a draft")
+		all := c.expect(c.json("GET", sends, sends, viewer, ""), 200, "list sends")
+		if n := len(all["items"].([]any)); n != 2 || all["next_cursor"] != nil {
+			t.Errorf("sends list = %v, want both sends on one page", all)
+		}
+		first := c.expect(c.json("GET", sends, sends+"?limit=1&release_id="+forestsID, viewer, ""), 200, "first page of sends")
+		cur, _ := first["next_cursor"].(string)
+		if cur == "" {
+			t.Fatalf("first page of sends has no next_cursor: %v", first)
+		}
+		second := c.expect(c.json("GET", sends, sends+"?limit=1&cursor="+cur, viewer, ""), 200, "second page of sends")
+		if items := second["items"].([]any); len(items) != 1 || items[0].(map[string]any)["id"] == first["items"].([]any)[0].(map[string]any)["id"] {
+			t.Errorf("second page of sends = %v after %v", second, first)
+		}
+		c.expect(c.json("GET", sends, sends+"?limit=0", viewer, ""), 400, "sends, bad limit")
+		c.expect(c.json("GET", sends, sends, "", ""), 401, "sends without token")
+
+		// The SendGrid Event Webhook, signed with the key this env is configured with.
+		hook := "/webhooks/sendgrid"
+		events := []byte(`[{"email":"ana@example.org","timestamp":` + fmt.Sprint(env.clock.Now().Unix()) + `,"event":"delivered","sg_event_id":"ev-1","send_id":"` + sid + `","recipient_id":"1"}]`)
+		signed := func(s *sendgridfake.Signer, at time.Time) map[string]string {
+			ts := fmt.Sprint(at.Unix())
+			sig, err := s.Sign(ts, events)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return map[string]string{sendgridfake.SignatureHeader: sig, sendgridfake.TimestampHeader: ts}
+		}
+		c.expect(c.call("POST", hook, hook, "", "application/json", string(events), nil), 401, "unsigned webhook")
+		forger, err := sendgridfake.NewSigner()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.expect(c.call("POST", hook, hook, "", "application/json", string(events), signed(forger, env.clock.Now())), 403, "forged webhook")
+		c.expect(c.call("POST", hook, hook, "", "application/json", string(events), signed(webhookSigner, env.clock.Now().Add(-10*time.Minute))), 403, "stale webhook")
+		if r := c.expect(c.call("POST", hook, hook, "", "application/json", string(events), signed(webhookSigner, env.clock.Now())), 200, "signed webhook"); r["stored"] != 1.0 {
+			t.Errorf("webhook = %v, want one event stored", r)
+		}
+		if r := c.expect(c.call("POST", hook, hook, "", "application/json", string(events), signed(webhookSigner, env.clock.Now())), 200, "same events again"); r["stored"] != 0.0 {
+			t.Errorf("repeated webhook = %v, want nothing stored", r)
+		}
+		c.expect(c.call("POST", hook, hook, "", "application/json", "{}", map[string]string{
+			sendgridfake.SignatureHeader: func() string { s, _ := webhookSigner.Sign("1", []byte("{}")); return s }(), sendgridfake.TimestampHeader: "x"}), 403, "webhook with a bad timestamp")
+		// The same installation without SENDGRID_WEBHOOK_PUBLIC_KEY accepts nothing.
+		unkeyed := *env.cfg
+		unkeyed.SendGridWebhookPublicKey = ""
+		bare, err := app.New(app.Deps{Config: &unkeyed, DB: env.db, Jobs: env.jobs, Clock: env.clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(bare.Handler())
+		defer ts.Close()
+		bareEnv := *env
+		bareEnv.http = ts
+		bc := &contract{t: t, env: &bareEnv, o: c.o, seen: c.seen}
+		bc.expect(bc.call("POST", hook, hook, "", "application/json", string(events), signed(webhookSigner, env.clock.Now())), 503, "webhook without a configured key")
 		for i := 0; ; i++ {
 			r := c.json("POST", subscribe, subscribe, "", `{`)
 			if r.Status == http.StatusTooManyRequests {

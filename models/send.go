@@ -336,6 +336,12 @@ type SendSummary struct {
 
 // Sends lists sends newest first, optionally of one document.
 func Sends(ctx context.Context, db *gorm.DB, documentID string, limit int) ([]SendSummary, error) {
+	return SendsAfter(ctx, db, documentID, limit, "")
+}
+
+// SendsAfter is Sends from after the send with id afterID (the last one of the
+// previous page; "" for the first page), for keyset pagination.
+func SendsAfter(ctx context.Context, db *gorm.DB, documentID string, limit int, afterID string) ([]SendSummary, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
@@ -344,6 +350,10 @@ func Sends(ctx context.Context, db *gorm.DB, documentID string, limit int) ([]Se
 		Order("sends.created_at DESC, sends.id").Limit(limit)
 	if documentID != "" {
 		q = q.Where("sends.document_id = ?", documentID)
+	}
+	if afterID != "" {
+		last := "(SELECT l.created_at FROM sends l WHERE l.id = ?)"
+		q = q.Where("sends.created_at < "+last+" OR (sends.created_at = "+last+" AND sends.id > ?)", afterID, afterID, afterID)
 	}
 	var out []SendSummary
 	if err := q.Scan(&out).Error; err != nil {
