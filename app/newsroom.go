@@ -190,14 +190,14 @@ func (h *NewsroomHandler) release(c *gin.Context) {
 }
 
 type searchPage struct {
-	Query  string
-	Lang   string
-	Hits   []models.SearchHit
-	Total  int
-	Page   int
-	Prev   string
-	Next   string
-	Exact  bool // Total is the exact number of matches
+	Query string
+	Lang  string
+	Hits  []models.SearchHit
+	Total int
+	Page  int
+	Prev  string
+	Next  string
+	Exact bool // Total is the exact number of matches
 }
 
 // search is the public full-text search: ranked, with highlighted snippets, over
