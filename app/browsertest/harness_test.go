@@ -37,6 +37,8 @@ type server struct {
 	URL   string
 	DB    *models.DB
 	Clock *testClock // the web server's and the worker's clock
+	// UnsubscribeKey signs supporters' unsubscribe links, as in the emails.
+	UnsubscribeKey []byte
 }
 
 // testClock is the wall clock plus an offset a journey can move forward, so
@@ -82,7 +84,7 @@ func startServer(t *testing.T, dialect models.Dialect) *server {
 	clock := &testClock{}
 	workers := river.NewWorkers()
 	jobs.Register(workers, jobs.Deps{DB: db, Mail: jobs.NewTransport("", "", db.Gorm), Clock: clock, BaseURL: base,
-		MailFrom: jobs.Address{Email: cfg.MailFrom.Address, Name: cfg.MailFrom.Name}})
+		MailFrom: jobs.Address{Email: cfg.MailFrom.Address, Name: cfg.MailFrom.Name}, UnsubscribeKey: cfg.UnsubscribeKey()})
 	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: true})
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +106,7 @@ func startServer(t *testing.T, dialect models.Dialect) *server {
 	ts.Listener = ln
 	ts.Start()
 	t.Cleanup(ts.Close)
-	return &server{URL: ts.URL, DB: db, Clock: clock}
+	return &server{URL: ts.URL, DB: db, Clock: clock, UnsubscribeKey: cfg.UnsubscribeKey()}
 }
 
 // chromiumPath finds the browser, skipping the test when it is missing on a
