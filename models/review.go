@@ -531,39 +531,53 @@ func ReviewQueue(ctx context.Context, db *gorm.DB, u *User) ([]QueueItem, error)
 // PublishDue publishes every scheduled document whose embargo has lifted by now,
 // dating each publication at its embargo time. It returns their ids.
 func PublishDue(ctx context.Context, db *gorm.DB, now time.Time) ([]string, error) {
+	// A translation waits for its original (if the original's embargo moved
+	// later, the translation must not go out first). Due translations of an
+	// original that lifts now go public in the original's own transaction, so no
+	// reader ever sees one language without the other.
+	var due []Document
+	err := db.WithContext(ctx).Where("status = ? AND embargo_at <= ?", StatusScheduled, now).
+		Where("(original_id IS NULL OR EXISTS (SELECT 1 FROM documents o WHERE o.id = documents.original_id AND o.status IN ('published', 'withdrawn') AND o.published_at <= ?))", now).
+		Order("embargo_at").Find(&due).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: due documents: %w", err)
+	}
 	var ids []string
-	// Two rounds: a translation waits for its original (if the original's embargo
-	// moved later, the translation must not go out first), so translations whose
-	// originals lift in this sweep go out in the second round.
-	for round := 0; round < 2; round++ {
-		var due []Document
-		err := db.WithContext(ctx).Where("status = ? AND embargo_at <= ?", StatusScheduled, now).
-			Where("(original_id IS NULL OR EXISTS (SELECT 1 FROM documents o WHERE o.id = documents.original_id AND o.status IN ('published', 'withdrawn') AND o.published_at <= ?))", now).
-			Order("embargo_at").Find(&due).Error
-		if err != nil {
-			return ids, fmt.Errorf("models: due documents: %w", err)
-		}
-		if len(due) == 0 {
-			break
-		}
-		for _, d := range due {
-			err := Transaction(ctx, db, func(tx *gorm.DB) error {
-				res := tx.Model(&Document{}).Where("id = ? AND status = ?", d.ID, StatusScheduled).
-					Updates(map[string]any{"status": StatusPublished, "published_at": d.EmbargoAt, "updated_at": now})
-				if res.Error != nil || res.RowsAffected == 0 {
+	for _, d := range due {
+		var published []string
+		err := Transaction(ctx, db, func(tx *gorm.DB) error {
+			batch := []Document{d}
+			if d.OriginalID == nil {
+				var trans []Document
+				if err := tx.Where("original_id = ? AND status = ? AND embargo_at <= ?", d.ID, StatusScheduled, now).Find(&trans).Error; err != nil {
+					return err
+				}
+				batch = append(batch, trans...)
+			}
+			for _, doc := range batch {
+				res := tx.Model(&Document{}).Where("id = ? AND status = ?", doc.ID, StatusScheduled).
+					Updates(map[string]any{"status": StatusPublished, "published_at": doc.EmbargoAt, "updated_at": now})
+				if res.Error != nil {
 					return res.Error
 				}
-				ids = append(ids, d.ID)
-				if err := Audit(ctx, tx, AuditEvent{At: now, Action: "embargo_lifted", SubjectType: "document", SubjectID: d.ID, Revision: d.ApprovedRevision,
+				if res.RowsAffected == 0 {
+					continue // published by an overlapping sweep
+				}
+				published = append(published, doc.ID)
+				if err := Audit(ctx, tx, AuditEvent{At: now, Action: "embargo_lifted", SubjectType: "document", SubjectID: doc.ID, Revision: doc.ApprovedRevision,
 					FromStatus: string(StatusScheduled), ToStatus: string(StatusPublished)}); err != nil {
 					return err
 				}
-				return IndexDocumentForSearch(ctx, tx, d.ID)
-			})
-			if err != nil {
-				return ids, fmt.Errorf("models: publish %s: %w", d.ID, err)
+				if err := IndexDocumentForSearch(ctx, tx, doc.ID); err != nil {
+					return err
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return ids, fmt.Errorf("models: publish %s: %w", d.ID, err)
 		}
+		ids = append(ids, published...)
 	}
 	return ids, nil
 }
