@@ -64,7 +64,7 @@ func BenchmarkAdminPages(b *testing.B) {
 	br := env.login(models.RoleAdmin)
 	cookies := br.client.Jar.Cookies(mustURL(env.http.URL))
 	pages := []string{"/admin", "/admin/releases", "/admin/releases?q=arms", "/admin/releases?status=published", "/admin/releases/doc5000",
-		"/admin/review", "/admin/media", "/admin/media?q=journalist4242", "/admin/supporters", "/admin/supporters?status=pending", "/admin/audit", "/news", "/news/release-5002"}
+		"/admin/review", "/admin/media", "/admin/media?q=journalist4242", "/admin/supporters", "/admin/supporters?q=supporter777", "/admin/supporters?status=pending", "/admin/sends", "/admin/audit", "/news", "/news/release-5002", "/news/search?q=arms"}
 	h := env.server.Handler()
 	b.ResetTimer()
 	for _, p := range pages {
