@@ -36,6 +36,12 @@ type Deps struct {
 	// UnsubscribeKey signs supporters' one-click unsubscribe links (the session
 	// secret, as the web process uses to check them).
 	UnsubscribeKey []byte
+	// SendsInFlight bounds this process's send requests that the provider may
+	// have accepted before their checkpoint is committed, which is what one crash
+	// can duplicate; 0 means DefaultSendsInFlight (one). Raising it trades that
+	// guarantee for throughput per process; more worker processes scale without
+	// giving it up.
+	SendsInFlight int
 }
 
 // Register adds every worker to a River worker bundle.
@@ -52,7 +58,9 @@ func Register(workers *river.Workers, deps Deps) {
 	river.AddWorker(workers, &PublishDueWorker{Deps: deps})
 	river.AddWorker(workers, &ImportAudienceWorker{DB: deps.DB})
 	river.AddWorker(workers, &DispatchSendWorker{Deps: deps})
-	river.AddWorker(workers, &SendBatchWorker{Deps: deps})
+	// One gate and one content cache per process: the gate's bound is per
+	// process, and every batch of a send shares its rendering.
+	river.AddWorker(workers, &SendBatchWorker{Deps: deps, gate: newSendGate(deps.SendsInFlight), content: newContentCache()})
 	river.AddWorker(workers, &ProcessWebhookEventsWorker{DB: deps.DB})
 }
 
@@ -68,6 +76,17 @@ func periodicJobs() []*river.PeriodicJob {
 		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "escalate_overdue"}),
 	}
 }
+
+// QueueSends is the queue of send batch jobs, apart from the default queue so
+// that a million-recipient send never delays an embargo lift or a notification.
+const QueueSends = "sends"
+
+// sendQueueWorkers is the sends queue's job slots per process. Only
+// SendsInFlight of them hold a provider request at a time; the others claim,
+// load, re-check, render and encode the next batches and record the last one,
+// so the request in flight is never waiting for the database. Three keep the
+// pipeline full without holding many batches "submitting" at once.
+const sendQueueWorkers = 3
 
 // ClientOptions tune the River client.
 type ClientOptions struct {
@@ -110,7 +129,11 @@ func NewClient(db *models.DB, workers *river.Workers, opts ClientOptions) (*Clie
 			// One connection serves everything on SQLite; more workers only queue on it.
 			n = 4
 		}
-		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}}
+		sends := sendQueueWorkers
+		if db.Dialect == models.SQLite {
+			sends = 2
+		}
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}, QueueSends: {MaxWorkers: sends}}
 		if !opts.NoPeriodic {
 			cfg.PeriodicJobs = periodicJobs()
 		}

@@ -108,6 +108,21 @@ func (e *SendError) Error() string {
 	return fmt.Sprintf("mail provider answered %d: %s", e.Status, e.Message)
 }
 
+// Preparer is a Transport that can do a request's CPU work (validation,
+// encoding) ahead of sending it: the send worker prepares a batch while another
+// batch's request is in flight. The returned function sends it.
+type Preparer interface {
+	Prepare(b Batch) (func(context.Context) (Result, error), error)
+}
+
+// prepareSend prepares b on transports that can, and otherwise defers to Send.
+func prepareSend(t Transport, b Batch) (func(context.Context) (Result, error), error) {
+	if p, ok := t.(Preparer); ok {
+		return p.Prepare(b)
+	}
+	return func(ctx context.Context) (Result, error) { return t.Send(ctx, b) }, nil
+}
+
 // Transport hands batches of mail to a provider: SendGrid in production, the
 // development outbox otherwise. Implementations must be safe for concurrent use.
 type Transport interface {

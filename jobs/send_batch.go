@@ -31,24 +31,29 @@ const SendBatchMaxAttempts = 25
 
 // InsertOpts implements river.JobArgsWithInsertOpts.
 func (SendBatchArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: SendBatchMaxAttempts}
+	return river.InsertOpts{MaxAttempts: SendBatchMaxAttempts, Queue: QueueSends}
 }
 
 // SendBatchWorker submits one batch to the mail transport.
 //
 // The batch row is the checkpoint: it is marked "submitting" in a short
-// transaction before the request and "submitted", with its recipients and the
-// provider's message id, in one transaction after the provider accepted it. A
-// worker that dies in between leaves it "submitting"; the next attempt sends it
-// again, so a crash can duplicate at most the batch in flight and never skips
-// anyone.
+// transaction before the request and "submitted", with the provider's message
+// id, right after the provider accepted it. A worker that dies in between leaves
+// it "submitting"; the next attempt sends it again, so nobody is ever skipped.
+// What a crash can duplicate is a request accepted but not yet checkpointed, and
+// the process's send gate lets only one request be in that state at a time (see
+// DefaultSendsInFlight): a crash duplicates at most one batch. Batch jobs run in
+// the sends queue, whose other slots prepare the next batches meanwhile.
 type SendBatchWorker struct {
 	river.WorkerDefaults[SendBatchArgs]
 	Deps
+	gate    sendGate
+	content *contentCache
 }
 
-// sendBatchTimeout bounds one attempt: claim, compose, the provider request
-// (itself bounded by the transport's timeout) and the checkpoint.
+// sendBatchTimeout bounds one attempt: claim, compose, the wait for the send
+// gate, the provider request (itself bounded by the transport's timeout) and
+// the checkpoint.
 const sendBatchTimeout = 2 * time.Minute
 
 // Timeout implements river.Worker.
@@ -76,7 +81,7 @@ func jittered(base time.Duration, n int, max time.Duration) time.Duration {
 func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs]) error {
 	a := job.Args
 	db := w.DB.Gorm
-	claim, attempts, err := models.ClaimBatch(ctx, db, a.SendID, a.BatchNo, w.Clock.Now())
+	claim, attempts, s, err := models.ClaimBatch(ctx, db, a.SendID, a.BatchNo, w.Clock.Now())
 	if err != nil {
 		if errors.Is(err, models.ErrNotFound) {
 			return river.JobCancel(err)
@@ -106,17 +111,16 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs
 		groups[r.Kind] = append(groups[r.Kind], r)
 	}
 	now := w.Clock.Now()
+	if err := models.MarkRecipientsBlocked(ctx, db, a.SendID, a.BatchNo, blocked, now); err != nil {
+		return err
+	}
 	if len(groups) == 0 {
-		if err := models.MarkBatchSubmitted(ctx, db, a.SendID, a.BatchNo, "", blocked, now); err != nil {
+		if err := models.CheckpointBatch(ctx, db, a.SendID, a.BatchNo, "", 0, now); err != nil {
 			return err
 		}
 		return w.complete(ctx, a.SendID)
 	}
-	s, err := models.SendByID(ctx, db, a.SendID)
-	if err != nil {
-		return err
-	}
-	content, err := ComposeSend(ctx, db, s, w.BaseURL, now)
+	content, err := w.content.compose(ctx, db, s, w.BaseURL, now)
 	if err != nil {
 		return err
 	}
@@ -133,6 +137,7 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs
 			kinds = append(kinds, k)
 		}
 	}
+	var messageID string
 	for i, kind := range kinds {
 		rs := make([]Recipient, 0, len(groups[kind]))
 		ids := make([]int64, 0, len(groups[kind]))
@@ -140,29 +145,61 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs
 			rs = append(rs, content.PersonalizeFor(r, w.BaseURL, w.UnsubscribeKey, tokens[r.ID]))
 			ids = append(ids, r.ID)
 		}
-		res, err := w.Mail.Send(ctx, content.BatchFor(kind, w.MailFrom, rs))
+		send, err := prepareSend(w.Mail, content.BatchFor(kind, w.MailFrom, rs))
 		if err != nil {
-			return w.failed(ctx, job, attempts, blocked, err)
+			return w.failed(ctx, job, attempts, err)
 		}
-		done := w.Clock.Now()
-		if i < len(kinds)-1 {
-			err = models.MarkRecipientsSubmitted(ctx, db, a.SendID, a.BatchNo, ids, res.MessageID, done)
-		} else {
-			err = models.MarkBatchSubmitted(ctx, db, a.SendID, a.BatchNo, res.MessageID, blocked, done)
-		}
-		if err != nil {
+		if messageID, err = w.submit(ctx, a, send, i == len(kinds)-1, ids); err != nil {
+			var se *SendError
+			if errors.As(err, &se) {
+				return w.failed(ctx, job, attempts, err)
+			}
 			return err
 		}
 	}
+	// The batch is checkpointed; its recipient rows are recorded outside the
+	// gate, while the next batch's request is in flight. A crash before this
+	// commit is repaired when the job runs again (models.ClaimBatch).
+	if err := models.RecordBatchRecipients(ctx, db, a.SendID, a.BatchNo, messageID, w.Clock.Now()); err != nil {
+		return err
+	}
 	w.Logger.InfoContext(ctx, "send batch submitted", "send", a.SendID, "batch", a.BatchNo, "recipients", len(recips)-len(blocked), "attempt", attempts)
 	return w.complete(ctx, a.SendID)
+}
+
+// submit sends one prepared request and checkpoints it while holding the send
+// gate, so this process never has more than its allowance of accepted but
+// unrecorded requests. The last request of a batch checkpoints the batch row;
+// an earlier one (journalists of a mixed batch) records its recipients, so a
+// retry of the rest never repeats them. Provider refusals come back as
+// *SendError.
+func (w *SendBatchWorker) submit(ctx context.Context, a SendBatchArgs, send func(context.Context) (Result, error), last bool, ids []int64) (string, error) {
+	if err := w.gate.enter(ctx); err != nil {
+		return "", err
+	}
+	defer w.gate.leave()
+	res, err := send(ctx)
+	if err != nil {
+		return "", err
+	}
+	// The provider has the batch: record it even if the job's context ends now,
+	// since a lost checkpoint means sending the batch twice.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	done := w.Clock.Now()
+	if last {
+		err = models.CheckpointBatch(cctx, w.DB.Gorm, a.SendID, a.BatchNo, res.MessageID, len(ids), done)
+	} else {
+		err = models.MarkRecipientsSubmitted(cctx, w.DB.Gorm, a.SendID, a.BatchNo, ids, res.MessageID, done)
+	}
+	return res.MessageID, err
 }
 
 // failed decides what a provider error means for the batch: a permanent refusal
 // fails it with the provider's message and cancels the job; a 429 snoozes (not
 // counted as an attempt) for the provider's reset or a jittered backoff; a 5xx or
 // timeout returns the error for River to retry, until the last attempt fails it.
-func (w *SendBatchWorker) failed(ctx context.Context, job *river.Job[SendBatchArgs], attempts int, blocked map[int64]string, sendErr error) error {
+func (w *SendBatchWorker) failed(ctx context.Context, job *river.Job[SendBatchArgs], attempts int, sendErr error) error {
 	a := job.Args
 	db := w.DB.Gorm
 	now := w.Clock.Now()
@@ -175,7 +212,7 @@ func (w *SendBatchWorker) failed(ctx context.Context, job *river.Job[SendBatchAr
 		if se.Retryable {
 			msg = fmt.Sprintf("gave up after %d attempts: %s", job.Attempt, msg)
 		}
-		if err := models.MarkBatchFailed(ctx, db, a.SendID, a.BatchNo, msg, blocked, now); err != nil {
+		if err := models.MarkBatchFailed(ctx, db, a.SendID, a.BatchNo, msg, nil, now); err != nil {
 			return err
 		}
 		if err := w.complete(ctx, a.SendID); err != nil {

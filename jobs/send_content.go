@@ -7,6 +7,7 @@ import (
 	htmltemplate "html/template"
 	"strconv"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 
@@ -85,6 +86,10 @@ func ComposeSend(ctx context.Context, db *gorm.DB, s *models.Send, baseURL strin
 	if err != nil {
 		return nil, err
 	}
+	return composeFor(ctx, db, s, d, baseURL, now)
+}
+
+func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Document, baseURL string, now time.Time) (*SendContent, error) {
 	rev, err := models.RevisionByNumber(ctx, db, s.DocumentID, s.Revision)
 	if err != nil {
 		return nil, err
@@ -130,6 +135,61 @@ func ComposeSend(ctx context.Context, db *gorm.DB, s *models.Send, baseURL strin
 	if out.Supporter, err = renderEmail(TemplateAlert, data, s.Subject); err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// contentCache keeps a send's rendered content for its batch jobs: a
+// million-recipient send has a thousand batches, and the pinned revision renders
+// the same for each of them. An entry is keyed by everything that can change the
+// rendering between batches (the document's status, publication, slug and index
+// number, and whether the embargo has lifted by now), so a batch after the
+// embargo lifted or the release was published renders afresh.
+type contentCache struct {
+	mu      sync.Mutex
+	entries map[string]*SendContent
+}
+
+// contentCacheSize bounds the cache: a handful of sends run at once.
+const contentCacheSize = 16
+
+func newContentCache() *contentCache { return &contentCache{entries: map[string]*SendContent{}} }
+
+// compose returns the send's content as of now, rendering it only when no
+// batch rendered it in the same circumstances. A nil cache always renders.
+func (c *contentCache) compose(ctx context.Context, db *gorm.DB, s *models.Send, baseURL string, now time.Time) (*SendContent, error) {
+	d, err := models.DocumentByID(ctx, db, s.DocumentID)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return composeFor(ctx, db, s, d, baseURL, now)
+	}
+	published := d.PublishedAt != nil && !d.PublishedAt.After(now)
+	embargoed := d.EmbargoAt != nil && d.EmbargoAt.After(now)
+	slug, index := "", ""
+	if d.Slug != nil {
+		slug = *d.Slug
+	}
+	if d.IndexNumber != nil {
+		index = *d.IndexNumber
+	}
+	key := fmt.Sprintf("%s|%d|%s|%t|%t|%s|%s|%s", s.ID, s.Revision, d.Status, published, embargoed, slug, index, baseURL)
+	c.mu.Lock()
+	hit := c.entries[key]
+	c.mu.Unlock()
+	if hit != nil && (hit.EmbargoAt == nil || hit.EmbargoAt.After(now)) {
+		return hit, nil
+	}
+	out, err := composeFor(ctx, db, s, d, baseURL, now)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.entries) >= contentCacheSize {
+		clear(c.entries)
+	}
+	c.entries[key] = out
+	c.mu.Unlock()
 	return out, nil
 }
 

@@ -109,12 +109,27 @@ func (s *SendGrid) Build(b Batch) *sgmail.SGMailV3 {
 
 // Send implements Transport.
 func (s *SendGrid) Send(ctx context.Context, b Batch) (Result, error) {
-	if err := b.Validate(); err != nil {
-		return Result{}, &SendError{Status: 400, Message: err.Error()}
+	send, err := s.Prepare(b)
+	if err != nil {
+		return Result{}, err
 	}
+	return send(ctx)
+}
+
+// Prepare implements Preparer: validation and the JSON body (the CPU work of a
+// request) happen here, before the worker takes its turn to send.
+func (s *SendGrid) Prepare(b Batch) (func(context.Context) (Result, error), error) {
+	if err := b.Validate(); err != nil {
+		return nil, &SendError{Status: 400, Message: err.Error()}
+	}
+	body := sgmail.GetRequestBody(s.Build(b))
+	return func(ctx context.Context) (Result, error) { return s.post(ctx, body) }, nil
+}
+
+func (s *SendGrid) post(ctx context.Context, body []byte) (Result, error) {
 	req := sendgrid.GetRequest(s.apiKey, "/v3/mail/send", s.host)
 	req.Method = rest.Post
-	req.Body = sgmail.GetRequestBody(s.Build(b))
+	req.Body = body
 	resp, err := s.http.SendWithContext(ctx, req)
 	if err != nil {
 		var ne net.Error

@@ -440,48 +440,66 @@ func MaterialiseSend(ctx context.Context, db *gorm.DB, id string, now time.Time,
 		if err != nil {
 			return err
 		}
+		var total, suppressed int64
 		if union != nil {
+			// One sort by address serves both windows: the first keeps one row per
+			// address (sendable before blocked, journalist before supporter), the
+			// second numbers the sendable rows in the same order as a running count,
+			// so batch n holds sendable rows n*1000+1 … (n+1)*1000. Byte order
+			// (COLLATE "C") sorts a million addresses far faster than a locale.
+			collate := ""
+			if tx.Dialector.Name() == "postgres" {
+				collate = ` COLLATE "C"`
+			}
 			insert := `INSERT INTO send_recipients (send_id, batch_no, kind, contact_id, supporter_id, email, name, status, reason)
-SELECT ?, CASE WHEN f.reason = '' THEN (f.rn - 1) / ? END, f.kind, f.contact_id, f.supporter_id, f.email, f.name,
+SELECT ?, CASE WHEN f.reason = '' THEN (f.sn - 1) / ? END, f.kind, f.contact_id, f.supporter_id, f.email, f.name,
        CASE WHEN f.reason = '' THEN 'pending' ELSE 'suppressed' END, f.reason
 FROM (
-  SELECT d.*, ROW_NUMBER() OVER (PARTITION BY CASE WHEN d.reason = '' THEN 0 ELSE 1 END ORDER BY d.email) AS rn
+  SELECT d.*, SUM(CASE WHEN d.reason = '' THEN 1 ELSE 0 END) OVER (ORDER BY d.email ROWS UNBOUNDED PRECEDING) AS sn
   FROM (
     SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.email ORDER BY CASE WHEN r.reason = '' THEN 0 ELSE 1 END, r.prio, r.ref) AS dn
     FROM (
-      SELECT u.kind, u.contact_id, u.supporter_id, LOWER(u.email) AS email, u.name, u.prio, u.ref,
+      SELECT u.kind, u.contact_id, u.supporter_id, LOWER(u.email)` + collate + ` AS email, u.name, u.prio, u.ref,
              COALESCE(sp.reason, u.block) AS reason
       FROM (?) u LEFT JOIN suppressions sp ON sp.email_hash = u.email_hash
     ) r
   ) d WHERE d.dn = 1
 ) f`
-			if err := tx.Exec(insert, id, SendBatchSize, union).Error; err != nil {
-				return fmt.Errorf("insert recipients: %w", err)
+			res := tx.Exec(insert, id, SendBatchSize, union)
+			if res.Error != nil {
+				return fmt.Errorf("insert recipients: %w", res.Error)
+			}
+			total = res.RowsAffected
+			// Suppressed rows are the ones without a batch: counted on the batch index.
+			if err := tx.Raw(`SELECT COUNT(*) FROM send_recipients WHERE send_id = ? AND batch_no IS NULL`, id).Scan(&suppressed).Error; err != nil {
+				return err
 			}
 		}
-		if err := tx.Exec(`INSERT INTO send_batches (send_id, batch_no, status, recipients, created_at, updated_at)
-SELECT send_id, batch_no, 'pending', COUNT(*), ?, ? FROM send_recipients WHERE send_id = ? AND batch_no IS NOT NULL GROUP BY send_id, batch_no`, now, now, id).Error; err != nil {
-			return fmt.Errorf("insert batches: %w", err)
+		// Batches are full but the last, so their rows follow from the count
+		// alone: no second pass over the recipients.
+		sendable := int(total - suppressed)
+		batches := make([]SendBatch, 0, (sendable+SendBatchSize-1)/SendBatchSize)
+		batchNos := make([]int, 0, cap(batches))
+		for n := 0; n*SendBatchSize < sendable; n++ {
+			batches = append(batches, SendBatch{SendID: id, BatchNo: n, Status: BatchPending, Recipients: min(SendBatchSize, sendable-n*SendBatchSize),
+				CreatedAt: now, UpdatedAt: now})
+			batchNos = append(batchNos, n)
 		}
-		var counts struct{ Total, Suppressed int }
-		if err := tx.Raw(`SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN status = 'suppressed' THEN 1 ELSE 0 END), 0) AS suppressed
-FROM send_recipients WHERE send_id = ?`, id).Scan(&counts).Error; err != nil {
-			return err
-		}
-		var batchNos []int
-		if err := tx.Table("send_batches").Where("send_id = ?", id).Order("batch_no").Pluck("batch_no", &batchNos).Error; err != nil {
-			return err
+		if len(batches) > 0 {
+			if err := tx.CreateInBatches(&batches, 1000).Error; err != nil {
+				return fmt.Errorf("insert batches: %w", err)
+			}
 		}
 		status := SendSending
 		var completed *time.Time
 		if len(batchNos) == 0 {
 			status, completed = SendSent, &now
 		}
-		if err := tx.Model(&Send{}).Where("id = ?", id).Updates(map[string]any{"status": status, "recipients": counts.Total,
-			"suppressed": counts.Suppressed, "batches": len(batchNos), "materialised_at": now, "updated_at": now, "completed_at": completed}).Error; err != nil {
+		if err := tx.Model(&Send{}).Where("id = ?", id).Updates(map[string]any{"status": status, "recipients": total,
+			"suppressed": suppressed, "batches": len(batchNos), "materialised_at": now, "updated_at": now, "completed_at": completed}).Error; err != nil {
 			return err
 		}
-		s.Status, s.Recipients, s.Suppressed, s.Batches, s.MaterialisedAt = status, counts.Total, counts.Suppressed, len(batchNos), &now
+		s.Status, s.Recipients, s.Suppressed, s.Batches, s.MaterialisedAt = status, int(total), int(suppressed), len(batchNos), &now
 		if len(batchNos) > 0 && enqueue != nil {
 			return enqueue(tx, s, batchNos)
 		}
@@ -576,25 +594,31 @@ const (
 )
 
 // ClaimBatch marks a batch "submitting" before its request goes out, in its own
-// short transaction. A batch found "submitting" here was interrupted by a crash
-// after this point: it is claimed again and re-sent, so at most that one batch
-// can be duplicated and nobody is skipped.
-func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, now time.Time) (BatchClaim, int, error) {
+// short transaction, and returns the send with it (so the batch job needs no
+// second read). A batch found "submitting" here was interrupted by a crash
+// before its checkpoint: it is claimed again and re-sent, so nobody is skipped.
+// A batch found "submitted" whose recipient rows were not yet recorded (a crash
+// right after the checkpoint) gets them recorded now.
+func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, now time.Time) (BatchClaim, int, *Send, error) {
 	claim, attempts := ClaimDone, 0
+	var s Send
 	err := Transaction(ctx, db, func(tx *gorm.DB) error {
-		var st struct{ Status SendStatus }
-		if err := tx.Table("sends").Select("status").Where("id = ?", sendID).Take(&st).Error; err != nil {
+		if err := tx.Take(&s, "id = ?", sendID).Error; err != nil {
 			return translate(err)
 		}
 		var b SendBatch
-		if err := tx.First(&b, "send_id = ? AND batch_no = ?", sendID, batchNo).Error; err != nil {
+		if err := tx.Take(&b, "send_id = ? AND batch_no = ?", sendID, batchNo).Error; err != nil {
 			return translate(err)
+		}
+		if b.Status == BatchSubmitted {
+			claim = ClaimDone
+			return recordSubmitted(tx, sendID, batchNo, b.MessageID, b.SubmittedAt)
 		}
 		if b.Status != BatchPending && b.Status != BatchSubmitting {
 			claim = ClaimDone
 			return nil
 		}
-		switch st.Status {
+		switch s.Status {
 		case SendCancelled:
 			claim = ClaimCancelled
 			return tx.Model(&SendBatch{}).Where("send_id = ? AND batch_no = ?", sendID, batchNo).
@@ -608,9 +632,9 @@ func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, no
 			Updates(map[string]any{"status": BatchSubmitting, "attempts": gorm.Expr("attempts + 1"), "updated_at": now}).Error
 	})
 	if err != nil {
-		return ClaimDone, 0, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, err)
+		return ClaimDone, 0, nil, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, err)
 	}
-	return claim, attempts, nil
+	return claim, attempts, &s, nil
 }
 
 // BatchRecipient is a pending recipient of a batch as it stands right before the
@@ -664,28 +688,54 @@ func markBlocked(tx *gorm.DB, blocked map[int64]string) error {
 	return nil
 }
 
-// MarkBatchSubmitted records, in one transaction, that the provider accepted a
-// batch: the batch and its pending recipients become "submitted" with the
-// provider's message id (recipients blocked since materialisation become
-// "suppressed"). This is the checkpoint; nothing before it counts as sent.
-func MarkBatchSubmitted(ctx context.Context, db *gorm.DB, sendID string, batchNo int, messageID string, blocked map[int64]string, now time.Time) error {
+// MarkRecipientsBlocked records, before a batch's request, the recipients found
+// blocked since materialisation: they are left out of the request whatever the
+// provider answers, so they need not wait for the checkpoint.
+func MarkRecipientsBlocked(ctx context.Context, db *gorm.DB, sendID string, batchNo int, blocked map[int64]string, now time.Time) error {
+	if len(blocked) == 0 {
+		return nil
+	}
 	err := Transaction(ctx, db, func(tx *gorm.DB) error {
 		if err := markBlocked(tx, blocked); err != nil {
 			return err
 		}
-		res := tx.Model(&SendRecipient{}).Where("send_id = ? AND batch_no = ? AND status = ?", sendID, batchNo, RecipientPending).
-			Updates(map[string]any{"status": RecipientSubmitted, "message_id": messageID, "submitted_at": now})
-		if res.Error != nil {
-			return res.Error
-		}
-		return tx.Model(&SendBatch{}).Where("send_id = ? AND batch_no = ?", sendID, batchNo).Updates(map[string]any{
-			"status": BatchSubmitted, "submitted": gorm.Expr("submitted + ?", res.RowsAffected), "suppressed": gorm.Expr("suppressed + ?", len(blocked)),
-			"message_id": messageID, "error": "", "submitted_at": now, "updated_at": now}).Error
+		return tx.Model(&SendBatch{}).Where("send_id = ? AND batch_no = ?", sendID, batchNo).
+			Updates(map[string]any{"suppressed": gorm.Expr("suppressed + ?", len(blocked)), "updated_at": now}).Error
 	})
 	if err != nil {
-		return fmt.Errorf("models: mark batch submitted: %w", err)
+		return fmt.Errorf("models: mark recipients blocked: %w", err)
 	}
 	return nil
+}
+
+// CheckpointBatch records that the provider accepted a batch's (last) request:
+// the batch becomes "submitted" with the provider's message id. This is the
+// checkpoint, and it is one row: between the provider's answer and this commit a
+// crash duplicates the batch, so the window is kept as short as it can be. The
+// recipient rows follow with RecordBatchRecipients (or, after a crash, when the
+// batch is claimed again).
+func CheckpointBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, messageID string, sent int, now time.Time) error {
+	err := db.WithContext(ctx).Model(&SendBatch{}).Where("send_id = ? AND batch_no = ?", sendID, batchNo).Updates(map[string]any{
+		"status": BatchSubmitted, "submitted": gorm.Expr("submitted + ?", sent), "message_id": messageID, "error": "",
+		"submitted_at": now, "updated_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("models: checkpoint batch: %w", err)
+	}
+	return nil
+}
+
+// RecordBatchRecipients marks the still-pending recipients of a submitted batch
+// "submitted" with the provider's message id: one UPDATE on the batch index.
+func RecordBatchRecipients(ctx context.Context, db *gorm.DB, sendID string, batchNo int, messageID string, at time.Time) error {
+	if err := recordSubmitted(db.WithContext(ctx), sendID, batchNo, messageID, &at); err != nil {
+		return fmt.Errorf("models: record batch recipients: %w", err)
+	}
+	return nil
+}
+
+func recordSubmitted(tx *gorm.DB, sendID string, batchNo int, messageID string, at *time.Time) error {
+	return tx.Model(&SendRecipient{}).Where("send_id = ? AND batch_no = ? AND status = ?", sendID, batchNo, RecipientPending).
+		Updates(map[string]any{"status": RecipientSubmitted, "message_id": messageID, "submitted_at": at}).Error
 }
 
 // MarkRecipientsSubmitted records part of a batch as accepted (a batch holding
