@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -58,6 +59,9 @@ func BenchmarkAdminPages(b *testing.B) {
 		if err := db.Gorm.Exec(s).Error; err != nil {
 			b.Fatalf("seed: %v", err)
 		}
+	}
+	if _, err := models.ReindexSearch(context.Background(), db.Gorm); err != nil {
+		b.Fatal(err)
 	}
 	fmt.Printf("seeded 10,000 releases, 100,000 contacts, 100,000 supporters in %v\n", time.Since(started).Round(time.Millisecond))
 

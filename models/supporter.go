@@ -266,7 +266,7 @@ func (f SupporterFilter) Apply(q *gorm.DB) *gorm.DB {
 // Supporters lists supporters matching f by email, limit at a time after the
 // email `after` (keyset pagination).
 func Supporters(ctx context.Context, db *gorm.DB, f SupporterFilter, limit int, after string) ([]Supporter, error) {
-	q := f.Apply(db.WithContext(ctx).Model(&Supporter{})).Order("supporters.email")
+	q := f.Apply(db.WithContext(ctx).Model(&Supporter{})).Order(addressOrder("supporters.email", f.Q))
 	if after != "" {
 		q = q.Where("supporters.email > ?", after)
 	}
