@@ -343,6 +343,80 @@ func TestUnsubscribeMidSendTakesEffectBeforeNextBatch(t *testing.T) {
 	})
 }
 
+// TestBlockedMidSendTakesEffectBeforeNextBatch: a manual suppression, a
+// bounce from the webhook, an erasure and a do-not-contact flag set by staff
+// after the send started each leave the person out of the next batch.
+func TestBlockedMidSendTakesEffectBeforeNextBatch(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		e := newSendEnv(t, db)
+		doc := e.org.Release(t, models.KindPressRelease, "Arms exports must stop", nil, time.Now().UTC())
+		sups := dbtest.BulkSupporters(t, db, "blk", 1500)
+		// The journalist's address sorts after every supporter's: the last batch.
+		journalist := contact(t, db, "zz-desk@example.org", false)
+		ml, err := models.CreateMediaList(ctx, db.Gorm, "Desks", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := models.AddContactsToList(ctx, db.Gorm, ml.ID, []string{journalist.ID}); err != nil {
+			t.Fatal(err)
+		}
+		s := e.prepare(t, e.org.Press, models.SendInput{DocumentID: doc.ID, SupporterListIDs: []string{sups}, MediaListIDs: []string{ml.ID}})
+		if s.Batches != 2 {
+			t.Fatalf("%d batches", s.Batches)
+		}
+		if err := e.work(t, s.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		var rs []models.SendRecipient
+		db.Gorm.Where("send_id = ? AND batch_no = 1 AND kind = ?", s.ID, models.RecipientSupporter).Order("email").Limit(3).Find(&rs)
+		if len(rs) != 3 {
+			t.Fatalf("%d supporters in batch 1", len(rs))
+		}
+		if err := models.Suppress(ctx, db.Gorm, rs[0].Email, models.SuppressManual, "asked by phone", nil); err != nil {
+			t.Fatal(err)
+		}
+		// The bounce happened (by its own timestamp) long before the send.
+		if _, err := models.StoreWebhookEvents(ctx, db.Gorm, []models.WebhookEventInput{{SGEventID: "b1", Event: "bounce", Email: rs[1].Email, Timestamp: 1700000000, Payload: "{}"}}, time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.ProcessWebhookEvents(ctx, db.Gorm, 100); err != nil {
+			t.Fatal(err)
+		}
+		if err := models.EraseSupporter(ctx, db.Gorm, *rs[2].SupporterID, nil); err != nil {
+			t.Fatal(err)
+		}
+		dnc := true
+		if _, err := models.UpdateContact(ctx, db.Gorm, journalist.ID, models.ContactInput{Email: journalist.Email, Name: journalist.Name, DoNotContact: &dnc}, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.work(t, s.ID, 1); err != nil {
+			t.Fatal(err)
+		}
+		blocked := map[string]string{rs[0].Email: "manual", rs[1].Email: "bounce", rs[2].Email: "erased", journalist.Email: "do_not_contact"}
+		for _, r := range e.fake.Recipients() {
+			if _, ok := blocked[r.Email]; ok {
+				t.Fatalf("%s was mailed", r.Email)
+			}
+		}
+		if e.fake.Count() != 1497 {
+			t.Fatalf("fake accepted %d", e.fake.Count())
+		}
+		for email, reason := range blocked {
+			var r models.SendRecipient
+			db.Gorm.Where("send_id = ? AND email = ?", s.ID, email).First(&r)
+			if r.Status != models.RecipientSuppressed || r.Reason != reason {
+				t.Errorf("%s: %s/%s, want suppressed/%s", email, r.Status, r.Reason, reason)
+			}
+		}
+		s, _ = models.SendByID(ctx, db.Gorm, s.ID)
+		p, _ := models.ProgressOf(ctx, db.Gorm, s)
+		if s.Status != models.SendSent || p.Submitted != 1497 || p.Suppressed != 4 {
+			t.Fatalf("send %s, progress %+v", s.Status, p)
+		}
+	})
+}
+
 // TestPermanentRefusalFailsTheBatch: a 4xx fails the batch and its recipients
 // with the provider's message and cancels the job; Retry re-queues it.
 func TestPermanentRefusalFailsTheBatch(t *testing.T) {
