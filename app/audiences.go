@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/csv"
 	"errors"
@@ -363,3 +364,127 @@ func queryList(c *gin.Context, key string) []string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// audienceLists describes one audience's lists for the list pages and the CSV
+// import, which media contacts and supporters share.
+type audienceLists struct {
+	audience    models.Audience
+	title       string // page title
+	section     string // highlighted navigation entry
+	page        string // template
+	path        string // base path of the list pages, e.g. /admin/media/lists
+	auditAction string
+	subjectType string
+	all         func(ctx context.Context, db *gorm.DB) ([]models.ListWithCount, error)
+	create      func(ctx context.Context, db *gorm.DB, name, description string) (id, listName string, err error)
+	find        func(ctx context.Context, db *gorm.DB, id string) (listName string, err error)
+}
+
+var mediaLists = audienceLists{audience: models.AudienceMedia, title: "Media lists", section: "media", page: "admin/media_lists",
+	path: "/admin/media/lists", auditAction: "media_list_created", subjectType: "media_list",
+	all: models.MediaLists,
+	create: func(ctx context.Context, db *gorm.DB, name, description string) (string, string, error) {
+		l, err := models.CreateMediaList(ctx, db, name, description)
+		if err != nil {
+			return "", "", err
+		}
+		return l.ID, l.Name, nil
+	},
+	find: func(ctx context.Context, db *gorm.DB, id string) (string, error) {
+		l, err := models.MediaListByID(ctx, db, id)
+		if err != nil {
+			return "", err
+		}
+		return l.Name, nil
+	},
+}
+
+var supporterLists = audienceLists{audience: models.AudienceSupporters, title: "Supporter lists", section: "supporters", page: "admin/supporter_lists",
+	path: "/admin/supporters/lists", auditAction: "supporter_list_created", subjectType: "supporter_list",
+	all: models.SupporterLists,
+	create: func(ctx context.Context, db *gorm.DB, name, description string) (string, string, error) {
+		l, err := models.CreateSupporterList(ctx, db, name, description)
+		if err != nil {
+			return "", "", err
+		}
+		return l.ID, l.Name, nil
+	},
+	find: func(ctx context.Context, db *gorm.DB, id string) (string, error) {
+		l, err := models.SupporterListByID(ctx, db, id)
+		if err != nil {
+			return "", err
+		}
+		return l.Name, nil
+	},
+}
+
+// listsPage is the lists page of either audience.
+type listsPage struct {
+	Lists []models.ListWithCount
+	Name  string
+}
+
+func (s *Server) renderLists(c *gin.Context, k audienceLists, status int, name string, errs map[string]string) {
+	lists, err := k.all(c.Request.Context(), s.db.Gorm)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	v := s.page(c, k.title, k.section, listsPage{Lists: lists, Name: name})
+	v.Errors = errs
+	s.render(c, status, k.page, v)
+}
+
+// listRoutes registers an audience's list pages and CSV import, editable by
+// the given roles.
+func (s *Server) listRoutes(r Routes, k audienceLists, editors Access) {
+	rel := strings.TrimPrefix(k.path, "/admin")
+	r.GET(rel, Staff, func(c *gin.Context) { s.renderLists(c, k, http.StatusOK, "", nil) })
+	r.POST(rel, editors, func(c *gin.Context) { s.createList(c, k) })
+	r.GET(rel+"/:id/import", editors, func(c *gin.Context) {
+		if p, ok := s.listImportPage(c, k); ok {
+			s.importUpload(c, http.StatusOK, p, nil)
+		}
+	})
+	r.POST(rel+"/:id/import/preview", editors, func(c *gin.Context) {
+		if p, ok := s.listImportPage(c, k); ok {
+			s.importPreview(c, p)
+		}
+	})
+	r.POST(rel+"/:id/import", editors, func(c *gin.Context) {
+		if p, ok := s.listImportPage(c, k); ok {
+			s.importConfirm(c, p)
+		}
+	})
+}
+
+func (s *Server) createList(c *gin.Context, k audienceLists) {
+	ctx := c.Request.Context()
+	id, name, err := k.create(ctx, s.db.Gorm, c.PostForm("name"), c.PostForm("description"))
+	var ve *models.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		s.renderLists(c, k, http.StatusUnprocessableEntity, c.PostForm("name"), ve.Fields)
+		return
+	case errors.Is(err, models.ErrConflict):
+		s.renderLists(c, k, http.StatusUnprocessableEntity, c.PostForm("name"), map[string]string{"name": "is already taken"})
+		return
+	case err != nil:
+		_ = c.Error(err)
+		return
+	}
+	actor := currentUser(c)
+	_ = models.Audit(ctx, s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: k.auditAction, SubjectType: k.subjectType, SubjectID: id, IP: c.ClientIP(), Details: name})
+	s.setFlash(c, "success", "List "+name+" created.")
+	redirect(c, k.path)
+}
+
+func (s *Server) listImportPage(c *gin.Context, k audienceLists) (importPage, bool) {
+	name, err := k.find(c.Request.Context(), s.db.Gorm, c.Param("id"))
+	if err != nil {
+		_ = c.Error(err)
+		return importPage{}, false
+	}
+	id := c.Param("id")
+	return importPage{Audience: k.audience, ListID: id, ListName: name, Action: k.path + "/" + id + "/import"}, true
+}

@@ -31,11 +31,7 @@ func (h *ContactsHandler) Register(r Routes) {
 	r.POST("/media/contacts", pressOnly, h.create)
 	r.GET("/media/contacts/:id", Staff, h.editForm)
 	r.POST("/media/contacts/:id", pressOnly, h.update)
-	r.GET("/media/lists", Staff, h.lists)
-	r.POST("/media/lists", pressOnly, h.createList)
-	r.GET("/media/lists/:id/import", pressOnly, h.importForm)
-	r.POST("/media/lists/:id/import/preview", pressOnly, h.importPreview)
-	r.POST("/media/lists/:id/import", pressOnly, h.importConfirm)
+	h.s.listRoutes(r, mediaLists, pressOnly)
 	r.POST("/media/segments", pressOnly, h.createSegment)
 	r.POST("/media/segments/:id/delete", pressOnly, h.deleteSegment)
 }
@@ -310,72 +306,6 @@ func (h *ContactsHandler) update(c *gin.Context) {
 	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "contact_updated", SubjectType: "media_contact", SubjectID: ct.ID, IP: c.ClientIP(), Details: details})
 	h.s.setFlash(c, "success", "Saved "+ct.Email+".")
 	redirect(c, "/admin/media/contacts/"+ct.ID)
-}
-
-type mediaListsPage struct {
-	Lists []models.ListWithCount
-	Name  string
-}
-
-func (h *ContactsHandler) renderLists(c *gin.Context, status int, name string, errs map[string]string) {
-	lists, err := models.MediaLists(c.Request.Context(), h.s.db.Gorm)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	v := h.s.page(c, "Media lists", "media", mediaListsPage{Lists: lists, Name: name})
-	v.Errors = errs
-	h.s.render(c, status, "admin/media_lists", v)
-}
-
-func (h *ContactsHandler) lists(c *gin.Context) { h.renderLists(c, http.StatusOK, "", nil) }
-
-func (h *ContactsHandler) createList(c *gin.Context) {
-	ctx := c.Request.Context()
-	l, err := models.CreateMediaList(ctx, h.s.db.Gorm, c.PostForm("name"), c.PostForm("description"))
-	var ve *models.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		h.renderLists(c, http.StatusUnprocessableEntity, c.PostForm("name"), ve.Fields)
-		return
-	case errors.Is(err, models.ErrConflict):
-		h.renderLists(c, http.StatusUnprocessableEntity, c.PostForm("name"), map[string]string{"name": "is already taken"})
-		return
-	case err != nil:
-		_ = c.Error(err)
-		return
-	}
-	actor := currentUser(c)
-	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "media_list_created", SubjectType: "media_list", SubjectID: l.ID, IP: c.ClientIP(), Details: l.Name})
-	h.s.setFlash(c, "success", "List "+l.Name+" created.")
-	redirect(c, "/admin/media/lists")
-}
-
-func (h *ContactsHandler) importPage(c *gin.Context) (importPage, bool) {
-	l, err := models.MediaListByID(c.Request.Context(), h.s.db.Gorm, c.Param("id"))
-	if err != nil {
-		_ = c.Error(err)
-		return importPage{}, false
-	}
-	return importPage{Audience: models.AudienceMedia, ListID: l.ID, ListName: l.Name, Action: "/admin/media/lists/" + l.ID + "/import"}, true
-}
-
-func (h *ContactsHandler) importForm(c *gin.Context) {
-	if p, ok := h.importPage(c); ok {
-		h.s.importUpload(c, http.StatusOK, p, nil)
-	}
-}
-
-func (h *ContactsHandler) importPreview(c *gin.Context) {
-	if p, ok := h.importPage(c); ok {
-		h.s.importPreview(c, p)
-	}
-}
-
-func (h *ContactsHandler) importConfirm(c *gin.Context) {
-	if p, ok := h.importPage(c); ok {
-		h.s.importConfirm(c, p)
-	}
 }
 
 func (h *ContactsHandler) createSegment(c *gin.Context) {

@@ -29,11 +29,7 @@ var senders = Roles(models.RoleCampaigner, models.RolePressOfficer)
 func (h *SupportersHandler) Register(r Routes) {
 	r.GET("/supporters", Staff, h.list)
 	r.GET("/supporters/export.csv", campaignersOnly, h.export)
-	r.GET("/supporters/lists", Staff, h.lists)
-	r.POST("/supporters/lists", campaignersOnly, h.createList)
-	r.GET("/supporters/lists/:id/import", campaignersOnly, h.importForm)
-	r.POST("/supporters/lists/:id/import/preview", campaignersOnly, h.importPreview)
-	r.POST("/supporters/lists/:id/import", campaignersOnly, h.importConfirm)
+	h.s.listRoutes(r, supporterLists, campaignersOnly)
 	r.POST("/supporters/segments", campaignersOnly, h.createSegment)
 	r.POST("/supporters/segments/:id/delete", campaignersOnly, h.deleteSegment)
 	r.GET("/supporters/:id", Staff, h.show)
@@ -245,72 +241,6 @@ func (h *SupportersHandler) erase(c *gin.Context) {
 	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "supporter_erased", SubjectType: "supporter", SubjectID: c.Param("id"), IP: c.ClientIP()})
 	h.s.setFlash(c, "success", "The supporter's personal data was erased. Their address stays blocked (by hash only).")
 	redirect(c, "/admin/supporters/"+c.Param("id"))
-}
-
-type supporterListsPage struct {
-	Lists []models.ListWithCount
-	Name  string
-}
-
-func (h *SupportersHandler) renderLists(c *gin.Context, status int, name string, errs map[string]string) {
-	lists, err := models.SupporterLists(c.Request.Context(), h.s.db.Gorm)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	v := h.s.page(c, "Supporter lists", "supporters", supporterListsPage{Lists: lists, Name: name})
-	v.Errors = errs
-	h.s.render(c, status, "admin/supporter_lists", v)
-}
-
-func (h *SupportersHandler) lists(c *gin.Context) { h.renderLists(c, http.StatusOK, "", nil) }
-
-func (h *SupportersHandler) createList(c *gin.Context) {
-	ctx := c.Request.Context()
-	l, err := models.CreateSupporterList(ctx, h.s.db.Gorm, c.PostForm("name"), c.PostForm("description"))
-	var ve *models.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		h.renderLists(c, http.StatusUnprocessableEntity, c.PostForm("name"), ve.Fields)
-		return
-	case errors.Is(err, models.ErrConflict):
-		h.renderLists(c, http.StatusUnprocessableEntity, c.PostForm("name"), map[string]string{"name": "is already taken"})
-		return
-	case err != nil:
-		_ = c.Error(err)
-		return
-	}
-	actor := currentUser(c)
-	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "supporter_list_created", SubjectType: "supporter_list", SubjectID: l.ID, IP: c.ClientIP(), Details: l.Name})
-	h.s.setFlash(c, "success", "List "+l.Name+" created.")
-	redirect(c, "/admin/supporters/lists")
-}
-
-func (h *SupportersHandler) importPage(c *gin.Context) (importPage, bool) {
-	l, err := models.SupporterListByID(c.Request.Context(), h.s.db.Gorm, c.Param("id"))
-	if err != nil {
-		_ = c.Error(err)
-		return importPage{}, false
-	}
-	return importPage{Audience: models.AudienceSupporters, ListID: l.ID, ListName: l.Name, Action: "/admin/supporters/lists/" + l.ID + "/import"}, true
-}
-
-func (h *SupportersHandler) importForm(c *gin.Context) {
-	if p, ok := h.importPage(c); ok {
-		h.s.importUpload(c, http.StatusOK, p, nil)
-	}
-}
-
-func (h *SupportersHandler) importPreview(c *gin.Context) {
-	if p, ok := h.importPage(c); ok {
-		h.s.importPreview(c, p)
-	}
-}
-
-func (h *SupportersHandler) importConfirm(c *gin.Context) {
-	if p, ok := h.importPage(c); ok {
-		h.s.importConfirm(c, p)
-	}
 }
 
 func (h *SupportersHandler) createSegment(c *gin.Context) {
