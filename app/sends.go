@@ -161,7 +161,7 @@ type sendPage struct {
 	Progress  *models.SendProgress
 	Failures  []models.SendBatch
 	Skipped   []models.SendRecipient
-	Audiences []models.SendAudience
+	Audiences []models.NamedSendAudience
 	Content   *jobs.SendContent
 	Kinds     []string // journalist and/or supporter: which previews to show
 	CanAct    bool
@@ -204,7 +204,7 @@ func (h *SendsHandler) show(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	if p.Audiences, err = models.SendAudiences(ctx, db, s.ID); err != nil {
+	if p.Audiences, err = models.NamedSendAudiences(ctx, db, s.ID); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -233,7 +233,7 @@ func (h *SendsHandler) show(c *gin.Context) {
 	h.s.render(c, http.StatusOK, "admin/send", h.s.page(c, "Send: "+p.Doc.Revision.Headline, "sends", p))
 }
 
-func audienceKinds(as []models.SendAudience) []string {
+func audienceKinds(as []models.NamedSendAudience) []string {
 	var j, s bool
 	for _, a := range as {
 		switch a.Audience {
@@ -309,7 +309,7 @@ func (h *SendsHandler) test(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	as, err := models.SendAudiences(ctx, h.s.db.Gorm, s.ID)
+	as, err := models.NamedSendAudiences(ctx, h.s.db.Gorm, s.ID)
 	if err != nil {
 		_ = c.Error(err)
 		return

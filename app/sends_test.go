@@ -72,6 +72,9 @@ func TestSendsAPI(t *testing.T) {
 		if page.Status != 200 || !strings.Contains(page.Body, "Invalid from address") || !strings.Contains(page.Body, "Retry failed") {
 			t.Fatalf("send page %d lacks the provider error", page.Status)
 		}
+		if !strings.Contains(page.Body, "Audience: media list Desk.") {
+			t.Fatal("send page does not name its audience")
+		}
 	})
 }
 

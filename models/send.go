@@ -328,6 +328,37 @@ func SendAudiences(ctx context.Context, db *gorm.DB, sendID string) ([]SendAudie
 	return as, nil
 }
 
+// NamedSendAudience is a send's audience with the list's or segment's name, for
+// people to read.
+type NamedSendAudience struct {
+	SendAudience
+	Name string
+}
+
+// Label reads like "media list Foreign desks".
+func (a NamedSendAudience) Label() string {
+	kind := strings.ReplaceAll(a.Audience, "_", " ")
+	if a.Name == "" {
+		return kind + " (deleted)"
+	}
+	return kind + " " + a.Name
+}
+
+// NamedSendAudiences lists a send's audiences with their names, in one query.
+func NamedSendAudiences(ctx context.Context, db *gorm.DB, sendID string) ([]NamedSendAudience, error) {
+	var as []NamedSendAudience
+	err := db.WithContext(ctx).Table("send_audiences a").
+		Select("a.send_id, a.audience, a.ref_id, COALESCE(ml.name, sl.name, sg.name, '') AS name").
+		Joins("LEFT JOIN media_lists ml ON a.audience = ? AND ml.id = a.ref_id", AudienceMediaList).
+		Joins("LEFT JOIN supporter_lists sl ON a.audience = ? AND sl.id = a.ref_id", AudienceSupporterList).
+		Joins("LEFT JOIN segments sg ON a.audience LIKE '%segment' AND sg.id = a.ref_id").
+		Where("a.send_id = ?", sendID).Order("a.audience, name").Scan(&as).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: send audiences: %w", err)
+	}
+	return as, nil
+}
+
 // SendSummary is a send with its document's headline, for lists.
 type SendSummary struct {
 	Send
