@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -373,22 +374,23 @@ type audienceLists struct {
 	section     string // highlighted navigation entry
 	page        string // template
 	path        string // base path of the list pages, e.g. /admin/media/lists
+	apiPath     string // the API collection, e.g. /media-lists
 	auditAction string
 	subjectType string
 	all         func(ctx context.Context, db *gorm.DB) ([]models.ListWithCount, error)
-	create      func(ctx context.Context, db *gorm.DB, name, description string) (id, listName string, err error)
+	create      func(ctx context.Context, db *gorm.DB, name, description string) (listJSON, error)
 	find        func(ctx context.Context, db *gorm.DB, id string) (listName string, err error)
 }
 
 var mediaLists = audienceLists{audience: models.AudienceMedia, title: "Media lists", section: "media", page: "admin/media_lists",
-	path: "/admin/media/lists", auditAction: "media_list_created", subjectType: "media_list",
+	path: "/admin/media/lists", apiPath: "/media-lists", auditAction: "media_list_created", subjectType: "media_list",
 	all: models.MediaLists,
-	create: func(ctx context.Context, db *gorm.DB, name, description string) (string, string, error) {
+	create: func(ctx context.Context, db *gorm.DB, name, description string) (listJSON, error) {
 		l, err := models.CreateMediaList(ctx, db, name, description)
 		if err != nil {
-			return "", "", err
+			return listJSON{}, err
 		}
-		return l.ID, l.Name, nil
+		return listJSON{ID: l.ID, Name: l.Name, Description: l.Description, CreatedAt: l.CreatedAt.UTC()}, nil
 	},
 	find: func(ctx context.Context, db *gorm.DB, id string) (string, error) {
 		l, err := models.MediaListByID(ctx, db, id)
@@ -400,14 +402,14 @@ var mediaLists = audienceLists{audience: models.AudienceMedia, title: "Media lis
 }
 
 var supporterLists = audienceLists{audience: models.AudienceSupporters, title: "Supporter lists", section: "supporters", page: "admin/supporter_lists",
-	path: "/admin/supporters/lists", auditAction: "supporter_list_created", subjectType: "supporter_list",
+	path: "/admin/supporters/lists", apiPath: "/supporter-lists", auditAction: "supporter_list_created", subjectType: "supporter_list",
 	all: models.SupporterLists,
-	create: func(ctx context.Context, db *gorm.DB, name, description string) (string, string, error) {
+	create: func(ctx context.Context, db *gorm.DB, name, description string) (listJSON, error) {
 		l, err := models.CreateSupporterList(ctx, db, name, description)
 		if err != nil {
-			return "", "", err
+			return listJSON{}, err
 		}
-		return l.ID, l.Name, nil
+		return listJSON{ID: l.ID, Name: l.Name, Description: l.Description, CreatedAt: l.CreatedAt.UTC()}, nil
 	},
 	find: func(ctx context.Context, db *gorm.DB, id string) (string, error) {
 		l, err := models.SupporterListByID(ctx, db, id)
@@ -460,7 +462,7 @@ func (s *Server) listRoutes(r Routes, k audienceLists, editors Access) {
 
 func (s *Server) createList(c *gin.Context, k audienceLists) {
 	ctx := c.Request.Context()
-	id, name, err := k.create(ctx, s.db.Gorm, c.PostForm("name"), c.PostForm("description"))
+	l, err := k.create(ctx, s.db.Gorm, c.PostForm("name"), c.PostForm("description"))
 	var ve *models.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -474,9 +476,38 @@ func (s *Server) createList(c *gin.Context, k audienceLists) {
 		return
 	}
 	actor := currentUser(c)
-	_ = models.Audit(ctx, s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: k.auditAction, SubjectType: k.subjectType, SubjectID: id, IP: c.ClientIP(), Details: name})
-	s.setFlash(c, "success", "List "+name+" created.")
+	_ = models.Audit(ctx, s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: k.auditAction, SubjectType: k.subjectType, SubjectID: l.ID, IP: c.ClientIP(), Details: l.Name})
+	s.setFlash(c, "success", "List "+l.Name+" created.")
 	redirect(c, k.path)
+}
+
+// apiListRoutes registers an audience's list endpoints of the JSON API.
+func (s *Server) apiListRoutes(r Routes, k audienceLists, editors Access) {
+	r.GET(k.apiPath, Staff, func(c *gin.Context) {
+		ls, err := k.all(c.Request.Context(), s.db.Gorm)
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+		c.JSON(http.StatusOK, listsJSON(ls))
+	})
+	r.POST(k.apiPath, editors, func(c *gin.Context) {
+		var req listRequest
+		if err := json.NewDecoder(c.Request.Body).Decode(&req); err != nil {
+			apiError(c, http.StatusBadRequest, "bad_request", "the body must be a JSON object", nil)
+			return
+		}
+		ctx := c.Request.Context()
+		l, err := k.create(ctx, s.db.Gorm, req.Name, req.Description)
+		if err != nil {
+			apiFail(c, err)
+			return
+		}
+		actor := currentUser(c)
+		_ = models.Audit(ctx, s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: k.auditAction, SubjectType: k.subjectType, SubjectID: l.ID, IP: c.ClientIP(), Details: l.Name})
+		c.JSON(http.StatusCreated, l)
+	})
+	r.POST(k.apiPath+"/:id/import", editors, func(c *gin.Context) { s.apiImport(c, k.audience) })
 }
 
 func (s *Server) listImportPage(c *gin.Context, k audienceLists) (importPage, bool) {

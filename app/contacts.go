@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -38,9 +37,7 @@ func (h *ContactsHandler) Register(r Routes) {
 
 // RegisterAPI adds the JSON API under /api/v1.
 func (h *ContactsHandler) RegisterAPI(r Routes) {
-	r.GET("/media-lists", Staff, h.apiLists)
-	r.POST("/media-lists", pressOnly, h.apiCreateList)
-	r.POST("/media-lists/:id/import", pressOnly, func(c *gin.Context) { h.s.apiImport(c, models.AudienceMedia) })
+	h.s.apiListRoutes(r, mediaLists, pressOnly)
 	r.GET("/contacts", Staff, h.apiContacts)
 }
 
@@ -344,32 +341,6 @@ func (h *ContactsHandler) deleteSegment(c *gin.Context) {
 	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "segment_deleted", SubjectType: "segment", SubjectID: c.Param("id"), IP: c.ClientIP()})
 	h.s.setFlash(c, "success", "Segment deleted.")
 	redirect(c, "/admin/media")
-}
-
-func (h *ContactsHandler) apiLists(c *gin.Context) {
-	ls, err := models.MediaLists(c.Request.Context(), h.s.db.Gorm)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	c.JSON(http.StatusOK, listsJSON(ls))
-}
-
-func (h *ContactsHandler) apiCreateList(c *gin.Context) {
-	var req listRequest
-	if err := json.NewDecoder(c.Request.Body).Decode(&req); err != nil {
-		apiError(c, http.StatusBadRequest, "bad_request", "the body must be a JSON object", nil)
-		return
-	}
-	ctx := c.Request.Context()
-	l, err := models.CreateMediaList(ctx, h.s.db.Gorm, req.Name, req.Description)
-	if err != nil {
-		apiFail(c, err)
-		return
-	}
-	actor := currentUser(c)
-	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "media_list_created", SubjectType: "media_list", SubjectID: l.ID, IP: c.ClientIP(), Details: l.Name})
-	c.JSON(http.StatusCreated, listJSON{ID: l.ID, Name: l.Name, Description: l.Description, CreatedAt: l.CreatedAt.UTC()})
 }
 
 type contactJSON struct {

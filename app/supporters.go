@@ -1,7 +1,6 @@
 package app
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -42,9 +41,7 @@ func (h *SupportersHandler) Register(r Routes) {
 
 // RegisterAPI adds the JSON API under /api/v1.
 func (h *SupportersHandler) RegisterAPI(r Routes) {
-	r.GET("/supporter-lists", Staff, h.apiLists)
-	r.POST("/supporter-lists", campaignersOnly, h.apiCreateList)
-	r.POST("/supporter-lists/:id/import", campaignersOnly, func(c *gin.Context) { h.s.apiImport(c, models.AudienceSupporters) })
+	h.s.apiListRoutes(r, supporterLists, campaignersOnly)
 	r.GET("/supporters", Staff, h.apiSupporters)
 }
 
@@ -319,32 +316,6 @@ func (h *SupportersHandler) addSuppression(c *gin.Context) {
 	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "suppression_added", SubjectType: "suppression", SubjectID: models.EmailHash(p.Email), IP: c.ClientIP(), Details: p.Note})
 	h.s.setFlash(c, "success", models.NormalizeEmail(p.Email)+" will not be mailed.")
 	redirect(c, "/admin/suppressions")
-}
-
-func (h *SupportersHandler) apiLists(c *gin.Context) {
-	ls, err := models.SupporterLists(c.Request.Context(), h.s.db.Gorm)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	c.JSON(http.StatusOK, listsJSON(ls))
-}
-
-func (h *SupportersHandler) apiCreateList(c *gin.Context) {
-	var req listRequest
-	if err := json.NewDecoder(c.Request.Body).Decode(&req); err != nil {
-		apiError(c, http.StatusBadRequest, "bad_request", "the body must be a JSON object", nil)
-		return
-	}
-	ctx := c.Request.Context()
-	l, err := models.CreateSupporterList(ctx, h.s.db.Gorm, req.Name, req.Description)
-	if err != nil {
-		apiFail(c, err)
-		return
-	}
-	actor := currentUser(c)
-	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "supporter_list_created", SubjectType: "supporter_list", SubjectID: l.ID, IP: c.ClientIP(), Details: l.Name})
-	c.JSON(http.StatusCreated, listJSON{ID: l.ID, Name: l.Name, Description: l.Description, CreatedAt: l.CreatedAt.UTC()})
 }
 
 type supporterJSON struct {
