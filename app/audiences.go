@@ -519,3 +519,41 @@ func (s *Server) listImportPage(c *gin.Context, k audienceLists) (importPage, bo
 	id := c.Param("id")
 	return importPage{Audience: k.audience, ListID: id, ListName: name, Action: k.path + "/" + id + "/import"}, true
 }
+
+// saveSegment stores the filter of a list page (posted back as "query") as a
+// named segment of an audience and returns to that page.
+func (s *Server) saveSegment(c *gin.Context, audience models.Audience, filter any, page string) {
+	ctx := c.Request.Context()
+	actor := currentUser(c)
+	seg, err := models.CreateSegment(ctx, s.db.Gorm, audience, c.PostForm("name"), filter, &actor.ID)
+	var ve *models.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		s.setFlash(c, "error", "The segment was not saved: give it a name and check the filter.")
+		redirect(c, page+"?"+c.PostForm("query"))
+		return
+	case errors.Is(err, models.ErrConflict):
+		s.setFlash(c, "error", "A segment with that name already exists.")
+		redirect(c, page+"?"+c.PostForm("query"))
+		return
+	case err != nil:
+		_ = c.Error(err)
+		return
+	}
+	_ = models.Audit(ctx, s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "segment_created", SubjectType: "segment", SubjectID: seg.ID, IP: c.ClientIP(), Details: seg.Name + " " + seg.Filter})
+	s.setFlash(c, "success", "Segment "+seg.Name+" saved.")
+	redirect(c, page+"?segment_id="+seg.ID)
+}
+
+// removeSegment deletes a segment of an audience and returns to its list page.
+func (s *Server) removeSegment(c *gin.Context, audience models.Audience, page string) {
+	ctx := c.Request.Context()
+	if err := models.DeleteSegment(ctx, s.db.Gorm, audience, c.Param("id")); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	actor := currentUser(c)
+	_ = models.Audit(ctx, s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "segment_deleted", SubjectType: "segment", SubjectID: c.Param("id"), IP: c.ClientIP()})
+	s.setFlash(c, "success", "Segment deleted.")
+	redirect(c, page)
+}

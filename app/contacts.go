@@ -306,41 +306,14 @@ func (h *ContactsHandler) update(c *gin.Context) {
 }
 
 func (h *ContactsHandler) createSegment(c *gin.Context) {
-	ctx := c.Request.Context()
 	// The filter comes from the page's query string, posted back as "query".
 	q, _ := url.ParseQuery(c.PostForm("query"))
 	f := models.MediaFilter{Q: q.Get("q"), Beats: q["beat"], Countries: q["country"], Languages: q["language"], Outlets: q["outlet"], ListIDs: q["list_id"]}
-	actor := currentUser(c)
-	seg, err := models.CreateSegment(ctx, h.s.db.Gorm, models.AudienceMedia, c.PostForm("name"), f, &actor.ID)
-	var ve *models.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		h.s.setFlash(c, "error", "Give the segment a name.")
-		redirect(c, "/admin/media?"+c.PostForm("query"))
-		return
-	case errors.Is(err, models.ErrConflict):
-		h.s.setFlash(c, "error", "A segment with that name already exists.")
-		redirect(c, "/admin/media?"+c.PostForm("query"))
-		return
-	case err != nil:
-		_ = c.Error(err)
-		return
-	}
-	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "segment_created", SubjectType: "segment", SubjectID: seg.ID, IP: c.ClientIP(), Details: seg.Name + " " + seg.Filter})
-	h.s.setFlash(c, "success", "Segment "+seg.Name+" saved.")
-	redirect(c, "/admin/media?segment_id="+seg.ID)
+	h.s.saveSegment(c, models.AudienceMedia, f, "/admin/media")
 }
 
 func (h *ContactsHandler) deleteSegment(c *gin.Context) {
-	ctx := c.Request.Context()
-	if err := models.DeleteSegment(ctx, h.s.db.Gorm, models.AudienceMedia, c.Param("id")); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	actor := currentUser(c)
-	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "segment_deleted", SubjectType: "segment", SubjectID: c.Param("id"), IP: c.ClientIP()})
-	h.s.setFlash(c, "success", "Segment deleted.")
-	redirect(c, "/admin/media")
+	h.s.removeSegment(c, models.AudienceMedia, "/admin/media")
 }
 
 type contactJSON struct {

@@ -241,40 +241,12 @@ func (h *SupportersHandler) erase(c *gin.Context) {
 }
 
 func (h *SupportersHandler) createSegment(c *gin.Context) {
-	ctx := c.Request.Context()
 	q, _ := url.ParseQuery(c.PostForm("query"))
-	f := supporterFilterFrom(q)
-	actor := currentUser(c)
-	seg, err := models.CreateSegment(ctx, h.s.db.Gorm, models.AudienceSupporters, c.PostForm("name"), f, &actor.ID)
-	var ve *models.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		h.s.setFlash(c, "error", "The segment was not saved: give it a name and check the filter.")
-		redirect(c, "/admin/supporters?"+c.PostForm("query"))
-		return
-	case errors.Is(err, models.ErrConflict):
-		h.s.setFlash(c, "error", "A segment with that name already exists.")
-		redirect(c, "/admin/supporters?"+c.PostForm("query"))
-		return
-	case err != nil:
-		_ = c.Error(err)
-		return
-	}
-	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "segment_created", SubjectType: "segment", SubjectID: seg.ID, IP: c.ClientIP(), Details: seg.Name + " " + seg.Filter})
-	h.s.setFlash(c, "success", "Segment "+seg.Name+" saved.")
-	redirect(c, "/admin/supporters?segment_id="+seg.ID)
+	h.s.saveSegment(c, models.AudienceSupporters, supporterFilterFrom(q), "/admin/supporters")
 }
 
 func (h *SupportersHandler) deleteSegment(c *gin.Context) {
-	ctx := c.Request.Context()
-	if err := models.DeleteSegment(ctx, h.s.db.Gorm, models.AudienceSupporters, c.Param("id")); err != nil {
-		_ = c.Error(err)
-		return
-	}
-	actor := currentUser(c)
-	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "segment_deleted", SubjectType: "segment", SubjectID: c.Param("id"), IP: c.ClientIP()})
-	h.s.setFlash(c, "success", "Segment deleted.")
-	redirect(c, "/admin/supporters")
+	h.s.removeSegment(c, models.AudienceSupporters, "/admin/supporters")
 }
 
 type suppressionsPage struct {
