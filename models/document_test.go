@@ -432,3 +432,63 @@ func TestRapidResponseEscalatesOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewQueue checks who sees what: the open step's group only, never the
+// author or the editor of the current text, and not after approving.
+func TestReviewQueue(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		o := newOrg(t, db)
+		a := o.draft(t, "First in the queue")
+		b := o.draft(t, "Second in the queue")
+		o.draft(t, "Never submitted")
+		for i, d := range []*models.Document{a, b} { // oldest submission first
+			if _, err := models.SubmitDocument(ctx, o.db, o.press, d.ID, false, o.now.Add(time.Duration(i)*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		headlines := func(u *models.User) []string {
+			t.Helper()
+			items, err := models.ReviewQueue(ctx, o.db, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var hs []string
+			for _, it := range items {
+				hs = append(hs, it.Document.Revision.Headline+"@"+it.Step.Step.Group.Name)
+			}
+			return hs
+		}
+		if got := fmt.Sprint(headlines(o.desk)); got != "[First in the queue@Press desk Second in the queue@Press desk]" {
+			t.Fatalf("press desk queue = %s", got)
+		}
+		if got := headlines(o.legal); len(got) != 0 {
+			t.Fatalf("legal sees %v before the press desk approved", got)
+		}
+		if _, err := models.ApproveDocument(ctx, o.db, o.desk, a.ID, "", o.now); err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(headlines(o.desk)); got != "[Second in the queue@Press desk]" {
+			t.Fatalf("press desk queue after approving the first = %s", got)
+		}
+		if got := fmt.Sprint(headlines(o.legal)); got != "[First in the queue@Legal]" {
+			t.Fatalf("legal queue = %s", got)
+		}
+		// An approver who edits the text (an admin in the press desk) no longer
+		// sees it: nobody approves their own words.
+		admin, err := models.CreateUser(ctx, o.db, models.NewUserInput{Email: "boss@example.org", Name: "Boss", Role: models.RoleAdmin, Password: "long enough password", Groups: []string{"Press desk"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin, _ = models.UserByID(ctx, o.db, admin.ID)
+		if _, err := models.UpdateDocument(ctx, o.db, admin, b.ID, models.DocumentInput{Body: ptr("Tightened.")}, o.now); err != nil {
+			t.Fatal(err)
+		}
+		if got := headlines(admin); len(got) != 0 {
+			t.Fatalf("the editor sees their own revision: %v", got)
+		}
+		if got := fmt.Sprint(headlines(o.desk2)); got != "[Second in the queue@Press desk]" {
+			t.Fatalf("another press desk member's queue = %s", got)
+		}
+	})
+}
