@@ -84,9 +84,15 @@ const QueueSends = "sends"
 // sendQueueWorkers is the sends queue's job slots per process. Only
 // SendsInFlight of them hold a provider request at a time; the others claim,
 // load, re-check, render and encode the next batches and record the last one,
-// so the request in flight is never waiting for the database. Three keep the
-// pipeline full without holding many batches "submitting" at once.
-const sendQueueWorkers = 3
+// so the request in flight is never waiting for the database. Six keep it fed
+// on two cores while a prepared batch waits for the gate; more only hold more
+// encoded requests in memory.
+const sendQueueWorkers = 6
+
+// sendQueueFetchCooldown is how often the sends queue may fetch jobs. A fetch
+// fills only the free slots, so at the client's 50 ms cadence six slots would
+// cap a send at 120 batches a second whatever the machine.
+const sendQueueFetchCooldown = 10 * time.Millisecond
 
 // ClientOptions tune the River client.
 type ClientOptions struct {
@@ -133,7 +139,8 @@ func NewClient(db *models.DB, workers *river.Workers, opts ClientOptions) (*Clie
 		if db.Dialect == models.SQLite {
 			sends = 2
 		}
-		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}, QueueSends: {MaxWorkers: sends}}
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n},
+			QueueSends: {MaxWorkers: sends, FetchCooldown: sendQueueFetchCooldown}}
 		if !opts.NoPeriodic {
 			cfg.PeriodicJobs = periodicJobs()
 		}
