@@ -141,9 +141,10 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 // contentCache keeps a send's rendered content for its batch jobs: a
 // million-recipient send has a thousand batches, and the pinned revision renders
 // the same for each of them. An entry is keyed by everything that can change the
-// rendering between batches (the document's status, publication, slug and index
-// number, and whether the embargo has lifted by now), so a batch after the
-// embargo lifted or the release was published renders afresh.
+// rendering between batches (the document's status, publication, slug, index
+// number, language and embargo zone, and whether the embargo has lifted by now),
+// so a batch after the embargo lifted or the release was published renders
+// afresh.
 type contentCache struct {
 	mu      sync.Mutex
 	entries map[string]*SendContent
@@ -155,14 +156,15 @@ const contentCacheSize = 16
 func newContentCache() *contentCache { return &contentCache{entries: map[string]*SendContent{}} }
 
 // compose returns the send's content as of now, rendering it only when no
-// batch rendered it in the same circumstances. A nil cache always renders.
+// batch rendered it in the same circumstances: the check is one row lookup, the
+// rendering loads the whole document. A nil cache always renders.
 func (c *contentCache) compose(ctx context.Context, db *gorm.DB, s *models.Send, baseURL string, now time.Time) (*SendContent, error) {
-	d, err := models.DocumentByID(ctx, db, s.DocumentID)
+	if c == nil {
+		return ComposeSend(ctx, db, s, baseURL, now)
+	}
+	d, err := models.DocumentStateByID(ctx, db, s.DocumentID)
 	if err != nil {
 		return nil, err
-	}
-	if c == nil {
-		return composeFor(ctx, db, s, d, baseURL, now)
 	}
 	published := d.PublishedAt != nil && !d.PublishedAt.After(now)
 	embargoed := d.EmbargoAt != nil && d.EmbargoAt.After(now)
@@ -173,14 +175,14 @@ func (c *contentCache) compose(ctx context.Context, db *gorm.DB, s *models.Send,
 	if d.IndexNumber != nil {
 		index = *d.IndexNumber
 	}
-	key := fmt.Sprintf("%s|%d|%s|%t|%t|%s|%s|%s", s.ID, s.Revision, d.Status, published, embargoed, slug, index, baseURL)
+	key := fmt.Sprintf("%s|%d|%s|%t|%t|%s|%s|%s|%s|%s", s.ID, s.Revision, d.Status, published, embargoed, slug, index, d.EmbargoTZ, d.Language, baseURL)
 	c.mu.Lock()
 	hit := c.entries[key]
 	c.mu.Unlock()
 	if hit != nil && (hit.EmbargoAt == nil || hit.EmbargoAt.After(now)) {
 		return hit, nil
 	}
-	out, err := composeFor(ctx, db, s, d, baseURL, now)
+	out, err := ComposeSend(ctx, db, s, baseURL, now)
 	if err != nil {
 		return nil, err
 	}

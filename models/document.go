@@ -683,6 +683,32 @@ func DocumentByID(ctx context.Context, db *gorm.DB, id string) (*Document, error
 	return &d, nil
 }
 
+// DocumentState is what can change about a document while a send of its pinned
+// revision is going out: whether it is published yet, under embargo, and the
+// identifiers a message links to.
+type DocumentState struct {
+	Status      Status
+	PublishedAt *time.Time
+	EmbargoAt   *time.Time
+	EmbargoTZ   string `gorm:"column:embargo_tz"`
+	Slug        *string
+	IndexNumber *string
+	Language    string
+}
+
+// DocumentStateByID reads a document's state in one indexed row lookup: a
+// thousand-batch send checks it before every batch and renders again only when
+// it changed.
+func DocumentStateByID(ctx context.Context, db *gorm.DB, id string) (DocumentState, error) {
+	var st DocumentState
+	err := db.WithContext(ctx).Model(&Document{}).Select("status, published_at, embargo_at, embargo_tz, slug, index_number, language").
+		Where("id = ?", id).Take(&st).Error
+	if err != nil {
+		return st, fmt.Errorf("models: document state: %w", translate(err))
+	}
+	return st, nil
+}
+
 // Revisions lists a document's revisions, newest first.
 func Revisions(ctx context.Context, db *gorm.DB, docID string) ([]Revision, error) {
 	var rs []Revision
