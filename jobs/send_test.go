@@ -166,6 +166,38 @@ func TestBatchesOfAThousand(t *testing.T) {
 	})
 }
 
+// TestRecipientsBelongToASend checks the recipient rows' key to their send on
+// each database: a row for no send is refused and deleting a send deletes its
+// recipients. PostgreSQL checks the key once per statement rather than per row
+// (for million-row materialisations), so it also refuses moving a row to
+// another send.
+func TestRecipientsBelongToASend(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		e := newSendEnv(t, db)
+		doc := e.org.Release(t, models.KindActionAlert, "Stop the transfer", nil, time.Now().UTC())
+		list := dbtest.BulkSupporters(t, db, "key", 3)
+		s := e.prepare(t, e.org.Campaigner, models.SendInput{DocumentID: doc.ID, SupporterListIDs: []string{list}})
+		other := e.prepare(t, e.org.Campaigner, models.SendInput{DocumentID: doc.ID, SupporterListIDs: []string{list}})
+
+		orphan := models.SendRecipient{SendID: "no-such-send", Kind: models.RecipientSupporter, Email: "orphan@example.org", Status: models.RecipientPending}
+		if err := db.Gorm.Create(&orphan).Error; err == nil {
+			t.Fatal("a recipient of no send was stored")
+		}
+		if err := db.Gorm.Model(&models.SendRecipient{}).Where("send_id = ?", s.ID).Update("send_id", other.ID).Error; err == nil && db.Dialect == models.Postgres {
+			t.Fatal("recipients moved to another send")
+		}
+		if err := db.Gorm.Exec("DELETE FROM sends WHERE id = ?", other.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		var left, kept int64
+		db.Gorm.Model(&models.SendRecipient{}).Where("send_id = ?", other.ID).Count(&left)
+		db.Gorm.Model(&models.SendRecipient{}).Where("send_id = ?", s.ID).Count(&kept)
+		if left != 0 || kept != 3 {
+			t.Fatalf("after deleting a send: %d of its recipients left, %d of the other send's kept; want 0 and 3", left, kept)
+		}
+	})
+}
+
 // TestEveryRecipientOnceThroughAStorm runs a 2,500-recipient send through River
 // against a fake that answers ~30% of requests 429 (no rate-limit headers, as
 // /v3/mail/send does) after a run of 5xx: every address is accepted exactly once.
