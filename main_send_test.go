@@ -72,6 +72,11 @@ func newSendRig(t testing.TB, n int) *sendRig {
 	org := dbtest.NewOrg(t, db)
 	doc := org.Release(t, models.KindActionAlert, "Act before the vote", nil, time.Now().UTC())
 	list := dbtest.BulkSupporters(t, db, "crash", n)
+	// A send goes to an audience that has been standing for a while: vacuumed,
+	// with planner statistics, not inserted a moment before.
+	if err := db.Gorm.Exec("VACUUM ANALYZE supporters, supporter_list_members").Error; err != nil {
+		t.Fatal(err)
+	}
 	r.send, err = models.CreateSend(ctx, db.Gorm, org.Campaigner, models.SendInput{DocumentID: doc.ID, SupporterListIDs: []string{list}}, time.Now().UTC())
 	if err != nil {
 		t.Fatal(err)
