@@ -405,6 +405,10 @@ func (tb *tab) watchSend(n, suppressed int) string {
 	if got := tb.textOf(".page-head .badge"); got != "sent" {
 		tb.failf("the status reads %q once everything is handed over, want sent", got)
 	}
+	// The live update takes the buttons of a running send away with it.
+	if buttons := run(tb, "send actions", chromedp.Evaluate[string](`document.getElementById("send-actions").innerText.trim()`)); buttons != "" {
+		tb.failf("the finished send still offers %q", buttons)
+	}
 	return before
 }
 
