@@ -52,8 +52,8 @@ Commands:
   help           show this text
 
 Configuration comes from the environment: DATABASE_URL, PORT, BASE_URL,
-SESSION_SECRET, SENDGRID_API_KEY, SENDGRID_API_URL, SENDGRID_WEBHOOK_PUBLIC_KEY,
-MAIL_FROM, DEFAULT_TIMEZONE. See README.md.
+SESSION_SECRET, SESSION_SECRET_PREVIOUS, SENDGRID_API_KEY, SENDGRID_API_URL,
+SENDGRID_WEBHOOK_PUBLIC_KEY, MAIL_FROM, DEFAULT_TIMEZONE. See README.md.
 `
 
 // run is the whole program; main only supplies the process's context,

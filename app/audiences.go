@@ -25,7 +25,8 @@ import (
 
 // unsubscribeKey derives the HMAC key of unsubscribe tokens from SESSION_SECRET,
 // so links stay valid across restarts and across web processes without another
-// secret to configure. Rotating SESSION_SECRET invalidates old unsubscribe links.
+// secret to configure. Links signed before a rotation keep working while the old
+// secret is listed in SESSION_SECRET_PREVIOUS (Config.UnsubscribeKeys).
 func (s *Server) unsubscribeKey() []byte {
 	return s.cfg.UnsubscribeKey()
 }

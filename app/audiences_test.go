@@ -17,6 +17,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"pressroom/app"
 	"pressroom/models"
 )
 
@@ -274,6 +275,49 @@ func TestOneClickUnsubscribe(t *testing.T) {
 		got, _ = models.SupporterByID(ctx, env.db.Gorm, other.ID)
 		if got.Status != models.StatusUnsubscribed {
 			t.Errorf("after unsubscribe form: %s", got.Status)
+		}
+	})
+}
+
+// TestUnsubscribeLinksSurviveSecretRotation: a supporter clicks the link of an
+// email sent before SESSION_SECRET was rotated. It is refused unless the old
+// secret is listed in SESSION_SECRET_PREVIOUS, and then it unsubscribes.
+func TestUnsubscribeLinksSurviveSecretRotation(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		sup := subscribed(t, env, "old.mail@example.org")
+		oldSecret := strings.Repeat("o", 32)
+		before, err := app.LoadConfig(func(k string) string {
+			if k == "SESSION_SECRET" {
+				return oldSecret
+			}
+			return ""
+		}, app.ModeDev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		link := strings.TrimPrefix(models.UnsubscribeURL(env.cfg.BaseURL.String(), before.UnsubscribeKey(), sup.ID), env.cfg.BaseURL.String())
+		oneClick := func() int {
+			resp, err := http.Post(env.http.URL+link, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if s := oneClick(); s != http.StatusNotFound {
+			t.Fatalf("a link signed with an unknown secret = %d, want 404", s)
+		}
+		env.cfg.PreviousSessionSecrets = [][]byte{[]byte(oldSecret)}
+		if s := oneClick(); s != http.StatusOK {
+			t.Fatalf("a link signed with a previous secret = %d, want 200", s)
+		}
+		if got, _ := models.SupporterByID(ctx, env.db.Gorm, sup.ID); got.Status != models.StatusUnsubscribed {
+			t.Errorf("status = %s, want unsubscribed", got.Status)
+		}
+		// New mail is signed with the current secret only.
+		if u := env.server.UnsubscribeURL(sup.ID); strings.HasSuffix(u, strings.TrimPrefix(link, "/u/")) {
+			t.Errorf("new links are still signed with the previous secret: %s", u)
 		}
 	})
 }

@@ -34,6 +34,7 @@ type Config struct {
 	Port                     int
 	BaseURL                  *url.URL
 	SessionSecret            []byte
+	PreviousSessionSecrets   [][]byte
 	SendGridAPIKey           string
 	SendGridAPIURL           string
 	SendGridWebhookPublicKey string
@@ -44,8 +45,22 @@ type Config struct {
 // UnsubscribeKey is the key of supporters' one-click unsubscribe links, derived
 // from SESSION_SECRET so the web process (which checks them) and the worker
 // (which puts them in every supporter email) agree.
-func (c *Config) UnsubscribeKey() []byte {
-	m := hmac.New(sha256.New, c.SessionSecret)
+func (c *Config) UnsubscribeKey() []byte { return unsubscribeKey(c.SessionSecret) }
+
+// UnsubscribeKeys are the keys an unsubscribe link may have been signed with:
+// the current one, then those of SESSION_SECRET_PREVIOUS. A supporter must be
+// able to leave from any email they ever received, so rotating the secret may
+// not break the links already in their inboxes.
+func (c *Config) UnsubscribeKeys() [][]byte {
+	keys := [][]byte{c.UnsubscribeKey()}
+	for _, s := range c.PreviousSessionSecrets {
+		keys = append(keys, unsubscribeKey(s))
+	}
+	return keys
+}
+
+func unsubscribeKey(secret []byte) []byte {
+	m := hmac.New(sha256.New, secret)
 	m.Write([]byte("pressroom unsubscribe links v1"))
 	return m.Sum(nil)
 }
@@ -107,6 +122,19 @@ func LoadConfig(getenv func(string) string, mode Mode) (*Config, error) {
 		b := make([]byte, 32)
 		_, _ = rand.Read(b)
 		c.SessionSecret = []byte(hex.EncodeToString(b))
+	}
+
+	// Secrets rotated out: they still verify unsubscribe links in mail already
+	// sent. Comma-separated, newest first.
+	for i, prev := range strings.Split(getenv("SESSION_SECRET_PREVIOUS"), ",") {
+		prev = strings.TrimSpace(prev)
+		switch {
+		case prev == "":
+		case len(prev) < MinSessionSecret:
+			problems = append(problems, fmt.Sprintf("SESSION_SECRET_PREVIOUS entry %d is too short: %d bytes, need at least %d", i+1, len(prev), MinSessionSecret))
+		default:
+			c.PreviousSessionSecrets = append(c.PreviousSessionSecrets, []byte(prev))
+		}
 	}
 
 	c.SendGridAPIKey = getenv("SENDGRID_API_KEY")

@@ -28,6 +28,8 @@ func TestConfig(t *testing.T) {
 		{"bad time zone", app.ModeDev, map[string]string{"DEFAULT_TIMEZONE": "Mars/Olympus"}, []string{"DEFAULT_TIMEZONE is not a known"}},
 		{"bad sender", app.ModeDev, map[string]string{"MAIL_FROM": "not an address"}, []string{"MAIL_FROM is not a valid address"}},
 		{"sendgrid needs a sender in production", app.ModeProduction, map[string]string{"SESSION_SECRET": strong, "BASE_URL": "https://p.example.org", "SENDGRID_API_KEY": "SG.x"}, []string{"MAIL_FROM is required"}},
+		{"production refuses a short previous secret", app.ModeProduction, map[string]string{"SESSION_SECRET": strong, "BASE_URL": "https://press.example.org", "SESSION_SECRET_PREVIOUS": strong + ", tiny"}, []string{"SESSION_SECRET_PREVIOUS entry 2 is too short: 4 bytes"}},
+		{"production with a previous secret", app.ModeProduction, map[string]string{"SESSION_SECRET": strong, "BASE_URL": "https://press.example.org", "SESSION_SECRET_PREVIOUS": strings.Repeat("p", 40)}, nil},
 		{"relative base url", app.ModeProduction, map[string]string{"SESSION_SECRET": strong, "BASE_URL": "press.example.org"}, []string{"BASE_URL must be an absolute"}},
 	}
 	for _, tt := range tests {
@@ -52,7 +54,11 @@ func TestConfig(t *testing.T) {
 			}
 		})
 	}
-	cfg, _ := app.LoadConfig(env(nil), app.ModeDev)
+	cfg, _ := app.LoadConfig(env(map[string]string{"SESSION_SECRET_PREVIOUS": strings.Repeat("p", 40) + "," + strings.Repeat("q", 40)}), app.ModeDev)
+	if keys := cfg.UnsubscribeKeys(); len(keys) != 3 || string(keys[0]) != string(cfg.UnsubscribeKey()) {
+		t.Errorf("unsubscribe keys: %d, want the current one first and two previous", len(keys))
+	}
+	cfg, _ = app.LoadConfig(env(nil), app.ModeDev)
 	if cfg.DatabaseURL != "sqlite:./pressroom.db" || cfg.Port != 8080 || cfg.BaseURL.String() != "http://localhost:8080" || cfg.DefaultTimezone.String() != "Europe/London" {
 		t.Errorf("defaults: %s %d %s %s", cfg.DatabaseURL, cfg.Port, cfg.BaseURL, cfg.DefaultTimezone)
 	}

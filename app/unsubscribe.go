@@ -39,7 +39,7 @@ type unsubscribePage struct {
 
 // supporter resolves the token, answering 404 itself when it is not valid.
 func (h *UnsubscribeHandler) supporter(c *gin.Context) *models.Supporter {
-	id, ok := models.SupporterIDFromUnsubscribeToken(h.s.unsubscribeKey(), c.Param("token"))
+	id, ok := models.SupporterIDFromUnsubscribeToken(h.s.cfg.UnsubscribeKeys(), c.Param("token"))
 	if ok {
 		sup, err := models.SupporterByID(c.Request.Context(), h.s.db.Gorm, id)
 		if err == nil {

@@ -581,17 +581,20 @@ func unsubscribeMAC(key []byte, id string) string {
 	return idEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
-// SupporterIDFromUnsubscribeToken checks a token and returns the supporter id it
-// was issued for.
-func SupporterIDFromUnsubscribeToken(key []byte, token string) (string, bool) {
+// SupporterIDFromUnsubscribeToken checks a token against each key it may have
+// been signed with (the current one first, then keys rotated out) and returns
+// the supporter id it was issued for.
+func SupporterIDFromUnsubscribeToken(keys [][]byte, token string) (string, bool) {
 	id, mac, ok := strings.Cut(token, ".")
 	if !ok || id == "" {
 		return "", false
 	}
-	if !hmac.Equal([]byte(mac), []byte(unsubscribeMAC(key, id))) {
-		return "", false
+	for _, key := range keys {
+		if hmac.Equal([]byte(mac), []byte(unsubscribeMAC(key, id))) {
+			return id, true
+		}
 	}
-	return id, true
+	return "", false
 }
 
 // UnsubscribeURL is the per-recipient link for the List-Unsubscribe header and
