@@ -109,7 +109,7 @@ func TestAudiencePages(t *testing.T) {
 	tb.submit("Prepare send")
 	tb.check("I have checked the preview and the audience")
 	tb.submit("Dispatch")
-	tb.expectText("queued", "(when the embargo lifts)")
+	tb.expectText("queued", "(when the embargo lifts)", "Recipients are counted when the send goes out")
 	check(tb, "send-queued", tb.path())
 	tb.click("Sends")
 	check(tb, "sends", "/admin/sends")
