@@ -112,6 +112,7 @@ func TestAudiencePages(t *testing.T) {
 	tb.expectText("queued", "(when the embargo lifts)", "Recipients are counted when the send goes out")
 	check(tb, "send-queued", tb.path())
 	tb.click("Sends")
+	tb.expectText("counted when it goes out")
 	check(tb, "sends", "/admin/sends")
 	tb.click("Sign out")
 
