@@ -281,6 +281,15 @@ func (h *NewsroomHandler) feed(c *gin.Context) {
 		fd.Items = append(fd.Items, it)
 	}
 	atom := (&feeds.Atom{Feed: fd}).AtomFeed()
+	for _, e := range atom.Entries {
+		// gorilla/feeds labels every summary type="html", but ours is plain
+		// text (a standfirst or a notice): as html, a feed reader would parse
+		// "<" and "&" in it as markup. The content stays html: it is the
+		// sanitised rendering, escaped as XML character data.
+		if e.Summary != nil {
+			e.Summary.Type = "text"
+		}
+	}
 	out, err := xml.MarshalIndent(atom, "", "  ")
 	if err != nil {
 		_ = c.Error(err)
