@@ -199,185 +199,203 @@ func TestVisibility(t *testing.T) {
 		}
 		orphan.preview = env.previewLink(t, orphan.doc.ID)
 
-		for _, s := range subjects {
-			d, err := models.DocumentByID(ctx, env.db.Gorm, s.doc.ID)
-			if err != nil {
-				t.Fatal(err)
+		// walk fetches every surface and checks each subject against what it
+		// wants at this moment.
+		walk := func(t *testing.T, before bool) {
+			for _, s := range subjects {
+				d, err := models.DocumentByID(ctx, env.db.Gorm, s.doc.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s.doc = d
 			}
-			s.doc = d
-		}
 
-		// Walk every surface.
-		anon := env.browser()
-		type page struct {
-			name  string
-			owner *subject // the subject this page is about, if any
-			r     response
-		}
-		var pages []page
-		get := func(owner *subject, name, path string, header map[string]string) response {
-			r := anon.do(http.MethodGet, path, nil, header)
-			if strings.HasPrefix(path, "/news/search") {
-				// The page repeats the query; what it found is the list.
-				_, hits, _ := strings.Cut(r.Body, `<ol class="news-list">`)
-				hits, _, _ = strings.Cut(hits, "</ol>")
-				r.Body = hits
+			// Walk every surface.
+			anon := env.browser()
+			type page struct {
+				name  string
+				owner *subject // the subject this page is about, if any
+				r     response
 			}
-			pages = append(pages, page{name: name + " " + path, owner: owner, r: r})
-			return r
-		}
-		fr := map[string]string{"Accept-Language": "fr"}
-		global := map[string]response{}
-		for _, p := range []string{"/news", "/news?lang=fr", "/news/feed.atom", "/news/feed.atom?lang=fr", "/sitemap.xml",
-			"/api/v1/public/releases?limit=100", "/api/v1/public/releases?lang=fr&limit=100"} {
-			global[p] = get(nil, "global", p, nil)
-		}
-		type own struct {
-			page, api, search, searchHead, apiSearch, apiSearchHead, index, indexFr, preview response
-		}
-		mine := map[*subject]*own{}
-		for _, s := range subjects {
-			o := &own{}
-			mine[s] = o
-			o.search = get(s, "search by body", "/news/search?q="+s.bodyWord(), nil)
-			o.searchHead = get(s, "search by headline", "/news/search?q="+s.headWord(), nil)
-			o.apiSearch = get(s, "API search by body", "/api/v1/public/releases?q="+s.bodyWord(), nil)
-			o.apiSearchHead = get(s, "API search by headline", "/api/v1/public/releases?q="+s.headWord(), nil)
-			if s.doc.Slug != nil {
-				o.page = get(s, "release page", "/news/"+*s.doc.Slug, nil)
-				o.api = get(s, "API release", "/api/v1/public/releases/"+*s.doc.Slug, nil)
+			var pages []page
+			get := func(owner *subject, name, path string, header map[string]string) response {
+				r := anon.do(http.MethodGet, path, nil, header)
+				if strings.HasPrefix(path, "/news/search") {
+					// The page repeats the query; what it found is the list.
+					_, hits, _ := strings.Cut(r.Body, `<ol class="news-list">`)
+					hits, _, _ = strings.Cut(hits, "</ol>")
+					r.Body = hits
+				}
+				pages = append(pages, page{name: name + " " + path, owner: owner, r: r})
+				return r
 			}
-			if s.doc.IndexNumber != nil {
-				idx := "/news/index/" + models.IndexPath(*s.doc.IndexNumber)
-				o.index = get(s, "index lookup", idx, nil)
-				o.indexFr = get(s, "index lookup in French", idx, fr)
+			fr := map[string]string{"Accept-Language": "fr"}
+			global := map[string]response{}
+			for _, p := range []string{"/news", "/news?lang=fr", "/news/feed.atom", "/news/feed.atom?lang=fr", "/sitemap.xml",
+				"/api/v1/public/releases?limit=100", "/api/v1/public/releases?lang=fr&limit=100"} {
+				global[p] = get(nil, "global", p, nil)
 			}
-			if s.preview != "" {
-				o.preview = get(s, "preview link", s.preview, nil)
+			type own struct {
+				page, api, search, searchHead, apiSearch, apiSearchHead, index, indexFr, preview response
 			}
-		}
-		// Every page a reader can reach, including the ones a lookup redirects
-		// to, is checked for the words it carries.
-		for _, p := range append([]page(nil), pages...) {
-			if p.r.Status == http.StatusMovedPermanently {
-				get(p.owner, "redirect target of "+p.name, p.r.Location, nil)
+			mine := map[*subject]*own{}
+			for _, s := range subjects {
+				o := &own{}
+				mine[s] = o
+				o.search = get(s, "search by body", "/news/search?q="+s.bodyWord(), nil)
+				o.searchHead = get(s, "search by headline", "/news/search?q="+s.headWord(), nil)
+				o.apiSearch = get(s, "API search by body", "/api/v1/public/releases?q="+s.bodyWord(), nil)
+				o.apiSearchHead = get(s, "API search by headline", "/api/v1/public/releases?q="+s.headWord(), nil)
+				if s.doc.Slug != nil {
+					o.page = get(s, "release page", "/news/"+*s.doc.Slug, nil)
+					o.api = get(s, "API release", "/api/v1/public/releases/"+*s.doc.Slug, nil)
+				}
+				if s.doc.IndexNumber != nil {
+					idx := "/news/index/" + models.IndexPath(*s.doc.IndexNumber)
+					o.index = get(s, "index lookup", idx, nil)
+					o.indexFr = get(s, "index lookup in French", idx, fr)
+				}
+				if s.preview != "" {
+					o.preview = get(s, "preview link", s.preview, nil)
+				}
 			}
-		}
+			// Every page a reader can reach, including the ones a lookup redirects
+			// to, is checked for the words it carries.
+			for _, p := range append([]page(nil), pages...) {
+				if p.r.Status == http.StatusMovedPermanently {
+					get(p.owner, "redirect target of "+p.name, p.r.Location, nil)
+				}
+			}
 
-		for _, s := range subjects {
-			s := s
-			o := mine[s]
-			t.Run(s.key, func(t *testing.T) {
-				lookup := o.index
-				if s.original != nil {
-					lookup = o.indexFr
-				}
-				// Words that must appear nowhere, and where they may.
-				forbidden := append([]string{}, s.secret...)
-				switch s.want {
-				case hidden:
-					forbidden = append(forbidden, s.headWord())
-					forbidden = append(forbidden, s.marks...)
-					if s.doc.Slug != nil {
-						forbidden = append(forbidden, *s.doc.Slug)
+			for _, s := range subjects {
+				s := s
+				o := mine[s]
+				t.Run(s.key, func(t *testing.T) {
+					lookup := o.index
+					if s.original != nil {
+						lookup = o.indexFr
 					}
-				case noticeOnly:
-					forbidden = append(forbidden, s.marks...)
-				}
-				for _, p := range pages {
-					if p.owner == s && p.name == "preview link "+s.preview && s.want == hidden {
-						continue // a journalist's preview of an embargoed release shows its text: that is what it is for
+					// Words that must appear nowhere, and where they may.
+					forbidden := append([]string{}, s.secret...)
+					switch s.want {
+					case hidden:
+						forbidden = append(forbidden, s.headWord())
+						forbidden = append(forbidden, s.marks...)
+						if s.doc.Slug != nil {
+							forbidden = append(forbidden, *s.doc.Slug)
+						}
+					case noticeOnly:
+						forbidden = append(forbidden, s.marks...)
 					}
-					var shown []string
-					for _, w := range forbidden {
-						if strings.Contains(p.r.Body, w) || strings.Contains(p.r.Location, w) {
-							shown = append(shown, w)
+					for _, p := range pages {
+						if p.owner == s && p.name == "preview link "+s.preview && s.want == hidden {
+							continue // a journalist's preview of an embargoed release shows its text: that is what it is for
+						}
+						var shown []string
+						for _, w := range forbidden {
+							if strings.Contains(p.r.Body, w) || strings.Contains(p.r.Location, w) {
+								shown = append(shown, w)
+							}
+						}
+						if len(shown) > 0 {
+							t.Errorf("%s shows %v", p.name, shown)
 						}
 					}
-					if len(shown) > 0 {
-						t.Errorf("%s shows %v", p.name, shown)
-					}
-				}
 
-				switch s.want {
-				case hidden:
-					if s.doc.Slug != nil && (o.page.Status != http.StatusNotFound || o.api.Status != http.StatusNotFound) {
-						t.Errorf("page %d, API %d; want 404 for a release that is not public", o.page.Status, o.api.Status)
-					}
-					if s.preview != "" && !strings.Contains(o.preview.Body, s.bodyWord()) {
-						t.Errorf("the preview link does not show the embargoed text (status %d)", o.preview.Status)
-					}
-				case full:
-					for _, w := range s.marks {
-						if !strings.Contains(o.page.Body, w) {
-							t.Errorf("release page lacks %q", w)
+					switch s.want {
+					case hidden:
+						if s.doc.Slug != nil && (o.page.Status != http.StatusNotFound || o.api.Status != http.StatusNotFound) {
+							t.Errorf("page %d, API %d; want 404 for a release that is not public", o.page.Status, o.api.Status)
+						}
+						if s.preview != "" && !strings.Contains(o.preview.Body, s.bodyWord()) {
+							t.Errorf("the preview link does not show the embargoed text (status %d)", o.preview.Status)
+						}
+					case full:
+						for _, w := range s.marks {
+							if !strings.Contains(o.page.Body, w) {
+								t.Errorf("release page lacks %q", w)
+							}
+						}
+						if !strings.Contains(o.page.Body, `property="og:description" content="Standfirst `+s.marks[0]) {
+							t.Error("page metadata lacks the standfirst")
+						}
+						if !strings.Contains(o.api.Body, s.bodyWord()) || !strings.Contains(o.api.Body, s.marks[0]) {
+							t.Errorf("API release lacks its text: %d", o.api.Status)
+						}
+						if !strings.Contains(o.search.Body, s.headline) || !strings.Contains(o.search.Body, s.bodyWord()) { // the headline has not got it: the snippet has
+							t.Error("search by a body word does not find it with a snippet")
+						}
+						if !strings.Contains(o.apiSearch.Body, *s.doc.Slug) {
+							t.Error("API search by a body word does not find it")
+						}
+						if lookup.Status != http.StatusMovedPermanently || lookup.Location != "/news/"+*s.doc.Slug {
+							t.Errorf("index lookup: %d %s", lookup.Status, lookup.Location)
+						}
+						feed := global["/news/feed.atom"]
+						if s.doc.Language == "fr" {
+							feed = global["/news/feed.atom?lang=fr"]
+						}
+						if !strings.Contains(feed.Body, s.headline) || !strings.Contains(feed.Body, s.bodyWord()) {
+							t.Error("feed lacks it or its body")
+						}
+					case noticeOnly:
+						for name, r := range map[string]response{"release page": o.page, "API release": o.api, "preview link": o.preview} {
+							if !strings.Contains(r.Body, s.headline) || !strings.Contains(r.Body, "zqnoticefigure") {
+								t.Errorf("%s lacks the headline or the withdrawal notice (status %d)", name, r.Status)
+							}
+						}
+						if !strings.Contains(o.page.Body, *s.doc.IndexNumber) || !strings.Contains(o.page.Body, "This release has been withdrawn.") {
+							t.Error("withdrawn page lacks its index number or the notice banner")
+						}
+						var api struct{ Status, Standfirst, Body string }
+						if err := json.Unmarshal([]byte(o.api.Body), &api); err != nil || api.Status != "withdrawn" || api.Standfirst != "" || api.Body != "" {
+							t.Errorf("API release of a withdrawn release: %s", o.api.Body)
+						}
+						if s.doc.Status != models.StatusWithdrawn {
+							t.Errorf("status %s: a translation is withdrawn with its original", s.doc.Status)
+						}
+						// Found by its headline at most, with no excerpt of its text.
+						if strings.Contains(o.search.Body, s.headline) || strings.Contains(o.apiSearch.Body, *s.doc.Slug) {
+							t.Error("search by a word of its body finds it")
+						}
+						if !strings.Contains(o.searchHead.Body, s.headline) || strings.Contains(o.searchHead.Body, `<p class="snippet"><mark>`) {
+							t.Error("search by its headline does not find it, or shows a snippet")
+						}
+						listing, feed := global["/news"], global["/news/feed.atom"]
+						if s.doc.Language == "fr" {
+							listing, feed = global["/news?lang=fr"], global["/news/feed.atom?lang=fr"]
+						}
+						for name, r := range map[string]response{"listing": listing, "feed": feed} {
+							if !strings.Contains(r.Body, s.headline) || !strings.Contains(r.Body, "zqnoticefigure") {
+								t.Errorf("%s lacks the headline or the notice", name)
+							}
 						}
 					}
-					if !strings.Contains(o.page.Body, `property="og:description" content="Standfirst `+s.marks[0]) {
-						t.Error("page metadata lacks the standfirst")
-					}
-					if !strings.Contains(o.api.Body, s.bodyWord()) || !strings.Contains(o.api.Body, s.marks[0]) {
-						t.Errorf("API release lacks its text: %d", o.api.Status)
-					}
-					if !strings.Contains(o.search.Body, s.headline) || !strings.Contains(o.search.Body, s.bodyWord()) { // the headline has not got it: the snippet has
-						t.Error("search by a body word does not find it with a snippet")
-					}
-					if !strings.Contains(o.apiSearch.Body, *s.doc.Slug) {
-						t.Error("API search by a body word does not find it")
-					}
-					if lookup.Status != http.StatusMovedPermanently || lookup.Location != "/news/"+*s.doc.Slug {
-						t.Errorf("index lookup: %d %s", lookup.Status, lookup.Location)
-					}
-					feed := global["/news/feed.atom"]
-					if s.doc.Language == "fr" {
-						feed = global["/news/feed.atom?lang=fr"]
-					}
-					if !strings.Contains(feed.Body, s.headline) || !strings.Contains(feed.Body, s.bodyWord()) {
-						t.Error("feed lacks it or its body")
-					}
-				case noticeOnly:
-					for name, r := range map[string]response{"release page": o.page, "API release": o.api, "preview link": o.preview} {
-						if !strings.Contains(r.Body, s.headline) || !strings.Contains(r.Body, "zqnoticefigure") {
-							t.Errorf("%s lacks the headline or the withdrawal notice (status %d)", name, r.Status)
-						}
-					}
-					if !strings.Contains(o.page.Body, *s.doc.IndexNumber) || !strings.Contains(o.page.Body, "This release has been withdrawn.") {
-						t.Error("withdrawn page lacks its index number or the notice banner")
-					}
-					var api struct{ Status, Standfirst, Body string }
-					if err := json.Unmarshal([]byte(o.api.Body), &api); err != nil || api.Status != "withdrawn" || api.Standfirst != "" || api.Body != "" {
-						t.Errorf("API release of a withdrawn release: %s", o.api.Body)
-					}
-					if s.doc.Status != models.StatusWithdrawn {
-						t.Errorf("status %s: a translation is withdrawn with its original", s.doc.Status)
-					}
-					// Found by its headline at most, with no excerpt of its text.
-					if strings.Contains(o.search.Body, s.headline) || strings.Contains(o.apiSearch.Body, *s.doc.Slug) {
-						t.Error("search by a word of its body finds it")
-					}
-					if !strings.Contains(o.searchHead.Body, s.headline) || strings.Contains(o.searchHead.Body, `<p class="snippet"><mark>`) {
-						t.Error("search by its headline does not find it, or shows a snippet")
-					}
-					listing, feed := global["/news"], global["/news/feed.atom"]
-					if s.doc.Language == "fr" {
-						listing, feed = global["/news?lang=fr"], global["/news/feed.atom?lang=fr"]
-					}
-					for name, r := range map[string]response{"listing": listing, "feed": feed} {
-						if !strings.Contains(r.Body, s.headline) || !strings.Contains(r.Body, "zqnoticefigure") {
-							t.Errorf("%s lacks the headline or the notice", name)
-						}
-					}
+				})
+			}
+			if before {
+				// The French reader of the withdrawn release's index number lands on the
+				// French notice, not on its text.
+				if r := mine[withdrawn].indexFr; r.Location != "/news/"+*wdFr.doc.Slug {
+					t.Errorf("French index lookup of the withdrawn release went to %q", r.Location)
 				}
-			})
+				// No lookup of the original sent back to review reaches its translation.
+				if r := mine[backToReview].indexFr; r.Status != http.StatusNotFound {
+					t.Errorf("French index lookup of an original in review: %d %s", r.Status, r.Location)
+				}
+			}
 		}
-		// The French reader of the withdrawn release's index number lands on the
-		// French notice, not on its text.
-		if r := mine[withdrawn].indexFr; r.Location != "/news/"+*wdFr.doc.Slug {
-			t.Errorf("French index lookup of the withdrawn release went to %q", r.Location)
+		t.Run("before", func(t *testing.T) { walk(t, true) })
+
+		// The embargo lifts and the original in review is approved: the
+		// scheduled release, the original and its waiting translation are
+		// public everywhere; nothing else changes.
+		env.clock.Set(later.Add(time.Minute))
+		if _, err := models.PublishDue(ctx, env.db.Gorm, env.clock.Now()); err != nil {
+			t.Fatal(err)
 		}
-		// No lookup of the original sent back to review reaches its translation.
-		if r := mine[backToReview].indexFr; r.Status != http.StatusNotFound {
-			t.Errorf("French index lookup of an original in review: %d %s", r.Status, r.Location)
-		}
+		env.approveOnly(t, backToReview.doc.ID)
+		scheduled.want, backToReview.want, orphan.want = full, full, full
+		t.Run("after", func(t *testing.T) { walk(t, false) })
 	})
 }

@@ -21,10 +21,12 @@ import (
 // revision, once it has one). IndexDocumentForSearch rebuilds both inside the
 // transaction that changed the document, so the index never disagrees with a
 // committed document. Whether a public row may be shown is decided when the
-// query runs, from documents.status and documents.published_at: an embargoed
+// query runs, by the newsroom's visibility rule (documents.status and
+// published_at, and a translation's original's too): an embargoed
 // release is indexed at approval and becomes findable the moment its embargo
 // lifts, and a correction under review never leaks, because the public row holds
-// the approved revision's words only.
+// the approved revision's words only. A withdrawn release's public row holds
+// its headline and index number alone.
 //
 // PostgreSQL matches a generated, weighted tsvector (GIN-indexed) with
 // websearch_to_tsquery in the document's language configuration; SQLite matches
