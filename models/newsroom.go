@@ -153,34 +153,41 @@ func tagMatch(q *gorm.DB, column, tag string) *gorm.DB {
 // PublicReleases lists what the newsroom shows, latest publication first, and
 // how many match in all.
 func PublicReleases(ctx context.Context, db *gorm.DB, f PublicFilter) ([]PublicRelease, int64, error) {
-	q := publicQuery(ctx, db, f.Now)
-	if f.CampaignID != "" {
-		q = q.Where("documents.campaign_id = ?", f.CampaignID)
+	filter := func(q *gorm.DB) *gorm.DB {
+		if f.CampaignID != "" {
+			q = q.Where("documents.campaign_id = ?", f.CampaignID)
+		}
+		if f.Language != "" {
+			q = q.Where("documents.language = ?", f.Language)
+		}
+		if f.Kind != "" {
+			q = q.Where("documents.kind = ?", f.Kind)
+		}
+		if f.Country != "" {
+			q = tagMatch(q, "countries", f.Country)
+		}
+		if f.Region != "" {
+			q = tagMatch(q, "regions", f.Region)
+		}
+		if f.Theme != "" {
+			q = tagMatch(q, "themes", f.Theme)
+		}
+		return q
 	}
-	if f.Language != "" {
-		q = q.Where("documents.language = ?", f.Language)
-	}
-	if f.Kind != "" {
-		q = q.Where("documents.kind = ?", f.Kind)
-	}
-	if f.Country != "" {
-		q = tagMatch(q, "countries", f.Country)
-	}
-	if f.Region != "" {
-		q = tagMatch(q, "regions", f.Region)
-	}
-	if f.Theme != "" {
-		q = tagMatch(q, "themes", f.Theme)
-	}
+	// The count needs the rule, not the words: joining every public row's
+	// revision only to count it would double the cost.
+	visible, args := visibleSQL("documents", originalsAlias, f.Now)
+	counted := db.WithContext(ctx).Table("documents").
+		Joins("LEFT JOIN documents "+originalsAlias+" ON "+originalsAlias+".id = documents.original_id").Where(visible, args...)
 	var total int64
-	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+	if err := filter(counted).Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("models: count public releases: %w", err)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 20
 	}
 	var out []PublicRelease
-	if err := q.Order("documents.published_at DESC, documents.id DESC").Limit(f.Limit).Offset(f.Offset).Scan(&out).Error; err != nil {
+	if err := filter(publicQuery(ctx, db, f.Now)).Order("documents.published_at DESC, documents.id DESC").Limit(f.Limit).Offset(f.Offset).Scan(&out).Error; err != nil {
 		return nil, 0, fmt.Errorf("models: public releases: %w", err)
 	}
 	return out, total, nil
