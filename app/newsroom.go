@@ -172,7 +172,7 @@ func (h *NewsroomHandler) release(c *gin.Context) {
 	p := releasePublicPage{R: r, Body: h.s.markdown.Render(r.Body), Contacts: r.Contacts(), Translations: trans}
 	pageURL := h.s.cfg.URL("/news/" + *r.Slug)
 	ld := map[string]any{
-		"@context": "https://schema.org", "@type": "NewsArticle", "headline": r.Headline, "description": r.Standfirst,
+		"@context": "https://schema.org", "@type": "NewsArticle", "headline": r.Headline, "description": r.Summary(),
 		"datePublished": r.PublishedAt.UTC().Format(time.RFC3339), "dateModified": r.UpdatedAt.UTC().Format(time.RFC3339),
 		"inLanguage": r.Language, "url": pageURL, "mainEntityOfPage": pageURL,
 		"publisher": map[string]any{"@type": "Organization", "name": h.s.cfg.MailFrom.Name},
@@ -184,7 +184,7 @@ func (h *NewsroomHandler) release(c *gin.Context) {
 	p.JSONLD = template.JS(b)
 	v := h.s.page(c, r.Headline, "news", p)
 	v.Lang, v.Dir = r.Language, dirOf(r.Language)
-	v.Meta = &pageMeta{Title: r.Headline, Description: r.Standfirst, URL: pageURL, Type: "article", FeedURL: "/news/feed.atom",
+	v.Meta = &pageMeta{Title: r.Headline, Description: r.Summary(), URL: pageURL, Type: "article", FeedURL: "/news/feed.atom",
 		Published: r.PublishedAt}
 	h.s.render(c, http.StatusOK, "public/news_release", v)
 }
@@ -273,14 +273,23 @@ func (h *NewsroomHandler) feed(c *gin.Context) {
 	}
 	for _, r := range items {
 		link := h.s.cfg.URL("/news/" + *r.Slug)
-		summary := r.Standfirst
-		if r.Status == models.StatusWithdrawn {
-			summary = "Withdrawn: " + r.WithdrawalNotice
+		it := &feeds.Item{Title: r.Headline, Link: &feeds.Link{Href: link}, Id: link, Description: r.Summary(),
+			Created: r.PublishedAt.UTC(), Updated: r.UpdatedAt.UTC()}
+		if !r.Withdrawn() { // the model has emptied a withdrawn release's body; say so here too
+			it.Content = string(h.s.markdown.Render(r.Body))
 		}
-		fd.Items = append(fd.Items, &feeds.Item{Title: r.Headline, Link: &feeds.Link{Href: link}, Id: link, Description: summary,
-			Content: string(h.s.markdown.Render(r.Body)), Created: r.PublishedAt.UTC(), Updated: r.UpdatedAt.UTC()})
+		fd.Items = append(fd.Items, it)
 	}
 	atom := (&feeds.Atom{Feed: fd}).AtomFeed()
+	for _, e := range atom.Entries {
+		// gorilla/feeds labels every summary type="html", but ours is plain
+		// text (a standfirst or a notice): as html, a feed reader would parse
+		// "<" and "&" in it as markup. The content stays html: it is the
+		// sanitised rendering, escaped as XML character data.
+		if e.Summary != nil {
+			e.Summary.Type = "text"
+		}
+	}
 	out, err := xml.MarshalIndent(atom, "", "  ")
 	if err != nil {
 		_ = c.Error(err)

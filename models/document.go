@@ -104,8 +104,10 @@ type Document struct {
 	Revision *Revision `gorm:"-"`
 }
 
-// Public reports whether the document may appear on public surfaces at now: it
-// has been published (the embargo, if any, has lifted) or withdrawn with a notice.
+// Public reports whether the document's own state lets it appear on public
+// surfaces at now: it has been published (the embargo, if any, has lifted) or
+// withdrawn with a notice. A translation is visible only while its original
+// is too: the public queries in newsroom.go apply the whole rule.
 func (d *Document) Public(now time.Time) bool {
 	return (d.Status == StatusPublished || d.Status == StatusWithdrawn) && d.PublishedAt != nil && !d.PublishedAt.After(now)
 }

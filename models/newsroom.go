@@ -12,15 +12,79 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// The newsroom is every public surface: pages, listings, feeds, sitemap and the
-// public API. Its one rule is embargo integrity: a document is public only when it
-// is published or withdrawn and its publication time has come, and only its
-// approved revision is ever shown. Every query here applies that rule in SQL.
+// The newsroom is every public surface: pages, listings, feeds, sitemap, search,
+// previews and the public API. They all ask the one visibility rule below, in
+// SQL, rather than deciding on their own:
+//
+//   - A document is visible when it is published or withdrawn and its
+//     publication time has come; a translation is visible only while its
+//     original is visible too (a translation is never more public than its
+//     original, whatever its own status says).
+//   - A visible document shows its approved revision, never a later one.
+//   - A withdrawn document, or a translation of a withdrawn original, shows its
+//     headline, index number, date and the withdrawal notice, and nothing of
+//     its text: standfirst, dateline, body, notes to editors, press contacts and
+//     correction note come back empty from every public query, so no surface
+//     can render them by mistake.
+//   - A correction under review shows nothing of itself, not even its note,
+//     until it is approved.
 
-// publicWhere is the embargo rule as SQL over documents.
+// publicWhere is the embargo rule alone, over documents: the newsroom's caching
+// fingerprint counts these rows. Surfaces use visibleSQL.
 const publicWhere = "documents.status IN ('published', 'withdrawn') AND documents.published_at IS NOT NULL AND documents.published_at <= ?"
 
-// PublicRelease is a document as the public sees it: its approved revision.
+// originalsAlias is the name public queries join a document's original under.
+const originalsAlias = "originals"
+
+// visibleSQL is the visibility rule as SQL over a document (alias doc) and its
+// original (alias orig, LEFT JOINed on doc.original_id), with its arguments.
+// Every condition is a column test or a primary-key probe of the original, so
+// it adds no scan to any query.
+func visibleSQL(doc, orig string, now time.Time) (string, []any) {
+	sql := fmt.Sprintf("%[1]s.status IN ('published', 'withdrawn') AND %[1]s.published_at IS NOT NULL AND %[1]s.published_at <= ?"+
+		" AND (%[1]s.original_id IS NULL OR (%[2]s.status IN ('published', 'withdrawn') AND %[2]s.published_at IS NOT NULL AND %[2]s.published_at <= ?))", doc, orig)
+	return sql, []any{now, now}
+}
+
+// withdrawnSQL is true for a withdrawn document and for a translation of a
+// withdrawn original: what shows no text in public.
+func withdrawnSQL(doc, orig string) string {
+	return fmt.Sprintf("(%[1]s.status = 'withdrawn' OR COALESCE(%[2]s.status, '') = 'withdrawn')", doc, orig)
+}
+
+// publicColumns selects a document as the public may see it (the Document
+// columns, then the approved revision's words), applying the content rule: a
+// withdrawn document's text comes back empty and its status and notice are the
+// withdrawal's, its own or its original's.
+func publicColumns(doc, orig string) string {
+	w := withdrawnSQL(doc, orig)
+	text := func(col, as string) string {
+		return "CASE WHEN " + w + " THEN '' ELSE " + col + " END AS " + as
+	}
+	cols := []string{}
+	for _, c := range []string{"id", "kind", "language", "original_id", "campaign_id", "series_id", "workflow_id", "author_id",
+		"current_revision", "approved_revision", "correction_pending", "rapid", "submitted_at", "escalated_at", "index_number",
+		"index_year", "index_serial", "slug", "embargo_at", "embargo_tz", "published_at", "withdrawn_at", "countries", "regions", "themes",
+		"created_at", "updated_at"} {
+		cols = append(cols, doc+"."+c)
+	}
+	cols = append(cols,
+		"CASE WHEN "+w+" THEN 'withdrawn' ELSE "+doc+".status END AS status",
+		"CASE WHEN "+doc+".status = 'withdrawn' THEN "+doc+".withdrawal_notice WHEN "+w+" THEN "+orig+".withdrawal_notice ELSE '' END AS withdrawal_notice",
+		// A correction's note is public with its text: not while under review.
+		"CASE WHEN "+w+" OR "+doc+".correction_pending THEN '' ELSE "+doc+".correction_note END AS correction_note",
+		"revisions.headline",
+		text("revisions.standfirst", "standfirst"),
+		text("revisions.dateline", "dateline"),
+		text("revisions.body", "body"),
+		text("revisions.notes_to_editors", "notes_to_editors"),
+		"CASE WHEN "+w+" THEN '[]' ELSE revisions.press_contacts END AS press_contacts",
+	)
+	return strings.Join(cols, ", ")
+}
+
+// PublicRelease is a document as the public sees it: its approved revision,
+// under the content rule (a withdrawn release carries no text).
 type PublicRelease struct {
 	Document
 	Headline       string
@@ -30,6 +94,20 @@ type PublicRelease struct {
 	NotesToEditors string
 	PressContacts  string
 	CampaignName   *string
+}
+
+// Withdrawn reports whether the release shows only its withdrawal notice (it
+// was withdrawn, or it translates a withdrawn original).
+func (p *PublicRelease) Withdrawn() bool { return p.Status == StatusWithdrawn }
+
+// Summary is the one line a surface may show for the release (page
+// description, social cards, feed summary): the standfirst, or the withdrawal
+// notice once withdrawn. Plain text: escape it for its medium.
+func (p *PublicRelease) Summary() string {
+	if p.Withdrawn() {
+		return "Withdrawn: " + p.WithdrawalNotice
+	}
+	return p.Standfirst
 }
 
 // Contacts decodes the press contacts of the approved revision.
@@ -51,12 +129,20 @@ type PublicFilter struct {
 	Now        time.Time
 }
 
-func publicQuery(ctx context.Context, db *gorm.DB, now time.Time) *gorm.DB {
+// releaseQuery selects documents with their approved revision under the
+// content rule, whatever their visibility: previews add their own condition.
+func releaseQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
 	return db.WithContext(ctx).Table("documents").
-		Select("documents.*, revisions.headline, revisions.standfirst, revisions.dateline, revisions.body, revisions.notes_to_editors, revisions.press_contacts, campaigns.name AS campaign_name").
+		Select(publicColumns("documents", originalsAlias) + ", campaigns.name AS campaign_name").
 		Joins("JOIN revisions ON revisions.document_id = documents.id AND revisions.number = documents.approved_revision").
-		Joins("LEFT JOIN campaigns ON campaigns.id = documents.campaign_id").
-		Where(publicWhere, now)
+		Joins("LEFT JOIN documents " + originalsAlias + " ON " + originalsAlias + ".id = documents.original_id").
+		Joins("LEFT JOIN campaigns ON campaigns.id = documents.campaign_id")
+}
+
+// publicQuery is releaseQuery narrowed to what is visible at now.
+func publicQuery(ctx context.Context, db *gorm.DB, now time.Time) *gorm.DB {
+	visible, args := visibleSQL("documents", originalsAlias, now)
+	return releaseQuery(ctx, db).Where(visible, args...)
 }
 
 // tagMatch matches one tag in a comma-separated tag column, case-insensitively.
@@ -67,34 +153,41 @@ func tagMatch(q *gorm.DB, column, tag string) *gorm.DB {
 // PublicReleases lists what the newsroom shows, latest publication first, and
 // how many match in all.
 func PublicReleases(ctx context.Context, db *gorm.DB, f PublicFilter) ([]PublicRelease, int64, error) {
-	q := publicQuery(ctx, db, f.Now)
-	if f.CampaignID != "" {
-		q = q.Where("documents.campaign_id = ?", f.CampaignID)
+	filter := func(q *gorm.DB) *gorm.DB {
+		if f.CampaignID != "" {
+			q = q.Where("documents.campaign_id = ?", f.CampaignID)
+		}
+		if f.Language != "" {
+			q = q.Where("documents.language = ?", f.Language)
+		}
+		if f.Kind != "" {
+			q = q.Where("documents.kind = ?", f.Kind)
+		}
+		if f.Country != "" {
+			q = tagMatch(q, "countries", f.Country)
+		}
+		if f.Region != "" {
+			q = tagMatch(q, "regions", f.Region)
+		}
+		if f.Theme != "" {
+			q = tagMatch(q, "themes", f.Theme)
+		}
+		return q
 	}
-	if f.Language != "" {
-		q = q.Where("documents.language = ?", f.Language)
-	}
-	if f.Kind != "" {
-		q = q.Where("documents.kind = ?", f.Kind)
-	}
-	if f.Country != "" {
-		q = tagMatch(q, "countries", f.Country)
-	}
-	if f.Region != "" {
-		q = tagMatch(q, "regions", f.Region)
-	}
-	if f.Theme != "" {
-		q = tagMatch(q, "themes", f.Theme)
-	}
+	// The count needs the rule, not the words: joining every public row's
+	// revision only to count it would double the cost.
+	visible, args := visibleSQL("documents", originalsAlias, f.Now)
+	counted := db.WithContext(ctx).Table("documents").
+		Joins("LEFT JOIN documents "+originalsAlias+" ON "+originalsAlias+".id = documents.original_id").Where(visible, args...)
 	var total int64
-	if err := q.Session(&gorm.Session{}).Count(&total).Error; err != nil {
+	if err := filter(counted).Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("models: count public releases: %w", err)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 20
 	}
 	var out []PublicRelease
-	if err := q.Order("documents.published_at DESC, documents.id DESC").Limit(f.Limit).Offset(f.Offset).Scan(&out).Error; err != nil {
+	if err := filter(publicQuery(ctx, db, f.Now)).Order("documents.published_at DESC, documents.id DESC").Limit(f.Limit).Offset(f.Offset).Scan(&out).Error; err != nil {
 		return nil, 0, fmt.Errorf("models: public releases: %w", err)
 	}
 	return out, total, nil
@@ -133,15 +226,19 @@ func PublicReleaseByIndex(ctx context.Context, db *gorm.DB, number, language str
 	return &out[0], nil
 }
 
-// PublicTranslations lists the other public language versions of a release.
+// PublicTranslations lists the other visible language versions of a release:
+// a translation only while its original is visible too.
 func PublicTranslations(ctx context.Context, db *gorm.DB, d *Document, now time.Time) ([]Document, error) {
 	root := d.ID
 	if d.OriginalID != nil {
 		root = *d.OriginalID
 	}
+	visible, args := visibleSQL("documents", originalsAlias, now)
 	var ds []Document
-	err := db.WithContext(ctx).Where("(documents.id = ? OR documents.original_id = ?) AND documents.id <> ?", root, root, d.ID).
-		Where(publicWhere, now).Order("language").Find(&ds).Error
+	err := db.WithContext(ctx).Table("documents").Select("documents.*").
+		Joins("LEFT JOIN documents "+originalsAlias+" ON "+originalsAlias+".id = documents.original_id").
+		Where("(documents.id = ? OR documents.original_id = ?) AND documents.id <> ?", root, root, d.ID).
+		Where(visible, args...).Order("documents.language").Scan(&ds).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: public translations: %w", err)
 	}
@@ -270,7 +367,9 @@ func CreatePreviewLink(ctx context.Context, db *gorm.DB, by *User, docID, contac
 }
 
 // OpenPreview resolves a preview token at now, logs the view, and returns the
-// release's approved text. Expired and revoked links are errors the page shows as
+// release's approved text under the content rule: once the release (or its
+// original) is withdrawn, the link shows the withdrawal notice, not the text.
+// Expired and revoked links are errors the page shows as
 // 410 Gone.
 func OpenPreview(ctx context.Context, db *gorm.DB, token, ip, userAgent string, now time.Time) (*PublicRelease, *PreviewLink, error) {
 	var l PreviewLink
@@ -284,10 +383,7 @@ func OpenPreview(ctx context.Context, db *gorm.DB, token, ip, userAgent string, 
 		return nil, &l, ErrPreviewExpired
 	}
 	var out []PublicRelease
-	err := db.WithContext(ctx).Table("documents").
-		Select("documents.*, revisions.headline, revisions.standfirst, revisions.dateline, revisions.body, revisions.notes_to_editors, revisions.press_contacts").
-		Joins("JOIN revisions ON revisions.document_id = documents.id AND revisions.number = documents.approved_revision").
-		Where("documents.id = ? AND documents.approved_revision > 0", l.DocumentID).Scan(&out).Error
+	err := releaseQuery(ctx, db).Where("documents.id = ? AND documents.approved_revision > 0", l.DocumentID).Scan(&out).Error
 	if err != nil {
 		return nil, nil, fmt.Errorf("models: preview: %w", err)
 	}

@@ -431,7 +431,7 @@ func (r *Review) hasOpenStepFor(u *User) bool {
 }
 
 // WithdrawDocument takes a published release down, leaving a public notice in its
-// place.
+// place, and withdraws its translations with it in the same transaction.
 func WithdrawDocument(ctx context.Context, db *gorm.DB, u *User, id, notice string, now time.Time) (*Document, error) {
 	notice = strings.TrimSpace(notice)
 	if notice == "" {
@@ -456,12 +456,52 @@ func WithdrawDocument(ctx context.Context, db *gorm.DB, u *User, id, notice stri
 			Revision: d.ApprovedRevision, FromStatus: string(StatusPublished), ToStatus: string(StatusWithdrawn), Comment: notice}); err != nil {
 			return err
 		}
-		return IndexDocumentForSearch(ctx, tx, d.ID)
+		if err := IndexDocumentForSearch(ctx, tx, d.ID); err != nil {
+			return err
+		}
+		return withdrawTranslations(ctx, tx, u, d, notice, now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("models: withdraw: %w", err)
 	}
 	return DocumentByID(ctx, db, id)
+}
+
+// withdrawTranslations withdraws every translation of a withdrawn original with
+// the same notice, inside the original's transaction: a translation is never
+// more public than its original, and one not yet published (a draft, in review,
+// scheduled) must not go out later with the text that was withdrawn. Each gets
+// its own audit event.
+func withdrawTranslations(ctx context.Context, tx *gorm.DB, u *User, orig *Document, notice string, now time.Time) error {
+	if orig.OriginalID != nil {
+		return nil // a translation's withdrawal leaves its original and siblings alone
+	}
+	var ids []string
+	if err := tx.Model(&Document{}).Where("original_id = ? AND status <> ?", orig.ID, StatusWithdrawn).Order("id").Pluck("id", &ids).Error; err != nil {
+		return fmt.Errorf("models: translations to withdraw: %w", err)
+	}
+	for _, id := range ids {
+		t, err := lockDocument(tx, id)
+		if err != nil {
+			return err
+		}
+		if t.Status == StatusWithdrawn {
+			continue
+		}
+		if err := tx.Model(&Document{}).Where("id = ?", t.ID).Updates(map[string]any{"status": StatusWithdrawn, "withdrawn_at": now,
+			"withdrawal_notice": notice, "correction_pending": false, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		if err := Audit(ctx, tx, AuditEvent{At: now, ActorID: &u.ID, Action: "withdrawn", SubjectType: "document", SubjectID: t.ID,
+			Revision: t.ApprovedRevision, FromStatus: string(t.Status), ToStatus: string(StatusWithdrawn), Comment: notice,
+			Details: "with its original " + orig.ID}); err != nil {
+			return err
+		}
+		if err := IndexDocumentForSearch(ctx, tx, t.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // AddComment records a comment on the current revision.

@@ -21,10 +21,12 @@ import (
 // revision, once it has one). IndexDocumentForSearch rebuilds both inside the
 // transaction that changed the document, so the index never disagrees with a
 // committed document. Whether a public row may be shown is decided when the
-// query runs, from documents.status and documents.published_at: an embargoed
+// query runs, by the newsroom's visibility rule (documents.status and
+// published_at, and a translation's original's too): an embargoed
 // release is indexed at approval and becomes findable the moment its embargo
 // lifts, and a correction under review never leaks, because the public row holds
-// the approved revision's words only.
+// the approved revision's words only. A withdrawn release's public row holds
+// its headline and index number alone.
 //
 // PostgreSQL matches a generated, weighted tsvector (GIN-indexed) with
 // websearch_to_tsquery in the document's language configuration; SQLite matches
@@ -168,9 +170,12 @@ type SearchHit struct {
 	Status      Status
 }
 
-// SearchPublic searches the releases readers may see at opts.Now: published or
-// withdrawn, with their embargo lifted, in the words that were approved. Hits
-// come best first; total counts every hit, for paging. An empty query, or one
+// SearchPublic searches the releases readers may see at opts.Now (the
+// newsroom's visibility rule: published or withdrawn, embargo lifted, and for a
+// translation its original visible too), in the words that were approved. A
+// withdrawn release is found by its headline or index number only, and its hit
+// has no snippet: its public search row holds no other text. Hits come best
+// first; total counts every hit, for paging. An empty query, or one
 // with nothing to look for, finds nothing; no input is an error.
 func SearchPublic(ctx context.Context, db *gorm.DB, q string, opts SearchOptions) ([]SearchHit, int, error) {
 	opts.normalise()
@@ -178,6 +183,11 @@ func SearchPublic(ctx context.Context, db *gorm.DB, q string, opts SearchOptions
 	hits, total, err := search(ctx, db, searchPublic, q, opts)
 	if err != nil {
 		return nil, 0, fmt.Errorf("models: search public: %w", err)
+	}
+	for i := range hits {
+		if hits[i].Status == StatusWithdrawn {
+			hits[i].Snippet = "" // a withdrawn release shows no text, not even an excerpt
+		}
 	}
 	return hits, total, nil
 }
@@ -246,9 +256,11 @@ func searchFilters(which string, opts SearchOptions) (string, []any) {
 	args := []any{which}
 	b.WriteString("e.which = ?")
 	if which == searchPublic {
-		// The embargo rule, judged now rather than at indexing time.
-		b.WriteString(" AND d.status IN (?, ?) AND d.published_at IS NOT NULL AND d.published_at <= ?")
-		args = append(args, StatusPublished, StatusWithdrawn, opts.Now)
+		// The newsroom's visibility rule, judged now rather than at indexing
+		// time (o is the original, LEFT JOINed).
+		visible, vargs := visibleSQL("d", "o", opts.Now)
+		b.WriteString(" AND " + visible)
+		args = append(args, vargs...)
 	} else if opts.Status != "" {
 		b.WriteString(" AND d.status = ?")
 		args = append(args, opts.Status)
@@ -263,6 +275,18 @@ func searchFilters(which string, opts SearchOptions) (string, []any) {
 	}
 	return b.String(), args
 }
+
+// searchStatus is the status a hit reports: for the public, a translation of a
+// withdrawn original is withdrawn too (see the newsroom's content rule).
+func searchStatus(which string) string {
+	if which == searchPublic {
+		return "CASE WHEN " + withdrawnSQL("d", "o") + " THEN 'withdrawn' ELSE d.status END AS status"
+	}
+	return "d.status"
+}
+
+// searchJoins joins a search entry e to its document d and d's original o.
+const searchJoins = "JOIN documents d ON d.id = e.document_id LEFT JOIN documents o ON o.id = d.original_id"
 
 // searchOrder breaks rank ties by recency, then id, so paging is stable.
 const searchOrder = "rank DESC, published_at DESC NULLS LAST, document_id"
@@ -313,6 +337,7 @@ func searchPostgres(db *gorm.DB, which string, pq parsedQuery, opts SearchOption
 	// the GIN index for rare words instead of a sequential scan.
 	anyQuery := strings.Join(parts, " || ")
 	filters, filterArgs := searchFilters(which, opts)
+	status := searchStatus(which)
 	// The index condition is the union of every language's parse: a constant,
 	// so the GIN index can serve it. candidates stops at SearchCandidateLimit
 	// matching, visible rows without sorting them: ranking every match of a word
@@ -321,15 +346,15 @@ func searchPostgres(db *gorm.DB, which string, pq parsedQuery, opts SearchOption
 	SELECT cfg AS config, ` + perConfig + ` AS q
 	FROM unnest(ARRAY[` + strings.Join(placeholders, ", ") + `]) AS cfg
 ), tier1 AS MATERIALIZED (
-	SELECT e.document_id, e.config, e.tsv, d.kind, d.slug, d.index_number, d.published_at, d.language, d.status
+	SELECT e.document_id, e.config, e.tsv, d.kind, d.slug, d.index_number, d.published_at, d.language, ` + status + `
 	FROM search_entries e
-	JOIN documents d ON d.id = e.document_id
+	` + searchJoins + `
 	WHERE ` + filters + ` AND e.head_tsv @@ (` + anyQuery + `)
 	LIMIT ?
 ), tier2 AS MATERIALIZED (
-	SELECT e.document_id, e.config, e.tsv, d.kind, d.slug, d.index_number, d.published_at, d.language, d.status
+	SELECT e.document_id, e.config, e.tsv, d.kind, d.slug, d.index_number, d.published_at, d.language, ` + status + `
 	FROM search_entries e
-	JOIN documents d ON d.id = e.document_id
+	` + searchJoins + `
 	WHERE (SELECT count(*) FROM tier1) < ? AND ` + filters + ` AND e.tsv @@ (` + anyQuery + `) AND NOT e.head_tsv @@ (` + anyQuery + `)
 	LIMIT ?
 ), candidates AS (
@@ -374,11 +399,11 @@ func searchSQLite(db *gorm.DB, which string, pq parsedQuery, opts SearchOptions)
 	// FTS5 refuses bm25() in a window query, so the matches are ranked in a
 	// materialised CTE and counted outside it.
 	sql := `WITH m AS MATERIALIZED (
-		SELECT e.id AS entry_id, e.document_id, e.headline, d.kind, d.slug, d.index_number, d.published_at, d.language, d.status,
+		SELECT e.id AS entry_id, e.document_id, e.headline, d.kind, d.slug, d.index_number, d.published_at, d.language, ` + searchStatus(which) + `,
 			-bm25(search_fts, 10.0, 4.0, 1.0, 10.0) AS rank
 		FROM search_fts
 		JOIN search_entries e ON e.id = search_fts.rowid
-		JOIN documents d ON d.id = e.document_id
+		` + searchJoins + `
 		WHERE search_fts MATCH ? AND ` + filters + `
 	)
 	SELECT m.*, count(*) OVER () AS total FROM m
@@ -631,7 +656,8 @@ func (p parsedQuery) fts5() string {
 }
 
 // IndexDocumentForSearch rebuilds a document's search rows: "staff" from its
-// current revision and, once it has one, "public" from its approved revision.
+// current revision and, once it has one, "public" from its approved revision
+// (its headline and index number alone once it, or its original, is withdrawn).
 // Call it inside the transaction that changes a document's words, approval or
 // index number, so the index commits (or rolls back) with the change.
 func IndexDocumentForSearch(ctx context.Context, tx *gorm.DB, docID string) error {
@@ -657,6 +683,16 @@ func IndexDocumentForSearch(ctx context.Context, tx *gorm.DB, docID string) erro
 			revision int
 		}{searchPublic, d.ApprovedRevision})
 	}
+	// A withdrawn release, or a translation of a withdrawn original, keeps only
+	// its headline and index number in public: its text must not be findable.
+	withdrawn := d.Status == StatusWithdrawn
+	if d.OriginalID != nil && !withdrawn {
+		var orig Document
+		if err := tx.Select("status").First(&orig, "id = ?", *d.OriginalID).Error; err != nil {
+			return fmt.Errorf("models: index for search: original: %w", translate(err))
+		}
+		withdrawn = orig.Status == StatusWithdrawn
+	}
 	postgres := tx.Dialector.Name() == "postgres"
 	for _, en := range entries {
 		var r Revision
@@ -664,6 +700,9 @@ func IndexDocumentForSearch(ctx context.Context, tx *gorm.DB, docID string) erro
 			return fmt.Errorf("models: index for search: revision %d: %w", en.revision, translate(err))
 		}
 		headline, standfirst, body := cleanText(r.Headline), cleanText(r.Standfirst), PlainText(r.Body)
+		if en.which == searchPublic && withdrawn {
+			standfirst, body = "", ""
+		}
 		var err error
 		if postgres {
 			err = tx.Exec(`INSERT INTO search_entries (document_id, which, revision, language, config, headline, standfirst, body, index_number, index_terms)
