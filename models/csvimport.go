@@ -26,6 +26,7 @@ import (
 //   - The file is read whole first. UTF-8 with or without a BOM, UTF-16 with a
 //     BOM (Excel's "Unicode text"), and anything that is not valid UTF-8 is
 //     decoded as Windows-1252 (a superset of Latin-1 for printable text).
+//   - Lines end with LF, CRLF or a lone CR (classic Mac exports).
 //   - The delimiter (comma, semicolon or tab) is the one the header line uses
 //     most, outside quotes.
 //   - A file that cannot be read (no header, no email column, a broken quoted
@@ -144,6 +145,13 @@ func ParseCSV(data []byte) (*CSVTable, error) {
 	}
 	if strings.TrimSpace(text) == "" {
 		return nil, unreadable("the file is empty")
+	}
+	if strings.ContainsRune(text, '\r') {
+		// encoding/csv only ends lines at LF (dropping a CR before it); classic
+		// Mac exports end them with a lone CR, which would read as one endless
+		// header line and import nothing. CRLF and lone CR both become LF (in a
+		// quoted cell too, where either is a line break).
+		text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
 	}
 	delim := detectDelimiter(text)
 	t, err := readCSV(text, delim, false)
