@@ -34,6 +34,10 @@ import (
 //   - Otherwise every good row is kept and every bad row is reported with its
 //     line number in the file (the header is line 1; a quoted field spanning
 //     lines counts every line) and the reason.
+//   - A cell starting with a single quote and then "=", "+", "-", "@", a tab or
+//     a CR loses the quote: it is the quote exports put there to keep
+//     spreadsheets from running the cell as a formula (see CSVWriter), so
+//     an export re-imports to the same values.
 //   - Blank lines and rows whose cells are all empty are skipped silently; extra
 //     columns are ignored; headers are matched loosely ("E-mail", "Email
 //     Address" and "e_mail" all mean email).
@@ -188,7 +192,7 @@ func readCSV(text string, delim rune, lazy bool) (*CSVTable, error) {
 		line, _ := r.FieldPos(0)
 		blank := true
 		for i := range rec {
-			rec[i] = strings.TrimSpace(rec[i])
+			rec[i] = strings.TrimSpace(UnneutralizeCSVCell(strings.TrimSpace(rec[i])))
 			if rec[i] != "" {
 				blank = false
 			}
@@ -662,7 +666,7 @@ func (im *Import) Finished() bool { return im.Status == ImportDone || im.Status 
 
 func rejectsCSV(header []string, rejects []RejectedRow) string {
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+	w := NewCSVWriter(&buf)
 	_ = w.Write(append([]string{"row", "reason"}, header...))
 	for _, r := range rejects {
 		_ = w.Write(append([]string{strconv.Itoa(r.Row), r.Reason}, r.Fields...))
