@@ -49,6 +49,11 @@ func (s *Server) nulGuard(c *gin.Context) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
 	case ct == "multipart/form-data":
+		// Browser forms are parsed already (gorilla/csrf reads the token from
+		// them). An upload larger than a form is left to its handler's limits.
+		if r.MultipartForm == nil && r.ContentLength > maxMultipartMemory {
+			break
+		}
 		if r.ParseMultipartForm(maxMultipartMemory) == nil && r.MultipartForm != nil {
 			for k, vs := range r.MultipartForm.Value {
 				if strings.IndexByte(k, 0) >= 0 || anyNUL(vs) {
