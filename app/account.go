@@ -102,10 +102,10 @@ func (h *AccountHandler) testEmail(c *gin.Context) {
 	batch := jobs.Batch{
 		From:    jobs.Address{Email: from.Address, Name: from.Name},
 		Subject: "Pressroom test email",
-		Text:    "Hello -name-,\n\nThis is the test email you asked for from your Pressroom account page. Mail reaches you.\n",
-		HTML:    "<p>Hello -name-,</p><p>This is the test email you asked for from your Pressroom account page. Mail reaches you.</p>",
+		Text:    "Hello " + jobs.KeyName + ",\n\nThis is the test email you asked for from your Pressroom account page. Mail reaches you.\n",
+		HTML:    "<p>Hello " + jobs.KeyNameHTML + ",</p><p>This is the test email you asked for from your Pressroom account page. Mail reaches you.</p>",
 		Recipients: []jobs.Recipient{{To: jobs.Address{Email: u.Email, Name: u.Name},
-			Substitutions: map[string]string{"-name-": u.Name}}},
+			Substitutions: jobs.Substitutions(jobs.KeyName, u.Name)}},
 	}
 	err := models.Transaction(ctx, h.s.db.Gorm, func(tx *gorm.DB) error {
 		if err := models.Audit(ctx, tx, models.AuditEvent{ActorID: &u.ID, Action: "test_email_requested", SubjectType: "user", SubjectID: u.ID, IP: c.ClientIP()}); err != nil {

@@ -1,9 +1,12 @@
 package app
 
 import (
+	"bytes"
 	"encoding/base64"
+	"math"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 )
@@ -37,8 +40,26 @@ type listPage[T any] struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
+// Cursor bounds. A cursor is the base64 of the last key seen (an id, an
+// address) or, on offset-paged lists, of an offset. Nothing this API issues
+// holds a NUL byte, broken UTF-8 or more than maxCursorKey bytes, nor an offset
+// past maxCursorOffset (which keeps offset+limit far from overflowing and inside
+// every engine's integer range), so such a cursor is refused before it reaches a
+// query.
+const (
+	maxCursorKey    = 1024
+	maxCursorOffset = math.MaxInt32
+)
+
+// badCursor answers 400 validation_failed naming the cursor field.
+func badCursor(c *gin.Context) {
+	apiError(c, http.StatusBadRequest, "validation_failed", "cursor is not one this API issued", map[string]string{"cursor": "is invalid"})
+}
+
 // pageParams reads ?limit= (default 50, max 500) and ?cursor= (opaque: the
 // base64 of the last key seen). A malformed value is a 400 with a clear message.
+// It is the one place API list cursors are parsed; offset-paged lists then call
+// pageOffset.
 func pageParams(c *gin.Context) (limit int, after string, ok bool) {
 	limit = 50
 	if l := c.Query("limit"); l != "" {
@@ -51,13 +72,28 @@ func pageParams(c *gin.Context) (limit int, after string, ok bool) {
 	}
 	if cur := c.Query("cursor"); cur != "" {
 		b, err := base64.RawURLEncoding.DecodeString(cur)
-		if err != nil {
-			apiError(c, http.StatusBadRequest, "validation_failed", "cursor is not one this API issued", map[string]string{"cursor": "is invalid"})
+		if err != nil || len(b) > maxCursorKey || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
+			badCursor(c)
 			return 0, "", false
 		}
 		after = string(b)
 	}
 	return limit, after, true
+}
+
+// pageOffset reads the offset of an offset-paged list from the cursor
+// pageParams decoded: 0 without one, 400 validation_failed for anything but a
+// plain number from 0 to maxCursorOffset.
+func pageOffset(c *gin.Context, after string) (int, bool) {
+	if after == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(after)
+	if err != nil || n < 0 || n > maxCursorOffset || strconv.Itoa(n) != after {
+		badCursor(c)
+		return 0, false
+	}
+	return n, true
 }
 
 // nextCursor encodes the key of the last item of a full page.

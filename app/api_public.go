@@ -65,14 +65,9 @@ func (h *PublicAPI) list(c *gin.Context) {
 	if !ok {
 		return
 	}
-	offset := 0
-	if after != "" {
-		n, err := strconv.Atoi(after)
-		if err != nil || n < 0 {
-			apiError(c, http.StatusBadRequest, "validation_failed", "cursor is not one this API issued", map[string]string{"cursor": "is invalid"})
-			return
-		}
-		offset = n
+	offset, ok := pageOffset(c, after)
+	if !ok {
+		return
 	}
 	if !h.s.cacheable(c, "api"+c.Request.URL.RawQuery) {
 		return

@@ -338,16 +338,28 @@ func (h *ImportsHandler) rejects(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	c.Header("Content-Disposition", `attachment; filename="rejected-rows-`+im.ID+`.csv"`)
-	c.Data(http.StatusOK, "text/csv; charset=utf-8", []byte(im.Rejects))
+	// Re-encoded through the neutralising writer, so reports stored before
+	// cells were neutralised are safe to open too.
+	r := csv.NewReader(strings.NewReader(im.Rejects))
+	r.FieldsPerRecord, r.LazyQuotes = -1, true
+	rows, err := r.ReadAll()
+	if err != nil {
+		_ = c.Error(fmt.Errorf("app: rejected rows of import %s: %w", im.ID, err))
+		return
+	}
+	if len(rows) == 0 {
+		rows = [][]string{{"row", "reason"}}
+	}
+	writeCSV(c, "rejected-rows-"+im.ID+".csv", rows[0], rows[1:])
 }
 
-// writeCSV streams a CSV download.
+// writeCSV streams a CSV download through models.CSVWriter, so no cell can
+// run as a spreadsheet formula.
 func writeCSV(c *gin.Context, filename string, header []string, rows [][]string) {
 	c.Header("Content-Disposition", `attachment; filename="`+filename+`"`)
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Status(http.StatusOK)
-	w := csv.NewWriter(c.Writer)
+	w := models.NewCSVWriter(c.Writer)
 	_ = w.Write(header)
 	_ = w.WriteAll(rows)
 }

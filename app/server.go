@@ -72,6 +72,7 @@ func New(d Deps) (*Server, error) {
 	e.HandleMethodNotAllowed = false
 	e.RedirectTrailingSlash = true
 	e.Use(s.requestLog, s.recoverPanics, s.securityHeaders, s.handleErrors, s.csrfProtect())
+	e.Use(s.nulGuard)
 	e.NoRoute(func(c *gin.Context) {
 		if isAPI(c) {
 			apiError(c, http.StatusNotFound, "not_found", "no such endpoint", nil)

@@ -57,6 +57,10 @@ func (h *WebhooksHandler) sendgrid(c *gin.Context) {
 		c.JSON(status, gin.H{"error": gin.H{"code": "bad_signature", "message": err.Error()}})
 		return
 	}
+	// A NUL in an event would make PostgreSQL refuse the whole post, and
+	// SendGrid would retry it forever: clean it out of the (verified) body and
+	// store every event.
+	body = stripJSONNUL(body)
 	var raw []json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
 		c.JSON(http.StatusBadRequest, gin.H{"error": gin.H{"code": "bad_json", "message": "the body is not a JSON array of events"}})

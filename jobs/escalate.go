@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
+	"html"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -54,19 +54,18 @@ func (w *EscalateOverdueWorker) EscalationMail(e models.Escalation) Batch {
 	link := w.BaseURL + "/admin/releases/" + e.Document.ID
 	var rs []Recipient
 	for _, u := range e.Backups {
-		rs = append(rs, Recipient{To: Address{Email: u.Email, Name: u.Name}, Substitutions: map[string]string{"-name-": u.Name}})
+		rs = append(rs, Recipient{To: Address{Email: u.Email, Name: u.Name}, Substitutions: Substitutions(KeyName, u.Name)})
 	}
 	late := fmt.Sprintf("%d minutes", e.Step.SLAMinutes)
 	return Batch{
 		From:       w.MailFrom,
 		Subject:    "ESCALATED: rapid response needs " + e.Group.Name + " approval: " + headline,
-		Text:       fmt.Sprintf("Hello -name-,\n\nYou are a backup approver for %s. A rapid-response release has waited longer than its %s deadline for %s:\n\n%s\n\nApprove it or request changes: %s\n", e.Group.Name, late, e.Group.Name, headline, link),
-		HTML:       fmt.Sprintf(`<p>Hello -name-,</p><p>You are a backup approver for %s. A rapid-response release has waited longer than its %s deadline:</p><p><strong>%s</strong></p><p><a href="%s">Approve it or request changes</a></p>`, htmlEscape(e.Group.Name), late, htmlEscape(headline), link),
+		Text:       fmt.Sprintf("Hello "+KeyName+",\n\nYou are a backup approver for %s. A rapid-response release has waited longer than its %s deadline for %s:\n\n%s\n\nApprove it or request changes: %s\n", e.Group.Name, late, e.Group.Name, headline, link),
+		HTML:       fmt.Sprintf(`<p>Hello `+KeyNameHTML+`,</p><p>You are a backup approver for %s. A rapid-response release has waited longer than its %s deadline:</p><p><strong>%s</strong></p><p><a href="%s">Approve it or request changes</a></p>`, htmlEscape(e.Group.Name), late, htmlEscape(headline), htmlEscape(link)),
 		Categories: []string{"escalation"},
 		Recipients: rs,
 	}
 }
 
-func htmlEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#39;").Replace(s)
-}
+// htmlEscape escapes text for an HTML part, as Substitutions does.
+func htmlEscape(s string) string { return html.EscapeString(s) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"strings"
 	"time"
 )
@@ -30,7 +31,7 @@ func (a Address) String() string {
 // into the shared subject and bodies, and per-recipient headers and custom args.
 type Recipient struct {
 	To            Address
-	Substitutions map[string]string // key as it appears in the content, e.g. "-name-"
+	Substitutions map[string]string // key as it appears in the content, e.g. "-name-"; built with Substitutions
 	Headers       map[string]string // e.g. List-Unsubscribe with this recipient's URL
 	CustomArgs    map[string]string // ids only: never personal data
 }
@@ -72,6 +73,44 @@ func (b *Batch) Validate() error {
 		seen[k] = true
 	}
 	return nil
+}
+
+// Substitution keys and the parts they land in: SendGrid applies every
+// substitution of a personalization to the subject and to every content part
+// alike, so one value cannot be right for both kinds of part. A name must reach
+// an HTML part escaped (a supporter named <script>… is text, not markup) and
+// the text part and the subject as written. So every key has an HTML twin,
+// HTMLKey(key): shared content uses the key in its subject and text part and
+// the twin in its HTML part, and Substitutions fills both.
+const (
+	KeyName            = "-name-"
+	KeyNameHTML        = "-name_html-"
+	KeyPreviewURL      = "-preview_url-"
+	KeyPreviewURLHTML  = "-preview_url_html-"
+	KeyUnsubscribe     = "-unsubscribe_url-"
+	KeyUnsubscribeHTML = "-unsubscribe_url_html-"
+)
+
+// HTMLKey is the key whose value is key's value HTML-escaped, for HTML parts:
+// "-name-" → "-name_html-".
+func HTMLKey(key string) string { return strings.TrimSuffix(key, "-") + "_html-" }
+
+// Substitutions returns a recipient's substitutions from key, value pairs of
+// plain keys and values as written: each key with its value (for subjects and
+// text parts) and its HTMLKey with the value HTML-escaped (for HTML parts).
+func Substitutions(pairs ...string) map[string]string {
+	m := make(map[string]string, len(pairs))
+	for i := 0; i+1 < len(pairs); i += 2 {
+		Substitute(m, pairs[i], pairs[i+1])
+	}
+	return m
+}
+
+// Substitute adds one substitution to subs for both kinds of part, as
+// Substitutions does.
+func Substitute(subs map[string]string, key, value string) {
+	subs[key] = value
+	subs[HTMLKey(key)] = html.EscapeString(value)
 }
 
 // Personalize applies one recipient's substitutions to a piece of shared content,

@@ -65,7 +65,7 @@ func (w *NotifyApproversWorker) Work(ctx context.Context, job *river.Job[NotifyA
 				continue
 			}
 			seen[m.ID] = true
-			recipients = append(recipients, Recipient{To: Address{Email: m.Email, Name: m.Name}, Substitutions: map[string]string{"-name-": m.Name}})
+			recipients = append(recipients, Recipient{To: Address{Email: m.Email, Name: m.Name}, Substitutions: Substitutions(KeyName, m.Name)})
 		}
 	}
 	if len(recipients) == 0 {
@@ -78,10 +78,10 @@ func (w *NotifyApproversWorker) Work(ctx context.Context, job *river.Job[NotifyA
 		urgency = "RAPID RESPONSE — "
 	}
 	subject := fmt.Sprintf("%sApproval needed: %s", urgency, d.Revision.Headline)
-	text := fmt.Sprintf("Hello -name-,\n\nA %s is waiting for approval from %s:\n\n%s\n\nRevision %d, by %s.\nReview it: %s\n",
+	text := fmt.Sprintf("Hello "+KeyName+",\n\nA %s is waiting for approval from %s:\n\n%s\n\nRevision %d, by %s.\nReview it: %s\n",
 		kind, strings.Join(groups, " and "), d.Revision.Headline, d.CurrentRevision, d.Author.Name, link)
-	html := fmt.Sprintf(`<p>Hello -name-,</p><p>A %s is waiting for approval from %s:</p><p><strong>%s</strong></p><p>Revision %d, by %s.</p><p><a href="%s">Review it in Pressroom</a></p>`,
-		kind, htmlEscape(strings.Join(groups, " and ")), htmlEscape(d.Revision.Headline), d.CurrentRevision, htmlEscape(d.Author.Name), link)
+	html := fmt.Sprintf(`<p>Hello `+KeyNameHTML+`,</p><p>A %s is waiting for approval from %s:</p><p><strong>%s</strong></p><p>Revision %d, by %s.</p><p><a href="%s">Review it in Pressroom</a></p>`,
+		kind, htmlEscape(strings.Join(groups, " and ")), htmlEscape(d.Revision.Headline), d.CurrentRevision, htmlEscape(d.Author.Name), htmlEscape(link))
 	for start := 0; start < len(recipients); start += MaxBatchRecipients {
 		end := min(start+MaxBatchRecipients, len(recipients))
 		b := Batch{From: w.MailFrom, Subject: subject, Text: text, HTML: html, Categories: []string{"approval_request"}, Recipients: recipients[start:end]}

@@ -18,14 +18,6 @@ import (
 	"pressroom/templates"
 )
 
-// Substitution keys left in the shared content of a send; SendGrid replaces them
-// per personalization, so one request carries one copy of the message.
-const (
-	KeyName        = "-name-"
-	KeyPreviewURL  = "-preview_url-"
-	KeyUnsubscribe = "-unsubscribe_url-"
-)
-
 // Email templates of sends (templates/emails/<name>.html).
 const (
 	TemplateReleaseEmbargoed = "release_embargoed"
@@ -196,8 +188,9 @@ func (c *contentCache) compose(ctx context.Context, db *gorm.DB, s *models.Send,
 }
 
 // renderEmail executes one email template: subject and text with text/template
-// (no HTML escaping in a plain-text part), HTML with html/template. A subject
-// override replaces the headline but keeps an embargo prefix.
+// (no HTML escaping in a plain-text part) and the plain substitution keys, HTML
+// with html/template and the keys' HTML twins. A subject override replaces the
+// headline but keeps an embargo prefix.
 func renderEmail(name string, data emailData, subjectOverride string) (SendMessage, error) {
 	files := []string{"emails/layout.tmpl", "emails/" + name + ".html"}
 	ht, err := htmltemplate.New(name).ParseFS(templates.Files(), files...)
@@ -221,6 +214,9 @@ func renderEmail(name string, data emailData, subjectOverride string) (SendMessa
 	if err := tt.ExecuteTemplate(&text, "text", data); err != nil {
 		return SendMessage{}, fmt.Errorf("jobs: render email %s: %w", name, err)
 	}
+	// The HTML part carries the keys whose values are HTML-escaped (see
+	// Substitutions).
+	data.NameKey, data.PreviewKey, data.UnsubscribeKey = HTMLKey(data.NameKey), HTMLKey(data.PreviewKey), HTMLKey(data.UnsubscribeKey)
 	var html bytes.Buffer
 	if err := ht.ExecuteTemplate(&html, "html", data); err != nil {
 		return SendMessage{}, fmt.Errorf("jobs: render email %s: %w", name, err)
@@ -239,7 +235,7 @@ func (c *SendContent) PersonalizeFor(r models.BatchRecipient, baseURL string, un
 			name = "friend"
 		}
 	}
-	rc := Recipient{To: Address{Email: r.Email, Name: r.Name}, Substitutions: map[string]string{KeyName: name},
+	rc := Recipient{To: Address{Email: r.Email, Name: r.Name}, Substitutions: Substitutions(KeyName, name),
 		CustomArgs: map[string]string{"send_id": c.Send.ID, "recipient_id": strconv.FormatInt(r.ID, 10)}}
 	base := strings.TrimRight(baseURL, "/")
 	switch r.Kind {
@@ -248,7 +244,7 @@ func (c *SendContent) PersonalizeFor(r models.BatchRecipient, baseURL string, un
 		if r.SupporterID != nil {
 			u = models.UnsubscribeURL(base, unsubscribeKey, *r.SupporterID)
 		}
-		rc.Substitutions[KeyUnsubscribe] = u
+		Substitute(rc.Substitutions, KeyUnsubscribe, u)
 		rc.Headers = map[string]string{"List-Unsubscribe": "<" + u + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 	default:
 		preview := c.PublicURL
@@ -258,7 +254,7 @@ func (c *SendContent) PersonalizeFor(r models.BatchRecipient, baseURL string, un
 		if preview == "" {
 			preview = base + "/news"
 		}
-		rc.Substitutions[KeyPreviewURL] = preview
+		Substitute(rc.Substitutions, KeyPreviewURL, preview)
 	}
 	return rc
 }

@@ -26,6 +26,7 @@ import (
 //   - The file is read whole first. UTF-8 with or without a BOM, UTF-16 with a
 //     BOM (Excel's "Unicode text"), and anything that is not valid UTF-8 is
 //     decoded as Windows-1252 (a superset of Latin-1 for printable text).
+//   - Lines end with LF, CRLF or a lone CR (classic Mac exports).
 //   - The delimiter (comma, semicolon or tab) is the one the header line uses
 //     most, outside quotes.
 //   - A file that cannot be read (no header, no email column, a broken quoted
@@ -33,6 +34,10 @@ import (
 //   - Otherwise every good row is kept and every bad row is reported with its
 //     line number in the file (the header is line 1; a quoted field spanning
 //     lines counts every line) and the reason.
+//   - A cell starting with a single quote and then "=", "+", "-", "@", a tab or
+//     a CR loses the quote: it is the quote exports put there to keep
+//     spreadsheets from running the cell as a formula (see CSVWriter), so
+//     an export re-imports to the same values.
 //   - Blank lines and rows whose cells are all empty are skipped silently; extra
 //     columns are ignored; headers are matched loosely ("E-mail", "Email
 //     Address" and "e_mail" all mean email).
@@ -145,6 +150,13 @@ func ParseCSV(data []byte) (*CSVTable, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, unreadable("the file is empty")
 	}
+	if strings.ContainsRune(text, '\r') {
+		// encoding/csv only ends lines at LF (dropping a CR before it); classic
+		// Mac exports end them with a lone CR, which would read as one endless
+		// header line and import nothing. CRLF and lone CR both become LF (in a
+		// quoted cell too, where either is a line break).
+		text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	}
 	delim := detectDelimiter(text)
 	t, err := readCSV(text, delim, false)
 	var pe *csv.ParseError
@@ -180,7 +192,7 @@ func readCSV(text string, delim rune, lazy bool) (*CSVTable, error) {
 		line, _ := r.FieldPos(0)
 		blank := true
 		for i := range rec {
-			rec[i] = strings.TrimSpace(rec[i])
+			rec[i] = strings.TrimSpace(UnneutralizeCSVCell(strings.TrimSpace(rec[i])))
 			if rec[i] != "" {
 				blank = false
 			}
@@ -654,7 +666,7 @@ func (im *Import) Finished() bool { return im.Status == ImportDone || im.Status 
 
 func rejectsCSV(header []string, rejects []RejectedRow) string {
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+	w := NewCSVWriter(&buf)
 	_ = w.Write(append([]string{"row", "reason"}, header...))
 	for _, r := range rejects {
 		_ = w.Write(append([]string{strconv.Itoa(r.Row), r.Reason}, r.Fields...))

@@ -91,6 +91,22 @@ func TestImportCorpus(t *testing.T) {
 					t.Errorf("fine = %+v", s)
 				}
 			}},
+		// Old Mac exports end lines with a lone CR: each is a line end (and a CR
+		// inside a quoted cell a line break), so rows and line numbers come out
+		// as with LF or CRLF.
+		{file: "supporters_mac_cr.csv", audience: models.AudienceSupporters, imported: 3,
+			rejects: []wantReject{{5, "invalid email"}},
+			check: func(t *testing.T, db *models.DB) {
+				if s := supporter(t, db, "mac1@example.org"); s.Name != "Mac One" || s.Country != "GB" || s.Status != models.StatusSubscribed {
+					t.Errorf("mac1 = %+v", s)
+				}
+				if s := supporter(t, db, "mac2@example.org"); s.Name != "Two\nLines" || s.Country != "FR" || s.Status != models.StatusPending {
+					t.Errorf("mac2 = %q %q %s", s.Name, s.Country, s.Status)
+				}
+				if s := supporter(t, db, "mac3@example.org"); s.Name != "Mac Three" || s.Country != "DE" {
+					t.Errorf("mac3 = %+v", s)
+				}
+			}},
 		{file: "supporters_consent_dates.csv", audience: models.AudienceSupporters, imported: 1,
 			rejects: []wantReject{{3, "not a date"}, {4, "future"}}},
 		{file: "supporters_unreadable_quote.csv", audience: models.AudienceSupporters, unreadable: "line 3"},
