@@ -106,7 +106,8 @@ func (s *Server) csrfProtect() gin.HandlerFunc {
 		r := c.Request
 		path := r.URL.Path
 		if strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/webhooks/") ||
-			strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/readyz" || path == "/metrics" {
+			strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/readyz" || path == "/metrics" ||
+			(publicCacheablePath(path) && (r.Method == http.MethodGet || r.Method == http.MethodHead)) {
 			c.Next()
 			return
 		}
