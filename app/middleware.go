@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,7 +31,7 @@ func (s *Server) requestLog(c *gin.Context) {
 	}
 	elapsed := time.Since(start)
 	status := c.Writer.Status()
-	s.metrics.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Observe(elapsed.Seconds())
+	s.metrics.observe(c.Request.Method, route, status, elapsed)
 	if route == "/healthz" || route == "/readyz" || route == "/metrics" || strings.HasPrefix(route, "/static/") {
 		return
 	}
