@@ -36,6 +36,13 @@ func noStore(c *gin.Context) {
 	h.Del("Last-Modified")
 }
 
+const ctxSharedCacheable = "pressroom.shared_cacheable"
+
+// sharedCacheable reports whether the response is one a shared cache may store
+// (cacheable marked it): it must then hold nothing of one visitor's, such as
+// a pending flash message, and set no cookie.
+func sharedCacheable(c *gin.Context) bool { return c.GetBool(ctxSharedCacheable) }
+
 // cachePolicy is the caching rule of a route, attached with its role rule:
 // whatever needs a sign-in (admin pages, the staff API, exports) is never
 // stored, so nothing personal or unpublished outlives the session in a browser

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"encoding/base64"
 	"net/http"
 	"strings"
 	"testing"
@@ -175,6 +176,30 @@ func TestETagIgnoresQueryOrderAndJunk(t *testing.T) {
 		}
 		if etag("/api/v1/public/releases?limit=5") == etag("/api/v1/public/releases?limit=6") {
 			t.Error("two different API pages share an ETag")
+		}
+	})
+}
+
+// TestCacheablePagesLeaveTheFlash checks that a pending flash message (which
+// may hold a freshly made preview link) is not rendered into, nor cleared by, a
+// newsroom response a shared cache may store; the next private page shows it.
+func TestCacheablePagesLeaveTheFlash(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		d := env.publish(t, "Flash-free", "Body.", nil, nil)
+		const secret = "Preview link: /preview/secret-token-123"
+		flash := base64.RawURLEncoding.EncodeToString([]byte(`{"k":"success","m":"` + secret + `"}`))
+		for _, path := range []string{"/news", "/news/" + *d.Slug, "/news/search?q=flash"} {
+			r := env.browser().do(http.MethodGet, path, nil, map[string]string{"Cookie": "pressroom_flash=" + flash})
+			if r.Status != http.StatusOK {
+				t.Fatalf("GET %s = %d", path, r.Status)
+			}
+			if strings.Contains(r.Body, "secret-token-123") || len(r.Header.Values("Set-Cookie")) > 0 {
+				t.Errorf("GET %s (public, cacheable) rendered or cleared the flash: cookies %q", path, r.Header.Values("Set-Cookie"))
+			}
+		}
+		r := env.browser().do(http.MethodGet, "/login", nil, map[string]string{"Cookie": "pressroom_flash=" + flash})
+		if !strings.Contains(r.Body, "secret-token-123") {
+			t.Error("the flash is lost: /login does not show it")
 		}
 	})
 }

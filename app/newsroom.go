@@ -52,7 +52,8 @@ func dirOf(lang string) string {
 // 304 for a client that already has this version. params are the query
 // parameters the response depends on: only those, when not empty, enter the
 // ETag, in sorted order, so a reordered query or a tracking tag does not make
-// a new version. It reports false when it answered 304.
+// a new version. The response is marked shared-cacheable, so it takes no
+// flash message. It reports false when it answered 304.
 func (s *Server) cacheable(c *gin.Context, salt string, params ...string) bool {
 	st, err := models.Newsroom(c.Request.Context(), s.db.Gorm, s.clock.Now())
 	if err != nil {
@@ -65,6 +66,7 @@ func (s *Server) cacheable(c *gin.Context, salt string, params ...string) bool {
 		c.Header("Last-Modified", st.LastModified.Format(http.TimeFormat))
 	}
 	c.Header("Cache-Control", newsroomCacheControl)
+	c.Set(ctxSharedCacheable, true)
 	if inm := c.GetHeader("If-None-Match"); inm != "" {
 		for _, t := range strings.Split(inm, ",") {
 			if strings.TrimSpace(t) == etag {
