@@ -53,7 +53,8 @@ Commands:
 
 Configuration comes from the environment: DATABASE_URL, PORT, BASE_URL,
 SESSION_SECRET, SESSION_SECRET_PREVIOUS, SENDGRID_API_KEY, SENDGRID_API_URL,
-SENDGRID_WEBHOOK_PUBLIC_KEY, MAIL_FROM, DEFAULT_TIMEZONE. See README.md.
+SENDGRID_WEBHOOK_PUBLIC_KEY, MAIL_FROM, DEFAULT_TIMEZONE, METRICS_TOKEN,
+METRICS_ADDR. See README.md.
 `
 
 // run is the whole program; main only supplies the process's context,
@@ -149,6 +150,16 @@ func runServe(ctx context.Context, getenv func(string) string, out io.Writer, mo
 		return err
 	}
 
+	// The metrics address is taken before anything starts, so a port in use
+	// stops the process with nothing to undo.
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("listen on METRICS_ADDR %s: %w", cfg.MetricsAddr, err)
+		}
+		defer metricsLn.Close()
+	}
+
 	clock := models.SystemClock{}
 	transport := jobs.NewTransport(cfg.SendGridAPIKey, cfg.SendGridAPIURL, db.Gorm)
 	workers := river.NewWorkers()
@@ -172,11 +183,11 @@ func runServe(ctx context.Context, getenv func(string) string, out io.Writer, mo
 		logger.Info("worker started", "database", db.Dialect, "mail", transport.Name())
 	}
 
-	var srv *http.Server
-	serveErr := make(chan error, 1)
+	var srv, metricsSrv *http.Server
+	serveErr := make(chan error, 2)
+	var s *app.Server
 	if web {
-		s, err := app.New(app.Deps{Config: cfg, DB: db, Jobs: client, Clock: clock, Logger: logger})
-		if err != nil {
+		if s, err = app.New(app.Deps{Config: cfg, DB: db, Jobs: client, Clock: clock, Logger: logger}); err != nil {
 			return err
 		}
 		host := ""
@@ -191,6 +202,16 @@ func runServe(ctx context.Context, getenv func(string) string, out io.Writer, mo
 			WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
 		go func() { serveErr <- srv.Serve(ln) }()
 		logger.Info("web listening", "url", cfg.BaseURL.String(), "database", db.Dialect)
+	}
+	if metricsLn != nil {
+		h := app.WorkerMetricsHandler(cfg, db)
+		if s != nil {
+			h = s.MetricsHandler() // the web server's own registry: requests and jobs
+		}
+		metricsSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
+		go func() { serveErr <- metricsSrv.Serve(metricsLn) }()
+		logger.Info("metrics listening", "addr", cfg.MetricsAddr)
 	}
 	if mode == app.ModeDev {
 		printDevBanner(out, cfg, db, logins, transport.Name())
@@ -213,6 +234,10 @@ func runServe(ctx context.Context, getenv func(string) string, out io.Writer, mo
 			logger.Error("web shutdown", "err", err)
 		}
 	}
+	if metricsSrv != nil {
+		// Scrapes may go on while jobs drain; the listener closes last.
+		defer metricsSrv.Close()
+	}
 	if work {
 		softCtx, softCancel := context.WithTimeout(shutdownCtx, 20*time.Second)
 		defer softCancel()
@@ -230,6 +255,7 @@ func printDevBanner(out io.Writer, cfg *app.Config, db *models.DB, logins []mode
 	if mail == "outbox" {
 		fmt.Fprintf(out, " — read it at %s/admin/outbox", cfg.BaseURL)
 	}
+	fmt.Fprintf(out, "\nMetrics: %s", metricsWhere(cfg))
 	fmt.Fprintf(out, "\n\nDemo logins (password %q for all):\n", models.DemoPassword)
 	for _, l := range logins {
 		groups := ""
@@ -239,6 +265,25 @@ func printDevBanner(out io.Writer, cfg *app.Config, db *models.DB, logins []mode
 		fmt.Fprintf(out, "  %-24s %s%s\n", l.Email, l.Role.Label(), groups)
 	}
 	fmt.Fprintln(out)
+}
+
+// metricsWhere says where the process serves its metrics, for the dev banner.
+func metricsWhere(cfg *app.Config) string {
+	auth := ""
+	if cfg.MetricsToken != "" {
+		auth = " (bearer METRICS_TOKEN)"
+	}
+	switch {
+	case cfg.MetricsAddr != "":
+		host, port, _ := net.SplitHostPort(cfg.MetricsAddr)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		return "http://" + net.JoinHostPort(host, port) + "/metrics" + auth
+	case cfg.MetricsToken != "":
+		return cfg.BaseURL.String() + "/metrics" + auth
+	}
+	return "off (set METRICS_ADDR, e.g. 127.0.0.1:9090, or METRICS_TOKEN)"
 }
 
 func runUserCreate(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {

@@ -69,7 +69,7 @@ func (h *PublicAPI) list(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if !h.s.cacheable(c, "api"+c.Request.URL.RawQuery) {
+	if !h.s.cacheable(c, "api", "q", "lang", "campaign", "country", "theme", "kind", "limit", "cursor") {
 		return
 	}
 	out := listPage[publicReleaseJSON]{Items: []publicReleaseJSON{}}

@@ -40,6 +40,11 @@ type Config struct {
 	SendGridWebhookPublicKey string
 	MailFrom                 *mail.Address
 	DefaultTimezone          *time.Location
+	// MetricsToken, when set, is the bearer token /metrics demands (METRICS_TOKEN).
+	MetricsToken string
+	// MetricsAddr, when set, is the address of the process's own metrics
+	// listener (METRICS_ADDR); the public listener then never serves /metrics.
+	MetricsAddr string
 }
 
 // UnsubscribeKey is the key of supporters' one-click unsubscribe links, derived
@@ -168,6 +173,8 @@ func LoadConfig(getenv func(string) string, mode Mode) (*Config, error) {
 	} else {
 		c.DefaultTimezone = loc
 	}
+
+	problems = append(problems, c.loadMetrics(getenv)...)
 
 	if len(problems) > 0 {
 		return nil, errors.New("configuration:\n  - " + strings.Join(problems, "\n  - "))

@@ -22,7 +22,10 @@ type apiErrorDetail struct {
 	Fields  map[string]string `json:"fields,omitempty"`
 }
 
+// apiError answers an API error. Like error pages it is never stored: a cached
+// 404 would outlive the embargo lift that makes the release exist.
 func apiError(c *gin.Context, status int, code, msg string, fields map[string]string) {
+	noStore(c)
 	c.JSON(status, apiErrorBody{Error: apiErrorDetail{Code: code, Message: msg, Fields: fields}})
 }
 
@@ -37,7 +40,9 @@ func (s *Server) forbidden(c *gin.Context, msg string) {
 	s.errorPage(c, http.StatusForbidden, "Not allowed", msg)
 }
 
+// errorPage renders an error page; no cache may keep it (see apiError).
 func (s *Server) errorPage(c *gin.Context, status int, title, msg string) {
+	noStore(c)
 	v := s.page(c, title, "", map[string]string{"Message": msg})
 	name := "public/error"
 	if currentUser(c) != nil {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"pressroom/migrations"
 )
@@ -16,11 +15,26 @@ type HealthHandler struct {
 	s *Server
 }
 
-// Register adds /healthz, /readyz and /metrics.
+// Register adds /healthz, /readyz and /metrics. /metrics is registered always
+// (so the route table shows it) but answers only as configured: see metrics.
 func (h *HealthHandler) Register(r Routes) {
 	r.GET("/healthz", Public, h.healthz)
 	r.GET("/readyz", Public, h.readyz)
-	r.GET("/metrics", Public, gin.WrapH(promhttp.HandlerFor(h.s.metrics.registry, promhttp.HandlerOpts{})))
+	r.GET("/metrics", Public, h.metrics(h.s.metrics.handler(h.s.cfg.MetricsToken)))
+}
+
+// metrics serves Prometheus metrics on the public listener only to the bearer
+// of METRICS_TOKEN, and not at all when metrics have their own listener
+// (METRICS_ADDR) or no token is set: then it is a 404 like any page that does
+// not exist, so the listener does not even confirm it has them.
+func (h *HealthHandler) metrics(serve http.Handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !h.s.cfg.publicMetrics() {
+			h.s.errorPage(c, http.StatusNotFound, "Page not found", "There is nothing at this address.")
+			return
+		}
+		serve.ServeHTTP(c.Writer, c.Request)
+	}
 }
 
 // healthz says the process is up; it touches nothing else.

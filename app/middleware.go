@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,7 +31,7 @@ func (s *Server) requestLog(c *gin.Context) {
 	}
 	elapsed := time.Since(start)
 	status := c.Writer.Status()
-	s.metrics.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Observe(elapsed.Seconds())
+	s.metrics.observe(c.Request.Method, route, status, elapsed)
 	if route == "/healthz" || route == "/readyz" || route == "/metrics" || strings.HasPrefix(route, "/static/") {
 		return
 	}
@@ -106,7 +105,8 @@ func (s *Server) csrfProtect() gin.HandlerFunc {
 		r := c.Request
 		path := r.URL.Path
 		if strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/webhooks/") ||
-			strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/readyz" || path == "/metrics" {
+			strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/readyz" || path == "/metrics" ||
+			(publicCacheablePath(path) && (r.Method == http.MethodGet || r.Method == http.MethodHead)) {
 			c.Next()
 			return
 		}

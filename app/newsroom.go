@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -48,26 +47,26 @@ func dirOf(lang string) string {
 }
 
 // cacheable applies the newsroom's HTTP caching: ETag and Last-Modified from the
-// public state, a lifetime that never reaches past the next embargo lift (so no
-// cache can hide a release that just became public), and 304 for a client that
-// already has this version. It reports false when it answered 304.
-func (s *Server) cacheable(c *gin.Context, salt string) bool {
-	now := s.clock.Now()
-	st, err := models.Newsroom(c.Request.Context(), s.db.Gorm, now)
+// public state (a fingerprint that changes in the transaction that publishes,
+// withdraws or corrects anything), the fixed newsroomCacheControl lifetime, and
+// 304 for a client that already has this version. params are the query
+// parameters the response depends on: only those, when not empty, enter the
+// ETag, in sorted order, so a reordered query or a tracking tag does not make
+// a new version. The response is marked shared-cacheable, so it takes no
+// flash message. It reports false when it answered 304.
+func (s *Server) cacheable(c *gin.Context, salt string, params ...string) bool {
+	st, err := models.Newsroom(c.Request.Context(), s.db.Gorm, s.clock.Now())
 	if err != nil {
 		_ = c.Error(err)
 		return false
 	}
-	maxAge := 60 * time.Second
-	if st.NextPublish != nil {
-		maxAge = min(maxAge, st.NextPublish.Sub(now))
-	}
-	etag := strings.TrimSuffix(st.ETag, `"`) + salt + `"`
+	etag := strings.TrimSuffix(st.ETag, `"`) + salt + queryTag(c.Request.URL.Query(), params) + `"`
 	c.Header("ETag", etag)
 	if !st.LastModified.IsZero() {
 		c.Header("Last-Modified", st.LastModified.Format(http.TimeFormat))
 	}
-	c.Header("Cache-Control", fmt.Sprintf("public, max-age=%d", max(0, int(maxAge.Seconds()))))
+	c.Header("Cache-Control", newsroomCacheControl)
+	c.Set(ctxSharedCacheable, true)
 	if inm := c.GetHeader("If-None-Match"); inm != "" {
 		for _, t := range strings.Split(inm, ",") {
 			if strings.TrimSpace(t) == etag {
@@ -204,7 +203,7 @@ type searchPage struct {
 // public releases only (the model applies the embargo rule at query time).
 func (h *NewsroomHandler) search(c *gin.Context) {
 	q := strings.TrimSpace(c.Query("q"))
-	if !h.s.cacheable(c, "search"+c.Request.URL.RawQuery) {
+	if !h.s.cacheable(c, "search", "q", "lang", "page") {
 		return
 	}
 	page, _ := strconv.Atoi(c.DefaultQuery("page", "1"))

@@ -176,17 +176,18 @@ func TestNewsroomPages(t *testing.T) {
 		}
 		// HTTP caching: ETag and Last-Modified, 304 on revalidation.
 		etag := page.Header.Get("ETag")
-		if etag == "" || page.Header.Get("Last-Modified") == "" || !strings.Contains(page.Header.Get("Cache-Control"), "max-age=60") {
+		if etag == "" || page.Header.Get("Last-Modified") == "" || !strings.Contains(page.Header.Get("Cache-Control"), "max-age=10") {
 			t.Fatalf("caching headers: %v", page.Header)
 		}
 		if r := anon.do("GET", "/news/"+*d.Slug, nil, map[string]string{"If-None-Match": etag}); r.Status != http.StatusNotModified {
 			t.Fatalf("revalidation: %d", r.Status)
 		}
-		// A scheduled release 20 s away caps every public cache lifetime.
+		// A scheduled release 20 s away changes no public cache lifetime (see
+		// TestListingLifetimeRevealsNoEmbargo).
 		soon := env.clock.Now().Add(20 * time.Second)
 		env.publish(t, "Soon", "Soon.", &soon, nil)
 		r = anon.get("/news")
-		if cc := r.Header.Get("Cache-Control"); cc != "public, max-age=20" {
+		if cc := r.Header.Get("Cache-Control"); cc != "public, max-age=10, stale-while-revalidate=20" {
 			t.Fatalf("Cache-Control with an embargo 20 s away = %q", cc)
 		}
 		// Withdrawal shows the notice in place of the text.

@@ -138,6 +138,9 @@ func (s *Server) setFlash(c *gin.Context, kind, msg string) {
 }
 
 func (s *Server) takeFlash(c *gin.Context) *Flash {
+	if sharedCacheable(c) {
+		return nil // kept for the next private page (see cacheable)
+	}
 	ck, err := c.Request.Cookie(flashCookie)
 	if err != nil {
 		return nil

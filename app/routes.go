@@ -79,7 +79,7 @@ func (r Routes) handle(method, path string, a Access, h gin.HandlerFunc) {
 		full = r.g.BasePath()
 	}
 	r.s.routes = append(r.s.routes, RouteInfo{Method: method, Path: full, Access: a, API: r.api})
-	r.g.Handle(method, path, r.s.enforce(a, r.api), h)
+	r.g.Handle(method, path, cachePolicy(a), r.s.enforce(a, r.api), h)
 }
 
 // RouteTable lists every registered route with its rule.
