@@ -247,6 +247,11 @@ func (h *NewsroomHandler) byIndex(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
+	// The target depends on the reader's language and on which translations are
+	// public now, so caches must key on the language and keep the answer briefly:
+	// a 301 without a lifetime is kept forever by browsers and CDNs.
+	c.Header("Vary", "Accept-Language")
+	c.Header("Cache-Control", "public, max-age=60")
 	c.Redirect(http.StatusMovedPermanently, "/news/"+*r.Slug)
 }
 

@@ -171,6 +171,11 @@ func TestNewsroomPages(t *testing.T) {
 		if r.Status != http.StatusMovedPermanently || r.Location != "/news/"+*d.Slug {
 			t.Fatalf("index lookup: %d %s", r.Status, r.Location)
 		}
+		// Its target depends on the reader's language and on which translations
+		// are public now: caches key on the language and keep it only briefly.
+		if r.Header.Get("Vary") != "Accept-Language" || r.Header.Get("Cache-Control") != "public, max-age=60" {
+			t.Fatalf("index lookup caching: Vary %q, Cache-Control %q", r.Header.Get("Vary"), r.Header.Get("Cache-Control"))
+		}
 		if r := anon.get("/news/index/NOPE-00-000-1999"); r.Status != http.StatusNotFound {
 			t.Fatalf("unknown index: %d", r.Status)
 		}
