@@ -278,6 +278,9 @@ func ApproveDocument(ctx context.Context, db *gorm.DB, u *User, id, comment stri
 		if err := finalizeApproval(ctx, tx, d, cur, u, now); err != nil {
 			return err
 		}
+		if err := HoldSendsOfDocument(ctx, tx, d.ID, now); err != nil {
+			return err
+		}
 		return IndexDocumentForSearch(ctx, tx, d.ID)
 	})
 	if err != nil {
@@ -454,6 +457,9 @@ func WithdrawDocument(ctx context.Context, db *gorm.DB, u *User, id, notice stri
 		}
 		if err := Audit(ctx, tx, AuditEvent{At: now, ActorID: &u.ID, Action: "withdrawn", SubjectType: "document", SubjectID: d.ID,
 			Revision: d.ApprovedRevision, FromStatus: string(StatusPublished), ToStatus: string(StatusWithdrawn), Comment: notice}); err != nil {
+			return err
+		}
+		if err := HoldSendsOfDocument(ctx, tx, d.ID, now); err != nil {
 			return err
 		}
 		return IndexDocumentForSearch(ctx, tx, d.ID)

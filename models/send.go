@@ -92,6 +92,10 @@ type Send struct {
 	DispatchedAt   *time.Time
 	MaterialisedAt *time.Time
 	CompletedAt    *time.Time
+
+	// HeldReason says why the send is held (status paused): its document left
+	// the approved text the send pins. "" when it is not held (SendableNow).
+	HeldReason string
 }
 
 // SendAudience is one list or segment a send goes to.
@@ -414,6 +418,9 @@ func DispatchSend(ctx context.Context, db *gorm.DB, by *User, id string, now tim
 		if s.Status != SendDraft {
 			return &TransitionError{Action: "dispatch", From: Status(s.Status)}
 		}
+		if err := checkSendable(ctx, tx, s, now); err != nil {
+			return err
+		}
 		res := tx.Model(&Send{}).Where("id = ? AND status = ?", id, SendDraft).Updates(map[string]any{"status": SendQueued, "dispatched_at": now, "updated_at": now})
 		if res.Error != nil {
 			return res.Error
@@ -447,8 +454,14 @@ func DispatchSend(ctx context.Context, db *gorm.DB, by *User, id string, now tim
 // "suppressed" rows with the reason, so staff see why someone was left out.
 // Sendable rows are numbered by address and split into batches of SendBatchSize.
 // A send that is not queued (already materialised, cancelled) is left alone.
+//
+// SendableNow is asked first: a send whose document left the approved text it
+// pins is held (paused, with the reason) and nothing is materialised; one that
+// may not go yet (its time, or for supporters the embargo lift, is still to
+// come) is left queued and a *NotDueError says until when.
 func MaterialiseSend(ctx context.Context, db *gorm.DB, id string, now time.Time, enqueue EnqueueFunc) (*Send, error) {
 	var s *Send
+	var notDue *NotDueError
 	err := Transaction(ctx, db, func(tx *gorm.DB) error {
 		var err error
 		if s, err = lockSend(tx, id); err != nil {
@@ -457,15 +470,26 @@ func MaterialiseSend(ctx context.Context, db *gorm.DB, id string, now time.Time,
 		if s.Status != SendQueued || s.MaterialisedAt != nil {
 			return nil
 		}
+		auds, err := SendAudiences(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		// The document may have changed since the send was scheduled.
+		st, err := DocumentStateByID(ctx, tx, s.DocumentID)
+		if err != nil {
+			return err
+		}
+		if c := SendableNow(s, st, hasSupporterAudience(auds), now); c.Hold != "" {
+			return holdSend(ctx, tx, s, c.Hold, now)
+		} else if !c.Until.IsZero() {
+			notDue = &NotDueError{Until: c.Until}
+			return nil
+		}
 		if tx.Dialector.Name() == "postgres" {
 			// One big sort (dedupe and numbering): let it stay in memory.
 			if err := tx.Exec("SET LOCAL work_mem = '256MB'").Error; err != nil {
 				return err
 			}
-		}
-		auds, err := SendAudiences(ctx, tx, id)
-		if err != nil {
-			return err
 		}
 		union, err := audienceUnion(ctx, tx, auds)
 		if err != nil {
@@ -538,6 +562,9 @@ FROM (
 	})
 	if err != nil {
 		return nil, fmt.Errorf("models: materialise send: %w", translate(err))
+	}
+	if notDue != nil {
+		return s, fmt.Errorf("models: materialise send: %w", notDue)
 	}
 	return s, nil
 }
@@ -894,6 +921,12 @@ func changeSendStatus(ctx context.Context, db *gorm.DB, by *User, id string, now
 		}
 		if !slices.Contains(from, s.Status) {
 			return &TransitionError{Action: action, From: Status(s.Status)}
+		}
+		if action == "resume" {
+			// A held send resumes only by being re-pointed (RepointSend).
+			if err := checkSendable(ctx, tx, s, now); err != nil {
+				return err
+			}
 		}
 		if to == "" { // resume: back to where it was
 			to = SendSending
