@@ -44,7 +44,16 @@ func (w *DispatchSendWorker) Timeout(*river.Job[DispatchSendArgs]) time.Duration
 
 // Work implements river.Worker.
 func (w *DispatchSendWorker) Work(ctx context.Context, job *river.Job[DispatchSendArgs]) error {
-	s, err := models.SendByID(ctx, w.DB.Gorm, job.Args.SendID)
+	client, err := river.ClientFromContextSafely[*sql.Tx](ctx)
+	if err != nil {
+		return fmt.Errorf("jobs: dispatch send: %w", err)
+	}
+	return w.dispatch(ctx, client, job.Args.SendID)
+}
+
+// dispatch is the job's work, with the River client that inserts the batch jobs.
+func (w *DispatchSendWorker) dispatch(ctx context.Context, client *Client, sendID string) error {
+	s, err := models.SendByID(ctx, w.DB.Gorm, sendID)
 	if errors.Is(err, models.ErrNotFound) {
 		return river.JobCancel(err)
 	}
@@ -60,10 +69,6 @@ func (w *DispatchSendWorker) Work(ctx context.Context, job *river.Job[DispatchSe
 	case models.SendQueued:
 	default:
 		return nil // cancelled, held, or already materialised
-	}
-	client, err := river.ClientFromContextSafely[*sql.Tx](ctx)
-	if err != nil {
-		return fmt.Errorf("jobs: dispatch send: %w", err)
 	}
 	start := time.Now()
 	s, err = models.MaterialiseSend(ctx, w.DB.Gorm, s.ID, w.Clock.Now(), func(tx *gorm.DB, s *models.Send, nos []int) error {

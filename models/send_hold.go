@@ -30,6 +30,12 @@ type SendCheck struct {
 // Ready reports whether the send may go out now.
 func (c SendCheck) Ready() bool { return c.Hold == "" && c.Until.IsZero() }
 
+// SendableStatus reports whether a document in a status has approved text that
+// may go out: approved, scheduled or published.
+func SendableStatus(st Status) bool {
+	return st == StatusApproved || st == StatusScheduled || st == StatusPublished
+}
+
 // supporterPublishWait is how long supporter mail waits for a release whose
 // embargo has passed but which the publish job (every second) has not yet
 // published: supporters never get a text that is not on the newsroom.
@@ -52,7 +58,7 @@ func SendableNow(s *Send, d DocumentState, toSupporters bool, now time.Time) Sen
 	switch {
 	case d.Status == StatusWithdrawn:
 		return SendCheck{Hold: "release was withdrawn after this send was scheduled"}
-	case d.Status != StatusApproved && d.Status != StatusScheduled && d.Status != StatusPublished:
+	case !SendableStatus(d.Status):
 		return SendCheck{Hold: fmt.Sprintf("release changed after this send was scheduled: it is %s now, so revision %d, which this send carries, is no longer the approved text",
 			strings.ToLower(d.Status.Label()), s.Revision)}
 	case d.ApprovedRevision != s.Revision:
@@ -119,10 +125,12 @@ func sendToSupporters(ctx context.Context, tx *gorm.DB, sendID string) (bool, er
 }
 
 // holdSend pauses a send with the reason its document no longer allows it to
-// go, inside tx, once: a send already held keeps its first reason and audit
-// event. Recipients already submitted stay submitted; the rest wait.
+// go, inside tx. A send already held only has its reason brought up to date
+// (the release went from in review to a newer approved revision, say): the
+// audit event is for the hold itself. Recipients already submitted stay
+// submitted; the rest wait.
 func holdSend(ctx context.Context, tx *gorm.DB, s *Send, reason string, now time.Time) error {
-	res := tx.Model(&Send{}).Where("id = ? AND status IN ? AND held_reason = ''", s.ID, []SendStatus{SendQueued, SendSending, SendPaused}).
+	res := tx.Model(&Send{}).Where("id = ? AND status IN ? AND held_reason <> ?", s.ID, []SendStatus{SendQueued, SendSending, SendPaused}, reason).
 		Updates(map[string]any{"status": SendPaused, "held_reason": reason, "updated_at": now})
 	if res.Error != nil {
 		return res.Error
@@ -130,19 +138,23 @@ func holdSend(ctx context.Context, tx *gorm.DB, s *Send, reason string, now time
 	if res.RowsAffected == 0 {
 		return nil
 	}
+	wasHeld := s.HeldReason != ""
 	s.Status, s.HeldReason = SendPaused, reason
+	if wasHeld {
+		return nil
+	}
 	return Audit(ctx, tx, AuditEvent{At: now, Action: "send_held", SubjectType: "document", SubjectID: s.DocumentID, Revision: s.Revision,
 		Details: "send " + s.ID + ": " + reason})
 }
 
 // HoldSendsOfDocument holds, inside the transaction that changed a document
-// (an edit, a withdrawal, an approved correction), every send of it still to
-// go out that SendableNow no longer allows, so staff see the hold on the send
-// page at once rather than when its time comes. The batch and materialisation
-// checks enforce the rule whether or not this ran.
+// (an edit, an approval, a withdrawal), every send of it still to go out that
+// SendableNow no longer allows, so staff see the hold on the send page at once
+// rather than when its time comes, and brings held sends' reasons up to date.
+// The batch and materialisation checks enforce the rule whether or not this ran.
 func HoldSendsOfDocument(ctx context.Context, tx *gorm.DB, docID string, now time.Time) error {
 	var ss []Send
-	if err := tx.WithContext(ctx).Where("document_id = ? AND status IN ? AND held_reason = ''", docID, []SendStatus{SendQueued, SendSending, SendPaused}).
+	if err := tx.WithContext(ctx).Where("document_id = ? AND status IN ?", docID, []SendStatus{SendQueued, SendSending, SendPaused}).
 		Find(&ss).Error; err != nil {
 		return fmt.Errorf("models: hold sends: %w", err)
 	}
@@ -154,7 +166,7 @@ func HoldSendsOfDocument(ctx context.Context, tx *gorm.DB, docID string, now tim
 		return err
 	}
 	for i := range ss {
-		if c := SendableNow(&ss[i], st, false, now); c.Hold != "" {
+		if c := SendableNow(&ss[i], st, false, now); c.Hold != "" && c.Hold != ss[i].HeldReason {
 			if err := holdSend(ctx, tx, &ss[i], c.Hold, now); err != nil {
 				return fmt.Errorf("models: hold sends: %w", err)
 			}
@@ -238,7 +250,7 @@ func RepointSend(ctx context.Context, db *gorm.DB, by *User, id string, now time
 		if err != nil {
 			return err
 		}
-		if d.ApprovedRevision == 0 || (d.Status != StatusApproved && d.Status != StatusScheduled && d.Status != StatusPublished) {
+		if d.ApprovedRevision == 0 || !SendableStatus(d.Status) {
 			return fmt.Errorf("%w: the release is %s; a send can be re-pointed once it is approved again", ErrConflict, strings.ToLower(d.Status.Label()))
 		}
 		if d.ApprovedRevision == s.Revision && s.HeldReason == "" {
