@@ -104,6 +104,16 @@ func (e *HeldError) Error() string {
 // Unwrap makes a HeldError a conflict (409).
 func (e *HeldError) Unwrap() error { return ErrConflict }
 
+// RepointError refuses to re-point a send, saying why in words for staff.
+type RepointError struct {
+	Reason string
+}
+
+func (e *RepointError) Error() string { return "cannot re-point this send: " + e.Reason }
+
+// Unwrap makes a RepointError a conflict (409).
+func (e *RepointError) Unwrap() error { return ErrConflict }
+
 // hasSupporterAudience reports whether a send goes to any supporter list or
 // segment.
 func hasSupporterAudience(auds []SendAudience) bool {
@@ -251,10 +261,10 @@ func RepointSend(ctx context.Context, db *gorm.DB, by *User, id string, now time
 			return err
 		}
 		if d.ApprovedRevision == 0 || !SendableStatus(d.Status) {
-			return fmt.Errorf("%w: the release is %s; a send can be re-pointed once it is approved again", ErrConflict, strings.ToLower(d.Status.Label()))
+			return &RepointError{Reason: "the release is " + strings.ToLower(d.Status.Label()) + "; a send can be re-pointed once it is approved again"}
 		}
 		if d.ApprovedRevision == s.Revision && s.HeldReason == "" {
-			return fmt.Errorf("%w: this send already carries the approved revision %d", ErrConflict, s.Revision)
+			return &RepointError{Reason: fmt.Sprintf("it already carries the approved revision %d", s.Revision)}
 		}
 		toSupporters, err := sendToSupporters(ctx, tx, s.ID)
 		if err != nil {
