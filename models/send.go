@@ -934,7 +934,11 @@ func changeSendStatus(ctx context.Context, db *gorm.DB, by *User, id string, now
 				to = SendQueued
 			}
 		}
-		if err := tx.Model(&Send{}).Where("id = ?", id).Updates(map[string]any{"status": to, "updated_at": now}).Error; err != nil {
+		updates := map[string]any{"status": to, "updated_at": now}
+		if to == SendCancelled {
+			updates["held_reason"] = "" // no longer held: cancelled
+		}
+		if err := tx.Model(&Send{}).Where("id = ?", id).Updates(updates).Error; err != nil {
 			return err
 		}
 		if to == SendCancelled {
@@ -944,6 +948,9 @@ func changeSendStatus(ctx context.Context, db *gorm.DB, by *User, id string, now
 			}
 		}
 		s.Status = to
+		if to == SendCancelled {
+			s.HeldReason = ""
+		}
 		ev := AuditEvent{At: now, Action: "send_" + action, SubjectType: "document", SubjectID: s.DocumentID, Revision: s.Revision, Details: "send " + s.ID}
 		if by != nil {
 			ev.ActorID = &by.ID

@@ -60,7 +60,7 @@ func SendableNow(s *Send, d DocumentState, toSupporters bool, now time.Time) Sen
 		return SendCheck{Hold: "release was withdrawn after this send was scheduled"}
 	case !SendableStatus(d.Status):
 		return SendCheck{Hold: fmt.Sprintf("release changed after this send was scheduled: it is %s now, so revision %d, which this send carries, is no longer the approved text",
-			strings.ToLower(d.Status.Label()), s.Revision)}
+			statusPhrase(d.Status), s.Revision)}
 	case d.ApprovedRevision != s.Revision:
 		return SendCheck{Hold: fmt.Sprintf("release changed after this send was scheduled: revision %d is approved now, this send carries revision %d",
 			d.ApprovedRevision, s.Revision)}
@@ -79,6 +79,17 @@ func SendableNow(s *Send, d DocumentState, toSupporters bool, now time.Time) Sen
 		}
 	}
 	return c
+}
+
+// statusPhrase names a document's status in a sentence: "it is in review now".
+func statusPhrase(st Status) string {
+	switch st {
+	case StatusChangesRequested:
+		return "back with its author for changes"
+	case StatusDraft:
+		return "a draft"
+	}
+	return strings.ToLower(st.Label())
 }
 
 // NotDueError is what MaterialiseSend answers for a send that may not go yet:
@@ -261,7 +272,7 @@ func RepointSend(ctx context.Context, db *gorm.DB, by *User, id string, now time
 			return err
 		}
 		if d.ApprovedRevision == 0 || !SendableStatus(d.Status) {
-			return &RepointError{Reason: "the release is " + strings.ToLower(d.Status.Label()) + "; a send can be re-pointed once it is approved again"}
+			return &RepointError{Reason: "the release is " + statusPhrase(d.Status) + "; a send can be re-pointed once it is approved again"}
 		}
 		if d.ApprovedRevision == s.Revision && s.HeldReason == "" {
 			return &RepointError{Reason: fmt.Sprintf("it already carries the approved revision %d", s.Revision)}
