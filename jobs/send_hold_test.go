@@ -592,3 +592,35 @@ func TestEveryBatchRechecksTheRelease(t *testing.T) {
 		}
 	})
 }
+
+// TestSendHeldWithItsLastBatchInFlightCompletes: a release withdrawn while
+// the last batch of its send is already in flight. The provider accepts that
+// batch; with nothing left to hold, the send ends "sent", not held forever.
+func TestSendHeldWithItsLastBatchInFlightCompletes(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		r := newHoldRig(t, db)
+		doc := r.org.Release(t, models.KindActionAlert, "Release the prisoners", nil, r.clock.Now())
+		s := r.send(t, r.org.Campaigner, models.SendInput{DocumentID: doc.ID, SupporterListIDs: []string{r.supporterList(t, "Members", "cara@example.org")}})
+		if err := r.dispatch(t, s.ID); err != nil {
+			t.Fatal(err)
+		}
+		// The batch job's steps, with the withdrawal between its check and its checkpoint.
+		claim, _, _, err := models.ClaimBatch(r.ctx, db.Gorm, s.ID, 0, r.clock.Now())
+		if err != nil || claim != models.ClaimSend {
+			t.Fatalf("claim = %v, %v", claim, err)
+		}
+		if _, err := models.WithdrawDocument(r.ctx, db.Gorm, r.org.Campaigner, doc.ID, "Withdrawn.", r.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		r.expectHeld(t, s.ID, "withdrawn")
+		if err := models.CheckpointBatch(r.ctx, db.Gorm, s.ID, 0, "msg-1", 1, r.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := models.CompleteSendIfDone(r.ctx, db.Gorm, s.ID, r.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if s, _ = models.SendByID(r.ctx, db.Gorm, s.ID); s.Status != models.SendSent || s.HeldReason != "" {
+			t.Fatalf("send %s, held %q; want sent", s.Status, s.HeldReason)
+		}
+	})
+}

@@ -880,12 +880,13 @@ func MarkBatchRetrying(ctx context.Context, db *gorm.DB, sendID string, batchNo 
 
 // CompleteSendIfDone marks a sending send "sent" once no batch is pending or
 // submitting ("failed" when no batch was accepted at all). Every batch job calls
-// it when it finishes, so the last one completes the send.
+// it when it finishes, so the last one completes the send. A send held while
+// its last batch was in flight has nothing left to hold: it completes too.
 func CompleteSendIfDone(ctx context.Context, db *gorm.DB, sendID string, now time.Time) error {
 	err := db.WithContext(ctx).Exec(`UPDATE sends SET
   status = CASE WHEN EXISTS (SELECT 1 FROM send_batches b WHERE b.send_id = sends.id AND b.status = 'submitted') THEN 'sent' ELSE 'failed' END,
-  completed_at = ?, updated_at = ?
-WHERE id = ? AND status = 'sending'
+  held_reason = '', completed_at = ?, updated_at = ?
+WHERE id = ? AND (status = 'sending' OR (status = 'paused' AND held_reason <> '' AND materialised_at IS NOT NULL))
   AND NOT EXISTS (SELECT 1 FROM send_batches b WHERE b.send_id = sends.id AND b.status IN ('pending', 'submitting'))`, now, now, sendID).Error
 	if err != nil {
 		return fmt.Errorf("models: complete send: %w", err)

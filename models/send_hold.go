@@ -307,8 +307,18 @@ func RepointSend(ctx context.Context, db *gorm.DB, by *User, id string, now time
 			return err
 		}
 		s.Revision, s.HeldReason, s.Status, s.ScheduledAt, s.UpdatedAt = d.ApprovedRevision, "", status, scheduled, now
-		if status == SendQueued {
+		switch status {
+		case SendQueued:
 			if err := enqueue(tx, s); err != nil {
+				return err
+			}
+		case SendSending:
+			// The pending batches' jobs are waiting on the pause and go on by
+			// themselves; with none left, the send is complete.
+			if err := CompleteSendIfDone(ctx, tx, s.ID, now); err != nil {
+				return err
+			}
+			if err := tx.Take(s, "id = ?", s.ID).Error; err != nil {
 				return err
 			}
 		}
