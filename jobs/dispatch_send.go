@@ -68,7 +68,7 @@ func (w *DispatchSendWorker) dispatch(ctx context.Context, client *Client, sendI
 		return river.JobSnooze(10 * time.Second)
 	case models.SendQueued:
 	default:
-		return nil // cancelled, held, or already materialised
+		return nil // cancelled, or already materialised
 	}
 	start := time.Now()
 	s, err = models.MaterialiseSend(ctx, w.DB.Gorm, s.ID, w.Clock.Now(), func(tx *gorm.DB, s *models.Send, nos []int) error {

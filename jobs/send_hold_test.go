@@ -42,8 +42,7 @@ func newHoldRig(t *testing.T, db *models.DB) *holdRig {
 	return &holdRig{sendEnv: e, clock: clock, client: client, ctx: context.Background()}
 }
 
-// list makes a media list (journalists) or supporter list of subscribed
-// supporters with the given addresses.
+// mediaList makes a media list of journalists with the given addresses.
 func (r *holdRig) mediaList(t *testing.T, name string, emails ...string) string {
 	t.Helper()
 	l, err := models.CreateMediaList(r.ctx, r.db.Gorm, name, "")
@@ -60,6 +59,7 @@ func (r *holdRig) mediaList(t *testing.T, name string, emails ...string) string 
 	return l.ID
 }
 
+// supporterList makes a list of subscribed supporters with the given addresses.
 func (r *holdRig) supporterList(t *testing.T, name string, emails ...string) string {
 	t.Helper()
 	l, err := models.CreateSupporterList(r.ctx, r.db.Gorm, name, "")
@@ -152,7 +152,7 @@ func snoozedFor(err error) (time.Duration, bool) {
 	return 0, false
 }
 
-// edit moves a release's embargo (the edit sends it back to review).
+// moveEmbargo edits a release's embargo, which sends it back to review.
 func (r *holdRig) moveEmbargo(t *testing.T, by *models.User, id string, to time.Time) {
 	t.Helper()
 	at := &to
@@ -165,6 +165,7 @@ func (r *holdRig) moveEmbargo(t *testing.T, by *models.User, id string, to time.
 	}
 }
 
+// repoint re-points a held send, its new dispatch job (if any) inserted.
 func (r *holdRig) repoint(t *testing.T, by *models.User, id string) *models.Send {
 	t.Helper()
 	s, err := models.RepointSend(r.ctx, r.db.Gorm, by, id, r.clock.Now(), func(tx *gorm.DB, s *models.Send) error {

@@ -267,9 +267,13 @@ func RepointSend(ctx context.Context, db *gorm.DB, by *User, id string, now time
 		default:
 			return &TransitionError{Action: "re-point", From: Status(s.Status)}
 		}
-		d, err := lockDocument(tx, s.DocumentID)
-		if err != nil {
-			return err
+		// Read, not locked: edits lock the document and then its sends, so
+		// locking here (send, then document) could deadlock with one. An edit
+		// committed meanwhile holds the send again (HoldSendsOfDocument), and
+		// every batch checks anyway.
+		var d Document
+		if err := tx.First(&d, "id = ?", s.DocumentID).Error; err != nil {
+			return translate(err)
 		}
 		if d.ApprovedRevision == 0 || !SendableStatus(d.Status) {
 			return &RepointError{Reason: "the release is " + statusPhrase(d.Status) + "; a send can be re-pointed once it is approved again"}
@@ -309,8 +313,10 @@ func RepointSend(ctx context.Context, db *gorm.DB, by *User, id string, now time
 		s.Revision, s.HeldReason, s.Status, s.ScheduledAt, s.UpdatedAt = d.ApprovedRevision, "", status, scheduled, now
 		switch status {
 		case SendQueued:
-			if err := enqueue(tx, s); err != nil {
-				return err
+			if enqueue != nil {
+				if err := enqueue(tx, s); err != nil {
+					return err
+				}
 			}
 		case SendSending:
 			// The pending batches' jobs are waiting on the pause and go on by
