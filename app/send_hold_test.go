@@ -82,6 +82,9 @@ func TestHeldSendShownAndRepointed(t *testing.T) {
 			}
 		}
 		officer := env.login(models.RolePressOfficer)
+		if list := officer.get("/admin/sends"); strings.Count(list.Body, "held: the release changed") != 2 {
+			t.Fatal("the sends list does not mark the held sends")
+		}
 		page := officer.get("/admin/sends/" + ids[0])
 		if page.Status != 200 || !strings.Contains(page.Body, "Held:") || !strings.Contains(html.UnescapeString(page.Body), reason) {
 			t.Fatalf("send page %d does not show the hold", page.Status)
