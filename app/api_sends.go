@@ -31,6 +31,7 @@ func (h *SendsAPI) Register(r Routes) {
 	r.POST("/sends/:id/pause", senders, h.pause)
 	r.POST("/sends/:id/resume", senders, h.resume)
 	r.POST("/sends/:id/retry-failed", senders, h.retryFailed)
+	r.POST("/sends/:id/repoint", senders, h.repoint)
 }
 
 // sendRequest is the body of POST /sends. Schedule and the segment ids extend
@@ -60,6 +61,7 @@ type sendJSON struct {
 	Status       models.SendStatus `json:"status"`
 	ReleaseID    string            `json:"release_id"`
 	Revision     int               `json:"revision"`
+	HeldReason   string            `json:"held_reason"`
 	Subject      string            `json:"subject"`
 	Schedule     string            `json:"schedule"`
 	ScheduledAt  *time.Time        `json:"scheduled_at"`
@@ -91,7 +93,7 @@ func (h *SendsAPI) toJSON(c *gin.Context, s *models.Send) (*sendJSON, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &sendJSON{ID: s.ID, Status: s.Status, ReleaseID: s.DocumentID, Revision: s.Revision, Subject: s.Subject, Schedule: s.Schedule,
+	out := &sendJSON{ID: s.ID, Status: s.Status, ReleaseID: s.DocumentID, Revision: s.Revision, HeldReason: s.HeldReason, Subject: s.Subject, Schedule: s.Schedule,
 		ScheduledAt: utcPtr(s.ScheduledAt), Recipients: s.Recipients, Queued: p.Queued, Submitted: p.Submitted, Failed: p.Failed, Suppressed: p.Suppressed,
 		Delivered: s.Delivered, Opened: s.Opened, Clicked: s.Clicked, Bounced: s.Bounced, Spam: s.Spam, Unsubscribed: s.Unsubscribed,
 		Batches: s.Batches, Errors: []sendError{}, CreatedAt: s.CreatedAt.UTC(), DispatchedAt: utcPtr(s.DispatchedAt), CompletedAt: utcPtr(s.CompletedAt)}
@@ -220,6 +222,25 @@ func (h *SendsAPI) retryFailed(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"requeued_batches": n})
+}
+
+func (h *SendsAPI) repoint(c *gin.Context) {
+	s, err := h.s.repointSend(c, c.Param("id"))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.respond(c, http.StatusOK, s)
+}
+
+// repointSend moves a held send to its release's approved revision and, when
+// it is to be worked out again, enqueues its dispatch job in the same
+// transaction.
+func (s *Server) repointSend(c *gin.Context, id string) (*models.Send, error) {
+	ctx := c.Request.Context()
+	return models.RepointSend(ctx, s.db.Gorm, currentUser(c), id, s.clock.Now(), func(tx *gorm.DB, snd *models.Send) error {
+		return jobs.EnqueueDispatch(ctx, s.jobs, tx, snd)
+	})
 }
 
 // dispatchSend queues a send and its dispatch job in one transaction.

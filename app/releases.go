@@ -433,7 +433,13 @@ func (h *ReleasesHandler) approve(c *gin.Context) {
 func reason(err error) string {
 	var te *models.TransitionError
 	var se *models.StaleRevisionError
+	var he *models.HeldError
+	var re *models.RepointError
 	switch {
+	case errors.As(err, &he):
+		return he.Error()
+	case errors.As(err, &re):
+		return re.Error()
 	case errors.As(err, &te):
 		return te.Error()
 	case errors.As(err, &se):

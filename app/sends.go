@@ -36,6 +36,7 @@ func (h *SendsHandler) Register(r Routes) {
 	r.POST("/sends/:id/resume", senders, h.resume)
 	r.POST("/sends/:id/cancel", senders, h.cancel)
 	r.POST("/sends/:id/retry", senders, h.retry)
+	r.POST("/sends/:id/repoint", senders, h.repoint)
 }
 
 // sendForm is the new-send form as submitted.
@@ -165,9 +166,15 @@ type sendPage struct {
 	Content   *jobs.SendContent
 	Kinds     []string // journalist and/or supporter: which previews to show
 	CanAct    bool
-	Live      bool   // poll for progress
-	ETA       string // estimated time left while sending
-	Chart     template.HTML
+	// Hold is why the send may not go out because its release changed since
+	// it was scheduled (the stored reason, or for a send not yet held, the
+	// rule's answer now); CanRepoint when the release has an approved text to
+	// re-point it to.
+	Hold       string
+	CanRepoint bool
+	Live       bool   // poll for progress
+	ETA        string // estimated time left while sending
+	Chart      template.HTML
 }
 
 func (h *SendsHandler) load(c *gin.Context) *models.Send {
@@ -213,6 +220,8 @@ func (h *SendsHandler) show(c *gin.Context) {
 		return
 	}
 	p.Kinds = audienceKinds(p.Audiences)
+	p.Hold, p.CanRepoint = sendHold(s, p.Doc, h.s.clock.Now())
+	p.CanRepoint = p.CanRepoint && p.CanAct
 	p.Live = s.Status == models.SendQueued || s.Status == models.SendSending
 	if s.Status == models.SendSending && s.DispatchedAt != nil && p.Progress.Sendable > p.Progress.Queued {
 		elapsed := h.s.clock.Now().Sub(*s.DispatchedAt)
@@ -231,6 +240,25 @@ func (h *SendsHandler) show(c *gin.Context) {
 		p.Chart = activityChart(act)
 	}
 	h.s.render(c, http.StatusOK, "admin/send", h.s.page(c, "Send: "+p.Doc.Revision.Headline, "sends", p))
+}
+
+// sendHold is what the send page says about a send whose release changed:
+// the reason it is (or would be) held, and whether the release has an approved
+// revision to re-point it to.
+func sendHold(s *models.Send, d *models.Document, now time.Time) (string, bool) {
+	switch s.Status {
+	case models.SendDraft, models.SendQueued, models.SendSending, models.SendPaused:
+	default:
+		return "", false
+	}
+	reason := s.HeldReason
+	if reason == "" {
+		reason = models.SendableNow(s, models.DocumentState{Status: d.Status, ApprovedRevision: d.ApprovedRevision}, false, now).Hold
+	}
+	if reason == "" {
+		return "", false
+	}
+	return reason, d.ApprovedRevision != 0 && models.SendableStatus(d.Status)
 }
 
 func audienceKinds(as []models.NamedSendAudience) []string {
@@ -376,6 +404,17 @@ func (h *SendsHandler) retry(c *gin.Context) {
 		return
 	}
 	h.s.setFlash(c, "success", fmt.Sprintf("%d failed batch(es) queued again.", n))
+	redirect(c, "/admin/sends/"+c.Param("id"))
+}
+
+// repoint moves a held send to the release's approved revision.
+func (h *SendsHandler) repoint(c *gin.Context) {
+	s, err := h.s.repointSend(c, c.Param("id"))
+	if err != nil {
+		h.actionFailed(c, err)
+		return
+	}
+	h.s.setFlash(c, "success", fmt.Sprintf("Re-pointed to revision %d, the approved text: the send goes on (nobody already mailed is mailed again).", s.Revision))
 	redirect(c, "/admin/sends/"+c.Param("id"))
 }
 

@@ -111,6 +111,20 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs
 		groups[r.Kind] = append(groups[r.Kind], r)
 	}
 	now := w.Clock.Now()
+	// The release may have changed since the send was scheduled: the batch goes
+	// only while the send's pinned revision is still the approved text (and, for
+	// supporters, the embargo has lifted). One row lookup, reused to render.
+	doc, check, err := models.HoldIfUnsendable(ctx, db, s, a.BatchNo, len(groups[models.RecipientSupporter]) > 0, now)
+	if err != nil {
+		return err
+	}
+	if check.Hold != "" {
+		w.Logger.InfoContext(ctx, "send held", "send", a.SendID, "batch", a.BatchNo, "reason", check.Hold)
+		return river.JobSnooze(5 * time.Second)
+	}
+	if !check.Until.IsZero() {
+		return river.JobSnooze(waitFor(check.Until, now))
+	}
 	if err := models.MarkRecipientsBlocked(ctx, db, a.SendID, a.BatchNo, blocked, now); err != nil {
 		return err
 	}
@@ -120,7 +134,7 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs
 		}
 		return w.complete(ctx, a.SendID)
 	}
-	content, err := w.content.compose(ctx, db, s, w.BaseURL, now)
+	content, err := w.content.compose(ctx, db, s, doc, w.BaseURL, now)
 	if err != nil {
 		return err
 	}

@@ -110,8 +110,10 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 	}
 	data.Footer = "Sent by the press office. Reply to this email to reach us."
 	data.FooterText = data.Footer
-	if c.EmbargoAt != nil && c.EmbargoAt.After(now) {
-		t := c.EmbargoAt.UTC()
+	// The embargo is the document's current one (a translation may inherit its
+	// original's), not the copy in the pinned revision.
+	if d.EmbargoAt != nil && d.EmbargoAt.After(now) {
+		t := d.EmbargoAt.UTC()
 		out.EmbargoAt = &t
 		loc := d.EmbargoLocation(time.UTC)
 		data.EmbargoLabel, data.EmbargoTime = EmbargoLabel(t, loc), embargoTime(t, loc)
@@ -133,10 +135,10 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 // contentCache keeps a send's rendered content for its batch jobs: a
 // million-recipient send has a thousand batches, and the pinned revision renders
 // the same for each of them. An entry is keyed by everything that can change the
-// rendering between batches (the document's status, publication, slug, index
-// number, language and embargo zone, and whether the embargo has lifted by now),
-// so a batch after the embargo lifted or the release was published renders
-// afresh.
+// rendering between batches (the pinned revision, the document's status,
+// publication, slug, index number, language, embargo time and zone, and whether
+// the embargo has lifted by now), so a batch after the embargo lifted or moved,
+// or the release was published or the send re-pointed, renders afresh.
 type contentCache struct {
 	mu      sync.Mutex
 	entries map[string]*SendContent
@@ -148,15 +150,12 @@ const contentCacheSize = 16
 func newContentCache() *contentCache { return &contentCache{entries: map[string]*SendContent{}} }
 
 // compose returns the send's content as of now, rendering it only when no
-// batch rendered it in the same circumstances: the check is one row lookup, the
-// rendering loads the whole document. A nil cache always renders.
-func (c *contentCache) compose(ctx context.Context, db *gorm.DB, s *models.Send, baseURL string, now time.Time) (*SendContent, error) {
+// batch rendered it in the same circumstances: d is the document's state as the
+// batch read it (one row lookup), the rendering loads the whole document. A nil
+// cache always renders.
+func (c *contentCache) compose(ctx context.Context, db *gorm.DB, s *models.Send, d models.DocumentState, baseURL string, now time.Time) (*SendContent, error) {
 	if c == nil {
 		return ComposeSend(ctx, db, s, baseURL, now)
-	}
-	d, err := models.DocumentStateByID(ctx, db, s.DocumentID)
-	if err != nil {
-		return nil, err
 	}
 	published := d.PublishedAt != nil && !d.PublishedAt.After(now)
 	embargoed := d.EmbargoAt != nil && d.EmbargoAt.After(now)
@@ -167,7 +166,11 @@ func (c *contentCache) compose(ctx context.Context, db *gorm.DB, s *models.Send,
 	if d.IndexNumber != nil {
 		index = *d.IndexNumber
 	}
-	key := fmt.Sprintf("%s|%d|%s|%t|%t|%s|%s|%s|%s|%s", s.ID, s.Revision, d.Status, published, embargoed, slug, index, d.EmbargoTZ, d.Language, baseURL)
+	embargo := ""
+	if embargoed {
+		embargo = d.EmbargoAt.UTC().Format(time.RFC3339)
+	}
+	key := fmt.Sprintf("%s|%d|%s|%t|%s|%s|%s|%s|%s|%s", s.ID, s.Revision, d.Status, published, embargo, slug, index, d.EmbargoTZ, d.Language, baseURL)
 	c.mu.Lock()
 	hit := c.entries[key]
 	c.mu.Unlock()

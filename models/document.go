@@ -656,6 +656,9 @@ func UpdateDocument(ctx context.Context, db *gorm.DB, editor *User, id string, i
 		if err := Audit(ctx, tx, ev); err != nil {
 			return err
 		}
+		if err := HoldSendsOfDocument(ctx, tx, doc.ID, now); err != nil {
+			return err
+		}
 		return IndexDocumentForSearch(ctx, tx, doc.ID)
 	})
 	var ve *ValidationError
@@ -696,6 +699,9 @@ type DocumentState struct {
 	Slug        *string
 	IndexNumber *string
 	Language    string
+
+	// ApprovedRevision is the revision a send must pin to go out (SendableNow).
+	ApprovedRevision int
 }
 
 // DocumentStateByID reads a document's state in one indexed row lookup: a
@@ -703,7 +709,7 @@ type DocumentState struct {
 // it changed.
 func DocumentStateByID(ctx context.Context, db *gorm.DB, id string) (DocumentState, error) {
 	var st DocumentState
-	err := db.WithContext(ctx).Model(&Document{}).Select("status, published_at, embargo_at, embargo_tz, slug, index_number, language").
+	err := db.WithContext(ctx).Model(&Document{}).Select("status, published_at, embargo_at, embargo_tz, slug, index_number, language, approved_revision").
 		Where("id = ?", id).Take(&st).Error
 	if err != nil {
 		return st, fmt.Errorf("models: document state: %w", translate(err))

@@ -278,6 +278,9 @@ func ApproveDocument(ctx context.Context, db *gorm.DB, u *User, id, comment stri
 		if err := finalizeApproval(ctx, tx, d, cur, u, now); err != nil {
 			return err
 		}
+		if err := HoldSendsOfDocument(ctx, tx, d.ID, now); err != nil {
+			return err
+		}
 		return IndexDocumentForSearch(ctx, tx, d.ID)
 	})
 	if err != nil {
@@ -456,6 +459,9 @@ func WithdrawDocument(ctx context.Context, db *gorm.DB, u *User, id, notice stri
 			Revision: d.ApprovedRevision, FromStatus: string(StatusPublished), ToStatus: string(StatusWithdrawn), Comment: notice}); err != nil {
 			return err
 		}
+		if err := HoldSendsOfDocument(ctx, tx, d.ID, now); err != nil {
+			return err
+		}
 		if err := IndexDocumentForSearch(ctx, tx, d.ID); err != nil {
 			return err
 		}
@@ -495,6 +501,9 @@ func withdrawTranslations(ctx context.Context, tx *gorm.DB, u *User, orig *Docum
 		if err := Audit(ctx, tx, AuditEvent{At: now, ActorID: &u.ID, Action: "withdrawn", SubjectType: "document", SubjectID: t.ID,
 			Revision: t.ApprovedRevision, FromStatus: string(t.Status), ToStatus: string(StatusWithdrawn), Comment: notice,
 			Details: "with its original " + orig.ID}); err != nil {
+			return err
+		}
+		if err := HoldSendsOfDocument(ctx, tx, t.ID, now); err != nil {
 			return err
 		}
 		if err := IndexDocumentForSearch(ctx, tx, t.ID); err != nil {

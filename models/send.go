@@ -92,6 +92,10 @@ type Send struct {
 	DispatchedAt   *time.Time
 	MaterialisedAt *time.Time
 	CompletedAt    *time.Time
+
+	// HeldReason says why the send is held (status paused): its document left
+	// the approved text the send pins. "" when it is not held (SendableNow).
+	HeldReason string
 }
 
 // SendAudience is one list or segment a send goes to.
@@ -414,6 +418,9 @@ func DispatchSend(ctx context.Context, db *gorm.DB, by *User, id string, now tim
 		if s.Status != SendDraft {
 			return &TransitionError{Action: "dispatch", From: Status(s.Status)}
 		}
+		if err := checkSendable(ctx, tx, s, now); err != nil {
+			return err
+		}
 		res := tx.Model(&Send{}).Where("id = ? AND status = ?", id, SendDraft).Updates(map[string]any{"status": SendQueued, "dispatched_at": now, "updated_at": now})
 		if res.Error != nil {
 			return res.Error
@@ -447,8 +454,14 @@ func DispatchSend(ctx context.Context, db *gorm.DB, by *User, id string, now tim
 // "suppressed" rows with the reason, so staff see why someone was left out.
 // Sendable rows are numbered by address and split into batches of SendBatchSize.
 // A send that is not queued (already materialised, cancelled) is left alone.
+//
+// SendableNow is asked first: a send whose document left the approved text it
+// pins is held (paused, with the reason) and nothing is materialised; one that
+// may not go yet (its time, or for supporters the embargo lift, is still to
+// come) is left queued and a *NotDueError says until when.
 func MaterialiseSend(ctx context.Context, db *gorm.DB, id string, now time.Time, enqueue EnqueueFunc) (*Send, error) {
 	var s *Send
+	var notDue *NotDueError
 	err := Transaction(ctx, db, func(tx *gorm.DB) error {
 		var err error
 		if s, err = lockSend(tx, id); err != nil {
@@ -457,15 +470,26 @@ func MaterialiseSend(ctx context.Context, db *gorm.DB, id string, now time.Time,
 		if s.Status != SendQueued || s.MaterialisedAt != nil {
 			return nil
 		}
+		auds, err := SendAudiences(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		// The document may have changed since the send was scheduled.
+		st, err := DocumentStateByID(ctx, tx, s.DocumentID)
+		if err != nil {
+			return err
+		}
+		if c := SendableNow(s, st, hasSupporterAudience(auds), now); c.Hold != "" {
+			return holdSend(ctx, tx, s, c.Hold, now)
+		} else if !c.Until.IsZero() {
+			notDue = &NotDueError{Until: c.Until}
+			return nil
+		}
 		if tx.Dialector.Name() == "postgres" {
 			// One big sort (dedupe and numbering): let it stay in memory.
 			if err := tx.Exec("SET LOCAL work_mem = '256MB'").Error; err != nil {
 				return err
 			}
-		}
-		auds, err := SendAudiences(ctx, tx, id)
-		if err != nil {
-			return err
 		}
 		union, err := audienceUnion(ctx, tx, auds)
 		if err != nil {
@@ -538,6 +562,9 @@ FROM (
 	})
 	if err != nil {
 		return nil, fmt.Errorf("models: materialise send: %w", translate(err))
+	}
+	if notDue != nil {
+		return s, fmt.Errorf("models: materialise send: %w", notDue)
 	}
 	return s, nil
 }
@@ -853,12 +880,13 @@ func MarkBatchRetrying(ctx context.Context, db *gorm.DB, sendID string, batchNo 
 
 // CompleteSendIfDone marks a sending send "sent" once no batch is pending or
 // submitting ("failed" when no batch was accepted at all). Every batch job calls
-// it when it finishes, so the last one completes the send.
+// it when it finishes, so the last one completes the send. A send held while
+// its last batch was in flight has nothing left to hold: it completes too.
 func CompleteSendIfDone(ctx context.Context, db *gorm.DB, sendID string, now time.Time) error {
 	err := db.WithContext(ctx).Exec(`UPDATE sends SET
   status = CASE WHEN EXISTS (SELECT 1 FROM send_batches b WHERE b.send_id = sends.id AND b.status = 'submitted') THEN 'sent' ELSE 'failed' END,
-  completed_at = ?, updated_at = ?
-WHERE id = ? AND status = 'sending'
+  held_reason = '', completed_at = ?, updated_at = ?
+WHERE id = ? AND (status = 'sending' OR (status = 'paused' AND held_reason <> '' AND materialised_at IS NOT NULL))
   AND NOT EXISTS (SELECT 1 FROM send_batches b WHERE b.send_id = sends.id AND b.status IN ('pending', 'submitting'))`, now, now, sendID).Error
 	if err != nil {
 		return fmt.Errorf("models: complete send: %w", err)
@@ -895,13 +923,23 @@ func changeSendStatus(ctx context.Context, db *gorm.DB, by *User, id string, now
 		if !slices.Contains(from, s.Status) {
 			return &TransitionError{Action: action, From: Status(s.Status)}
 		}
+		if action == "resume" {
+			// A held send resumes only by being re-pointed (RepointSend).
+			if err := checkSendable(ctx, tx, s, now); err != nil {
+				return err
+			}
+		}
 		if to == "" { // resume: back to where it was
 			to = SendSending
 			if s.MaterialisedAt == nil {
 				to = SendQueued
 			}
 		}
-		if err := tx.Model(&Send{}).Where("id = ?", id).Updates(map[string]any{"status": to, "updated_at": now}).Error; err != nil {
+		updates := map[string]any{"status": to, "updated_at": now}
+		if to == SendCancelled {
+			updates["held_reason"] = "" // no longer held: cancelled
+		}
+		if err := tx.Model(&Send{}).Where("id = ?", id).Updates(updates).Error; err != nil {
 			return err
 		}
 		if to == SendCancelled {
@@ -911,6 +949,9 @@ func changeSendStatus(ctx context.Context, db *gorm.DB, by *User, id string, now
 			}
 		}
 		s.Status = to
+		if to == SendCancelled {
+			s.HeldReason = ""
+		}
 		ev := AuditEvent{At: now, Action: "send_" + action, SubjectType: "document", SubjectID: s.DocumentID, Revision: s.Revision, Details: "send " + s.ID}
 		if by != nil {
 			ev.ActorID = &by.ID

@@ -79,6 +79,21 @@ func (o *Org) Release(t testing.TB, kind models.Kind, headline string, embargo *
 	return res.Document
 }
 
+// Approve gives a document in review (an edited release, a correction) both
+// approvals of the workflow at now and returns it: scheduled or published again.
+func (o *Org) Approve(t testing.TB, id string, now time.Time) *models.Document {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := models.ApproveDocument(ctx, o.DB.Gorm, o.desk, id, "", now); err != nil {
+		t.Fatal(err)
+	}
+	res, err := models.ApproveDocument(ctx, o.DB.Gorm, o.legal, id, "", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Document
+}
+
 func ptr[T any](v T) *T { return &v }
 
 // BulkSupporters adds n subscribed supporters named <prefix>-<i>@example.org to
