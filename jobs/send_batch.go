@@ -81,7 +81,7 @@ func jittered(base time.Duration, n int, max time.Duration) time.Duration {
 func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs]) error {
 	a := job.Args
 	db := w.DB.Gorm
-	claim, attempts, s, err := models.ClaimBatch(ctx, db, a.SendID, a.BatchNo, w.Clock.Now())
+	claim, attempts, s, err := models.ClaimBatch(ctx, db, a.SendID, a.BatchNo, "", w.Clock.Now())
 	if err != nil {
 		if errors.Is(err, models.ErrNotFound) {
 			return river.JobCancel(err)
