@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"pressroom/jobs"
 	"pressroom/jobs/sendgridfake"
 	"pressroom/models"
 )
@@ -78,7 +79,12 @@ func TestConnectionLossDuplicatesNobody(t *testing.T) {
 	logs := &syncBuffer{}
 	cmd := r.startWorker(t, logs)
 	t.Cleanup(func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() })
-	t.Cleanup(func() { os.WriteFile("/tmp/rescue_worker.log", []byte(logs.String()), 0o644) })
+	t.Cleanup(func() {
+		if t.Failed() {
+			out := logs.String()
+			t.Logf("worker logs (tail):\n%s", out[max(0, len(out)-4000):])
+		}
+	})
 	time.Sleep(time.Second) // listening before the jobs arrive
 	r.dispatch(t)
 
@@ -90,7 +96,7 @@ func TestConnectionLossDuplicatesNobody(t *testing.T) {
 	t.Logf("at %d accepted: ended %d connection(s)", r.fake.Count(), r.terminate(t, false))
 	r.waitSent(t, 120*time.Second, logs)
 	// Let anything re-run by mistake reach the provider before counting.
-	time.Sleep(2 * jobsRescueWait)
+	time.Sleep(jobs.OrphanGrace + 2*jobs.RescueInterval)
 	missing, dups := r.deliveries(n)
 	t.Logf("send through connection loss: %d accepted, %d missing, %d duplicates", r.fake.Count(), missing, dups)
 	if missing > 0 || dups > 0 {
@@ -115,13 +121,10 @@ func TestConnectionLossDuplicatesNobody(t *testing.T) {
 	r.fake.Reset()
 	r.dispatch(t)
 	r.waitSent(t, 120*time.Second, logs)
-	time.Sleep(2 * jobsRescueWait)
+	time.Sleep(jobs.OrphanGrace + 2*jobs.RescueInterval)
 	missing, dups = r.deliveries(n)
 	t.Logf("send afterwards: %d accepted, %d missing, %d duplicates", r.fake.Count(), missing, dups)
 	if missing > 0 || dups > 0 {
 		t.Errorf("send after the connection loss: %d recipients never accepted, %d accepted more than once; want 0 and 0", missing, dups)
 	}
 }
-
-// jobsRescueWait is a rescue interval and then some (jobs.RescueInterval).
-const jobsRescueWait = 2500 * time.Millisecond
