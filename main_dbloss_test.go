@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,5 +128,43 @@ func TestConnectionLossDuplicatesNobody(t *testing.T) {
 	t.Logf("send afterwards: %d accepted, %d missing, %d duplicates", r.fake.Count(), missing, dups)
 	if missing > 0 || dups > 0 {
 		t.Errorf("send after the connection loss: %d recipients never accepted, %d accepted more than once; want 0 and 0", missing, dups)
+	}
+}
+
+// TestConnectionLossTwoWorkersDuplicateNobody runs two worker processes through
+// a send while every connection to the database is ended, twice. Each worker
+// loses its liveness lock with its connections and sees the other's free for a
+// moment; neither may take the other's jobs for a dead worker's, so every
+// recipient is accepted exactly once.
+func TestConnectionLossTwoWorkersDuplicateNobody(t *testing.T) {
+	const n = 40_000
+	r := newSendRig(t, n)
+	r.fake.SetFault(sendgridfake.Slow(50 * time.Millisecond))
+	logsA, logsB := &syncBuffer{}, &syncBuffer{}
+	a, b := r.startWorker(t, logsA), r.startWorker(t, logsB)
+	t.Cleanup(func() {
+		for _, c := range []*exec.Cmd{a, b} {
+			_ = c.Process.Signal(os.Interrupt)
+			_ = c.Wait()
+		}
+	})
+	time.Sleep(time.Second)
+	r.dispatch(t)
+	r.waitAccepted(t, n/4)
+	t.Logf("at %d accepted: ended %d connection(s)", r.fake.Count(), r.terminate(t, false))
+	r.waitAccepted(t, n/2)
+	t.Logf("at %d accepted: ended %d connection(s)", r.fake.Count(), r.terminate(t, false))
+	r.waitSent(t, 120*time.Second, logsA, logsB)
+	time.Sleep(jobs.OrphanGrace + 2*jobs.RescueInterval)
+	missing, dups := r.deliveries(n)
+	shareA := strings.Count(logsA.String(), "send batch submitted")
+	shareB := strings.Count(logsB.String(), "send batch submitted")
+	t.Logf("worker A submitted %d batches, worker B %d; %d accepted, %d missing, %d duplicates", shareA, shareB, r.fake.Count(), missing, dups)
+	if missing > 0 || dups > 0 {
+		for _, l := range []*syncBuffer{logsA, logsB} {
+			out := l.String()
+			t.Logf("worker logs (tail):\n%s", out[max(0, len(out)-3000):])
+		}
+		t.Fatalf("%d recipients never accepted, %d accepted more than once; want 0 and 0", missing, dups)
 	}
 }

@@ -88,6 +88,10 @@ var errUnrecorded = errors.New("jobs: accepted request not recorded")
 // no other request goes out until it is recorded.
 const checkpointPatience = 2 * time.Minute
 
+// releasePatience is how long handing back a batch is retried. A batch not
+// handed back waits for this worker to retry it (or to die).
+const releasePatience = 10 * time.Second
+
 // workerOf is the id of the River client running this attempt ("" for a job
 // built by hand): River appends it to attempted_by when it fetches the job.
 func workerOf(job *river.Job[SendBatchArgs]) string {
@@ -123,9 +127,11 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs
 		// Nothing of the batch is out unrecorded: hand it back, so that whichever
 		// worker runs the retry may claim it without proof this one is dead. (A
 		// batch already failed, retrying or submitted is left as it is.)
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releasePatience)
 		defer cancel()
-		if rerr := models.ReleaseBatch(rctx, w.DB.Gorm, a.SendID, a.BatchNo, worker, w.Clock.Now()); rerr != nil {
+		if rerr := w.persist(rctx, "hand back", a, func(ctx context.Context) error {
+			return models.ReleaseBatch(ctx, w.DB.Gorm, a.SendID, a.BatchNo, worker, w.Clock.Now())
+		}); rerr != nil {
 			w.Logger.WarnContext(ctx, "send batch not handed back", "send", a.SendID, "batch", a.BatchNo, "err", rerr)
 		}
 	}
@@ -235,19 +241,30 @@ func (w *SendBatchWorker) submit(ctx context.Context, a SendBatchArgs, send func
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkpointPatience)
 	defer cancel()
 	done := w.Clock.Now()
-	for try := 1; ; try++ {
+	err = w.persist(cctx, "checkpoint", a, func(ctx context.Context) error {
 		if last {
-			err = models.CheckpointBatch(cctx, w.DB.Gorm, a.SendID, a.BatchNo, res.MessageID, len(ids), done)
-		} else {
-			err = models.MarkRecipientsSubmitted(cctx, w.DB.Gorm, a.SendID, a.BatchNo, ids, res.MessageID, done)
+			return models.CheckpointBatch(ctx, w.DB.Gorm, a.SendID, a.BatchNo, res.MessageID, len(ids), done)
 		}
+		return models.MarkRecipientsSubmitted(ctx, w.DB.Gorm, a.SendID, a.BatchNo, ids, res.MessageID, done)
+	})
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errUnrecorded, err)
+	}
+	return res.MessageID, nil
+}
+
+// persist runs a write that must not be lost to a dropped connection (fn may
+// be repeated safely), retrying with backoff until it succeeds or ctx ends.
+func (w *SendBatchWorker) persist(ctx context.Context, what string, a SendBatchArgs, fn func(context.Context) error) error {
+	for try := 1; ; try++ {
+		err := fn(ctx)
 		if err == nil {
-			return res.MessageID, nil
+			return nil
 		}
-		w.Logger.WarnContext(ctx, "send batch checkpoint failed; retrying", "send", a.SendID, "batch", a.BatchNo, "try", try, "err", err)
+		w.Logger.WarnContext(ctx, "send batch "+what+" failed; retrying", "send", a.SendID, "batch", a.BatchNo, "try", try, "err", err)
 		select {
-		case <-cctx.Done():
-			return "", fmt.Errorf("%w: %w", errUnrecorded, err)
+		case <-ctx.Done():
+			return err
 		case <-time.After(jittered(100*time.Millisecond, try, 2*time.Second)):
 		}
 	}
