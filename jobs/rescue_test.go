@@ -2,9 +2,13 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"pressroom/jobs"
 	"pressroom/models"
@@ -190,4 +194,62 @@ func TestRescuerWaitsForAWorkerToTakeItsLockBack(t *testing.T) {
 		t.Fatalf("a dead worker's job was not rescued (still %s)", jobState(t, db, job))
 	}
 	t.Logf("a dead worker's job was rescued %s after its lock was freed", time.Since(start).Round(100*time.Millisecond))
+}
+
+// TestBatchOfALiveWorkerIsNotSentTwice runs a batch job on worker B while the
+// batch is "submitting" for worker A, whose liveness lock is held (A is alive
+// and may be sending it): B sends nothing and snoozes the job. Once A's lock is
+// free (A died), B sends the batch, once.
+func TestBatchOfALiveWorkerIsNotSentTwice(t *testing.T) {
+	db := livenessDB(t)
+	ctx := context.Background()
+	e := newSendEnv(t, db)
+	doc := e.org.Release(t, models.KindActionAlert, "Halt the deportations", nil, time.Now().UTC())
+	list := dbtest.BulkSupporters(t, db, "owned", 5)
+	s := e.prepare(t, e.org.Campaigner, models.SendInput{DocumentID: doc.ID, SupporterListIDs: []string{list}})
+	conn, err := db.Pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(hashtextextended($1, 0))", models.WorkerLivenessKey("worker-a")); err != nil {
+		t.Fatal(err)
+	}
+	if c, _, _, err := models.ClaimBatch(ctx, db.Gorm, s.ID, 0, "worker-a", time.Now().UTC()); err != nil || c != models.ClaimSend {
+		t.Fatalf("worker-a's claim = %v, %v", c, err)
+	}
+	w := &jobs.SendBatchWorker{Deps: e.deps}
+	job := &river.Job[jobs.SendBatchArgs]{JobRow: &rivertype.JobRow{Attempt: 2, MaxAttempts: jobs.SendBatchMaxAttempts, AttemptedBy: []string{"worker-a", "worker-b"}},
+		Args: jobs.SendBatchArgs{SendID: s.ID, BatchNo: 0}}
+	err = w.Work(ctx, job)
+	var snooze *river.JobSnoozeError
+	if !errors.As(err, &snooze) {
+		t.Fatalf("worker-b on worker-a's batch: %v, want a snooze", err)
+	}
+	if n := e.fake.Count(); n != 0 {
+		t.Fatalf("worker-b sent %d recipients of a batch a live worker holds", n)
+	}
+	var b models.SendBatch
+	db.Gorm.Take(&b, "send_id = ? AND batch_no = 0", s.ID)
+	if b.Status != models.BatchSubmitting || b.ClaimedBy != "worker-a" {
+		t.Fatalf("batch after the snooze: %s by %q", b.Status, b.ClaimedBy)
+	}
+
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_unlock(hashtextextended($1, 0))", models.WorkerLivenessKey("worker-a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Work(ctx, job); err != nil {
+		t.Fatalf("worker-b on a dead worker's batch: %v", err)
+	}
+	seen := map[string]int{}
+	for _, r := range e.fake.Recipients() {
+		seen[r.Email]++
+	}
+	if len(seen) != 5 || e.fake.Count() != 5 {
+		t.Fatalf("after worker-a died: %d recipients accepted, %d distinct; want 5 and 5", e.fake.Count(), len(seen))
+	}
+	db.Gorm.Take(&b, "send_id = ? AND batch_no = 0", s.ID)
+	if b.Status != models.BatchSubmitted || b.ClaimedBy != "worker-b" {
+		t.Fatalf("batch after worker-b sent it: %s by %q", b.Status, b.ClaimedBy)
+	}
 }
