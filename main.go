@@ -163,8 +163,9 @@ func runServe(ctx context.Context, getenv func(string) string, out io.Writer, mo
 	clock := models.SystemClock{}
 	transport := jobs.NewTransport(cfg.SendGridAPIKey, cfg.SendGridAPIURL, db.Gorm)
 	workers := river.NewWorkers()
+	liveness := jobs.NewLiveness()
 	jobs.Register(workers, jobs.Deps{DB: db, Mail: transport, Clock: clock, Logger: logger, BaseURL: cfg.BaseURL.String(),
-		MailFrom: jobs.Address{Email: cfg.MailFrom.Address, Name: cfg.MailFrom.Name}, UnsubscribeKey: cfg.UnsubscribeKey()})
+		MailFrom: jobs.Address{Email: cfg.MailFrom.Address, Name: cfg.MailFrom.Name}, UnsubscribeKey: cfg.UnsubscribeKey(), Liveness: liveness})
 	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: work, Logger: logger})
 	if err != nil {
 		return err
@@ -172,7 +173,7 @@ func runServe(ctx context.Context, getenv func(string) string, out io.Writer, mo
 	if work {
 		// Jobs of a worker that died mid-job are retried within seconds, not
 		// after River's stuck-job timeout (see jobs/rescue.go).
-		stopRescuer, err := jobs.StartRescuer(ctx, db, client.ID(), logger)
+		stopRescuer, err := jobs.StartRescuer(ctx, db, client.ID(), liveness, logger)
 		if err != nil {
 			return err
 		}

@@ -42,6 +42,9 @@ type Deps struct {
 	// guarantee for throughput per process; more worker processes scale without
 	// giving it up.
 	SendsInFlight int
+	// Liveness is this process's proof of life (StartRescuer keeps it): no send
+	// request starts while it cannot be proven. Nil means always alive.
+	Liveness *Liveness
 }
 
 // Register adds every worker to a River worker bundle.

@@ -77,11 +77,35 @@ func jittered(base time.Duration, n int, max time.Duration) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
+// errUnrecorded marks an attempt that ended after the provider accepted a
+// request whose checkpoint could not be committed: its batch stays
+// "submitting", to be sent again, rather than be handed back.
+var errUnrecorded = errors.New("jobs: accepted request not recorded")
+
+// checkpointPatience is how long a checkpoint is retried while the database
+// does not answer (a restart, a failover). The send gate stays held meanwhile:
+// a request the provider accepted is sent again if its checkpoint is lost, so
+// no other request goes out until it is recorded.
+const checkpointPatience = 2 * time.Minute
+
+// releasePatience is how long handing back a batch is retried. A batch not
+// handed back waits for this worker to retry it (or to die).
+const releasePatience = 10 * time.Second
+
+// workerOf is the id of the River client running this attempt ("" for a job
+// built by hand): River appends it to attempted_by when it fetches the job.
+func workerOf(job *river.Job[SendBatchArgs]) string {
+	if n := len(job.AttemptedBy); n > 0 {
+		return job.AttemptedBy[n-1]
+	}
+	return ""
+}
+
 // Work implements river.Worker.
 func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs]) error {
 	a := job.Args
-	db := w.DB.Gorm
-	claim, attempts, s, err := models.ClaimBatch(ctx, db, a.SendID, a.BatchNo, w.Clock.Now())
+	worker := workerOf(job)
+	claim, attempts, s, err := models.ClaimBatch(ctx, w.DB.Gorm, a.SendID, a.BatchNo, worker, w.Clock.Now())
 	if err != nil {
 		if errors.Is(err, models.ErrNotFound) {
 			return river.JobCancel(err)
@@ -93,7 +117,31 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs
 		return w.complete(ctx, a.SendID)
 	case models.ClaimPaused:
 		return river.JobSnooze(5 * time.Second)
+	case models.ClaimBusy:
+		// Another worker, alive, holds the batch: it finishes or releases it,
+		// or dies and its lock proves it.
+		return river.JobSnooze(5 * time.Second)
 	}
+	err = w.send(ctx, job, s, attempts)
+	if err != nil && !errors.Is(err, errUnrecorded) {
+		// Nothing of the batch is out unrecorded: hand it back, so that whichever
+		// worker runs the retry may claim it without proof this one is dead. (A
+		// batch already failed, retrying or submitted is left as it is.)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releasePatience)
+		defer cancel()
+		if rerr := w.persist(rctx, "hand back", a, func(ctx context.Context) error {
+			return models.ReleaseBatch(ctx, w.DB.Gorm, a.SendID, a.BatchNo, worker, w.Clock.Now())
+		}); rerr != nil {
+			w.Logger.WarnContext(ctx, "send batch not handed back", "send", a.SendID, "batch", a.BatchNo, "err", rerr)
+		}
+	}
+	return err
+}
+
+// send sends a claimed batch.
+func (w *SendBatchWorker) send(ctx context.Context, job *river.Job[SendBatchArgs], s *models.Send, attempts int) error {
+	a := job.Args
+	db := w.DB.Gorm
 
 	// Re-check every recipient right before sending: an unsubscribe, bounce or
 	// do-not-contact flag since materialisation takes effect from the next batch.
@@ -192,21 +240,48 @@ func (w *SendBatchWorker) submit(ctx context.Context, a SendBatchArgs, send func
 		return "", err
 	}
 	defer w.gate.leave()
+	// A worker that cannot prove it is alive may have its batches taken over
+	// (jobs/rescue.go): it starts no request until it can.
+	if err := w.Liveness.wait(ctx); err != nil {
+		return "", err
+	}
 	res, err := send(ctx)
 	if err != nil {
 		return "", err
 	}
 	// The provider has the batch: record it even if the job's context ends now,
-	// since a lost checkpoint means sending the batch twice.
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	// and through a database restart, since a lost checkpoint means sending the
+	// batch twice. Both checkpoints may be repeated safely.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkpointPatience)
 	defer cancel()
 	done := w.Clock.Now()
-	if last {
-		err = models.CheckpointBatch(cctx, w.DB.Gorm, a.SendID, a.BatchNo, res.MessageID, len(ids), done)
-	} else {
-		err = models.MarkRecipientsSubmitted(cctx, w.DB.Gorm, a.SendID, a.BatchNo, ids, res.MessageID, done)
+	err = w.persist(cctx, "checkpoint", a, func(ctx context.Context) error {
+		if last {
+			return models.CheckpointBatch(ctx, w.DB.Gorm, a.SendID, a.BatchNo, res.MessageID, len(ids), done)
+		}
+		return models.MarkRecipientsSubmitted(ctx, w.DB.Gorm, a.SendID, a.BatchNo, ids, res.MessageID, done)
+	})
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errUnrecorded, err)
 	}
-	return res.MessageID, err
+	return res.MessageID, nil
+}
+
+// persist runs a write that must not be lost to a dropped connection (fn may
+// be repeated safely), retrying with backoff until it succeeds or ctx ends.
+func (w *SendBatchWorker) persist(ctx context.Context, what string, a SendBatchArgs, fn func(context.Context) error) error {
+	for try := 1; ; try++ {
+		err := fn(ctx)
+		if err == nil {
+			return nil
+		}
+		w.Logger.WarnContext(ctx, "send batch "+what+" failed; retrying", "send", a.SendID, "batch", a.BatchNo, "try", try, "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(jittered(100*time.Millisecond, try, 2*time.Second)):
+		}
+	}
 }
 
 // failed decides what a provider error means for the batch: a permanent refusal

@@ -152,6 +152,9 @@ type SendBatch struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	SubmittedAt *time.Time
+	// ClaimedBy is the worker (River client id) that last claimed the batch;
+	// see ClaimBatch.
+	ClaimedBy string
 }
 
 // SendInput is what staff choose for a new send.
@@ -649,15 +652,23 @@ const (
 	ClaimPaused
 	// ClaimCancelled: the send was cancelled; the batch is now cancelled.
 	ClaimCancelled
+	// ClaimBusy: the batch is "submitting" for another worker that is still
+	// alive, and may be sending it right now; try again later.
+	ClaimBusy
 )
 
 // ClaimBatch marks a batch "submitting" before its request goes out, in its own
 // short transaction, and returns the send with it (so the batch job needs no
-// second read). A batch found "submitting" here was interrupted by a crash
-// before its checkpoint: it is claimed again and re-sent, so nobody is skipped.
-// A batch found "submitted" whose recipient rows were not yet recorded (a crash
-// right after the checkpoint) gets them recorded now.
-func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, now time.Time) (BatchClaim, int, *Send, error) {
+// second read). A batch found "submitting" here was interrupted before its
+// checkpoint: it is claimed again and re-sent, so nobody is skipped. On
+// PostgreSQL, where several worker processes share the batches, that needs
+// proof the claim is stale: the batch is worker's own (its earlier attempt is
+// over, since this one runs), or its claimant's liveness lock is free (the
+// claimant is dead); otherwise the claimant may be sending it right now and the
+// answer is ClaimBusy. A batch found "submitted" whose recipient rows were not
+// yet recorded (a crash right after the checkpoint) gets them recorded now.
+// worker is the claiming River client's id ("" claims like a worker of its own).
+func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, worker string, now time.Time) (BatchClaim, int, *Send, error) {
 	claim, attempts := ClaimDone, 0
 	var s Send
 	// The common case, a sending send and a pending batch, takes one read and one
@@ -667,9 +678,11 @@ func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, no
 	}
 	if s.Status == SendSending {
 		var claimed []int
-		err := db.WithContext(ctx).Raw(`UPDATE send_batches SET status = ?, attempts = attempts + 1, updated_at = ?
-WHERE send_id = ? AND batch_no = ? AND status IN (?, ?) RETURNING attempts`,
-			BatchSubmitting, now, sendID, batchNo, BatchPending, BatchSubmitting).Scan(&claimed).Error
+		// SQLite runs one worker process: any "submitting" batch is its own.
+		anyOwner := db.Dialector.Name() != "postgres"
+		err := db.WithContext(ctx).Raw(`UPDATE send_batches SET status = ?, attempts = attempts + 1, claimed_by = ?, updated_at = ?
+WHERE send_id = ? AND batch_no = ? AND (status = ? OR (status = ? AND (claimed_by = ? OR ?))) RETURNING attempts`,
+			BatchSubmitting, worker, now, sendID, batchNo, BatchPending, BatchSubmitting, worker, anyOwner).Scan(&claimed).Error
 		if err != nil {
 			return ClaimDone, 0, nil, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, err)
 		}
@@ -702,9 +715,28 @@ WHERE send_id = ? AND batch_no = ? AND status IN (?, ?) RETURNING attempts`,
 			claim = ClaimPaused
 			return nil
 		}
+		if b.Status == BatchSubmitting && b.ClaimedBy != "" && b.ClaimedBy != worker && tx.Dialector.Name() == "postgres" {
+			gone, err := workerGone(tx, b.ClaimedBy)
+			if err != nil {
+				return err
+			}
+			if !gone {
+				claim = ClaimBusy
+				return nil
+			}
+		}
+		// Guarded by the state read above: a claim by someone else meanwhile wins.
+		res := tx.Model(&SendBatch{}).Where("send_id = ? AND batch_no = ? AND status = ? AND claimed_by = ?", sendID, batchNo, b.Status, b.ClaimedBy).
+			Updates(map[string]any{"status": BatchSubmitting, "attempts": gorm.Expr("attempts + 1"), "claimed_by": worker, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			claim = ClaimBusy
+			return nil
+		}
 		claim, attempts = ClaimSend, b.Attempts+1
-		return tx.Model(&SendBatch{}).Where("send_id = ? AND batch_no = ?", sendID, batchNo).
-			Updates(map[string]any{"status": BatchSubmitting, "attempts": gorm.Expr("attempts + 1"), "updated_at": now}).Error
+		return nil
 	})
 	if err != nil {
 		return ClaimDone, 0, nil, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, err)
@@ -802,8 +834,12 @@ func MarkRecipientsBlocked(ctx context.Context, db *gorm.DB, sendID string, batc
 // crash duplicates the batch, so the window is kept as short as it can be. The
 // recipient rows follow with RecordBatchRecipients (or, after a crash, when the
 // batch is claimed again).
+//
+// It may be repeated (a commit whose answer was lost with its connection): the
+// same checkpoint again changes nothing.
 func CheckpointBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, messageID string, sent int, now time.Time) error {
-	err := db.WithContext(ctx).Model(&SendBatch{}).Where("send_id = ? AND batch_no = ?", sendID, batchNo).Updates(map[string]any{
+	err := db.WithContext(ctx).Model(&SendBatch{}).Where("send_id = ? AND batch_no = ?", sendID, batchNo).
+		Where("NOT (status = ? AND message_id = ?)", BatchSubmitted, messageID).Updates(map[string]any{
 		"status": BatchSubmitted, "submitted": gorm.Expr("submitted + ?", sent), "message_id": messageID, "error": "",
 		"submitted_at": now, "updated_at": now}).Error
 	if err != nil {
