@@ -606,7 +606,7 @@ func TestSendHeldWithItsLastBatchInFlightCompletes(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The batch job's steps, with the withdrawal between its check and its checkpoint.
-		claim, _, _, err := models.ClaimBatch(r.ctx, db.Gorm, s.ID, 0, r.clock.Now())
+		claim, _, _, err := models.ClaimBatch(r.ctx, db.Gorm, s.ID, 0, "test-worker", r.clock.Now())
 		if err != nil || claim != models.ClaimSend {
 			t.Fatalf("claim = %v, %v", claim, err)
 		}

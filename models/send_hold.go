@@ -213,7 +213,7 @@ func HoldIfUnsendable(ctx context.Context, db *gorm.DB, s *Send, batchNo int, to
 	}
 	err = Transaction(ctx, db, func(tx *gorm.DB) error {
 		if err := tx.Model(&SendBatch{}).Where("send_id = ? AND batch_no = ? AND status = ?", s.ID, batchNo, BatchSubmitting).
-			Updates(map[string]any{"status": BatchPending, "attempts": gorm.Expr("CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"), "updated_at": now}).Error; err != nil {
+			Updates(map[string]any{"status": BatchPending, "claimed_by": "", "attempts": gorm.Expr("CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"), "updated_at": now}).Error; err != nil {
 			return err
 		}
 		if c.Hold != "" {
