@@ -309,6 +309,7 @@ type releasePage struct {
 	ApproveStep  *models.StepState
 	CanReview    bool
 	IsAuthor     bool
+	Barred       string // why the user may not approve, when they wrote part of the text
 	Previews     []models.PreviewLink
 }
 
@@ -347,7 +348,8 @@ func (h *ReleasesHandler) show(c *gin.Context) {
 		p.PublicURL = h.s.cfg.URL("/news/" + *d.Slug)
 	}
 	can := models.CanEdit(u, d.Kind)
-	p.IsAuthor = d.AuthorID == u.ID || d.Revision.EditorID == u.ID
+	p.Barred = review.Barred(u)
+	p.IsAuthor = p.Barred != ""
 	p.CanEdit = can && d.Status != models.StatusWithdrawn
 	p.CanSubmit = can && (d.Status == models.StatusDraft || d.Status == models.StatusChangesRequested)
 	p.CanWithdraw = can && d.Status == models.StatusPublished

@@ -45,6 +45,49 @@ type Review struct {
 	Steps     []StepState
 	Approvals []Approval // every approval ever given, newest first
 	Complete  bool
+	// authorID and editors are who may not approve: the document's author, and
+	// everyone who wrote a revision since the last approved one (with the latest
+	// revision each wrote).
+	authorID string
+	editors  map[string]int
+}
+
+// editorsSince lists who wrote a revision of d since its last approved one (or
+// since the draft began, if it was never approved), each with the latest
+// revision they wrote. Approving one's own words is refused however small a
+// colleague's later edit was: the approval is of the whole text under review,
+// and each of them wrote part of it.
+func editorsSince(tx *gorm.DB, d *Document) (map[string]int, error) {
+	var rows []struct {
+		EditorID string
+		Number   int
+	}
+	if err := tx.Table("revisions").Select("editor_id, MAX(number) AS number").Where("document_id = ? AND number > ?", d.ID, d.ApprovedRevision).
+		Group("editor_id").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("models: editors since approval: %w", err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.EditorID] = r.Number
+	}
+	return out, nil
+}
+
+// Barred says why u may not approve (or ask for changes to) the text under
+// review at all, in words for them; "" when nothing bars them. Nobody approves
+// their own work: not the document's author, and not anyone who wrote any
+// revision since the last approved one.
+func (r *Review) Barred(u *User) string {
+	if u == nil {
+		return ""
+	}
+	if n, ok := r.editors[u.ID]; ok {
+		return fmt.Sprintf("You wrote revision %d since the last approval, so you cannot approve this text: someone who has not edited it must.", n)
+	}
+	if r.authorID != "" && r.authorID == u.ID {
+		return "You started this release, so you cannot approve it: someone else must."
+	}
+	return ""
 }
 
 // reviewable reports whether approvers may act on the document now.
@@ -83,7 +126,11 @@ func reviewOf(tx *gorm.DB, d *Document) (*Review, error) {
 	if d.SubmittedAt != nil {
 		submitted = *d.SubmittedAt
 	}
-	r := &Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted), Approvals: all, Complete: true}
+	editors, err := editorsSince(tx, d)
+	if err != nil {
+		return nil, err
+	}
+	r := &Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted), Approvals: all, Complete: true, authorID: d.AuthorID, editors: editors}
 	for _, s := range r.Steps {
 		if !s.Done {
 			r.Complete = false
@@ -98,8 +145,17 @@ func reviewOf(tx *gorm.DB, d *Document) (*Review, error) {
 }
 
 // OpenStepFor returns the open step the user may approve (the first of their
-// groups' open steps they have not yet approved), or nil.
+// groups' open steps they have not yet approved), or nil; always nil for a
+// user Barred from approving.
 func (r *Review) OpenStepFor(u *User, contentHash string) *StepState {
+	if r.Barred(u) != "" {
+		return nil
+	}
+	return r.openStep(u)
+}
+
+// openStep is OpenStepFor without the bar on authors and editors.
+func (r *Review) openStep(u *User) *StepState {
 	groups := map[string]bool{}
 	for _, g := range u.Groups {
 		groups[g.ID] = true
@@ -121,17 +177,18 @@ func (r *Review) OpenStepFor(u *User, contentHash string) *StepState {
 	return nil
 }
 
-// isAuthor reports whether u wrote the document or its current revision: neither
-// may approve it.
+// isAuthor reports whether u wrote the document or any revision since its last
+// approved one (see Review.Barred): none of them may approve it.
 func isAuthor(tx *gorm.DB, d *Document, u *User) (bool, error) {
 	if d.AuthorID == u.ID {
 		return true, nil
 	}
-	cur, err := revisionOf(tx, d.ID, d.CurrentRevision)
+	editors, err := editorsSince(tx, d)
 	if err != nil {
 		return false, err
 	}
-	return cur.EditorID == u.ID, nil
+	_, wrote := editors[u.ID]
+	return wrote, nil
 }
 
 // Opened lists the workflow steps that a transition opened, so their groups can be
@@ -494,22 +551,27 @@ func Comments(ctx context.Context, db *gorm.DB, docID string) ([]Comment, error)
 type QueueItem struct {
 	Document *Document
 	Step     StepState
+	// Barred, when set, is why the user may not approve it although their group
+	// is asked (they wrote part of the text): shown, not actionable.
+	Barred string
 }
 
 // reviewableWhere selects documents approvers may act on (see reviewable).
 const reviewableWhere = "(documents.status = 'in_review' OR (documents.status = 'published' AND documents.correction_pending))"
 
-// ReviewQueue lists what waits for u's approval, oldest submission first. It
-// reads the documents in review, their current revisions, their approvals and
-// the workflows in four queries whatever the length of the queue, and works out
-// each review in memory with the same rules as ReviewOf.
+// ReviewQueue lists what waits for u's approval, oldest submission first; an
+// item u is Barred from approving (they wrote part of its text) is listed with
+// the reason, not as actionable. It reads the documents in review, their
+// current revisions, their editors, their approvals and the workflows in five
+// queries whatever the length of the queue, and works out each review in
+// memory with the same rules as ReviewOf.
 func ReviewQueue(ctx context.Context, db *gorm.DB, u *User) ([]QueueItem, error) {
 	if len(u.Groups) == 0 {
 		return nil, nil
 	}
 	q := db.WithContext(ctx)
 	var docs []Document
-	if err := q.Preload("Author").Preload("Series").Where(reviewableWhere).Where("documents.author_id <> ?", u.ID).
+	if err := q.Preload("Author").Preload("Series").Where(reviewableWhere).
 		Order("submitted_at, id").Find(&docs).Error; err != nil {
 		return nil, fmt.Errorf("models: review queue: %w", err)
 	}
@@ -526,6 +588,23 @@ func ReviewQueue(ctx context.Context, db *gorm.DB, u *User) ([]QueueItem, error)
 	if err := q.Table("approvals").Select("approvals.*").Joins("JOIN documents ON documents.id = approvals.document_id").
 		Where(reviewableWhere).Scan(&apps).Error; err != nil {
 		return nil, fmt.Errorf("models: review queue approvals: %w", err)
+	}
+	var eds []struct {
+		DocumentID string
+		EditorID   string
+		Number     int
+	}
+	if err := q.Table("revisions").Select("revisions.document_id, revisions.editor_id, MAX(revisions.number) AS number").
+		Joins("JOIN documents ON documents.id = revisions.document_id AND revisions.number > documents.approved_revision").
+		Where(reviewableWhere).Group("revisions.document_id, revisions.editor_id").Scan(&eds).Error; err != nil {
+		return nil, fmt.Errorf("models: review queue editors: %w", err)
+	}
+	editorsByDoc := map[string]map[string]int{}
+	for _, e := range eds {
+		if editorsByDoc[e.DocumentID] == nil {
+			editorsByDoc[e.DocumentID] = map[string]int{}
+		}
+		editorsByDoc[e.DocumentID][e.EditorID] = e.Number
 	}
 	wfs, err := Workflows(ctx, db)
 	if err != nil {
@@ -547,7 +626,7 @@ func ReviewQueue(ctx context.Context, db *gorm.DB, u *User) ([]QueueItem, error)
 	for i := range docs {
 		d := &docs[i]
 		rev, wf := revByDoc[d.ID], wfByID[d.WorkflowID]
-		if rev == nil || wf == nil || rev.EditorID == u.ID { // nobody approves their own text
+		if rev == nil || wf == nil {
 			continue
 		}
 		d.Revision = rev
@@ -561,9 +640,9 @@ func ReviewQueue(ctx context.Context, db *gorm.DB, u *User) ([]QueueItem, error)
 		if d.SubmittedAt != nil {
 			submitted = *d.SubmittedAt
 		}
-		r := Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted)}
-		if s := r.OpenStepFor(u, rev.ContentHash); s != nil {
-			out = append(out, QueueItem{Document: d, Step: *s})
+		r := Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted), authorID: d.AuthorID, editors: editorsByDoc[d.ID]}
+		if s := r.openStep(u); s != nil {
+			out = append(out, QueueItem{Document: d, Step: *s, Barred: r.Barred(u)})
 		}
 	}
 	return out, nil
