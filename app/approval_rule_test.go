@@ -60,7 +60,7 @@ func TestEarlierEditorCannotApproveThroughAPI(t *testing.T) {
 		}
 
 		queue := bossBrowser.get("/admin/review")
-		if queue.Status != http.StatusOK || !strings.Contains(queue.Body, "You wrote revision 2 since the last approval") ||
+		if queue.Status != http.StatusOK || !strings.Contains(queue.Body, "You wrote revision 2 of this text") ||
 			strings.Contains(queue.Body, `action="/admin/releases/`+id+`/approve"`) {
 			t.Fatalf("the editor's queue offers the approval or does not say why: %d\n%s", queue.Status, queue.Body)
 		}

@@ -50,6 +50,9 @@ type Review struct {
 	// revision each wrote).
 	authorID string
 	editors  map[string]int
+	// current and approved are the revision under review and the last
+	// approved one (0: never), for Barred's wording.
+	current, approved int
 }
 
 // editorsSince lists who wrote a revision of d since its last approved one (or
@@ -82,7 +85,15 @@ func (r *Review) Barred(u *User) string {
 		return ""
 	}
 	if n, ok := r.editors[u.ID]; ok {
-		return fmt.Sprintf("You wrote revision %d since the last approval, so you cannot approve this text: someone who has not edited it must.", n)
+		const must = "so you cannot approve it: someone who has not edited it must."
+		switch {
+		case n == r.current:
+			return "You wrote this revision, " + must
+		case r.approved == 0:
+			return fmt.Sprintf("You wrote revision %d of this text, %s", n, must)
+		default:
+			return fmt.Sprintf("You wrote revision %d since the last approval, %s", n, must)
+		}
 	}
 	if r.authorID != "" && r.authorID == u.ID {
 		return "You started this release, so you cannot approve it: someone else must."
@@ -130,7 +141,8 @@ func reviewOf(tx *gorm.DB, d *Document) (*Review, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted), Approvals: all, Complete: true, authorID: d.AuthorID, editors: editors}
+	r := &Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted), Approvals: all, Complete: true, authorID: d.AuthorID, editors: editors,
+		current: d.CurrentRevision, approved: d.ApprovedRevision}
 	for _, s := range r.Steps {
 		if !s.Done {
 			r.Complete = false
@@ -640,7 +652,8 @@ func ReviewQueue(ctx context.Context, db *gorm.DB, u *User) ([]QueueItem, error)
 		if d.SubmittedAt != nil {
 			submitted = *d.SubmittedAt
 		}
-		r := Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted), authorID: d.AuthorID, editors: editorsByDoc[d.ID]}
+		r := Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted), authorID: d.AuthorID, editors: editorsByDoc[d.ID],
+			current: d.CurrentRevision, approved: d.ApprovedRevision}
 		if s := r.openStep(u); s != nil {
 			out = append(out, QueueItem{Document: d, Step: *s, Barred: r.Barred(u)})
 		}
