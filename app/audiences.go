@@ -333,13 +333,22 @@ func (h *ImportsHandler) show(c *gin.Context) {
 }
 
 func (h *ImportsHandler) rejects(c *gin.Context) {
-	im, err := models.ImportByID(c.Request.Context(), h.s.db.Gorm, c.Param("id"))
+	im, err := models.ReadImportRejects(c.Request.Context(), h.s.db.Gorm, currentUser(c), c.Param("id"), h.s.peopleRead(c, true))
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
 	c.Header("Content-Disposition", `attachment; filename="rejected-rows-`+im.ID+`.csv"`)
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", []byte(im.Rejects))
+}
+
+// peopleRead describes a request that reads personal data, for the rule and
+// audit of models.ReadSupporters and friends. The cursor is left out of the
+// recorded filter: it encodes an address.
+func (s *Server) peopleRead(c *gin.Context, export bool) models.PeopleRead {
+	q := c.Request.URL.Query()
+	q.Del("cursor")
+	return models.PeopleRead{Export: export, Filter: q.Encode(), IP: c.ClientIP(), At: s.clock.Now()}
 }
 
 // writeCSV streams a CSV download.
