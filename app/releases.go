@@ -304,6 +304,7 @@ type releasePage struct {
 	Embargo      string
 	PublicURL    string
 	CanEdit      bool
+	CanComment   bool // models.CanComment: the kind's editors and approvers
 	CanSubmit    bool
 	CanWithdraw  bool
 	ApproveStep  *models.StepState
@@ -351,6 +352,7 @@ func (h *ReleasesHandler) show(c *gin.Context) {
 	p.Barred = review.Barred(u)
 	p.IsAuthor = p.Barred != ""
 	p.CanEdit = can && d.Status != models.StatusWithdrawn
+	p.CanComment = models.CanComment(u, d.Kind)
 	p.CanSubmit = can && (d.Status == models.StatusDraft || d.Status == models.StatusChangesRequested)
 	p.CanWithdraw = can && d.Status == models.StatusPublished
 	if !p.IsAuthor {

@@ -543,6 +543,9 @@ func AddComment(ctx context.Context, db *gorm.DB, u *User, id, body string, now 
 	if err := db.WithContext(ctx).First(&d, "id = ?", id).Error; err != nil {
 		return nil, fmt.Errorf("models: comment: %w", translate(err))
 	}
+	if !CanComment(u, d.Kind) {
+		return nil, fmt.Errorf("models: comment: %w", ErrMayNotComment)
+	}
 	c := &Comment{ID: NewID(), DocumentID: d.ID, Revision: d.CurrentRevision, UserID: u.ID, Body: body, CreatedAt: now}
 	if err := db.WithContext(ctx).Create(c).Error; err != nil {
 		return nil, fmt.Errorf("models: comment: %w", err)
