@@ -20,11 +20,13 @@ type ContactsHandler struct {
 	s *Server
 }
 
-var pressOnly = Roles(models.RolePressOfficer)
+// pressOnly may change media contacts, lists and segments: the roles that own
+// the media audience in models (models.CanManageAudience).
+var pressOnly = Roles(models.AudienceRoles(models.AudienceMedia)...)
 
-// contactReaders may see who the media contacts are (models.CanReadPeople);
-// the contacts page shows everyone else the counts only.
-var contactReaders = Roles(models.AudienceRoles(models.AudienceMedia)...)
+// contactReaders may see who the media contacts are (models.CanReadPeople, the
+// same roles); the contacts page shows everyone else the counts only.
+var contactReaders = pressOnly
 
 // Register adds the admin pages under /admin.
 func (h *ContactsHandler) Register(r Routes) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -186,6 +187,58 @@ func TestImportRejectsAreTheAudiencesPeople(t *testing.T) {
 		evs := peopleAudits(t, env)
 		if len(evs) != 1 || evs[0].Action != "supporters_exported" || *evs[0].ActorID != env.users[models.RoleCampaigner].ID || !strings.Contains(evs[0].Details, "(1 supporters)") {
 			t.Errorf("rejects audit = %+v", evs)
+		}
+	})
+}
+
+// TestAddressesOnSendAndSuppressionPages: the addresses a send left out and the
+// suppression list are personal data too: a viewer sees neither.
+func TestAddressesOnSendAndSuppressionPages(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		ml, err := models.CreateMediaList(ctx, env.db.Gorm, "Foreign desks", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := &objectFixtures{env: env, ctx: ctx, media: ml.ID}
+		s := f.send(t, models.KindActionAlert, models.SendSent)
+		for _, r := range []models.SendRecipient{
+			{SendID: s.ID, Kind: models.RecipientSupporter, Email: "gone@example.net", Status: models.RecipientSuppressed, Reason: "unsubscribed"},
+			{SendID: s.ID, Kind: models.RecipientJournalist, Email: "bounced@news.example", Status: models.RecipientSuppressed, Reason: "bounced"},
+		} {
+			if err := env.db.Gorm.Create(&r).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := models.Suppress(ctx, env.db.Gorm, "blocked@example.net", models.SuppressManual, "asked by phone", nil); err != nil {
+			t.Fatal(err)
+		}
+		page := "/admin/sends/" + s.ID
+		for role, want := range map[models.Role][]string{
+			models.RoleViewer:       nil,
+			models.RoleApprover:     nil,
+			models.RoleCampaigner:   {"gone@example.net"},
+			models.RolePressOfficer: {"bounced@news.example"},
+			models.RoleAdmin:        {"gone@example.net", "bounced@news.example"},
+		} {
+			b := env.login(role)
+			r := b.get(page)
+			if r.Status != http.StatusOK {
+				t.Fatalf("send page as %s = %d", role, r.Status)
+			}
+			for _, addr := range []string{"gone@example.net", "bounced@news.example"} {
+				if shown, allowed := strings.Contains(r.Body, addr), slices.Contains(want, addr); shown != allowed {
+					t.Errorf("send page as %s shows %s: %v, want %v", role, addr, shown, allowed)
+				}
+			}
+			r = b.get("/admin/suppressions")
+			readsSuppressions := role == models.RoleAdmin || role == models.RoleCampaigner || role == models.RolePressOfficer
+			if readsSuppressions && (r.Status != http.StatusOK || !strings.Contains(r.Body, "blocked@example.net")) {
+				t.Errorf("suppressions as %s = %d, want the list", role, r.Status)
+			}
+			if !readsSuppressions && (r.Status != http.StatusForbidden || strings.Contains(r.Body, "blocked@example.net")) {
+				t.Errorf("suppressions as %s = %d, want 403", role, r.Status)
+			}
 		}
 	})
 }

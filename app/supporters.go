@@ -19,11 +19,13 @@ type SupportersHandler struct {
 	s *Server
 }
 
-var campaignersOnly = Roles(models.RoleCampaigner)
+// campaignersOnly may change supporters, their lists and segments: the roles
+// that own the supporter audience in models (models.CanManageAudience).
+var campaignersOnly = Roles(models.AudienceRoles(models.AudienceSupporters)...)
 
-// supporterReaders may see who the supporters are (models.CanReadPeople); the
-// list page shows everyone else the counts only.
-var supporterReaders = Roles(models.AudienceRoles(models.AudienceSupporters)...)
+// supporterReaders may see who the supporters are (models.CanReadPeople, the
+// same roles); the list page shows everyone else the counts only.
+var supporterReaders = campaignersOnly
 
 // senders may add manual suppressions: anyone who sends mail.
 var senders = Roles(models.RoleCampaigner, models.RolePressOfficer)
@@ -39,7 +41,7 @@ func (h *SupportersHandler) Register(r Routes) {
 	r.POST("/supporters/:id", campaignersOnly, h.update)
 	r.GET("/supporters/:id/export.json", campaignersOnly, h.exportOne)
 	r.POST("/supporters/:id/erase", campaignersOnly, h.erase)
-	r.GET("/suppressions", Staff, h.suppressions)
+	r.GET("/suppressions", senders, h.suppressions) // addresses: for those who send, not every reader
 	r.POST("/suppressions", senders, h.addSuppression)
 }
 

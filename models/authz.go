@@ -67,6 +67,15 @@ func CanManageAudience(u *User, a Audience) bool {
 // CanManageAudience: whoever may not change the people may not copy them out.
 func CanReadPeople(u *User, a Audience) bool { return CanManageAudience(u, a) }
 
+// RecipientAudience is the audience a send recipient of a kind (journalist,
+// supporter) belongs to, for CanReadPeople.
+func RecipientAudience(kind string) Audience {
+	if kind == RecipientSupporter {
+		return AudienceSupporters
+	}
+	return AudienceMedia
+}
+
 // PeopleRead describes one read of an audience's personal data, for the rule
 // and the audit log.
 type PeopleRead struct {
