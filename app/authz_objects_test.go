@@ -158,6 +158,10 @@ func objectActions() []objectAction {
 				return objectRequest{method: "POST", path: "/api/v1/releases",
 					body: fmt.Sprintf(`{"kind":%q,"original_id":%q,"language":"fr","headline":"Traduction %d","body":"Maintenant."}`, ownKind(r, k), orig.ID, f.seq())}
 			}},
+		{name: "open the translation form", kinds: bothKinds, allowed: editsKind,
+			prepare: func(t *testing.T, f *objectFixtures, r models.Role, k models.Kind) objectRequest {
+				return objectRequest{method: "GET", path: "/admin/releases/new?translation_of=" + f.published(t, k).ID, form: url.Values{}}
+			}},
 		{name: "create preview link", kinds: bothKinds, allowed: editsKind,
 			prepare: func(t *testing.T, f *objectFixtures, r models.Role, k models.Kind) objectRequest {
 				return objectRequest{method: "POST", path: "/api/v1/releases/" + f.published(t, k).ID + "/preview-links", body: `{"email":"reporter@example.org"}`}

@@ -161,6 +161,10 @@ func (h *ReleasesHandler) newForm(c *gin.Context) {
 	f := releaseForm{Kind: string(kind), Language: "en", OriginalID: c.Query("translation_of")}
 	if f.OriginalID != "" {
 		if orig, err := models.DocumentByID(c.Request.Context(), h.s.db.Gorm, f.OriginalID); err == nil {
+			if !models.CanEdit(u, orig.Kind) { // a translation is a document of the original's kind
+				_ = c.Error(models.ErrWrongKind)
+				return
+			}
 			f = formFromDocument(orig, h.s.cfg.DefaultTimezone)
 			f.ID, f.OriginalID, f.Language, f.BaseRevision, f.Published, f.CorrectionNote = "", orig.ID, "", 0, false, ""
 		}
