@@ -72,6 +72,32 @@ type objectFixtures struct {
 	n     int
 	media string // a media list
 	supp  string // a supporter list
+	// shared published documents and drafts, per kind, for actions that leave
+	// their object usable (a comment, a preview link, a send): fixtures are
+	// costly, and only actions that use their object up need a fresh one.
+	shared, sharedDrafts map[models.Kind]*models.Document
+}
+
+func (f *objectFixtures) sharedPublished(t *testing.T, k models.Kind) *models.Document {
+	t.Helper()
+	if f.shared == nil {
+		f.shared = map[models.Kind]*models.Document{}
+	}
+	if f.shared[k] == nil {
+		f.shared[k] = f.published(t, k)
+	}
+	return f.shared[k]
+}
+
+func (f *objectFixtures) sharedDraft(t *testing.T, k models.Kind) *models.Document {
+	t.Helper()
+	if f.sharedDrafts == nil {
+		f.sharedDrafts = map[models.Kind]*models.Document{}
+	}
+	if f.sharedDrafts[k] == nil {
+		f.sharedDrafts[k] = f.draft(t, k)
+	}
+	return f.sharedDrafts[k]
 }
 
 func (f *objectFixtures) seq() int { f.n++; return f.n }
@@ -109,7 +135,7 @@ func (f *objectFixtures) published(t *testing.T, k models.Kind) *models.Document
 
 func (f *objectFixtures) send(t *testing.T, k models.Kind, status models.SendStatus) *models.Send {
 	t.Helper()
-	d := f.published(t, k)
+	d := f.sharedPublished(t, k)
 	s, err := models.CreateSend(f.ctx, f.env.db.Gorm, f.env.users[models.RoleAdmin], models.SendInput{DocumentID: d.ID, MediaListIDs: []string{f.media}}, f.env.clock.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +167,7 @@ func objectActions() []objectAction {
 			}},
 		{name: "edit", kinds: bothKinds, allowed: editsKind,
 			prepare: func(t *testing.T, f *objectFixtures, r models.Role, k models.Kind) objectRequest {
-				return objectRequest{method: "PATCH", path: "/api/v1/releases/" + f.draft(t, k).ID, body: `{"body":"Edited."}`}
+				return objectRequest{method: "PATCH", path: "/api/v1/releases/" + f.sharedDraft(t, k).ID, body: fmt.Sprintf(`{"body":"Edited %d."}`, f.seq())}
 			}},
 		{name: "submit", kinds: bothKinds, allowed: editsKind,
 			prepare: func(t *testing.T, f *objectFixtures, r models.Role, k models.Kind) objectRequest {
@@ -154,26 +180,26 @@ func objectActions() []objectAction {
 		// A translation has its original's kind, whatever the request says.
 		{name: "translate", kinds: bothKinds, allowed: editsKind,
 			prepare: func(t *testing.T, f *objectFixtures, r models.Role, k models.Kind) objectRequest {
-				orig := f.published(t, k)
+				orig := f.sharedPublished(t, k)
 				return objectRequest{method: "POST", path: "/api/v1/releases",
 					body: fmt.Sprintf(`{"kind":%q,"original_id":%q,"language":"fr","headline":"Traduction %d","body":"Maintenant."}`, ownKind(r, k), orig.ID, f.seq())}
 			}},
 		{name: "open the translation form", kinds: bothKinds, allowed: editsKind,
 			prepare: func(t *testing.T, f *objectFixtures, r models.Role, k models.Kind) objectRequest {
-				return objectRequest{method: "GET", path: "/admin/releases/new?translation_of=" + f.published(t, k).ID, form: url.Values{}}
+				return objectRequest{method: "GET", path: "/admin/releases/new?translation_of=" + f.sharedPublished(t, k).ID, form: url.Values{}}
 			}},
 		{name: "create preview link", kinds: bothKinds, allowed: editsKind,
 			prepare: func(t *testing.T, f *objectFixtures, r models.Role, k models.Kind) objectRequest {
-				return objectRequest{method: "POST", path: "/api/v1/releases/" + f.published(t, k).ID + "/preview-links", body: `{"email":"reporter@example.org"}`}
+				return objectRequest{method: "POST", path: "/api/v1/releases/" + f.sharedPublished(t, k).ID + "/preview-links", body: `{"email":"reporter@example.org"}`}
 			}},
 		{name: "revoke preview link", kinds: bothKinds, allowed: editsKind,
 			prepare: func(t *testing.T, f *objectFixtures, r models.Role, k models.Kind) objectRequest {
-				d := f.published(t, k)
+				d := f.sharedPublished(t, k)
 				return objectRequest{method: "POST", path: "/admin/releases/" + d.ID + "/preview-links/" + f.previewLink(t, d) + "/revoke", form: url.Values{}}
 			}},
 		{name: "comment", kinds: bothKinds, allowed: func(r models.Role, k models.Kind) bool { return editsKind(r, k) || r == models.RoleApprover },
 			prepare: func(t *testing.T, f *objectFixtures, r models.Role, k models.Kind) objectRequest {
-				return objectRequest{method: "POST", path: "/admin/releases/" + f.draft(t, k).ID + "/comments", form: url.Values{"comment": {"Check the figure."}}}
+				return objectRequest{method: "POST", path: "/admin/releases/" + f.sharedDraft(t, k).ID + "/comments", form: url.Values{"comment": {"Check the figure."}}}
 			}},
 		// Approval is by group, not kind: the test approver is in the open step's
 		// group; nobody else is in any group.
@@ -183,7 +209,7 @@ func objectActions() []objectAction {
 			}},
 		{name: "create send", kinds: bothKinds, allowed: editsKind,
 			prepare: func(t *testing.T, f *objectFixtures, r models.Role, k models.Kind) objectRequest {
-				return objectRequest{method: "POST", path: "/api/v1/sends", body: fmt.Sprintf(`{"release_id":%q,"media_list_ids":[%q]}`, f.published(t, k).ID, f.media)}
+				return objectRequest{method: "POST", path: "/api/v1/sends", body: fmt.Sprintf(`{"release_id":%q,"media_list_ids":[%q]}`, f.sharedPublished(t, k).ID, f.media)}
 			}},
 		{name: "dispatch send", kinds: bothKinds, allowed: editsKind,
 			prepare: func(t *testing.T, f *objectFixtures, r models.Role, k models.Kind) objectRequest {
@@ -314,7 +340,11 @@ func TestRolesActOnlyOnTheirKindsOfObject(t *testing.T) {
 			for _, k := range kinds {
 				for _, role := range models.Roles {
 					req := a.prepare(t, f, role, k)
-					before := snapshot(t, env)
+					allowed := a.allowed(role, k)
+					var before map[string]string
+					if !allowed {
+						before = snapshot(t, env)
+					}
 					var r response
 					switch {
 					case req.form != nil && req.method == http.MethodGet:
@@ -327,7 +357,7 @@ func TestRolesActOnlyOnTheirKindsOfObject(t *testing.T) {
 						r = env.api(req.method, req.path, tokens[role], req.body)
 					}
 					label := fmt.Sprintf("%s %s as %s (%s %s)", a.name, k, role, req.method, req.path)
-					if a.allowed(role, k) {
+					if allowed {
 						if r.Status < 200 || r.Status >= 400 {
 							t.Errorf("%s = %d, want it allowed: %.300s", label, r.Status, r.Body)
 						}
