@@ -50,7 +50,7 @@ func TestEarlierEditorCannotApproveThroughAPI(t *testing.T) {
 		}
 
 		r = env.api("POST", "/api/v1/releases/"+id+"/approve", boss, `{"comment":"fine"}`)
-		if r.Status != http.StatusForbidden || !strings.Contains(r.Body, "own") {
+		if r.Status != http.StatusForbidden || !strings.Contains(r.Body, "You wrote revision 2 of this text, so you cannot approve it") {
 			t.Fatalf("approval by the editor of revision 2 = %d %s, want 403", r.Status, r.Body)
 		}
 		var n int64

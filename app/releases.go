@@ -441,11 +441,14 @@ func (h *ReleasesHandler) approve(c *gin.Context) {
 func reason(err error) string {
 	var te *models.TransitionError
 	var se *models.StaleRevisionError
+	var be *models.BarredError
 	switch {
 	case errors.As(err, &te):
 		return te.Error()
 	case errors.As(err, &se):
 		return se.Error()
+	case errors.As(err, &be):
+		return be.Reason
 	case errors.Is(err, models.ErrSelfApproval):
 		return "nobody approves their own release"
 	case errors.Is(err, models.ErrNotYourStep):

@@ -189,19 +189,14 @@ func (r *Review) openStep(u *User) *StepState {
 	return nil
 }
 
-// isAuthor reports whether u wrote the document or any revision since its last
-// approved one (see Review.Barred): none of them may approve it.
-func isAuthor(tx *gorm.DB, d *Document, u *User) (bool, error) {
-	if d.AuthorID == u.ID {
-		return true, nil
-	}
-	editors, err := editorsSince(tx, d)
-	if err != nil {
-		return false, err
-	}
-	_, wrote := editors[u.ID]
-	return wrote, nil
-}
+// BarredError refuses an approval (or a request for changes) by someone who
+// wrote part of the text under review, saying which part (Review.Barred).
+type BarredError struct{ Reason string }
+
+func (e *BarredError) Error() string { return e.Reason }
+
+// Unwrap makes a BarredError an ErrSelfApproval (and so a 403).
+func (e *BarredError) Unwrap() error { return ErrSelfApproval }
 
 // Opened lists the workflow steps that a transition opened, so their groups can be
 // asked for approval.
@@ -287,14 +282,12 @@ func ApproveDocument(ctx context.Context, db *gorm.DB, u *User, id, comment stri
 		if !d.reviewable() {
 			return &TransitionError{Action: "approve", From: d.Status}
 		}
-		if mine, err := isAuthor(tx, d, u); err != nil {
-			return err
-		} else if mine {
-			return ErrSelfApproval
-		}
 		r, err := reviewOf(tx, d)
 		if err != nil {
 			return err
+		}
+		if why := r.Barred(u); why != "" {
+			return &BarredError{Reason: why}
 		}
 		cur, err := revisionOf(tx, d.ID, d.CurrentRevision)
 		if err != nil {
@@ -458,14 +451,12 @@ func RequestChanges(ctx context.Context, db *gorm.DB, u *User, id, comment strin
 		if d.Status != StatusInReview {
 			return &TransitionError{Action: "request changes to", From: d.Status}
 		}
-		if mine, err := isAuthor(tx, d, u); err != nil {
-			return err
-		} else if mine {
-			return ErrSelfApproval
-		}
 		r, err := reviewOf(tx, d)
 		if err != nil {
 			return err
+		}
+		if why := r.Barred(u); why != "" {
+			return &BarredError{Reason: why}
 		}
 		if u.Role != RoleAdmin && !r.hasOpenStepFor(u) {
 			return ErrNotYourStep
