@@ -97,7 +97,7 @@ func (s *Server) handleErrors(c *gin.Context) {
 // role may not edit this kind of document"), or a general line.
 func forbiddenMessage(err error) string {
 	msg := err.Error()
-	if i := strings.LastIndex(msg, "forbidden: "); i >= 0 {
+	if i := strings.LastIndex(msg, "forbidden: "); i >= 0 && i+len("forbidden: ") < len(msg) {
 		msg = msg[i+len("forbidden: "):]
 		return strings.ToUpper(msg[:1]) + msg[1:] + "."
 	}
