@@ -333,7 +333,7 @@ func (h *ImportsHandler) show(c *gin.Context) {
 }
 
 func (h *ImportsHandler) rejects(c *gin.Context) {
-	im, err := models.ImportByID(c.Request.Context(), h.s.db.Gorm, c.Param("id"))
+	im, err := models.ReadImportRejects(c.Request.Context(), h.s.db.Gorm, currentUser(c), c.Param("id"), h.s.peopleRead(c, true))
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -351,6 +351,15 @@ func (h *ImportsHandler) rejects(c *gin.Context) {
 		rows = [][]string{{"row", "reason"}}
 	}
 	writeCSV(c, "rejected-rows-"+im.ID+".csv", rows[0], rows[1:])
+}
+
+// peopleRead describes a request that reads personal data, for the rule and
+// audit of models.ReadSupporters and friends. The cursor is left out of the
+// recorded filter: it encodes an address.
+func (s *Server) peopleRead(c *gin.Context, export bool) models.PeopleRead {
+	q := c.Request.URL.Query()
+	q.Del("cursor")
+	return models.PeopleRead{Export: export, Filter: q.Encode(), IP: c.ClientIP(), At: s.clock.Now()}
 }
 
 // writeCSV streams a CSV download through models.CSVWriter, so no cell can

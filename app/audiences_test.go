@@ -558,7 +558,7 @@ func TestAudienceRoles(t *testing.T) {
 		type call struct{ method, path, body string }
 		mediaWrites := []call{{"POST", "/api/v1/media-lists", `{"name":"x"}`}, {"POST", "/api/v1/media-lists/" + ml.ID + "/import", "email\na@example.org\n"}}
 		supporterWrites := []call{{"POST", "/api/v1/supporter-lists", `{"name":"y"}`}, {"POST", "/api/v1/supporter-lists/" + sl.ID + "/import", "email\nb@example.org\n"}}
-		reads := []call{{"GET", "/api/v1/media-lists", ""}, {"GET", "/api/v1/supporter-lists", ""}, {"GET", "/api/v1/contacts", ""}, {"GET", "/api/v1/supporters", ""}}
+		reads := []call{{"GET", "/api/v1/media-lists", ""}, {"GET", "/api/v1/supporter-lists", ""}}
 		for _, role := range models.Roles {
 			tok := env.token(role)
 			for _, c := range mediaWrites {
@@ -578,6 +578,13 @@ func TestAudienceRoles(t *testing.T) {
 					t.Errorf("%s %s as %s = %d, want 200", c.method, c.path, role, s)
 				}
 			}
+			// People (personal data) only for the roles that own them.
+			if s, want := env.api("GET", "/api/v1/contacts", tok, "").Status, role == models.RoleAdmin || role == models.RolePressOfficer; (s == http.StatusOK) != want || (!want && s != http.StatusForbidden) {
+				t.Errorf("GET /api/v1/contacts as %s = %d", role, s)
+			}
+			if s, want := env.api("GET", "/api/v1/supporters", tok, "").Status, role == models.RoleAdmin || role == models.RoleCampaigner; (s == http.StatusOK) != want || (!want && s != http.StatusForbidden) {
+				t.Errorf("GET /api/v1/supporters as %s = %d", role, s)
+			}
 		}
 		// Browser: exports and writes refused to the wrong roles.
 		viewer := env.login(models.RoleViewer)
@@ -586,8 +593,8 @@ func TestAudienceRoles(t *testing.T) {
 				t.Errorf("viewer GET %s = %d", p, r.Status)
 			}
 		}
-		if r := viewer.get("/admin/supporters"); r.Status != http.StatusOK {
-			t.Errorf("viewer reads supporters = %d", r.Status)
+		if r := viewer.get("/admin/supporters"); r.Status != http.StatusOK || !strings.Contains(r.Body, `id="counts-only"`) {
+			t.Errorf("viewer's supporters page = %d, want counts only", r.Status)
 		}
 		camp := env.login(models.RoleCampaigner)
 		if r := camp.post("/admin/media", "/admin/media/contacts", url.Values{"email": {"j@example.org"}}); r.Status != http.StatusForbidden {

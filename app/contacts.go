@@ -20,7 +20,13 @@ type ContactsHandler struct {
 	s *Server
 }
 
-var pressOnly = Roles(models.RolePressOfficer)
+// pressOnly may change media contacts, lists and segments: the roles that own
+// the media audience in models (models.CanManageAudience).
+var pressOnly = Roles(models.AudienceRoles(models.AudienceMedia)...)
+
+// contactReaders may see who the media contacts are (models.CanReadPeople, the
+// same roles); the contacts page shows everyone else the counts only.
+var contactReaders = pressOnly
 
 // Register adds the admin pages under /admin.
 func (h *ContactsHandler) Register(r Routes) {
@@ -28,7 +34,7 @@ func (h *ContactsHandler) Register(r Routes) {
 	r.GET("/media/export.csv", pressOnly, h.export)
 	r.GET("/media/contacts/new", pressOnly, h.newForm)
 	r.POST("/media/contacts", pressOnly, h.create)
-	r.GET("/media/contacts/:id", Staff, h.editForm)
+	r.GET("/media/contacts/:id", contactReaders, h.editForm)
 	r.POST("/media/contacts/:id", pressOnly, h.update)
 	h.s.listRoutes(r, mediaLists, pressOnly)
 	r.POST("/media/segments", pressOnly, h.createSegment)
@@ -38,7 +44,7 @@ func (h *ContactsHandler) Register(r Routes) {
 // RegisterAPI adds the JSON API under /api/v1.
 func (h *ContactsHandler) RegisterAPI(r Routes) {
 	h.s.apiListRoutes(r, mediaLists, pressOnly)
-	r.GET("/contacts", Staff, h.apiContacts)
+	r.GET("/contacts", contactReaders, h.apiContacts)
 }
 
 // mediaFilterFrom reads the filter of the contacts page (and the export) from
@@ -73,6 +79,8 @@ type mediaPage struct {
 	Segments []models.Segment
 	List     *models.MediaList
 	Query    string // the filter as a query string, for export and segment links
+	// CountsOnly: the user's role may not see who the contacts are.
+	CountsOnly bool
 }
 
 func (h *ContactsHandler) list(c *gin.Context) {
@@ -83,7 +91,10 @@ func (h *ContactsHandler) list(c *gin.Context) {
 		return
 	}
 	p := mediaPage{Filter: f, Segment: seg, Query: c.Request.URL.RawQuery}
-	if p.Contacts, err = models.Contacts(ctx, h.s.db.Gorm, f, 200, ""); err != nil {
+	if u := currentUser(c); !models.CanReadPeople(u, models.AudienceMedia) {
+		// Counts, not people: and no searching by name or address.
+		p.CountsOnly, f.Q = true, ""
+	} else if p.Contacts, err = models.ReadContacts(ctx, h.s.db.Gorm, u, f, 200, "", h.s.peopleRead(c, false)); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -122,14 +133,11 @@ func (h *ContactsHandler) export(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	cs, err := models.Contacts(ctx, h.s.db.Gorm, f, 0, "")
+	cs, err := models.ReadContacts(ctx, h.s.db.Gorm, currentUser(c), f, 0, "", h.s.peopleRead(c, true))
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	actor := currentUser(c)
-	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "media_exported", SubjectType: "media_contacts",
-		IP: c.ClientIP(), Details: c.Request.URL.RawQuery + " (" + itoa(len(cs)) + " contacts)"})
 	rows := make([][]string, 0, len(cs))
 	for _, ct := range cs {
 		rows = append(rows, contactRow(ct))
@@ -340,9 +348,9 @@ func (h *ContactsHandler) apiContacts(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	cs, err := models.Contacts(c.Request.Context(), h.s.db.Gorm, f, limit, after)
+	cs, err := models.ReadContacts(c.Request.Context(), h.s.db.Gorm, currentUser(c), f, limit, after, h.s.peopleRead(c, false))
 	if err != nil {
-		_ = c.Error(err)
+		apiFail(c, err)
 		return
 	}
 	out := listPage[contactJSON]{Items: make([]contactJSON, 0, len(cs))}

@@ -81,7 +81,7 @@ func (s *Server) handleErrors(c *gin.Context) {
 		}
 		s.errorPage(c, http.StatusNotFound, "Not found", "There is nothing at this address.")
 	case errors.Is(err, models.ErrForbidden):
-		s.forbidden(c, "You may not do this.")
+		s.forbidden(c, forbiddenMessage(err))
 	case errors.Is(err, models.ErrConflict):
 		if isAPI(c) {
 			apiError(c, http.StatusConflict, "conflict", conflictMessage(err), nil)
@@ -96,6 +96,17 @@ func (s *Server) handleErrors(c *gin.Context) {
 		}
 		s.errorPage(c, http.StatusInternalServerError, "Something went wrong", "The error was logged (request id "+c.GetString(ctxRequestID)+"). Nothing you typed was saved; go back and try again.")
 	}
+}
+
+// forbiddenMessage is the rule that refused, without the call chain ("your
+// role may not edit this kind of document"), or a general line.
+func forbiddenMessage(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "forbidden: "); i >= 0 && i+len("forbidden: ") < len(msg) {
+		msg = msg[i+len("forbidden: "):]
+		return strings.ToUpper(msg[:1]) + msg[1:] + "."
+	}
+	return "You may not do this."
 }
 
 // conflictMessage strips wrapping prefixes so people read the reason, not the

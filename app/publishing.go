@@ -25,7 +25,7 @@ func (h *PublishingHandler) Register(r Routes) {
 	r.GET("/workflows", Staff, h.workflows)
 	r.POST("/workflows", admin, h.saveWorkflow)
 	r.GET("/campaigns", Staff, h.campaigns)
-	r.POST("/campaigns", Roles(models.RoleCampaigner, models.RolePressOfficer), h.createCampaign)
+	r.POST("/campaigns", Roles(models.RoleCampaigner), h.createCampaign)
 }
 
 type seriesPage struct {
@@ -181,7 +181,7 @@ func (h *PublishingHandler) campaigns(c *gin.Context) { h.renderCampaigns(c, htt
 
 func (h *PublishingHandler) createCampaign(c *gin.Context) {
 	ctx := c.Request.Context()
-	camp, err := models.CreateCampaign(ctx, h.s.db.Gorm, c.PostForm("name"), c.PostForm("description"))
+	camp, err := models.CreateCampaign(ctx, h.s.db.Gorm, currentUser(c), c.PostForm("name"), c.PostForm("description"))
 	if fields := validationFields(err); fields != nil {
 		h.renderCampaigns(c, http.StatusUnprocessableEntity, c.PostForm("name"), fields)
 		return

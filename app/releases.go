@@ -161,6 +161,10 @@ func (h *ReleasesHandler) newForm(c *gin.Context) {
 	f := releaseForm{Kind: string(kind), Language: "en", OriginalID: c.Query("translation_of")}
 	if f.OriginalID != "" {
 		if orig, err := models.DocumentByID(c.Request.Context(), h.s.db.Gorm, f.OriginalID); err == nil {
+			if !models.CanEdit(u, orig.Kind) { // a translation is a document of the original's kind
+				_ = c.Error(models.ErrWrongKind)
+				return
+			}
 			f = formFromDocument(orig, h.s.cfg.DefaultTimezone)
 			f.ID, f.OriginalID, f.Language, f.BaseRevision, f.Published, f.CorrectionNote = "", orig.ID, "", 0, false, ""
 		}
@@ -304,11 +308,13 @@ type releasePage struct {
 	Embargo      string
 	PublicURL    string
 	CanEdit      bool
+	CanComment   bool // models.CanComment: the kind's editors and approvers
 	CanSubmit    bool
 	CanWithdraw  bool
 	ApproveStep  *models.StepState
 	CanReview    bool
 	IsAuthor     bool
+	Barred       string // why the user may not approve, when they wrote part of the text
 	Previews     []models.PreviewLink
 }
 
@@ -347,8 +353,10 @@ func (h *ReleasesHandler) show(c *gin.Context) {
 		p.PublicURL = h.s.cfg.URL("/news/" + *d.Slug)
 	}
 	can := models.CanEdit(u, d.Kind)
-	p.IsAuthor = d.AuthorID == u.ID || d.Revision.EditorID == u.ID
+	p.Barred = review.Barred(u)
+	p.IsAuthor = p.Barred != ""
 	p.CanEdit = can && d.Status != models.StatusWithdrawn
+	p.CanComment = models.CanComment(u, d.Kind)
 	p.CanSubmit = can && (d.Status == models.StatusDraft || d.Status == models.StatusChangesRequested)
 	p.CanWithdraw = can && d.Status == models.StatusPublished
 	if !p.IsAuthor {
@@ -435,6 +443,7 @@ func reason(err error) string {
 	var se *models.StaleRevisionError
 	var he *models.HeldError
 	var re *models.RepointError
+	var be *models.BarredError
 	switch {
 	case errors.As(err, &he):
 		return he.Error()
@@ -444,6 +453,8 @@ func reason(err error) string {
 		return te.Error()
 	case errors.As(err, &se):
 		return se.Error()
+	case errors.As(err, &be):
+		return be.Reason
 	case errors.Is(err, models.ErrSelfApproval):
 		return "nobody approves their own release"
 	case errors.Is(err, models.ErrNotYourStep):

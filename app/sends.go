@@ -207,9 +207,15 @@ func (h *SendsHandler) show(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	if p.Skipped, err = models.SuppressedRecipients(ctx, db, s.ID, 100); err != nil {
+	skipped, err := models.SuppressedRecipients(ctx, db, s.ID, 100)
+	if err != nil {
 		_ = c.Error(err)
 		return
+	}
+	for _, r := range skipped { // addresses only for those who may read that audience
+		if models.CanReadPeople(currentUser(c), models.RecipientAudience(r.Kind)) {
+			p.Skipped = append(p.Skipped, r)
+		}
 	}
 	if p.Audiences, err = models.NamedSendAudiences(ctx, db, s.ID); err != nil {
 		_ = c.Error(err)

@@ -19,7 +19,13 @@ type SupportersHandler struct {
 	s *Server
 }
 
-var campaignersOnly = Roles(models.RoleCampaigner)
+// campaignersOnly may change supporters, their lists and segments: the roles
+// that own the supporter audience in models (models.CanManageAudience).
+var campaignersOnly = Roles(models.AudienceRoles(models.AudienceSupporters)...)
+
+// supporterReaders may see who the supporters are (models.CanReadPeople, the
+// same roles); the list page shows everyone else the counts only.
+var supporterReaders = campaignersOnly
 
 // senders may add manual suppressions: anyone who sends mail.
 var senders = Roles(models.RoleCampaigner, models.RolePressOfficer)
@@ -31,18 +37,18 @@ func (h *SupportersHandler) Register(r Routes) {
 	h.s.listRoutes(r, supporterLists, campaignersOnly)
 	r.POST("/supporters/segments", campaignersOnly, h.createSegment)
 	r.POST("/supporters/segments/:id/delete", campaignersOnly, h.deleteSegment)
-	r.GET("/supporters/:id", Staff, h.show)
+	r.GET("/supporters/:id", supporterReaders, h.show)
 	r.POST("/supporters/:id", campaignersOnly, h.update)
 	r.GET("/supporters/:id/export.json", campaignersOnly, h.exportOne)
 	r.POST("/supporters/:id/erase", campaignersOnly, h.erase)
-	r.GET("/suppressions", Staff, h.suppressions)
+	r.GET("/suppressions", senders, h.suppressions) // addresses: for those who send, not every reader
 	r.POST("/suppressions", senders, h.addSuppression)
 }
 
 // RegisterAPI adds the JSON API under /api/v1.
 func (h *SupportersHandler) RegisterAPI(r Routes) {
 	h.s.apiListRoutes(r, supporterLists, campaignersOnly)
-	r.GET("/supporters", Staff, h.apiSupporters)
+	r.GET("/supporters", supporterReaders, h.apiSupporters)
 }
 
 func supporterFilterFrom(q url.Values) models.SupporterFilter {
@@ -99,6 +105,8 @@ type supportersPage struct {
 	Query      string
 	Status     string
 	Engaged    string
+	// CountsOnly: the user's role may not see who the supporters are.
+	CountsOnly bool
 }
 
 func (h *SupportersHandler) list(c *gin.Context) {
@@ -112,7 +120,11 @@ func (h *SupportersHandler) list(c *gin.Context) {
 		f = models.SupporterFilter{}
 	}
 	p := supportersPage{Filter: f, Segment: seg, Statuses: models.SupporterStatuses(), Query: c.Request.URL.RawQuery, Status: c.Query("status"), Engaged: c.Query("engaged_days")}
-	if p.Supporters, err = models.Supporters(ctx, h.s.db.Gorm, f, 200, ""); err != nil {
+	if u := currentUser(c); !models.CanReadPeople(u, models.AudienceSupporters) {
+		// Counts, not people: and no searching by name or address, which would
+		// tell whether someone is a supporter.
+		p.CountsOnly, f.Q = true, ""
+	} else if p.Supporters, err = models.ReadSupporters(ctx, h.s.db.Gorm, u, f, 200, "", h.s.peopleRead(c, false)); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -148,14 +160,11 @@ func (h *SupportersHandler) export(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	ss, err := models.Supporters(ctx, h.s.db.Gorm, f, 0, "")
+	ss, err := models.ReadSupporters(ctx, h.s.db.Gorm, currentUser(c), f, 0, "", h.s.peopleRead(c, true))
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	actor := currentUser(c)
-	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: "supporters_exported", SubjectType: "supporters",
-		IP: c.ClientIP(), Details: c.Request.URL.RawQuery + " (" + itoa(len(ss)) + " supporters)"})
 	rows := make([][]string, 0, len(ss))
 	for _, s := range ss {
 		rows = append(rows, []string{s.Address(), s.Name, s.Country, s.Language, s.Tags, s.Source, string(s.Status), s.CreatedAt.UTC().Format(time.RFC3339)})
@@ -317,9 +326,9 @@ func (h *SupportersHandler) apiSupporters(c *gin.Context) {
 		apiFail(c, err)
 		return
 	}
-	ss, err := models.Supporters(c.Request.Context(), h.s.db.Gorm, f, limit, after)
+	ss, err := models.ReadSupporters(c.Request.Context(), h.s.db.Gorm, currentUser(c), f, limit, after, h.s.peopleRead(c, false))
 	if err != nil {
-		_ = c.Error(err)
+		apiFail(c, err)
 		return
 	}
 	out := listPage[supporterJSON]{Items: make([]supporterJSON, 0, len(ss))}

@@ -61,7 +61,7 @@ func (w *NotifyApproversWorker) Work(ctx context.Context, job *river.Job[NotifyA
 			groups = append(groups, st.Step.Group.Name)
 		}
 		for _, m := range members {
-			if seen[m.ID] {
+			if seen[m.ID] || review.Barred(&m) != "" { // nobody is asked to approve their own words
 				continue
 			}
 			seen[m.ID] = true

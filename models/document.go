@@ -276,6 +276,9 @@ type Campaign struct {
 // CanEdit reports whether a role may draft and edit documents of a kind: press
 // officers own press releases, campaigners own action alerts, admins everything.
 func CanEdit(u *User, k Kind) bool {
+	if u == nil {
+		return false
+	}
 	switch u.Role {
 	case RoleAdmin:
 		return true
@@ -390,6 +393,8 @@ func CreateDocument(ctx context.Context, db *gorm.DB, author *User, in DocumentI
 		v.Add("kind", "must be press_release or action_alert")
 		return nil, &v
 	}
+	// A translation takes its original's kind (below); the kind rule is checked
+	// again against that kind once the original is loaded.
 	if !CanEdit(author, in.Kind) {
 		return nil, ErrWrongKind
 	}
@@ -451,6 +456,9 @@ func CreateDocument(ctx context.Context, db *gorm.DB, author *User, in DocumentI
 			var orig Document
 			if err := tx.First(&orig, "id = ?", *in.OriginalID).Error; err != nil {
 				v.Add("original_id", "is not a document")
+			} else if !CanEdit(author, orig.Kind) {
+				// Translating is drafting a document of the original's kind.
+				return ErrWrongKind
 			} else {
 				if orig.OriginalID != nil {
 					v.Add("original_id", "is itself a translation; link to the original")
@@ -808,8 +816,12 @@ func Campaigns(ctx context.Context, db *gorm.DB) ([]Campaign, error) {
 	return cs, nil
 }
 
-// CreateCampaign stores a campaign.
-func CreateCampaign(ctx context.Context, db *gorm.DB, name, description string) (*Campaign, error) {
+// CreateCampaign stores a campaign for by, who must manage campaigns
+// (campaigners and admins).
+func CreateCampaign(ctx context.Context, db *gorm.DB, by *User, name, description string) (*Campaign, error) {
+	if !CanManageCampaigns(by) {
+		return nil, fmt.Errorf("models: create campaign: %w", ErrNotYourCampaigns)
+	}
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return nil, &ValidationError{Fields: map[string]string{"name": "is required"}}

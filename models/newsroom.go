@@ -329,6 +329,9 @@ func CreatePreviewLink(ctx context.Context, db *gorm.DB, by *User, docID, contac
 	if err := db.WithContext(ctx).First(&d, "id = ?", docID).Error; err != nil {
 		return nil, "", fmt.Errorf("models: preview link: %w", translate(err))
 	}
+	if !CanEdit(by, d.Kind) { // sharing an embargoed text is the kind's editors' call
+		return nil, "", fmt.Errorf("models: preview link: %w", ErrWrongKind)
+	}
 	if d.ApprovedRevision == 0 || (d.Status != StatusScheduled && d.Status != StatusPublished) {
 		return nil, "", &TransitionError{Action: "make a preview link for", From: d.Status}
 	}
@@ -347,18 +350,13 @@ func CreatePreviewLink(ctx context.Context, db *gorm.DB, by *User, docID, contac
 	if contactID != "" {
 		l.ContactID = &contactID
 	}
-	if by != nil {
-		l.CreatedBy = &by.ID
-	}
+	l.CreatedBy = &by.ID
 	err := Transaction(ctx, db, func(tx *gorm.DB) error {
 		if err := tx.Omit("Views").Create(l).Error; err != nil {
 			return err
 		}
-		ev := AuditEvent{At: now, Action: "preview_link_created", SubjectType: "document", SubjectID: d.ID, Revision: d.ApprovedRevision, Details: "for " + email}
-		if by != nil {
-			ev.ActorID = &by.ID
-		}
-		return Audit(ctx, tx, ev)
+		return Audit(ctx, tx, AuditEvent{At: now, ActorID: &by.ID, Action: "preview_link_created", SubjectType: "document", SubjectID: d.ID,
+			Revision: d.ApprovedRevision, Details: "for " + email})
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("models: preview link: %w", err)
@@ -407,8 +405,16 @@ func PreviewLinks(ctx context.Context, db *gorm.DB, docID string) ([]PreviewLink
 	return ls, nil
 }
 
-// RevokePreviewLink revokes a link of a document.
+// RevokePreviewLink revokes a link of a document, for the document kind's
+// editors.
 func RevokePreviewLink(ctx context.Context, db *gorm.DB, by *User, docID, linkID string, now time.Time) error {
+	var d Document
+	if err := db.WithContext(ctx).Select("id", "kind").First(&d, "id = ?", docID).Error; err != nil {
+		return fmt.Errorf("models: revoke preview link: %w", translate(err))
+	}
+	if !CanEdit(by, d.Kind) {
+		return fmt.Errorf("models: revoke preview link: %w", ErrWrongKind)
+	}
 	res := db.WithContext(ctx).Model(&PreviewLink{}).Where("id = ? AND document_id = ? AND revoked_at IS NULL", linkID, docID).Update("revoked_at", now)
 	if res.Error != nil {
 		return fmt.Errorf("models: revoke preview link: %w", res.Error)

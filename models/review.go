@@ -45,6 +45,60 @@ type Review struct {
 	Steps     []StepState
 	Approvals []Approval // every approval ever given, newest first
 	Complete  bool
+	// authorID and editors are who may not approve: the document's author, and
+	// everyone who wrote a revision since the last approved one (with the latest
+	// revision each wrote).
+	authorID string
+	editors  map[string]int
+	// current and approved are the revision under review and the last
+	// approved one (0: never), for Barred's wording.
+	current, approved int
+}
+
+// editorsSince lists who wrote a revision of d since its last approved one (or
+// since the draft began, if it was never approved), each with the latest
+// revision they wrote. Approving one's own words is refused however small a
+// colleague's later edit was: the approval is of the whole text under review,
+// and each of them wrote part of it.
+func editorsSince(tx *gorm.DB, d *Document) (map[string]int, error) {
+	var rows []struct {
+		EditorID string
+		Number   int
+	}
+	if err := tx.Table("revisions").Select("editor_id, MAX(number) AS number").Where("document_id = ? AND number > ?", d.ID, d.ApprovedRevision).
+		Group("editor_id").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("models: editors since approval: %w", err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.EditorID] = r.Number
+	}
+	return out, nil
+}
+
+// Barred says why u may not approve (or ask for changes to) the text under
+// review at all, in words for them; "" when nothing bars them. Nobody approves
+// their own work: not the document's author, and not anyone who wrote any
+// revision since the last approved one.
+func (r *Review) Barred(u *User) string {
+	if u == nil {
+		return ""
+	}
+	if n, ok := r.editors[u.ID]; ok {
+		const must = "so you cannot approve it: someone who has not edited it must."
+		switch {
+		case n == r.current:
+			return "You wrote this revision, " + must
+		case r.approved == 0:
+			return fmt.Sprintf("You wrote revision %d of this text, %s", n, must)
+		default:
+			return fmt.Sprintf("You wrote revision %d since the last approval, %s", n, must)
+		}
+	}
+	if r.authorID != "" && r.authorID == u.ID {
+		return "You started this release, so you cannot approve it: someone else must."
+	}
+	return ""
 }
 
 // reviewable reports whether approvers may act on the document now.
@@ -83,7 +137,12 @@ func reviewOf(tx *gorm.DB, d *Document) (*Review, error) {
 	if d.SubmittedAt != nil {
 		submitted = *d.SubmittedAt
 	}
-	r := &Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted), Approvals: all, Complete: true}
+	editors, err := editorsSince(tx, d)
+	if err != nil {
+		return nil, err
+	}
+	r := &Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted), Approvals: all, Complete: true, authorID: d.AuthorID, editors: editors,
+		current: d.CurrentRevision, approved: d.ApprovedRevision}
 	for _, s := range r.Steps {
 		if !s.Done {
 			r.Complete = false
@@ -98,8 +157,17 @@ func reviewOf(tx *gorm.DB, d *Document) (*Review, error) {
 }
 
 // OpenStepFor returns the open step the user may approve (the first of their
-// groups' open steps they have not yet approved), or nil.
+// groups' open steps they have not yet approved), or nil; always nil for a
+// user Barred from approving.
 func (r *Review) OpenStepFor(u *User, contentHash string) *StepState {
+	if r.Barred(u) != "" {
+		return nil
+	}
+	return r.openStep(u)
+}
+
+// openStep is OpenStepFor without the bar on authors and editors.
+func (r *Review) openStep(u *User) *StepState {
 	groups := map[string]bool{}
 	for _, g := range u.Groups {
 		groups[g.ID] = true
@@ -121,18 +189,14 @@ func (r *Review) OpenStepFor(u *User, contentHash string) *StepState {
 	return nil
 }
 
-// isAuthor reports whether u wrote the document or its current revision: neither
-// may approve it.
-func isAuthor(tx *gorm.DB, d *Document, u *User) (bool, error) {
-	if d.AuthorID == u.ID {
-		return true, nil
-	}
-	cur, err := revisionOf(tx, d.ID, d.CurrentRevision)
-	if err != nil {
-		return false, err
-	}
-	return cur.EditorID == u.ID, nil
-}
+// BarredError refuses an approval (or a request for changes) by someone who
+// wrote part of the text under review, saying which part (Review.Barred).
+type BarredError struct{ Reason string }
+
+func (e *BarredError) Error() string { return e.Reason }
+
+// Unwrap makes a BarredError an ErrSelfApproval (and so a 403).
+func (e *BarredError) Unwrap() error { return ErrSelfApproval }
 
 // Opened lists the workflow steps that a transition opened, so their groups can be
 // asked for approval.
@@ -218,14 +282,12 @@ func ApproveDocument(ctx context.Context, db *gorm.DB, u *User, id, comment stri
 		if !d.reviewable() {
 			return &TransitionError{Action: "approve", From: d.Status}
 		}
-		if mine, err := isAuthor(tx, d, u); err != nil {
-			return err
-		} else if mine {
-			return ErrSelfApproval
-		}
 		r, err := reviewOf(tx, d)
 		if err != nil {
 			return err
+		}
+		if why := r.Barred(u); why != "" {
+			return &BarredError{Reason: why}
 		}
 		cur, err := revisionOf(tx, d.ID, d.CurrentRevision)
 		if err != nil {
@@ -392,14 +454,12 @@ func RequestChanges(ctx context.Context, db *gorm.DB, u *User, id, comment strin
 		if d.Status != StatusInReview {
 			return &TransitionError{Action: "request changes to", From: d.Status}
 		}
-		if mine, err := isAuthor(tx, d, u); err != nil {
-			return err
-		} else if mine {
-			return ErrSelfApproval
-		}
 		r, err := reviewOf(tx, d)
 		if err != nil {
 			return err
+		}
+		if why := r.Barred(u); why != "" {
+			return &BarredError{Reason: why}
 		}
 		if u.Role != RoleAdmin && !r.hasOpenStepFor(u) {
 			return ErrNotYourStep
@@ -523,6 +583,9 @@ func AddComment(ctx context.Context, db *gorm.DB, u *User, id, body string, now 
 	if err := db.WithContext(ctx).First(&d, "id = ?", id).Error; err != nil {
 		return nil, fmt.Errorf("models: comment: %w", translate(err))
 	}
+	if !CanComment(u, d.Kind) {
+		return nil, fmt.Errorf("models: comment: %w", ErrMayNotComment)
+	}
 	c := &Comment{ID: NewID(), DocumentID: d.ID, Revision: d.CurrentRevision, UserID: u.ID, Body: body, CreatedAt: now}
 	if err := db.WithContext(ctx).Create(c).Error; err != nil {
 		return nil, fmt.Errorf("models: comment: %w", err)
@@ -543,22 +606,27 @@ func Comments(ctx context.Context, db *gorm.DB, docID string) ([]Comment, error)
 type QueueItem struct {
 	Document *Document
 	Step     StepState
+	// Barred, when set, is why the user may not approve it although their group
+	// is asked (they wrote part of the text): shown, not actionable.
+	Barred string
 }
 
 // reviewableWhere selects documents approvers may act on (see reviewable).
 const reviewableWhere = "(documents.status = 'in_review' OR (documents.status = 'published' AND documents.correction_pending))"
 
-// ReviewQueue lists what waits for u's approval, oldest submission first. It
-// reads the documents in review, their current revisions, their approvals and
-// the workflows in four queries whatever the length of the queue, and works out
-// each review in memory with the same rules as ReviewOf.
+// ReviewQueue lists what waits for u's approval, oldest submission first; an
+// item u is Barred from approving (they wrote part of its text) is listed with
+// the reason, not as actionable. It reads the documents in review, their
+// current revisions, their editors, their approvals and the workflows in five
+// queries whatever the length of the queue, and works out each review in
+// memory with the same rules as ReviewOf.
 func ReviewQueue(ctx context.Context, db *gorm.DB, u *User) ([]QueueItem, error) {
 	if len(u.Groups) == 0 {
 		return nil, nil
 	}
 	q := db.WithContext(ctx)
 	var docs []Document
-	if err := q.Preload("Author").Preload("Series").Where(reviewableWhere).Where("documents.author_id <> ?", u.ID).
+	if err := q.Preload("Author").Preload("Series").Where(reviewableWhere).
 		Order("submitted_at, id").Find(&docs).Error; err != nil {
 		return nil, fmt.Errorf("models: review queue: %w", err)
 	}
@@ -575,6 +643,23 @@ func ReviewQueue(ctx context.Context, db *gorm.DB, u *User) ([]QueueItem, error)
 	if err := q.Table("approvals").Select("approvals.*").Joins("JOIN documents ON documents.id = approvals.document_id").
 		Where(reviewableWhere).Scan(&apps).Error; err != nil {
 		return nil, fmt.Errorf("models: review queue approvals: %w", err)
+	}
+	var eds []struct {
+		DocumentID string
+		EditorID   string
+		Number     int
+	}
+	if err := q.Table("revisions").Select("revisions.document_id, revisions.editor_id, MAX(revisions.number) AS number").
+		Joins("JOIN documents ON documents.id = revisions.document_id AND revisions.number > documents.approved_revision").
+		Where(reviewableWhere).Group("revisions.document_id, revisions.editor_id").Scan(&eds).Error; err != nil {
+		return nil, fmt.Errorf("models: review queue editors: %w", err)
+	}
+	editorsByDoc := map[string]map[string]int{}
+	for _, e := range eds {
+		if editorsByDoc[e.DocumentID] == nil {
+			editorsByDoc[e.DocumentID] = map[string]int{}
+		}
+		editorsByDoc[e.DocumentID][e.EditorID] = e.Number
 	}
 	wfs, err := Workflows(ctx, db)
 	if err != nil {
@@ -596,7 +681,7 @@ func ReviewQueue(ctx context.Context, db *gorm.DB, u *User) ([]QueueItem, error)
 	for i := range docs {
 		d := &docs[i]
 		rev, wf := revByDoc[d.ID], wfByID[d.WorkflowID]
-		if rev == nil || wf == nil || rev.EditorID == u.ID { // nobody approves their own text
+		if rev == nil || wf == nil {
 			continue
 		}
 		d.Revision = rev
@@ -610,9 +695,10 @@ func ReviewQueue(ctx context.Context, db *gorm.DB, u *User) ([]QueueItem, error)
 		if d.SubmittedAt != nil {
 			submitted = *d.SubmittedAt
 		}
-		r := Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted)}
-		if s := r.OpenStepFor(u, rev.ContentHash); s != nil {
-			out = append(out, QueueItem{Document: d, Step: *s})
+		r := Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted), authorID: d.AuthorID, editors: editorsByDoc[d.ID],
+			current: d.CurrentRevision, approved: d.ApprovedRevision}
+		if s := r.openStep(u); s != nil {
+			out = append(out, QueueItem{Document: d, Step: *s, Barred: r.Barred(u)})
 		}
 	}
 	return out, nil

@@ -133,8 +133,12 @@ func seedPublishing(ctx context.Context, db *gorm.DB) error {
 		return err
 	}
 	if n == 0 {
+		var admin User
+		if err := db.WithContext(ctx).First(&admin, "role = ?", RoleAdmin).Error; err != nil {
+			return fmt.Errorf("models: seed campaigns: %w", err)
+		}
 		for _, c := range [][2]string{{"Stop arms transfers", "Arms embargoes on governments committing grave violations"}, {"Free the detained journalists", "Release of journalists held for their work"}} {
-			if _, err := CreateCampaign(ctx, db, c[0], c[1]); err != nil {
+			if _, err := CreateCampaign(ctx, db, &admin, c[0], c[1]); err != nil {
 				return err
 			}
 		}
