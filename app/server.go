@@ -69,6 +69,11 @@ func New(d Deps) (*Server, error) {
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
+	// gin believes X-Forwarded-For from anyone unless told otherwise; c.ClientIP()
+	// is the one client-address rule every per-IP limit and record uses.
+	if err := e.SetTrustedProxies(d.Config.trustedProxyList()); err != nil {
+		return nil, fmt.Errorf("app: TRUSTED_PROXIES: %w", err)
+	}
 	e.HandleMethodNotAllowed = false
 	e.RedirectTrailingSlash = true
 	e.Use(s.requestLog, s.recoverPanics, s.securityHeaders, s.handleErrors, s.csrfProtect())
