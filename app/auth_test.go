@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"pressroom/app"
 	"pressroom/models"
 )
 
@@ -95,18 +96,18 @@ func TestLoginRateLimit(t *testing.T) {
 	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
 		b := env.browser()
 		var last response
-		for i := 0; i < 11; i++ {
+		for i := 0; i <= app.LoginFailuresPerPair; i++ {
 			last = b.post("/login", "/login", url.Values{"email": {"admin@example.org"}, "password": {"guess number " + string(rune('a'+i))}})
 		}
 		if last.Status != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
-			t.Fatalf("11th attempt: %d (Retry-After %q), want 429", last.Status, last.Header.Get("Retry-After"))
+			t.Fatalf("attempt %d: %d (Retry-After %q), want 429", app.LoginFailuresPerPair+1, last.Status, last.Header.Get("Retry-After"))
 		}
 		// Even the right password is refused until the window passes.
 		r := b.post("/login", "/login", url.Values{"email": {"admin@example.org"}, "password": {testPassword}})
 		if r.Status != http.StatusTooManyRequests {
 			t.Fatalf("right password while limited: %d", r.Status)
 		}
-		env.clock.Advance(16 * time.Minute)
+		env.clock.Advance(app.LoginPairWindow + time.Minute)
 		r = b.post("/login", "/login", url.Values{"email": {"admin@example.org"}, "password": {testPassword}})
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("after the window: %d", r.Status)

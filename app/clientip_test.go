@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"pressroom/app"
 	"pressroom/models"
 )
 
@@ -34,7 +35,7 @@ func auditIPs(t *testing.T, env *testEnv) []string {
 func TestForwardedForFromUntrustedPeerIsIgnored(t *testing.T) {
 	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
 		b := env.browser()
-		const attempts = 11
+		attempts := app.LoginFailuresPerAddress + 1
 		var last response
 		for i := range attempts {
 			last = failLogin(b, fmt.Sprintf("nobody%d@example.org", i), fmt.Sprintf("203.0.113.%d", i+1))
@@ -73,7 +74,7 @@ func TestForwardedForFromUntrustedPeerIsIgnored(t *testing.T) {
 func TestForwardedForFromTrustedProxyIsUsed(t *testing.T) {
 	run(t, envOptions{env: map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1/32"}}, func(t *testing.T, env *testEnv) {
 		b := env.browser()
-		const attempts = 11
+		attempts := app.LoginFailuresPerAddress + 1
 		var want []string
 		for i := range attempts {
 			ip := fmt.Sprintf("203.0.113.%d", i+1)

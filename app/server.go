@@ -38,8 +38,8 @@ type Server struct {
 	engine   *gin.Engine
 	routes   []RouteInfo
 
-	loginLimiter *Limiter
-	markdown     *richtext.Renderer
+	loginGuard *LoginGuard
+	markdown   *richtext.Renderer
 	// publicLimiter bounds public forms per IP (subscribe, confirmation links).
 	publicLimiter *Limiter
 }
@@ -63,7 +63,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{cfg: d.Config, db: d.DB, jobs: d.Jobs, clock: d.Clock, logger: d.Logger, renderer: renderer,
 		metrics:       newMetrics(d.DB.SQL),
-		loginLimiter:  NewLimiter(10, 15*time.Minute, d.Clock.Now),
+		loginGuard:    NewLoginGuard(d.Clock.Now),
 		publicLimiter: NewLimiter(20, 10*time.Minute, d.Clock.Now),
 		markdown:      richtext.New()}
 
