@@ -204,3 +204,30 @@ func cookie(cs []*http.Cookie, name string) string {
 	}
 	return ""
 }
+
+// TestLoginNextStaysOnSite: the page to return to after sign-in, from the query
+// (already signed in) or the form, never leads off the site.
+func TestLoginNextStaysOnSite(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		nasty := []string{"/%09/evil.example", "//evil.example", "/%5Cevil.example", "https://evil.example", "javascript:alert(1)", "/%0A/evil.example", "/%5C/evil.example"}
+		b := env.login(models.RoleApprover)
+		for _, next := range nasty {
+			r := b.get("/login?next=" + next)
+			if r.Status != http.StatusSeeOther || r.Location != "/admin" {
+				t.Errorf("signed in, GET /login?next=%s: %d to %q, want 303 to /admin", next, r.Status, r.Location)
+			}
+		}
+		if r := b.get("/login?next=%2Fadmin%2Freleases%3Fstatus%3Ddraft"); r.Location != "/admin/releases?status=draft" {
+			t.Errorf("a page on the site is not returned to: %q", r.Location)
+		}
+		for _, next := range append(nasty, "/\t/evil.example", "/\\evil.example") {
+			if strings.Contains(next, "%") {
+				next, _ = url.PathUnescape(next)
+			}
+			r := env.browser().post("/login", "/login", url.Values{"email": {"viewer@example.org"}, "password": {testPassword}, "next": {next}})
+			if r.Status != http.StatusSeeOther || r.Location != "/admin" {
+				t.Errorf("POST /login with next %q: %d to %q, want 303 to /admin", next, r.Status, r.Location)
+			}
+		}
+	})
+}
