@@ -77,6 +77,10 @@ func (h *AuthHandler) login(c *gin.Context) {
 	}
 	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: models.ActionLogin, SubjectType: "user", SubjectID: u.ID, IP: ip})
 	h.s.setSessionCookie(c, token, int(models.SessionMax.Seconds()))
+	if u.MustChangePassword {
+		redirect(c, "/admin"+changePasswordPath)
+		return
+	}
 	redirect(c, safeNext(form.Next))
 }
 
