@@ -136,5 +136,15 @@ func TestStaffChooseTheirOwnPasswordAtFirstSignIn(t *testing.T) {
 		if r := again.post("/login", "/login", url.Values{"email": {"nadia@example.org"}, "password": {"fresh temporary words 81"}}); r.Location != "/admin/account/password" {
 			t.Fatalf("sign-in after an admin reset: to %q", r.Location)
 		}
+
+		// An admin setting their own password on the user form chose it themselves.
+		me := env.users[models.RoleAdmin]
+		r = admin.post("/admin/users/"+me.ID, "/admin/users/"+me.ID, url.Values{"name": {me.Name}, "role": {"admin"}, "password": {"admins own fresh words"}})
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("admin sets their own password: %d %s", r.Status, r.Body)
+		}
+		if u, _ := models.UserByID(ctx, env.db.Gorm, me.ID); u.MustChangePassword {
+			t.Fatal("an admin's own password on the user form counts as someone else's")
+		}
 	})
 }

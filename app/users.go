@@ -158,7 +158,12 @@ func (h *UsersHandler) update(c *gin.Context) {
 		return
 	}
 	if p := c.PostForm("password"); p != "" {
-		if err := models.AssignPassword(ctx, h.s.db.Gorm, u.ID, p, now); err != nil {
+		// A password an admin sets for someone else is temporary; their own is not.
+		set := models.AssignPassword
+		if actor.ID == u.ID {
+			set = models.SetPassword
+		}
+		if err := set(ctx, h.s.db.Gorm, u.ID, p, now); err != nil {
 			if errors.As(err, &ve) {
 				h.renderForm(c, http.StatusUnprocessableEntity, form, ve.Fields)
 				return
