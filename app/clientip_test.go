@@ -30,15 +30,15 @@ func auditIPs(t *testing.T, env *testEnv) []string {
 }
 
 // TestForwardedForFromUntrustedPeerIsIgnored: without TRUSTED_PROXIES, a forged
-// X-Forwarded-For neither escapes the per-address sign-in limit nor reaches the
-// audit log or a subscriber's consent record.
+// X-Forwarded-For neither escapes the sign-in limit of the real address nor
+// reaches the audit log or a subscriber's consent record.
 func TestForwardedForFromUntrustedPeerIsIgnored(t *testing.T) {
 	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
 		b := env.browser()
-		attempts := app.LoginFailuresPerAddress + 1
+		attempts := app.LoginFailuresPerPair + 1
 		var last response
 		for i := range attempts {
-			last = failLogin(b, fmt.Sprintf("nobody%d@example.org", i), fmt.Sprintf("203.0.113.%d", i+1))
+			last = failLogin(b, "admin@example.org", fmt.Sprintf("203.0.113.%d", i+1))
 		}
 		if last.Status != http.StatusTooManyRequests {
 			t.Fatalf("attempt %d with a fresh forged address each time: status %d, want 429 (the limit must see the real peer)", attempts, last.Status)
@@ -74,13 +74,13 @@ func TestForwardedForFromUntrustedPeerIsIgnored(t *testing.T) {
 func TestForwardedForFromTrustedProxyIsUsed(t *testing.T) {
 	run(t, envOptions{env: map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1/32"}}, func(t *testing.T, env *testEnv) {
 		b := env.browser()
-		attempts := app.LoginFailuresPerAddress + 1
+		attempts := app.LoginFailuresPerPair + 1
 		var want []string
 		for i := range attempts {
 			ip := fmt.Sprintf("203.0.113.%d", i+1)
 			want = append(want, ip)
 			// The proxy appends the address it saw to whatever the client sent.
-			if r := failLogin(b, fmt.Sprintf("nobody%d@example.org", i), "192.0.2.66, "+ip); r.Status != http.StatusUnauthorized {
+			if r := failLogin(b, "admin@example.org", "192.0.2.66, "+ip); r.Status != http.StatusUnauthorized {
 				t.Fatalf("attempt %d from its own address %s: status %d, want 401", i+1, ip, r.Status)
 			}
 		}

@@ -1,11 +1,13 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"pressroom/app"
 	"pressroom/models"
@@ -27,14 +29,14 @@ func signIn(env *testEnv, email, password, ip string) response {
 // only failures count towards any limit.
 func TestLoginSuccessesDoNotCount(t *testing.T) {
 	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
-		for i := range 3 * app.LoginFailuresPerPair {
+		for i := range 2 * app.LoginFailuresPerPair {
 			role := models.Roles[i%len(models.Roles)]
 			if r := signIn(env, string(role)+"@example.org", testPassword, ""); r.Status != http.StatusSeeOther {
 				t.Fatalf("sign-in %d as %s from the office address: status %d, want 303", i+1, role, r.Status)
 			}
 		}
 		// A success clears its own counter: mistakes before it are forgiven.
-		for round := range 3 {
+		for round := range 2 {
 			for i := range app.LoginFailuresPerPair - 1 {
 				if r := signIn(env, "approver@example.org", "wrong password "+fmt.Sprint(i), ""); r.Status != http.StatusUnauthorized {
 					t.Fatalf("round %d, mistake %d: status %d, want 401", round, i+1, r.Status)
@@ -78,62 +80,112 @@ func TestLoginAttackerCannotLockOutTheUser(t *testing.T) {
 	})
 }
 
+// guard is a LoginGuard on a test clock: the rules without the cost of
+// checking passwords, which the handler tests above pay for.
+func guard() (*app.LoginGuard, *models.FixedClock) {
+	clock := &models.FixedClock{T: time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)}
+	return app.NewLoginGuard(clock.Now), clock
+}
+
+// try begins an attempt and, if it was allowed, reports it as a failure (by
+// not calling Succeeded) or a success.
+func try(t *testing.T, g *app.LoginGuard, email, ip string, ok bool) *app.LoginRefused {
+	t.Helper()
+	a, refused, err := g.Begin(context.Background(), email, ip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if refused == nil && ok {
+		if err := a.Succeeded(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return refused
+}
+
 // TestLoginAccountUnderAttackSlowsButDoesNotLock: once an account has had
 // LoginFailuresPerAccount failures from many addresses, every address gets one
 // wrong try per window for it; the right password at the first try still works.
 func TestLoginAccountUnderAttackSlowsButDoesNotLock(t *testing.T) {
-	run(t, behindProxy, func(t *testing.T, env *testEnv) {
-		for i := range app.LoginFailuresPerAccount {
-			ip := fmt.Sprintf("203.0.%d.%d", i/app.LoginFailuresPerPair, i%app.LoginFailuresPerPair+1)
-			if r := signIn(env, "admin@example.org", "botnet guess "+fmt.Sprint(i), ip); r.Status != http.StatusUnauthorized {
-				t.Fatalf("guess %d from %s: status %d, want 401", i+1, ip, r.Status)
-			}
+	g, clock := guard()
+	for i := range app.LoginFailuresPerAccount {
+		ip := fmt.Sprintf("203.0.%d.%d", i/app.LoginFailuresPerPair, i%app.LoginFailuresPerPair+1)
+		if r := try(t, g, "admin@example.org", ip, false); r != nil {
+			t.Fatalf("guess %d from %s refused: %s", i+1, ip, r.Message)
 		}
-		// A fresh attacking address: one wrong try, then it waits.
-		if r := signIn(env, "admin@example.org", "one more guess", "192.0.2.50"); r.Status != http.StatusUnauthorized {
-			t.Fatalf("first guess from a fresh address: status %d, want 401", r.Status)
+	}
+	if r := try(t, g, "admin@example.org", "192.0.2.50", false); r != nil {
+		t.Fatalf("first guess from a fresh address refused: %s", r.Message)
+	}
+	r := try(t, g, "admin@example.org", "192.0.2.50", false)
+	if r == nil || !strings.Contains(r.Message, "each network gets one wrong try per 15 minutes. Try again in 15 minutes") {
+		t.Fatalf("second guess from one address while the account is attacked: %+v, want refused with the reason", r)
+	}
+	// Refused attempts are not failures: they do not extend anything.
+	for range 10 {
+		try(t, g, "admin@example.org", "192.0.2.50", false)
+	}
+	if r := try(t, g, "admin@example.org", "198.51.100.20", true); r != nil {
+		t.Fatalf("the owner's first try from their own address: %s", r.Message)
+	}
+	if r := try(t, g, "viewer@example.org", "192.0.2.50", true); r != nil {
+		t.Fatalf("another account from the attacking address: %s", r.Message)
+	}
+	// An hour later the account is calm: a fresh address has its usual tries.
+	clock.Advance(app.LoginAccountWindow)
+	for i := range app.LoginFailuresPerPair {
+		if r := try(t, g, "admin@example.org", "192.0.2.51", false); r != nil {
+			t.Fatalf("after the hour, guess %d refused: %s", i+1, r.Message)
 		}
-		r := signIn(env, "admin@example.org", "second guess", "192.0.2.50")
-		if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "one wrong try per 15 minutes") {
-			t.Fatalf("second guess from one address while the account is attacked: status %d, want 429 explaining why: %s", r.Status, r.Body)
-		}
-		// The admin, at their desk, with the right password.
-		if r := signIn(env, "admin@example.org", testPassword, "198.51.100.20"); r.Status != http.StatusSeeOther {
-			t.Fatalf("the right password while the account is attacked: status %d, want 303", r.Status)
-		}
-		// An hour later the account is calm again: a fresh address has its usual tries.
-		env.clock.Advance(app.LoginAccountWindow)
-		for i := range app.LoginFailuresPerPair {
-			if r := signIn(env, "admin@example.org", "later guess "+fmt.Sprint(i), "192.0.2.51"); r.Status != http.StatusUnauthorized {
-				t.Fatalf("after the hour, guess %d: status %d, want 401", i+1, r.Status)
-			}
-		}
-	})
+	}
 }
 
 // TestLoginAddressSprayingIsLimited: one address trying a password across many
-// accounts is stopped after LoginFailuresPerAddress failures, for every account.
+// accounts is stopped after LoginFailuresPerAddress failures, for every
+// account; IPv6 clients count by their /64.
 func TestLoginAddressSprayingIsLimited(t *testing.T) {
-	run(t, behindProxy, func(t *testing.T, env *testEnv) {
-		for i := range app.LoginFailuresPerAddress {
-			if r := signIn(env, fmt.Sprintf("staff%d@example.org", i), "Summer2026!", "203.0.113.77"); r.Status != http.StatusUnauthorized {
-				t.Fatalf("spray %d: status %d, want 401", i+1, r.Status)
-			}
+	g, clock := guard()
+	for i := range app.LoginFailuresPerAddress {
+		if r := try(t, g, fmt.Sprintf("staff%d@example.org", i), "203.0.113.77", false); r != nil {
+			t.Fatalf("spray %d refused: %s", i+1, r.Message)
 		}
-		r := signIn(env, "viewer@example.org", testPassword, "203.0.113.77")
-		if r.Status != http.StatusTooManyRequests || !strings.Contains(r.Body, "Too many failed sign-ins from your network") {
-			t.Fatalf("after spraying, any account from that address: status %d, want 429: %s", r.Status, r.Body)
+	}
+	r := try(t, g, "viewer@example.org", "203.0.113.77", true)
+	if r == nil || r.Message != "Too many failed sign-ins from your network. Try again in 15 minutes." || r.Wait != app.LoginAddressWindow {
+		t.Fatalf("after spraying, any account from that address: %+v", r)
+	}
+	if r := try(t, g, "viewer@example.org", "198.51.100.20", true); r != nil {
+		t.Fatalf("the same account from another address: %s", r.Message)
+	}
+	for i := range app.LoginFailuresPerAddress {
+		try(t, g, fmt.Sprintf("v6staff%d@example.org", i), fmt.Sprintf("2001:db8:1:2::%x", i+1), false)
+	}
+	if r := try(t, g, "viewer@example.org", "2001:db8:1:2:ffff::1", true); r == nil {
+		t.Fatal("a fresh address in a spraying /64 was let through")
+	}
+	if r := try(t, g, "viewer@example.org", "2001:db8:1:3::1", true); r != nil {
+		t.Fatalf("the next /64: %s", r.Message)
+	}
+	clock.Advance(app.LoginAddressWindow)
+	if r := try(t, g, "viewer@example.org", "203.0.113.77", true); r != nil {
+		t.Fatalf("after the window: %s", r.Message)
+	}
+}
+
+// TestLoginParallelAttemptsCannotOverrunTheLimit: attempts count when they
+// begin, so a burst of simultaneous guesses from one pair gets no more than the
+// limit checked.
+func TestLoginParallelAttemptsCannotOverrunTheLimit(t *testing.T) {
+	g, _ := guard()
+	allowed := 0
+	for range 3 * app.LoginFailuresPerPair { // all begun before any finishes
+		if _, refused, err := g.Begin(context.Background(), "admin@example.org", "203.0.113.9"); err != nil {
+			t.Fatal(err)
+		} else if refused == nil {
+			allowed++
 		}
-		if r := signIn(env, "viewer@example.org", testPassword, "198.51.100.20"); r.Status != http.StatusSeeOther {
-			t.Fatalf("the same account from another address: status %d, want 303", r.Status)
-		}
-		// IPv6 clients are counted by their /64: a new address in the same
-		// network is the same client.
-		for i := range app.LoginFailuresPerAddress {
-			signIn(env, fmt.Sprintf("v6staff%d@example.org", i), "Summer2026!", fmt.Sprintf("2001:db8:1:2::%x", i+1))
-		}
-		if r := signIn(env, "viewer@example.org", testPassword, "2001:db8:1:2:ffff::1"); r.Status != http.StatusTooManyRequests {
-			t.Fatalf("a fresh address in a spraying /64: status %d, want 429", r.Status)
-		}
-	})
+	}
+	if allowed != app.LoginFailuresPerPair {
+		t.Fatalf("%d simultaneous attempts checked, want %d", allowed, app.LoginFailuresPerPair)
+	}
 }
