@@ -48,13 +48,14 @@ Commands:
   worker         run background jobs (sends, embargo lifts, webhooks, escalations)
   migrate        apply pending database migrations (idempotent)
   user create    --email E --name N --role R [--group G]... [--password P]
+                 (the user chooses their own password at first sign-in)
   token create   --email E [--name LABEL]
   help           show this text
 
 Configuration comes from the environment: DATABASE_URL, PORT, BASE_URL,
 SESSION_SECRET, SESSION_SECRET_PREVIOUS, SENDGRID_API_KEY, SENDGRID_API_URL,
 SENDGRID_WEBHOOK_PUBLIC_KEY, MAIL_FROM, DEFAULT_TIMEZONE, METRICS_TOKEN,
-METRICS_ADDR. See README.md.
+METRICS_ADDR, TRUSTED_PROXIES. See README.md.
 `
 
 // run is the whole program; main only supplies the process's context,
@@ -257,7 +258,7 @@ func printDevBanner(out io.Writer, cfg *app.Config, db *models.DB, logins []mode
 		fmt.Fprintf(out, " — read it at %s/admin/outbox", cfg.BaseURL)
 	}
 	fmt.Fprintf(out, "\nMetrics: %s", metricsWhere(cfg))
-	fmt.Fprintf(out, "\n\nDemo logins (password %q for all):\n", models.DemoPassword)
+	fmt.Fprintf(out, "\n\nDemo logins (password %q for all; demo accounts keep it, accounts you add choose their own at first sign-in):\n", models.DemoPassword)
 	for _, l := range logins {
 		groups := ""
 		if len(l.Groups) > 0 {
@@ -293,7 +294,7 @@ func runUserCreate(ctx context.Context, args []string, getenv func(string) strin
 	email := fs.String("email", "", "email address (required)")
 	name := fs.String("name", "", "full name (required)")
 	role := fs.String("role", "", "admin, press_officer, approver, campaigner or viewer (required)")
-	password := fs.String("password", "", "password (generated and printed when omitted)")
+	password := fs.String("password", "", "first password (generated and printed when omitted); the user replaces it at first sign-in")
 	var groups stringList
 	fs.Var(&groups, "group", "group name (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -312,7 +313,8 @@ func runUserCreate(ctx context.Context, args []string, getenv func(string) strin
 	if pw == "" {
 		pw = models.NewSecret(12)
 	}
-	u, err := models.CreateUser(ctx, db.Gorm, models.NewUserInput{Email: *email, Name: *name, Role: models.Role(*role), Password: pw, Groups: groups})
+	u, err := models.CreateUser(ctx, db.Gorm, models.NewUserInput{Email: *email, Name: *name, Role: models.Role(*role), Password: pw, Groups: groups,
+		MustChangePassword: true})
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
 		return fmt.Errorf("cannot create user: %w", ve)

@@ -56,11 +56,22 @@ func TestCommandLine(t *testing.T) {
 			if err != nil || u.ID != lines[0] || u.Role != models.RolePressOfficer {
 				t.Fatalf("created user: %+v %v", u, err)
 			}
+			if !u.MustChangePassword {
+				t.Fatal("a user created on the command line need not choose their own password")
+			}
 
 			// Invalid input is refused with the reason.
 			err = run(ctx, []string{"user", "create", "--email", "x", "--name", "", "--role", "king", "--password", "longenoughpassword"}, env, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), "email is not a valid address") || !strings.Contains(err.Error(), "role must be one of") {
 				t.Fatalf("invalid user: %v", err)
+			}
+			err = run(ctx, []string{"user", "create", "--email", "x@example.org", "--name", "X", "--role", "viewer", "--password", strings.Repeat("long words ", 8)}, env, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "password is too long: at most 72 bytes (88 here") {
+				t.Fatalf("password over 72 bytes: %v", err)
+			}
+			err = run(ctx, []string{"user", "create", "--email", "x@example.org", "--name", "X", "--role", "viewer", "--password", "xxxxxxxxxxxx"}, env, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "password is too easy to guess") {
+				t.Fatalf("guessable password: %v", err)
 			}
 			err = run(ctx, []string{"user", "create", "--email", "ed@example.org", "--name", "Ed", "--role", "viewer"}, env, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), "already has an account") {
@@ -180,8 +191,14 @@ func TestWebAndWorkerProcesses(t *testing.T) {
 		return string(m[1])
 	}
 	resp, err := client.PostForm(base+"/login", url.Values{"csrf_token": {token("/login")}, "email": {"w@example.org"}, "password": {"two processes ok"}})
-	if err != nil || resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/admin" {
+	if err != nil || resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/admin/account/password" {
 		t.Fatalf("login: %v %v", err, resp)
+	}
+	// Created on the command line, Wendy chooses her own password first.
+	resp, err = client.PostForm(base+"/admin/account/password", url.Values{"csrf_token": {token("/admin/account/password")},
+		"current_password": {"two processes ok"}, "new_password": {"wendy picks her own words"}, "confirm_password": {"wendy picks her own words"}})
+	if err != nil || resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/admin" {
+		t.Fatalf("choose a password: %v %v", err, resp)
 	}
 	resp, err = client.PostForm(base+"/admin/account/test-email", url.Values{"csrf_token": {token("/admin/account")}})
 	if err != nil || resp.StatusCode != http.StatusOK {

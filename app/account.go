@@ -19,7 +19,8 @@ type AccountHandler struct {
 // Register adds the account routes.
 func (h *AccountHandler) Register(r Routes) {
 	r.GET("/account", Staff, h.show)
-	r.POST("/account/password", Staff, h.password)
+	r.GET(changePasswordPath, Staff, h.passwordForm)
+	r.POST(changePasswordPath, Staff, h.password)
 	r.POST("/account/sessions/:id/revoke", Staff, h.revokeSession)
 	r.POST("/account/test-email", Staff, h.testEmail)
 }
@@ -47,22 +48,54 @@ func (h *AccountHandler) render(c *gin.Context, status int, errs map[string]stri
 
 func (h *AccountHandler) show(c *gin.Context) { h.render(c, http.StatusOK, nil) }
 
+// changePasswordPath is the page a user whose password someone else chose is
+// sent to until they choose their own (see Server.enforce).
+const changePasswordPath = "/account/password"
+
+// passwordForm is the first-sign-in page: only the change-password form. Users
+// who chose their own password already change it from the account page.
+func (h *AccountHandler) passwordForm(c *gin.Context) {
+	if !currentUser(c).MustChangePassword {
+		c.Redirect(http.StatusSeeOther, "/admin/account")
+		return
+	}
+	h.s.render(c, http.StatusOK, "admin/password", h.s.page(c, "Choose your own password", "account", nil))
+}
+
 func (h *AccountHandler) password(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	if _, err := models.Authenticate(ctx, h.s.db.Gorm, u.Email, c.PostForm("current_password")); err != nil {
-		h.render(c, http.StatusUnprocessableEntity, map[string]string{"current_password": "is not your current password"})
+	fail := func(errs map[string]string) {
+		if u.MustChangePassword {
+			v := h.s.page(c, "Choose your own password", "account", nil)
+			v.Errors = errs
+			h.s.render(c, http.StatusUnprocessableEntity, "admin/password", v)
+			return
+		}
+		h.render(c, http.StatusUnprocessableEntity, errs)
+	}
+	current, next := c.PostForm("current_password"), c.PostForm("new_password")
+	if _, err := models.Authenticate(ctx, h.s.db.Gorm, u.Email, current); err != nil {
+		fail(map[string]string{"current_password": "is not your current password"})
 		return
 	}
-	if c.PostForm("new_password") != c.PostForm("confirm_password") {
-		h.render(c, http.StatusUnprocessableEntity, map[string]string{"confirm_password": "does not match the new password"})
+	if next != c.PostForm("confirm_password") {
+		fail(map[string]string{"confirm_password": "does not match the new password"})
+		return
+	}
+	if next == current {
+		msg := "is your current password: choose a new one"
+		if u.MustChangePassword {
+			msg = "is the password you were given: choose one of your own"
+		}
+		fail(map[string]string{"new_password": msg})
 		return
 	}
 	now := h.s.clock.Now()
-	err := models.SetPassword(ctx, h.s.db.Gorm, u.ID, c.PostForm("new_password"), now)
+	err := models.SetPassword(ctx, h.s.db.Gorm, u.ID, next, now)
 	var ve *models.ValidationError
 	if errors.As(err, &ve) {
-		h.render(c, http.StatusUnprocessableEntity, map[string]string{"new_password": ve.Fields["password"]})
+		fail(map[string]string{"new_password": ve.Fields["password"]})
 		return
 	}
 	if err != nil {
@@ -77,6 +110,11 @@ func (h *AccountHandler) password(c *gin.Context) {
 	}
 	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: "password_changed", SubjectType: "user", SubjectID: u.ID, IP: c.ClientIP()})
 	h.s.setSessionCookie(c, token, int(models.SessionMax.Seconds()))
+	if u.MustChangePassword {
+		h.s.setFlash(c, "success", "Your password is set. Welcome to Pressroom.")
+		redirect(c, "/admin")
+		return
+	}
 	h.s.setFlash(c, "success", "Password changed. You were signed out everywhere else.")
 	redirect(c, "/admin/account")
 }

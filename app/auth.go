@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -28,14 +29,6 @@ type loginForm struct {
 	Next  string
 }
 
-// safeNext keeps post-login redirects on this site.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
-		return "/admin"
-	}
-	return next
-}
-
 func (h *AuthHandler) form(c *gin.Context) {
 	if u := h.s.sessionUser(c); u != nil {
 		c.Redirect(http.StatusSeeOther, safeNext(c.Query("next")))
@@ -51,12 +44,14 @@ func (h *AuthHandler) login(c *gin.Context) {
 	ip := c.ClientIP()
 	v := h.s.page(c, "Sign in", "", form)
 
-	okIP, waitIP := h.s.loginLimiter.Allow("ip:" + ip)
-	okEmail, waitEmail := h.s.loginLimiter.Allow("email:" + models.NormalizeEmail(form.Email))
-	if !okIP || !okEmail {
-		wait := max(waitIP, waitEmail)
-		c.Header("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
-		v.Errors = map[string]string{"form": fmt.Sprintf("Too many sign-in attempts. Try again in %d minutes.", int(wait.Minutes())+1)}
+	attempt, refused, err := h.s.loginGuard.Begin(ctx, form.Email, ip)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if refused != nil {
+		c.Header("Retry-After", fmt.Sprint(int((refused.Wait+time.Second-1)/time.Second)))
+		v.Errors = map[string]string{"form": refused.Message}
 		h.s.render(c, http.StatusTooManyRequests, "public/login", v)
 		return
 	}
@@ -76,9 +71,16 @@ func (h *AuthHandler) login(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	h.s.loginLimiter.Reset("email:" + u.Email)
+	if err := attempt.Succeeded(ctx); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: models.ActionLogin, SubjectType: "user", SubjectID: u.ID, IP: ip})
 	h.s.setSessionCookie(c, token, int(models.SessionMax.Seconds()))
+	if u.MustChangePassword {
+		redirect(c, "/admin"+changePasswordPath)
+		return
+	}
 	redirect(c, safeNext(form.Next))
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"pressroom/app"
 	"pressroom/models"
 )
 
@@ -95,18 +96,18 @@ func TestLoginRateLimit(t *testing.T) {
 	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
 		b := env.browser()
 		var last response
-		for i := 0; i < 11; i++ {
+		for i := 0; i <= app.LoginFailuresPerPair; i++ {
 			last = b.post("/login", "/login", url.Values{"email": {"admin@example.org"}, "password": {"guess number " + string(rune('a'+i))}})
 		}
 		if last.Status != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
-			t.Fatalf("11th attempt: %d (Retry-After %q), want 429", last.Status, last.Header.Get("Retry-After"))
+			t.Fatalf("attempt %d: %d (Retry-After %q), want 429", app.LoginFailuresPerPair+1, last.Status, last.Header.Get("Retry-After"))
 		}
 		// Even the right password is refused until the window passes.
 		r := b.post("/login", "/login", url.Values{"email": {"admin@example.org"}, "password": {testPassword}})
 		if r.Status != http.StatusTooManyRequests {
 			t.Fatalf("right password while limited: %d", r.Status)
 		}
-		env.clock.Advance(16 * time.Minute)
+		env.clock.Advance(app.LoginPairWindow + time.Minute)
 		r = b.post("/login", "/login", url.Values{"email": {"admin@example.org"}, "password": {testPassword}})
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("after the window: %d", r.Status)
@@ -202,4 +203,31 @@ func cookie(cs []*http.Cookie, name string) string {
 		}
 	}
 	return ""
+}
+
+// TestLoginNextStaysOnSite: the page to return to after sign-in, from the query
+// (already signed in) or the form, never leads off the site.
+func TestLoginNextStaysOnSite(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		nasty := []string{"/%09/evil.example", "//evil.example", "/%5Cevil.example", "https://evil.example", "javascript:alert(1)", "/%0A/evil.example", "/%5C/evil.example"}
+		b := env.login(models.RoleApprover)
+		for _, next := range nasty {
+			r := b.get("/login?next=" + next)
+			if r.Status != http.StatusSeeOther || r.Location != "/admin" {
+				t.Errorf("signed in, GET /login?next=%s: %d to %q, want 303 to /admin", next, r.Status, r.Location)
+			}
+		}
+		if r := b.get("/login?next=%2Fadmin%2Freleases%3Fstatus%3Ddraft"); r.Location != "/admin/releases?status=draft" {
+			t.Errorf("a page on the site is not returned to: %q", r.Location)
+		}
+		for _, next := range append(nasty, "/\t/evil.example", "/\\evil.example") {
+			if strings.Contains(next, "%") {
+				next, _ = url.PathUnescape(next)
+			}
+			r := env.browser().post("/login", "/login", url.Values{"email": {"viewer@example.org"}, "password": {testPassword}, "next": {next}})
+			if r.Status != http.StatusSeeOther || r.Location != "/admin" {
+				t.Errorf("POST /login with next %q: %d to %q, want 303 to /admin", next, r.Status, r.Location)
+			}
+		}
+	})
 }

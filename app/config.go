@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -45,6 +46,11 @@ type Config struct {
 	// MetricsAddr, when set, is the address of the process's own metrics
 	// listener (METRICS_ADDR); the public listener then never serves /metrics.
 	MetricsAddr string
+	// TrustedProxies are the networks whose X-Forwarded-For is believed. Empty
+	// means none: the client address is the TCP peer, so nobody can forge the
+	// address every per-IP rule (sign-in limits, audit log, consent records)
+	// relies on by sending a header.
+	TrustedProxies []netip.Prefix
 }
 
 // UnsubscribeKey is the key of supporters' one-click unsubscribe links, derived
@@ -175,11 +181,47 @@ func LoadConfig(getenv func(string) string, mode Mode) (*Config, error) {
 	}
 
 	problems = append(problems, c.loadMetrics(getenv)...)
+	for _, p := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		prefix, err := parseProxy(p)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("TRUSTED_PROXIES entry %q is not an IP address or CIDR network (e.g. 10.0.0.0/8, 2001:db8::/32)", p))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix)
+	}
 
 	if len(problems) > 0 {
 		return nil, errors.New("configuration:\n  - " + strings.Join(problems, "\n  - "))
 	}
 	return c, nil
+}
+
+// parseProxy reads one TRUSTED_PROXIES entry: a CIDR network, or a single
+// address meaning just that host.
+func parseProxy(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// trustedProxyList is TrustedProxies in the form gin takes; nil (trust no
+// proxy) when there are none.
+func (c *Config) trustedProxyList() []string {
+	var out []string
+	for _, p := range c.TrustedProxies {
+		out = append(out, p.String())
+	}
+	return out
 }
 
 // Secure reports whether Pressroom is served over HTTPS, which decides cookie flags

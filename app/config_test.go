@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -30,6 +31,9 @@ func TestConfig(t *testing.T) {
 		{"sendgrid needs a sender in production", app.ModeProduction, map[string]string{"SESSION_SECRET": strong, "BASE_URL": "https://p.example.org", "SENDGRID_API_KEY": "SG.x"}, []string{"MAIL_FROM is required"}},
 		{"production refuses a short previous secret", app.ModeProduction, map[string]string{"SESSION_SECRET": strong, "BASE_URL": "https://press.example.org", "SESSION_SECRET_PREVIOUS": strong + ", tiny"}, []string{"SESSION_SECRET_PREVIOUS entry 2 is too short: 4 bytes"}},
 		{"production with a previous secret", app.ModeProduction, map[string]string{"SESSION_SECRET": strong, "BASE_URL": "https://press.example.org", "SESSION_SECRET_PREVIOUS": strings.Repeat("p", 40)}, nil},
+		{"trusted proxies as networks and hosts", app.ModeDev, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.10,2001:db8::/32"}, nil},
+		{"a trusted proxy that is not an address", app.ModeDev, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,lb.internal"}, []string{`TRUSTED_PROXIES entry "lb.internal" is not an IP address or CIDR network`}},
+		{"a trusted proxy network out of range", app.ModeDev, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/33"}, []string{`TRUSTED_PROXIES entry "10.0.0.0/33"`}},
 		{"relative base url", app.ModeProduction, map[string]string{"SESSION_SECRET": strong, "BASE_URL": "press.example.org"}, []string{"BASE_URL must be an absolute"}},
 	}
 	for _, tt := range tests {
@@ -53,6 +57,12 @@ func TestConfig(t *testing.T) {
 				}
 			}
 		})
+	}
+	if cfg, _ := app.LoadConfig(env(nil), app.ModeDev); len(cfg.TrustedProxies) != 0 {
+		t.Errorf("trusted proxies by default: %v, want none", cfg.TrustedProxies)
+	}
+	if cfg, _ := app.LoadConfig(env(map[string]string{"TRUSTED_PROXIES": "10.1.2.3/8, 192.0.2.10"}), app.ModeDev); fmt.Sprint(cfg.TrustedProxies) != "[10.0.0.0/8 192.0.2.10/32]" {
+		t.Errorf("trusted proxies = %v, want [10.0.0.0/8 192.0.2.10/32]", cfg.TrustedProxies)
 	}
 	cfg, _ := app.LoadConfig(env(map[string]string{"SESSION_SECRET_PREVIOUS": strings.Repeat("p", 40) + "," + strings.Repeat("q", 40)}), app.ModeDev)
 	if keys := cfg.UnsubscribeKeys(); len(keys) != 3 || string(keys[0]) != string(cfg.UnsubscribeKey()) {

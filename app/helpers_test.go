@@ -41,6 +41,8 @@ type envOptions struct {
 	transport jobs.Transport
 	// webhookKey is SENDGRID_WEBHOOK_PUBLIC_KEY.
 	webhookKey string
+	// env holds further configuration variables (e.g. TRUSTED_PROXIES).
+	env map[string]string
 }
 
 func (o envOptions) mail(db *models.DB) jobs.Transport {
@@ -57,7 +59,7 @@ func newEnv(t testing.TB, db *models.DB, opts envOptions) *testEnv {
 		if k == "SENDGRID_WEBHOOK_PUBLIC_KEY" {
 			return opts.webhookKey
 		}
-		return ""
+		return opts.env[k]
 	}, app.ModeDev)
 	if err != nil {
 		t.Fatal(err)

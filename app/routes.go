@@ -123,6 +123,17 @@ func (s *Server) enforce(a Access, api bool) gin.HandlerFunc {
 			}
 		}
 		c.Set(ctxUser, u)
+		if !api && u.MustChangePassword && !mayUseBeforeOwnPassword(c) {
+			to := "/admin" + changePasswordPath
+			if c.GetHeader("HX-Request") == "true" {
+				c.Header("HX-Redirect", to)
+				c.AbortWithStatus(http.StatusUnauthorized)
+				return
+			}
+			c.Redirect(http.StatusSeeOther, to)
+			c.Abort()
+			return
+		}
 		if !a.Allows(u.Role) {
 			s.forbidden(c, "Your role ("+u.Role.Label()+") may not do this.")
 			c.Abort()
@@ -130,6 +141,14 @@ func (s *Server) enforce(a Access, api bool) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// mayUseBeforeOwnPassword reports whether a request is one a user whose
+// password someone else chose may make before choosing their own: the
+// change-password page itself and signing out.
+func mayUseBeforeOwnPassword(c *gin.Context) bool {
+	p := c.FullPath()
+	return p == "/admin"+changePasswordPath || p == "/logout"
 }
 
 const ctxUser = "pressroom.user"

@@ -38,8 +38,8 @@ type Server struct {
 	engine   *gin.Engine
 	routes   []RouteInfo
 
-	loginLimiter *Limiter
-	markdown     *richtext.Renderer
+	loginGuard *LoginGuard
+	markdown   *richtext.Renderer
 	// publicLimiter bounds public forms per IP (subscribe, confirmation links).
 	publicLimiter *Limiter
 }
@@ -63,12 +63,17 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{cfg: d.Config, db: d.DB, jobs: d.Jobs, clock: d.Clock, logger: d.Logger, renderer: renderer,
 		metrics:       newMetrics(d.DB.SQL),
-		loginLimiter:  NewLimiter(10, 15*time.Minute, d.Clock.Now),
+		loginGuard:    NewLoginGuard(d.Clock.Now),
 		publicLimiter: NewLimiter(20, 10*time.Minute, d.Clock.Now),
 		markdown:      richtext.New()}
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
+	// gin believes X-Forwarded-For from anyone unless told otherwise; c.ClientIP()
+	// is the one client-address rule every per-IP limit and record uses.
+	if err := e.SetTrustedProxies(d.Config.trustedProxyList()); err != nil {
+		return nil, fmt.Errorf("app: TRUSTED_PROXIES: %w", err)
+	}
 	e.HandleMethodNotAllowed = false
 	e.RedirectTrailingSlash = true
 	e.Use(s.requestLog, s.recoverPanics, s.securityHeaders, s.handleErrors, s.csrfProtect())

@@ -129,8 +129,12 @@ func TestAdminCreatesUserWithValidation(t *testing.T) {
 			t.Fatalf("duplicate: %d", r.Status)
 		}
 		// Disabling an account signs it out at once.
+		// (The new user first replaces the generated password with their own.)
 		nb := env.browser()
-		nb.post("/login", "/login", url.Values{"email": {"nadia@example.org"}, "password": {pw}})
+		if r := nb.post("/login", "/login", url.Values{"email": {"nadia@example.org"}, "password": {pw}}); r.Location != "/admin/account/password" {
+			t.Fatalf("new user's first sign-in: %d to %q, want the change-password page", r.Status, r.Location)
+		}
+		nb.post("/admin/account/password", "/admin/account/password", url.Values{"current_password": {pw}, "new_password": {"nadia's own words"}, "confirm_password": {"nadia's own words"}})
 		if r := nb.get("/admin"); r.Status != http.StatusOK {
 			t.Fatalf("new user cannot sign in: %d", r.Status)
 		}

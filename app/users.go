@@ -85,8 +85,10 @@ func (h *UsersHandler) create(c *gin.Context) {
 		password = models.NewSecret(12)
 		generated = true
 	}
+	// Whether generated or typed by the admin, the password is not the user's
+	// own: they choose theirs at first sign-in.
 	u, err := models.CreateUser(ctx, h.s.db.Gorm, models.NewUserInput{Email: form.Email, Name: form.Name, Role: models.Role(form.Role),
-		Password: password, Groups: form.Groups, TimeZone: form.TimeZone})
+		Password: password, Groups: form.Groups, TimeZone: form.TimeZone, MustChangePassword: true})
 	var ve *models.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -106,6 +108,7 @@ func (h *UsersHandler) create(c *gin.Context) {
 	if generated {
 		msg += " Their password is " + password + " — pass it on securely; it is not shown again."
 	}
+	msg += " They choose their own at first sign-in."
 	h.s.setFlash(c, "success", msg)
 	redirect(c, "/admin/users")
 }
@@ -134,6 +137,14 @@ func (h *UsersHandler) update(c *gin.Context) {
 		h.renderForm(c, http.StatusUnprocessableEntity, form, map[string]string{"role": "you cannot demote or disable your own account; ask another admin"})
 		return
 	}
+	// Check a new password before saving anything, so a refused one leaves the
+	// account as it was.
+	if p := c.PostForm("password"); p != "" {
+		if problem := models.PasswordProblem(p, form.Name, u.Email); problem != "" {
+			h.renderForm(c, http.StatusUnprocessableEntity, form, map[string]string{"password": problem})
+			return
+		}
+	}
 	now := h.s.clock.Now()
 	err = models.UpdateUser(ctx, h.s.db.Gorm, u.ID, models.UpdateUserInput{Name: form.Name, Role: models.Role(form.Role), Groups: form.Groups,
 		Disabled: form.Disabled, TimeZone: form.TimeZone}, now)
@@ -147,7 +158,12 @@ func (h *UsersHandler) update(c *gin.Context) {
 		return
 	}
 	if p := c.PostForm("password"); p != "" {
-		if err := models.SetPassword(ctx, h.s.db.Gorm, u.ID, p, now); err != nil {
+		// A password an admin sets for someone else is temporary; their own is not.
+		set := models.AssignPassword
+		if actor.ID == u.ID {
+			set = models.SetPassword
+		}
+		if err := set(ctx, h.s.db.Gorm, u.ID, p, now); err != nil {
 			if errors.As(err, &ve) {
 				h.renderForm(c, http.StatusUnprocessableEntity, form, ve.Fields)
 				return

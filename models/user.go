@@ -47,9 +47,6 @@ func (r Role) Label() string {
 	return string(r)
 }
 
-// MinPasswordLength is the shortest password accepted for a staff account.
-const MinPasswordLength = 12
-
 // User is a staff member.
 type User struct {
 	ID           string `gorm:"primaryKey"`
@@ -59,9 +56,13 @@ type User struct {
 	PasswordHash string
 	TimeZone     string
 	DisabledAt   *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	Groups       []Group `gorm:"many2many:group_members;joinForeignKey:UserID;joinReferences:GroupID"`
+	// MustChangePassword is set while the password is one someone else chose
+	// (an admin, the command line): the user must pick their own before
+	// anything else.
+	MustChangePassword bool
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	Groups             []Group `gorm:"many2many:group_members;joinForeignKey:UserID;joinReferences:GroupID"`
 }
 
 // Location is the user's time zone, or fallback when unset or unknown.
@@ -101,10 +102,16 @@ type NewUserInput struct {
 	Password string
 	Groups   []string // group names; each must exist
 	TimeZone string
+	// MustChangePassword makes the user choose their own password at first
+	// sign-in: set when an admin or the command line assigns or generates it.
+	MustChangePassword bool
 }
 
-// Validate checks the input without touching the database.
-func (in *NewUserInput) Validate() error {
+// Validate checks the input without touching the database, the password
+// against the password rules (PasswordProblem) included.
+func (in *NewUserInput) Validate() error { return in.validate(true) }
+
+func (in *NewUserInput) validate(passwordRules bool) error {
 	var v ValidationError
 	in.Email = NormalizeEmail(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
@@ -117,8 +124,12 @@ func (in *NewUserInput) Validate() error {
 	if !in.Role.Valid() {
 		v.Add("role", "must be one of admin, press_officer, approver, campaigner, viewer")
 	}
-	if len(in.Password) < MinPasswordLength {
-		v.Add("password", fmt.Sprintf("must be at least %d characters", MinPasswordLength))
+	if !passwordRules {
+		if len(in.Password) > MaxPasswordBytes {
+			v.Add("password", fmt.Sprintf("is too long: at most %d bytes", MaxPasswordBytes))
+		}
+	} else if p := PasswordProblem(in.Password, in.Name, in.Email); p != "" {
+		v.Add("password", p)
 	}
 	if in.TimeZone != "" {
 		if _, err := time.LoadLocation(in.TimeZone); err != nil {
@@ -130,14 +141,22 @@ func (in *NewUserInput) Validate() error {
 
 // CreateUser validates and stores a staff account with its group memberships.
 func CreateUser(ctx context.Context, db *gorm.DB, in NewUserInput) (*User, error) {
-	if err := in.Validate(); err != nil {
+	return createUser(ctx, db, in, true)
+}
+
+// createUser is CreateUser; passwordRules false skips the password rules, for
+// the demo accounts alone, whose published password those rules refuse for
+// any real account.
+func createUser(ctx context.Context, db *gorm.DB, in NewUserInput, passwordRules bool) (*User, error) {
+	if err := in.validate(passwordRules); err != nil {
 		return nil, err
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), bcrypt.DefaultCost)
 	if err != nil {
 		return nil, fmt.Errorf("models: hash password: %w", err)
 	}
-	u := &User{ID: NewID(), Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: string(hash), TimeZone: in.TimeZone}
+	u := &User{ID: NewID(), Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: string(hash), TimeZone: in.TimeZone,
+		MustChangePassword: in.MustChangePassword}
 	err = Transaction(ctx, db, func(tx *gorm.DB) error {
 		if err := tx.Omit("Groups").Create(u).Error; err != nil {
 			return translate(err)
@@ -205,17 +224,34 @@ func Authenticate(ctx context.Context, db *gorm.DB, email, password string) (*Us
 	return u, nil
 }
 
-// SetPassword replaces a user's password and revokes their sessions.
+// SetPassword replaces a user's password with one they chose themselves, which
+// ends any requirement to change it, and revokes their sessions.
 func SetPassword(ctx context.Context, db *gorm.DB, userID, password string, now time.Time) error {
-	if len(password) < MinPasswordLength {
-		return &ValidationError{Fields: map[string]string{"password": fmt.Sprintf("must be at least %d characters", MinPasswordLength)}}
+	return setPassword(ctx, db, userID, password, false, now)
+}
+
+// AssignPassword replaces a user's password with one an admin chose for them:
+// like SetPassword, but the user must choose their own at next sign-in.
+func AssignPassword(ctx context.Context, db *gorm.DB, userID, password string, now time.Time) error {
+	return setPassword(ctx, db, userID, password, true, now)
+}
+
+func setPassword(ctx context.Context, db *gorm.DB, userID, password string, mustChange bool, now time.Time) error {
+	u, err := UserByID(ctx, db, userID)
+	if err != nil {
+		return fmt.Errorf("models: set password: %w", err)
+	}
+	if p := PasswordProblem(password, u.Name, u.Email); p != "" {
+		return &ValidationError{Fields: map[string]string{"password": p}}
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {
 		return fmt.Errorf("models: hash password: %w", err)
 	}
 	return Transaction(ctx, db, func(tx *gorm.DB) error {
-		if err := tx.Model(&User{}).Where("id = ?", userID).Update("password_hash", string(hash)).Error; err != nil {
+		err := tx.Model(&User{}).Where("id = ?", userID).
+			Updates(map[string]any{"password_hash": string(hash), "must_change_password": mustChange, "updated_at": now}).Error
+		if err != nil {
 			return fmt.Errorf("models: set password: %w", err)
 		}
 		return RevokeUserSessions(ctx, tx, userID, now)
