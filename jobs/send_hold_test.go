@@ -625,3 +625,39 @@ func TestSendHeldWithItsLastBatchInFlightCompletes(t *testing.T) {
 		}
 	})
 }
+
+// TestTranslationSendHeldWhenOriginalWithdrawn: withdrawing an original takes
+// its translations with it, and a send of a translation scheduled for later is
+// held like a send of the original: nobody receives the withdrawn text.
+func TestTranslationSendHeldWhenOriginalWithdrawn(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		r := newHoldRig(t, db)
+		t0 := r.clock.Now()
+		orig := r.org.Release(t, models.KindPressRelease, "Arms deal must stop", nil, t0)
+		headline, body, lang := "L'accord doit cesser", "Le **gouvernement** doit agir.", "fr"
+		fr, err := models.CreateDocument(r.ctx, db.Gorm, r.org.Press, models.DocumentInput{Kind: models.KindPressRelease, OriginalID: &orig.ID,
+			Language: &lang, Headline: &headline, Body: &body, Dateline: &headline}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.SubmitDocument(r.ctx, db.Gorm, r.org.Press, fr.ID, false, t0); err != nil {
+			t.Fatal(err)
+		}
+		r.org.Approve(t, fr.ID, t0)
+		later := t0.Add(time.Hour)
+		s := r.send(t, r.org.Press, models.SendInput{DocumentID: fr.ID, MediaListIDs: []string{r.mediaList(t, "Paris desks", "anne@example.fr")}, ScheduledAt: &later})
+
+		if _, err := models.WithdrawDocument(r.ctx, db.Gorm, r.org.Press, orig.ID, "Withdrawn: a figure was wrong.", t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		r.expectHeld(t, s.ID, "release was withdrawn")
+		r.clock.Set(later)
+		if err := r.dispatch(t, s.ID); err != nil {
+			t.Fatal(err)
+		}
+		r.expectDeliveries(t, "after the original's withdrawal", map[string]int{"anne@example.fr": 0})
+		if n := r.fake.Count(); n != 0 {
+			t.Fatalf("%d messages accepted after the original was withdrawn", n)
+		}
+	})
+}
