@@ -117,9 +117,9 @@ type SignEmail string
 
 // The emails a signing request can cause. The HTTP answer is the same for all.
 const (
-	SignEmailNone      SignEmail = ""
-	SignEmailConfirm   SignEmail = "confirm"        // a new or pending signature: the link
-	SignEmailAlready   SignEmail = "already_signed" // a confirmed one: "you have already signed"
+	SignEmailNone    SignEmail = ""
+	SignEmailConfirm SignEmail = "confirm"        // a new or pending signature: the link
+	SignEmailAlready SignEmail = "already_signed" // a confirmed one: "you have already signed"
 )
 
 // SignResult is what RequestSignature did. Token is set with a confirm email.
