@@ -153,8 +153,9 @@ func runServe(ctx context.Context, getenv func(string) string, out io.Writer, mo
 	transport := jobs.NewTransport(cfg.SendGridAPIKey, cfg.SendGridAPIURL, db.Gorm)
 	workers := river.NewWorkers()
 	jobs.Register(workers, jobs.Deps{DB: db, Mail: transport, Clock: clock, Logger: logger, BaseURL: cfg.BaseURL.String(),
-		MailFrom: jobs.Address{Email: cfg.MailFrom.Address, Name: cfg.MailFrom.Name}, UnsubscribeKey: cfg.UnsubscribeKey()})
-	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: work, Logger: logger})
+		MailFrom: jobs.Address{Email: cfg.MailFrom.Address, Name: cfg.MailFrom.Name}, UnsubscribeKey: cfg.UnsubscribeKey(),
+		SignaturePendingTTL: cfg.Petitions.PendingTTL, SignatureIPKeep: cfg.Petitions.IPKeep})
+	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: work, Logger: logger, SignatureCountInterval: cfg.Petitions.CountInterval})
 	if err != nil {
 		return err
 	}

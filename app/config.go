@@ -40,6 +40,7 @@ type Config struct {
 	SendGridWebhookPublicKey string
 	MailFrom                 *mail.Address
 	DefaultTimezone          *time.Location
+	Petitions                PetitionConfig
 }
 
 // UnsubscribeKey is the key of supporters' one-click unsubscribe links, derived
@@ -168,6 +169,8 @@ func LoadConfig(getenv func(string) string, mode Mode) (*Config, error) {
 	} else {
 		c.DefaultTimezone = loc
 	}
+
+	problems = append(problems, loadPetitionConfig(getenv, c)...)
 
 	if len(problems) > 0 {
 		return nil, errors.New("configuration:\n  - " + strings.Join(problems, "\n  - "))
