@@ -41,6 +41,8 @@ type envOptions struct {
 	transport jobs.Transport
 	// webhookKey is SENDGRID_WEBHOOK_PUBLIC_KEY.
 	webhookKey string
+	// env sets further configuration variables.
+	env map[string]string
 }
 
 func (o envOptions) mail(db *models.DB) jobs.Transport {
@@ -57,15 +59,16 @@ func newEnv(t testing.TB, db *models.DB, opts envOptions) *testEnv {
 		if k == "SENDGRID_WEBHOOK_PUBLIC_KEY" {
 			return opts.webhookKey
 		}
-		return ""
+		return opts.env[k]
 	}, app.ModeDev)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := &models.FixedClock{T: time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)}
 	workers := river.NewWorkers()
-	jobs.Register(workers, jobs.Deps{DB: db, Mail: opts.mail(db), Clock: clock, BaseURL: cfg.BaseURL.String(), MailFrom: jobs.Address{Email: "press@example.org", Name: "Press Office"}, UnsubscribeKey: cfg.UnsubscribeKey()})
-	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: opts.work})
+	jobs.Register(workers, jobs.Deps{DB: db, Mail: opts.mail(db), Clock: clock, BaseURL: cfg.BaseURL.String(), MailFrom: jobs.Address{Email: "press@example.org", Name: "Press Office"}, UnsubscribeKey: cfg.UnsubscribeKey(),
+		SignaturePendingTTL: cfg.Petitions.PendingTTL, SignatureIPKeep: cfg.Petitions.IPKeep})
+	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: opts.work, SignatureCountInterval: cfg.Petitions.CountInterval})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -506,3 +506,13 @@ func Petitions(ctx context.Context, db *gorm.DB, f PetitionFilter) ([]Petition, 
 	}
 	return out, nil
 }
+
+// ReleaseOfPetition loads the state of the release a petition is linked to
+// (nil without one), for asking Petition.Public.
+func ReleaseOfPetition(ctx context.Context, db *gorm.DB, p *Petition) (*Document, error) {
+	rel, err := petitionRelease(ctx, db, p)
+	if err != nil {
+		return nil, fmt.Errorf("models: release of petition: %w", err)
+	}
+	return rel, nil
+}

@@ -484,3 +484,21 @@ func EraseSignatureIPs(ctx context.Context, db *gorm.DB, keep time.Duration, now
 		total += len(rows)
 	}
 }
+
+// ConfirmedByCountry counts a petition's confirmed signatures per country
+// from the signatures table, for staff.
+func ConfirmedByCountry(ctx context.Context, db *gorm.DB, petitionID string) (map[string]int64, error) {
+	var rows []struct {
+		Country string
+		N       int64
+	}
+	if err := db.WithContext(ctx).Model(&Signature{}).Select("country, COUNT(*) AS n").Where("petition_id = ? AND state = ?", petitionID, SignatureConfirmed).
+		Group("country").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("models: signatures by country: %w", err)
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.Country] = r.N
+	}
+	return out, nil
+}
