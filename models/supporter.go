@@ -424,6 +424,24 @@ func RequestSubscription(ctx context.Context, tx *gorm.DB, in SubscribeInput) (*
 
 func ptr[T any](v T) *T { return &v }
 
+// SubscriptionByToken finds the supporter of a double opt-in link without
+// changing anything, for the page with the confirm button (a GET, which mail
+// scanners fetch). confirmed says the link was already used. An unknown,
+// expired or erased link is ErrNotFound.
+func SubscriptionByToken(ctx context.Context, db *gorm.DB, token string, now time.Time) (sup *Supporter, confirmed bool, err error) {
+	var st SubscriptionToken
+	if err := db.WithContext(ctx).First(&st, "token_hash = ?", HashSecret(token)).Error; err != nil {
+		return nil, false, fmt.Errorf("models: subscription token: %w", translate(err))
+	}
+	if sup, err = SupporterByID(ctx, db, st.SupporterID); err != nil {
+		return nil, false, err
+	}
+	if sup.ErasedAt != nil || (st.UsedAt == nil && now.After(st.ExpiresAt)) {
+		return nil, false, fmt.Errorf("models: subscription token: %w", ErrNotFound)
+	}
+	return sup, st.UsedAt != nil, nil
+}
+
 // ConfirmSubscription completes double opt-in: the supporter becomes subscribed,
 // joins the list they subscribed to, their own earlier unsubscribe or bounce
 // suppression is lifted, and the consent is recorded with the IP it came from.
