@@ -316,17 +316,23 @@ func neutraliseCell(s string) string {
 // name, country, postcode and date, never an address or IP. The export is
 // audited.
 func (h *PetitionsAPI) exportCSV(c *gin.Context) {
-	ctx := c.Request.Context()
-	p, err := models.PetitionByID(ctx, h.s.db.Gorm, c.Param("id"))
+	p, err := models.PetitionByID(c.Request.Context(), h.s.db.Gorm, c.Param("id"))
 	if err != nil {
 		petitionFail(c, err)
 		return
 	}
+	h.s.exportSignatures(c, p)
+}
+
+// exportSignatures writes the delivery CSV of a petition and audits it; the
+// API and the admin page share it.
+func (s *Server) exportSignatures(c *gin.Context, p *models.Petition) {
+	ctx := c.Request.Context()
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	_ = w.Write([]string{"name", "country", "postcode", "signed_at"})
 	n := 0
-	err = models.ConfirmedSignatures(ctx, h.s.db.Gorm, p.ID, func(s models.Signature) error {
+	err := models.ConfirmedSignatures(ctx, s.db.Gorm, p.ID, func(s models.Signature) error {
 		n++
 		at := ""
 		if s.ConfirmedAt != nil {
@@ -340,7 +346,7 @@ func (h *PetitionsAPI) exportCSV(c *gin.Context) {
 	}
 	w.Flush()
 	u := currentUser(c)
-	if err := models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: "petition_signatures_exported", SubjectType: "petition", SubjectID: p.ID,
+	if err := models.Audit(ctx, s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: "petition_signatures_exported", SubjectType: "petition", SubjectID: p.ID,
 		IP: c.ClientIP(), Details: fmt.Sprintf("%d confirmed signatures as CSV", n)}); err != nil {
 		_ = c.Error(err)
 		return

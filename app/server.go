@@ -132,6 +132,7 @@ func New(d Deps) (*Server, error) {
 	petitions.Register(root)
 	petitions.RegisterAPI(api)
 	(&PetitionsAPI{s: s}).Register(api)
+	(&PetitionsHandler{s: s}).Register(admin)
 	return s, nil
 }
 
