@@ -98,7 +98,7 @@ func (f petitionForm) input(loc *time.Location) (models.PetitionInput, map[strin
 	in.Goal = &goal
 	for _, tf := range []struct {
 		name, v string
-		into ***time.Time
+		into    ***time.Time
 	}{{"opens_at", f.OpensAt, &in.OpensAt}, {"closes_at", f.ClosesAt, &in.ClosesAt}} {
 		var t *time.Time
 		if v := strings.TrimSpace(tf.v); v != "" {
