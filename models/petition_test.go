@@ -350,3 +350,49 @@ func TestIPPrefix(t *testing.T) {
 		}
 	}
 }
+
+func TestSupporterErasureAnonymisesSignaturesKeepingCounts(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		o := dbtest.NewOrg(t, db)
+		now := time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)
+		p1 := openPetition(t, db.Gorm, o.Campaigner, "One", now)
+		p2 := openPetition(t, db.Gorm, o.Campaigner, "Two", now)
+		a := sign(t, db.Gorm, p1, models.SignInput{Name: "Rosa", Email: "rosa@example.org", Country: "GB", Postcode: "E1", OptIn: true, IP: "203.0.113.5"}, now)
+		b := sign(t, db.Gorm, p2, models.SignInput{Name: "Rosa", Email: "Rosa@example.org", Country: "GB", IP: "203.0.113.5"}, now)
+		for _, tok := range []string{a.Token, b.Token} {
+			if _, _, err := models.ConfirmSignature(ctx, db.Gorm, tok, "", now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := models.CountNewSignatures(ctx, db.Gorm, now); err != nil {
+			t.Fatal(err)
+		}
+		sup, err := models.SupporterByEmail(ctx, db.Gorm, "rosa@example.org")
+		if err != nil || sup.Status != models.StatusSubscribed {
+			t.Fatalf("supporter %+v %v", sup, err)
+		}
+		exp, err := models.ExportSupporter(ctx, db.Gorm, sup.ID)
+		if err != nil || len(exp.Signatures) != 2 || exp.Signatures[0].Postcode != "E1" || exp.Signatures[0].ConsentWording != models.PetitionConsentWording {
+			t.Fatalf("export signatures %+v %v", exp, err)
+		}
+		if err := models.EraseSupporter(ctx, db.Gorm, sup.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		var ss []models.Signature
+		db.Gorm.Where("petition_id IN ?", []string{p1.ID, p2.ID}).Find(&ss)
+		for _, s := range ss {
+			if s.Name != "" || s.Email != nil || s.Postcode != "" || s.IP != "" || s.State != models.SignatureConfirmed || s.Country != "GB" {
+				t.Errorf("after erasure: %+v", s)
+			}
+		}
+		for _, p := range []*models.Petition{p1, p2} {
+			if c, _ := models.PetitionCountOf(ctx, db.Gorm, p.ID); c.Confirmed != 1 {
+				t.Errorf("count of %s after erasure = %d", p.Title, c.Confirmed)
+			}
+		}
+		if d, err := models.RecountSignatures(ctx, db.Gorm, now); err != nil || len(d) != 0 {
+			t.Fatalf("recount after erasure: %v %v", d, err)
+		}
+	})
+}

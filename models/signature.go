@@ -502,3 +502,71 @@ func ConfirmedByCountry(ctx context.Context, db *gorm.DB, petitionID string) (ma
 	}
 	return out, nil
 }
+
+// SignatureExport is one signature in a supporter's data export.
+type SignatureExport struct {
+	Petition       string         `json:"petition"`
+	PetitionSlug   string         `json:"petition_slug"`
+	Name           string         `json:"name"`
+	Email          string         `json:"email"`
+	Country        string         `json:"country"`
+	Postcode       string         `json:"postcode"`
+	State          SignatureState `json:"state"`
+	OptIn          bool           `json:"opt_in"`
+	ConsentWording string         `json:"consent_wording"`
+	IP             string         `json:"ip"`
+	Source         string         `json:"source"`
+	SignedAt       time.Time      `json:"signed_at"`
+	ConfirmedAt    *time.Time     `json:"confirmed_at"`
+}
+
+// supporterSignatures selects the signatures of a supporter: linked by their
+// opt-in, or made with their address.
+func supporterSignatures(db *gorm.DB, sup *Supporter) *gorm.DB {
+	if sup.Email == nil {
+		return db.Where("signatures.supporter_id = ?", sup.ID)
+	}
+	return db.Where("signatures.supporter_id = ? OR signatures.email = ?", sup.ID, *sup.Email)
+}
+
+func signaturesOfSupporter(ctx context.Context, db *gorm.DB, sup *Supporter) ([]SignatureExport, error) {
+	var rows []struct {
+		Signature
+		Title string
+		Slug  string
+	}
+	q := db.WithContext(ctx).Table("signatures").Select("signatures.*, petitions.title, petitions.slug").Joins("JOIN petitions ON petitions.id = signatures.petition_id")
+	if err := supporterSignatures(q, sup).Order("signatures.created_at").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("models: supporter signatures: %w", err)
+	}
+	out := make([]SignatureExport, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, SignatureExport{Petition: r.Title, PetitionSlug: r.Slug, Name: r.Name, Email: r.Address(), Country: r.Country, Postcode: r.Postcode,
+			State: r.State, OptIn: r.OptIn, ConsentWording: r.ConsentWording, IP: r.IP, Source: r.Source, SignedAt: r.CreatedAt.UTC(), ConfirmedAt: r.ConfirmedAt})
+	}
+	return out, nil
+}
+
+// anonymiseSignatures removes a supporter's personal data from their
+// signatures on erasure: name, address, postcode and IP go, the state and
+// country stay, so every count stays right. The mailbox key becomes a hash, so
+// it still holds its place in the unique index.
+func anonymiseSignatures(ctx context.Context, tx *gorm.DB, sup *Supporter) error {
+	var ids []struct {
+		ID              string
+		NormalisedEmail string
+	}
+	if err := supporterSignatures(tx.WithContext(ctx).Model(&Signature{}), sup).Select("id, normalised_email").Scan(&ids).Error; err != nil {
+		return fmt.Errorf("models: anonymise signatures: %w", err)
+	}
+	for _, r := range ids {
+		if err := tx.WithContext(ctx).Model(&Signature{}).Where("id = ?", r.ID).Updates(map[string]any{"name": "", "email": nil, "postcode": "", "ip": "",
+			"ip_erased": true, "normalised_email": "erased:" + HashSecret(r.NormalisedEmail), "supporter_id": nil}).Error; err != nil {
+			return fmt.Errorf("models: anonymise signatures: %w", err)
+		}
+		if err := tx.WithContext(ctx).Where("signature_id = ?", r.ID).Delete(&SignatureToken{}).Error; err != nil {
+			return fmt.Errorf("models: anonymise signatures: %w", err)
+		}
+	}
+	return nil
+}

@@ -625,11 +625,12 @@ func UnsubscribeURL(baseURL string, key []byte, supporterID string) string {
 // SupporterExport is everything Pressroom holds on one supporter, for a
 // data-subject access request.
 type SupporterExport struct {
-	Supporter      Supporter       `json:"supporter"`
-	Lists          []string        `json:"lists"`
-	ConsentRecords []ConsentRecord `json:"consent_records"`
-	Suppression    *Suppression    `json:"suppression"`
-	ExportedAt     time.Time       `json:"exported_at"`
+	Supporter      Supporter         `json:"supporter"`
+	Lists          []string          `json:"lists"`
+	ConsentRecords []ConsentRecord   `json:"consent_records"`
+	Suppression    *Suppression      `json:"suppression"`
+	Signatures     []SignatureExport `json:"signatures"`
+	ExportedAt     time.Time         `json:"exported_at"`
 }
 
 // ExportSupporter gathers every row about a supporter.
@@ -644,6 +645,9 @@ func ExportSupporter(ctx context.Context, db *gorm.DB, id string) (*SupporterExp
 		return nil, fmt.Errorf("models: export supporter: %w", err)
 	}
 	if out.ConsentRecords, err = ConsentRecords(ctx, db, id); err != nil {
+		return nil, err
+	}
+	if out.Signatures, err = signaturesOfSupporter(ctx, db, sup); err != nil {
 		return nil, err
 	}
 	var sp Suppression
@@ -697,6 +701,9 @@ func EraseSupporter(ctx context.Context, db *gorm.DB, id string, actorID *string
 			return err
 		}
 		if err := tx.Where("supporter_id = ?", id).Delete(&SubscriptionToken{}).Error; err != nil {
+			return err
+		}
+		if err := anonymiseSignatures(ctx, tx, sup); err != nil {
 			return err
 		}
 		sup.Status = status

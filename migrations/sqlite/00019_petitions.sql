@@ -62,6 +62,7 @@ CREATE INDEX signatures_uncounted_idx ON signatures (petition_id) WHERE state = 
 CREATE INDEX signatures_pending_idx ON signatures (created_at) WHERE state = 'pending';
 CREATE INDEX signatures_ip_keep_idx ON signatures (created_at) WHERE ip_erased = 0;
 CREATE INDEX signatures_supporter_idx ON signatures (supporter_id);
+CREATE INDEX signatures_email_idx ON signatures (email);   -- a supporter's data export and erasure
 
 -- The emailed confirmation links; only hashes are stored. A pending signature
 -- may have several (each email carries a fresh one).
