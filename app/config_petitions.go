@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,10 @@ type PetitionConfig struct {
 	// and petition, which flag; SIGNATURE_CEILING per IP, which refuses), each
 	// written "N/duration", e.g. "5/1m".
 	Limits models.SignLimits
+	// AllowedOrigins are the organisation's own sites that may call the public
+	// signing and count endpoints from the browser (PUBLIC_ALLOWED_ORIGINS,
+	// comma-separated, e.g. https://www.example.org).
+	AllowedOrigins []string
 }
 
 // loadPetitionConfig reads the petition variables into c, returning problems.
@@ -67,6 +72,18 @@ func loadPetitionConfig(getenv func(string) string, c *Config) []string {
 	rate("SIGNATURE_BURST", &p.Limits.Burst)
 	rate("SIGNATURE_SUSTAINED", &p.Limits.Sustained)
 	rate("SIGNATURE_CEILING", &p.Limits.Ceiling)
+	for _, o := range strings.Split(getenv("PUBLIC_ALLOWED_ORIGINS"), ",") {
+		o = strings.TrimRight(strings.TrimSpace(o), "/")
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+			problems = append(problems, fmt.Sprintf("PUBLIC_ALLOWED_ORIGINS entries must be origins such as https://www.example.org (got %q)", o))
+			continue
+		}
+		p.AllowedOrigins = append(p.AllowedOrigins, strings.ToLower(u.Scheme+"://"+u.Host))
+	}
 	c.Petitions = p
 	return problems
 }

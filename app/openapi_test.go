@@ -902,6 +902,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		c.expect(c.json("GET", campaign, "/api/v1/campaigns/nosuchcampaign", viewer, ""), 404, "missing campaign")
 		sign := "/api/v1/public/petitions/{slug}/signatures"
 		signAt := "/api/v1/public/petitions/" + pslug + "/signatures"
+		c.expect(c.call("OPTIONS", sign, signAt, "", "", "", map[string]string{"Origin": "https://www.example.org", "Access-Control-Request-Method": "POST"}), 204, "signing preflight")
 		c.expect(c.json("POST", sign, signAt, "", `{"name":"Ada","email":"ada@example.org","country":"GB","opt_in":true}`), 202, "sign")
 		c.expect(c.json("POST", sign, signAt, "", `{"name":"Ada","email":"ADA+x@example.org","country":"GB"}`), 202, "sign again")
 		c.expect(c.json("POST", sign, signAt, "", `{"name":"","email":"nope","country":"GB"}`), 422, "sign, bad address")

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -29,7 +30,7 @@ func (h *PetitionPublicHandler) Register(r Routes) {
 	r.GET("/p/:slug", Public, h.page)
 	r.POST("/p/:slug", Public, h.submit)
 	r.GET("/p/:slug/thanks", Public, h.thanks)
-	r.GET("/p/:slug/count.json", Public, h.count)
+	r.GET("/p/:slug/count.json", Public, h.withCORS(h.count))
 	r.GET("/p/:slug/confirm/:token", Public, h.confirmPage)
 	r.POST("/p/:slug/confirm/:token", Public, h.confirm)
 	r.GET("/c/:slug", Public, h.campaign)
@@ -37,7 +38,43 @@ func (h *PetitionPublicHandler) Register(r Routes) {
 
 // RegisterAPI adds POST /api/v1/public/petitions/{slug}/signatures.
 func (h *PetitionPublicHandler) RegisterAPI(r Routes) {
-	r.POST("/public/petitions/:slug/signatures", Public, h.apiSign)
+	r.POST("/public/petitions/:slug/signatures", Public, h.withCORS(h.apiSign))
+	r.handle(http.MethodOptions, "/public/petitions/:slug/signatures", Public, h.preflight)
+}
+
+// allowedOrigin returns the request's Origin when it is one of
+// PUBLIC_ALLOWED_ORIGINS, else "".
+func (h *PetitionPublicHandler) allowedOrigin(c *gin.Context) string {
+	o := strings.ToLower(strings.TrimRight(c.GetHeader("Origin"), "/"))
+	if o != "" && slices.Contains(h.s.cfg.Petitions.AllowedOrigins, o) {
+		return c.GetHeader("Origin")
+	}
+	return ""
+}
+
+// withCORS lets the organisation's own sites call a public endpoint from the
+// browser: their origin is echoed, no credentials are allowed (the endpoints
+// use none), and every other origin gets no CORS header at all.
+func (h *PetitionPublicHandler) withCORS(next gin.HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Header("Vary", "Origin")
+		if o := h.allowedOrigin(c); o != "" {
+			c.Header("Access-Control-Allow-Origin", o)
+		}
+		next(c)
+	}
+}
+
+// preflight answers the browser's CORS preflight of the signing endpoint.
+func (h *PetitionPublicHandler) preflight(c *gin.Context) {
+	c.Header("Vary", "Origin")
+	if o := h.allowedOrigin(c); o != "" {
+		c.Header("Access-Control-Allow-Origin", o)
+		c.Header("Access-Control-Allow-Methods", "POST, OPTIONS")
+		c.Header("Access-Control-Allow-Headers", "Content-Type")
+		c.Header("Access-Control-Max-Age", "600")
+	}
+	c.Status(http.StatusNoContent)
 }
 
 // signForm is what the signing form posts.

@@ -418,3 +418,46 @@ func TestPetitionMailThroughSendGrid(t *testing.T) {
 		}
 	})
 }
+
+// TestPetitionCORS: the organisation's own sites may sign and read the count
+// from the browser; other origins get no CORS headers.
+func TestPetitionCORS(t *testing.T) {
+	run(t, envOptions{env: map[string]string{"PUBLIC_ALLOWED_ORIGINS": "https://www.example.org, https://act.example.org/"}}, func(t *testing.T, env *testEnv) {
+		p := newOpenPetition(t, env, env.token(models.RoleCampaigner), `{"title":"Embedded","target":"T","demand":"D."}`)
+		path := "/api/v1/public/petitions/" + p.Slug + "/signatures"
+		call := func(method, path, origin, body string) response {
+			req, _ := http.NewRequest(method, env.http.URL+path, strings.NewReader(body))
+			req.Header.Set("Origin", origin)
+			if method == http.MethodOptions {
+				req.Header.Set("Access-Control-Request-Method", "POST")
+				req.Header.Set("Access-Control-Request-Headers", "content-type")
+			} else if body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return response{Status: resp.StatusCode, Header: resp.Header}
+		}
+		r := call(http.MethodOptions, path, "https://act.example.org", "")
+		if r.Status != http.StatusNoContent || r.Header.Get("Access-Control-Allow-Origin") != "https://act.example.org" ||
+			!strings.Contains(r.Header.Get("Access-Control-Allow-Methods"), "POST") || !strings.Contains(strings.ToLower(r.Header.Get("Access-Control-Allow-Headers")), "content-type") {
+			t.Fatalf("allowed preflight = %d %v", r.Status, r.Header)
+		}
+		if r := call(http.MethodOptions, path, "https://evil.example", ""); r.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Fatalf("preflight from another origin allowed: %v", r.Header)
+		}
+		r = call(http.MethodPost, path, "https://www.example.org", `{"name":"N","email":"n@example.org","country":"GB"}`)
+		if r.Status != http.StatusAccepted || r.Header.Get("Access-Control-Allow-Origin") != "https://www.example.org" || r.Header.Get("Access-Control-Allow-Credentials") != "" {
+			t.Fatalf("allowed sign = %d %v", r.Status, r.Header)
+		}
+		if r := call(http.MethodGet, "/p/"+p.Slug+"/count.json", "https://www.example.org", ""); r.Header.Get("Access-Control-Allow-Origin") != "https://www.example.org" {
+			t.Fatalf("count.json CORS %v", r.Header)
+		}
+		if r := call(http.MethodGet, "/p/"+p.Slug+"/count.json", "https://evil.example", ""); r.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Fatalf("count.json allowed another origin: %v", r.Header)
+		}
+	})
+}
