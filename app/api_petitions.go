@@ -31,6 +31,7 @@ func (h *PetitionsAPI) Register(r Routes) {
 	r.POST("/petitions/:id/open", manage, h.open)
 	r.POST("/petitions/:id/close", manage, h.close)
 	r.GET("/petitions/:id/signatures.csv", manage, h.exportCSV)
+	r.GET("/petitions/:id/handin.pdf", manage, h.exportPDF)
 	r.POST("/campaigns", manage, h.createCampaign)
 	r.GET("/campaigns", Staff, h.listCampaigns)
 	r.GET("/campaigns/:id", Staff, h.getCampaign)
@@ -322,6 +323,15 @@ func (h *PetitionsAPI) exportCSV(c *gin.Context) {
 		return
 	}
 	h.s.exportSignatures(c, p)
+}
+
+func (h *PetitionsAPI) exportPDF(c *gin.Context) {
+	p, err := models.PetitionByID(c.Request.Context(), h.s.db.Gorm, c.Param("id"))
+	if err != nil {
+		petitionFail(c, err)
+		return
+	}
+	h.s.handinPDF(c, p)
 }
 
 // exportSignatures writes the delivery CSV of a petition and audits it; the

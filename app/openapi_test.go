@@ -910,6 +910,8 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		c.expect(c.json("POST", sign, "/api/v1/public/petitions/nosuchpetition/signatures", "", `{}`), 404, "sign a missing petition")
 		c.expect(c.json("GET", petition+"/signatures.csv", pat(pid, "/signatures.csv"), viewer, ""), 403, "viewer exports signatures")
 		c.expect(c.json("GET", petition+"/signatures.csv", pat("nosuchpetition", "/signatures.csv"), camp, ""), 404, "export a missing petition")
+		c.expect(c.json("GET", petition+"/handin.pdf", pat(pid, "/handin.pdf"), viewer, ""), 403, "viewer exports the hand-in pack")
+		c.expect(c.json("GET", petition+"/handin.pdf", pat("nosuchpetition", "/handin.pdf"), camp, ""), 404, "hand-in pack of a missing petition")
 		c.expect(c.json("POST", petition+"/close", pat(pid, "/close"), camp, ""), 200, "close petition")
 		c.expect(c.json("POST", sign, signAt, "", `{"name":"Late","email":"late@example.org","country":"GB"}`), 409, "sign a closed petition")
 

@@ -31,6 +31,7 @@ func (h *PetitionsHandler) Register(r Routes) {
 	r.POST("/petitions/:id/open", manage, h.open)
 	r.POST("/petitions/:id/close", manage, h.close)
 	r.GET("/petitions/:id/signatures.csv", manage, h.exportCSV)
+	r.GET("/petitions/:id/handin.pdf", manage, h.exportPDF)
 	r.GET("/campaigns/:id", Staff, h.campaign)
 }
 
@@ -271,6 +272,15 @@ func (h *PetitionsHandler) exportCSV(c *gin.Context) {
 		return
 	}
 	h.s.exportSignatures(c, p)
+}
+
+func (h *PetitionsHandler) exportPDF(c *gin.Context) {
+	p, err := models.PetitionByID(c.Request.Context(), h.s.db.Gorm, c.Param("id"))
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	h.s.handinPDF(c, p)
 }
 
 type countryCount struct {

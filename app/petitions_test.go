@@ -230,6 +230,15 @@ func TestPetitionEndToEnd(t *testing.T) {
 			t.Fatalf("csv = %d %q", csvr.Status, csvr.Body)
 		}
 		var audits int64
+		pdf := env.api("GET", "/api/v1/petitions/"+p.ID+"/handin.pdf", camp, "")
+		if pdf.Status != http.StatusOK || !strings.HasPrefix(pdf.Body, "%PDF-") || pdf.Header.Get("Content-Type") != "application/pdf" || !strings.Contains(pdf.Body, "/Title") {
+			t.Fatalf("hand-in pdf = %d %q", pdf.Status, pdf.Header.Get("Content-Type"))
+		}
+		env.db.Gorm.Model(&models.AuditEvent{}).Where("action = ? AND subject_id = ?", "petition_handin_exported", p.ID).Count(&audits)
+		if audits != 1 {
+			t.Errorf("%d hand-in audit events", audits)
+		}
+		audits = 0
 		env.db.Gorm.Model(&models.AuditEvent{}).Where("action = ? AND subject_id = ?", "petition_signatures_exported", p.ID).Count(&audits)
 		if audits != 1 {
 			t.Errorf("%d export audit events", audits)
