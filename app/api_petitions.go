@@ -35,6 +35,7 @@ func (h *PetitionsAPI) Register(r Routes) {
 	r.POST("/campaigns", manage, h.createCampaign)
 	r.GET("/campaigns", Staff, h.listCampaigns)
 	r.GET("/campaigns/:id", Staff, h.getCampaign)
+	h.registerInvalidations(r)
 }
 
 // petitionJSON is a petition as the API shows it.

@@ -470,3 +470,70 @@ func TestPetitionCORS(t *testing.T) {
 		}
 	})
 }
+
+// TestPetitionBulkInvalidation: preview, apply as a job, the count drops,
+// reverse, the count comes back; all audited.
+func TestPetitionBulkInvalidation(t *testing.T) {
+	run(t, envOptions{work: true, env: map[string]string{"SIGNATURE_BURST": "100/1m"}}, func(t *testing.T, env *testEnv) {
+		camp := env.token(models.RoleCampaigner)
+		p := newOpenPetition(t, env, camp, `{"title":"Bulk","target":"T","demand":"D."}`)
+		for _, e := range []string{"a@real.example", "b@real.example", "x@spam.example", "y@spam.example", "z@spam.example"} {
+			if r := signAPI(t, env, p.Slug, `{"name":"N","email":"`+e+`","country":"GB"}`); r.Status != http.StatusAccepted {
+				t.Fatalf("sign = %d", r.Status)
+			}
+		}
+		// Confirm all but one spam address.
+		for _, e := range []string{"a@real.example", "b@real.example", "x@spam.example", "y@spam.example"} {
+			link := signatureLinkIn(t, waitOutbox(t, env, e, 1)[0])
+			if r := env.browser().post(link, link, nil); r.Status != http.StatusOK {
+				t.Fatalf("confirm %s = %d", e, r.Status)
+			}
+		}
+		waitCount(t, env, p.Slug, 4)
+		base := "/api/v1/petitions/" + p.ID + "/invalidations"
+		r := env.api("POST", base+"/preview", camp, `{"domain":"SPAM.example"}`)
+		if r.Status != http.StatusOK || r.Body != `{"matches":3}` {
+			t.Fatalf("preview = %d %s", r.Status, r.Body)
+		}
+		r = env.api("POST", base, camp, `{"domain":"spam.example"}`)
+		if r.Status != http.StatusAccepted {
+			t.Fatalf("apply = %d %s", r.Status, r.Body)
+		}
+		inv := decode[struct{ ID string }](t, r.Body)
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			st := decode[struct {
+				Status      string
+				Invalidated int
+			}](t, env.api("GET", "/api/v1/invalidations/"+inv.ID, camp, "").Body)
+			if st.Status == "done" {
+				if st.Invalidated != 3 {
+					t.Fatalf("invalidated %d, want 3", st.Invalidated)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("invalidation still %s", st.Status)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		waitCount(t, env, p.Slug, 2)
+		if d := decode[petitionResp](t, env.api("GET", "/api/v1/petitions/"+p.ID, camp, "").Body); d.ConfirmedSignatures != 2 {
+			t.Errorf("confirmed after invalidation = %d", d.ConfirmedSignatures)
+		}
+		if r := env.api("POST", "/api/v1/invalidations/"+inv.ID+"/reverse", camp, ""); r.Status != http.StatusOK {
+			t.Fatalf("reverse = %d %s", r.Status, r.Body)
+		}
+		waitCount(t, env, p.Slug, 4)
+		var pendingBack int64
+		env.db.Gorm.Model(&models.Signature{}).Where("petition_id = ? AND state = ?", p.ID, models.SignaturePending).Count(&pendingBack)
+		if pendingBack != 1 {
+			t.Errorf("%d pending after the reversal, want the 1 that was pending", pendingBack)
+		}
+		var audits int64
+		env.db.Gorm.Model(&models.AuditEvent{}).Where("subject_id = ? AND action IN ?", p.ID, []string{"signatures_invalidated", "signatures_invalidation_reversed"}).Count(&audits)
+		if audits != 2 {
+			t.Errorf("%d invalidation audit events, want 2", audits)
+		}
+	})
+}

@@ -73,6 +73,7 @@ func Register(workers *river.Workers, deps Deps) {
 	river.AddWorker(workers, &ClosePetitionsWorker{Deps: deps})
 	river.AddWorker(workers, &ExpireSignaturesWorker{Deps: deps})
 	river.AddWorker(workers, &EraseSignatureIPsWorker{Deps: deps})
+	river.AddWorker(workers, &InvalidateSignaturesWorker{Deps: deps})
 }
 
 // periodicJobs are the sweeps every worker process schedules; River's leader

@@ -396,3 +396,34 @@ func TestSupporterErasureAnonymisesSignaturesKeepingCounts(t *testing.T) {
 		}
 	})
 }
+
+func TestInvalidationByNetworkAndPattern(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		o := dbtest.NewOrg(t, db)
+		now := time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)
+		p := openPetition(t, db.Gorm, o.Campaigner, "Net", now)
+		for i, s := range []struct{ email, ip string }{{"a1@x.org", "203.0.113.1"}, {"a2@x.org", "203.0.113.200"}, {"b1@x.org", "198.51.100.1"}, {"bot_1@y.org", "2001:db8::1"}} {
+			sign(t, db.Gorm, p, models.SignInput{Name: "N", Email: s.email, Country: "GB", IP: s.ip}, now.Add(time.Duration(i)*time.Minute))
+		}
+		for _, c := range []struct {
+			crit models.InvalidationCriteria
+			want int
+		}{
+			{models.InvalidationCriteria{CIDR: "203.0.113.0/24"}, 2},
+			{models.InvalidationCriteria{CIDR: "2001:db8::/48"}, 1},
+			{models.InvalidationCriteria{EmailPattern: "bot_*@*"}, 1},
+			{models.InvalidationCriteria{EmailPattern: "a*"}, 2},
+			{models.InvalidationCriteria{CIDR: "203.0.113.0/24", From: ptrTime(now.Add(time.Minute))}, 1},
+		} {
+			if n, err := models.PreviewInvalidation(ctx, db.Gorm, p.ID, c.crit); err != nil || n != c.want {
+				t.Errorf("preview %+v = %d %v, want %d", c.crit, n, err, c.want)
+			}
+		}
+		if _, err := models.PreviewInvalidation(ctx, db.Gorm, p.ID, models.InvalidationCriteria{}); err == nil {
+			t.Error("empty criteria accepted")
+		}
+	})
+}
+
+func ptrTime(t time.Time) *time.Time { return &t }

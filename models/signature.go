@@ -57,6 +57,8 @@ type Signature struct {
 	CreatedAt       time.Time
 	ConfirmedAt     *time.Time
 	CountedAt       *time.Time
+	InvalidationID  *string
+	StateBefore     string
 }
 
 // Address is the signer's email, or "" once erased.

@@ -53,7 +53,9 @@ CREATE TABLE signatures (
     emails_sent      integer NOT NULL DEFAULT 0,
     created_at       datetime NOT NULL,
     confirmed_at     datetime,
-    counted_at       datetime                     -- set by the count job when it added this signature
+    counted_at       datetime,                    -- set by the count job when it added this signature
+    invalidation_id  text,                           -- the bulk invalidation that invalidated it
+    state_before     text NOT NULL DEFAULT ''        -- its state before, so the invalidation can be reversed
 );
 CREATE UNIQUE INDEX signatures_mailbox_idx ON signatures (petition_id, normalised_email);
 CREATE INDEX signatures_ip_idx ON signatures (ip, created_at);
@@ -63,6 +65,23 @@ CREATE INDEX signatures_pending_idx ON signatures (created_at) WHERE state = 'pe
 CREATE INDEX signatures_ip_keep_idx ON signatures (created_at) WHERE ip_erased = 0;
 CREATE INDEX signatures_supporter_idx ON signatures (supporter_id);
 CREATE INDEX signatures_email_idx ON signatures (email);   -- a supporter's data export and erasure
+
+CREATE INDEX signatures_invalidation_idx ON signatures (invalidation_id);
+
+-- Bulk invalidations: criteria, progress, and whether they were reversed.
+CREATE TABLE invalidations (
+    id           text PRIMARY KEY,
+    petition_id  text NOT NULL REFERENCES petitions (id) ON DELETE CASCADE,
+    criteria     text NOT NULL,                     -- JSON of the criteria, as previewed
+    status       text NOT NULL CHECK (status IN ('queued', 'running', 'done', 'reversed')),
+    matched      integer NOT NULL DEFAULT 0,
+    invalidated  integer NOT NULL DEFAULT 0,
+    created_by   text REFERENCES users (id) ON DELETE SET NULL,
+    created_at   datetime NOT NULL,
+    finished_at  datetime,
+    reversed_at  datetime
+);
+CREATE INDEX invalidations_petition_idx ON invalidations (petition_id);
 
 -- The emailed confirmation links; only hashes are stored. A pending signature
 -- may have several (each email carries a fresh one).
@@ -98,6 +117,7 @@ INSERT INTO email_normalisation_rules (domain, canonical_domain, strip_dots, tag
     ('googlemail.com', 'gmail.com', 1, '+');
 
 -- +goose Down
+DROP TABLE invalidations;
 DROP TABLE email_normalisation_rules;
 DROP TABLE petition_country_counts;
 DROP TABLE petition_counters;
