@@ -427,3 +427,29 @@ func TestInvalidationByNetworkAndPattern(t *testing.T) {
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }
+
+func TestSegmentSignedPetition(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		o := dbtest.NewOrg(t, db)
+		now := time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)
+		p := openPetition(t, db.Gorm, o.Campaigner, "Segment", now)
+		other := openPetition(t, db.Gorm, o.Campaigner, "Other", now)
+		yes := sign(t, db.Gorm, p, models.SignInput{Name: "Y", Email: "yes@example.org", Country: "GB", OptIn: true}, now)
+		sign(t, db.Gorm, p, models.SignInput{Name: "P", Email: "pending@example.org", Country: "GB", OptIn: true}, now)
+		elsewhere := sign(t, db.Gorm, other, models.SignInput{Name: "E", Email: "else@example.org", Country: "GB", OptIn: true}, now)
+		for _, tok := range []string{yes.Token, elsewhere.Token} {
+			if _, _, err := models.ConfirmSignature(ctx, db.Gorm, tok, "", now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f := models.SupporterFilter{SignedPetitionIDs: []string{p.ID}}
+		if err := f.Validate(); err != nil {
+			t.Fatalf("the petition filter is refused: %v", err)
+		}
+		ss, err := models.Supporters(ctx, db.Gorm, f, 10, "")
+		if err != nil || len(ss) != 1 || ss[0].Address() != "yes@example.org" {
+			t.Fatalf("signed petition segment = %+v %v", ss, err)
+		}
+	})
+}

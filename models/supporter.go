@@ -200,9 +200,10 @@ func SupporterByEmail(ctx context.Context, db *gorm.DB, email string) (*Supporte
 
 // SupporterFilter selects supporters: OR within a field, AND across fields. It
 // is what a saved supporter segment stores, as JSON, so new criteria are new
-// fields: SignedPetitionIDs and TookActionIDs are reserved for petitions and
-// actions (Validate refuses them until those tables exist; Apply is the one
-// place that maps a field onto SQL).
+// fields: SignedPetitionIDs keeps supporters with a confirmed signature on
+// any of the petitions; TookActionIDs is reserved for actions (Validate
+// refuses it until that table exists; Apply is the one place that maps a
+// field onto SQL).
 type SupporterFilter struct {
 	Q                 string            `json:"q,omitempty"`
 	Statuses          []SupporterStatus `json:"statuses,omitempty"`
@@ -228,9 +229,6 @@ func (f SupporterFilter) Validate() error {
 	if f.EngagedWithinDays < 0 || f.EngagedWithinDays > 3650 {
 		v.Add("engaged_within_days", "must be from 0 to 3650")
 	}
-	if len(f.SignedPetitionIDs) > 0 {
-		v.Add("signed_petition_ids", "petition filters are not available yet")
-	}
 	if len(f.TookActionIDs) > 0 {
 		v.Add("took_action_ids", "action filters are not available yet")
 	}
@@ -252,6 +250,12 @@ func (f SupporterFilter) Apply(q *gorm.DB) *gorm.DB {
 	q = anyOf(q, q, listContains("supporters.tags"), splitAll(f.Tags, strings.ToLower), func(v string) any { return listPattern(v) })
 	if len(f.ListIDs) > 0 {
 		q = q.Where("supporters.id IN (SELECT supporter_id FROM supporter_list_members WHERE list_id IN ?)", f.ListIDs)
+	}
+	if len(f.SignedPetitionIDs) > 0 {
+		// Opt-in signers are linked by id; others who are supporters anyway
+		// match by the address they signed with.
+		q = q.Where("(supporters.id IN (SELECT supporter_id FROM signatures WHERE petition_id IN ? AND state = 'confirmed' AND supporter_id IS NOT NULL)"+
+			" OR supporters.email IN (SELECT email FROM signatures WHERE petition_id IN ? AND state = 'confirmed' AND email IS NOT NULL))", f.SignedPetitionIDs, f.SignedPetitionIDs)
 	}
 	if f.EngagedWithinDays > 0 {
 		since := q.NowFunc().UTC().Add(-time.Duration(f.EngagedWithinDays) * 24 * time.Hour)
