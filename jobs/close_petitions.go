@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -14,6 +15,12 @@ type ClosePetitionsArgs struct{}
 
 // Kind implements river.JobArgs.
 func (ClosePetitionsArgs) Kind() string { return "close_petitions" }
+
+// ClosePetitionsInterval is how often due petitions are closed. Signing stops
+// at closes_at exactly whatever the lag (Petition.Signable), so the sweep only
+// has to catch up with the status, and need not compete every second with the
+// embargo lifts.
+const ClosePetitionsInterval = 15 * time.Second
 
 // ClosePetitionsWorker closes due petitions.
 type ClosePetitionsWorker struct {

@@ -90,7 +90,7 @@ func periodicJobs(opts ClientOptions) []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(RecountInterval), func() (river.JobArgs, *river.InsertOpts) {
 			return RecountSignaturesArgs{}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: uniqueWhileQueued}
 		}, &river.PeriodicJobOpts{ID: "recount_signatures"}),
-		river.NewPeriodicJob(river.PeriodicInterval(PublishInterval), func() (river.JobArgs, *river.InsertOpts) {
+		river.NewPeriodicJob(river.PeriodicInterval(ClosePetitionsInterval), func() (river.JobArgs, *river.InsertOpts) {
 			return ClosePetitionsArgs{}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: uniqueWhileQueued}
 		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "close_petitions"}),
 		river.NewPeriodicJob(river.PeriodicInterval(RetentionInterval), func() (river.JobArgs, *river.InsertOpts) {
