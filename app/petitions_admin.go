@@ -297,6 +297,7 @@ type petitionAdminPage struct {
 	Tally     models.SignatureTally
 	ByCountry []countryCount
 	PublicURL string
+	Trending  []models.TrendingSource
 }
 
 func (h *PetitionsHandler) show(c *gin.Context) {
@@ -337,6 +338,10 @@ func (h *PetitionsHandler) show(c *gin.Context) {
 		pg.ByCountry = append(pg.ByCountry, countryCount{Code: code, Name: models.CountryName(code), N: n})
 	}
 	sortCountries(pg.ByCountry)
+	if pg.Trending, err = models.TrendingSources(ctx, h.s.db.Gorm, p.ID, h.s.clock.Now().Add(-time.Hour)); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	h.s.render(c, http.StatusOK, "admin/petition", h.s.page(c, p.Title, "petitions", pg))
 }
 

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -450,6 +451,36 @@ func TestSegmentSignedPetition(t *testing.T) {
 		ss, err := models.Supporters(ctx, db.Gorm, f, 10, "")
 		if err != nil || len(ss) != 1 || ss[0].Address() != "yes@example.org" {
 			t.Fatalf("signed petition segment = %+v %v", ss, err)
+		}
+	})
+}
+
+func TestTrendingSources(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		o := dbtest.NewOrg(t, db)
+		now := time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)
+		p := openPetition(t, db.Gorm, o.Campaigner, "Trend", now)
+		rows := make([]models.Signature, 0, 120)
+		for i := range 120 {
+			domain, ip := "bulk.example", "203.0.113.9"
+			if i%10 == 0 {
+				domain, ip = "other.example", "198.51.100.1"
+			}
+			e := fmt.Sprintf("s%d@%s", i, domain)
+			rows = append(rows, models.Signature{ID: models.NewID(), PetitionID: p.ID, Name: "N", Email: &e, NormalisedEmail: e, EmailDomain: domain,
+				Country: "GB", State: models.SignaturePending, IP: ip, CreatedAt: now.Add(-time.Duration(i) * time.Second)})
+		}
+		if err := db.Gorm.CreateInBatches(rows, 50).Error; err != nil {
+			t.Fatal(err)
+		}
+		ts, err := models.TrendingSources(ctx, db.Gorm, p.ID, now.Add(-time.Hour))
+		if err != nil || len(ts) != 4 {
+			t.Fatalf("trending = %+v %v", ts, err)
+		}
+		if ts[0] != (models.TrendingSource{Kind: "ip", Source: "203.0.113.9", N: 108, Over: true}) || ts[1].Over ||
+			ts[2] != (models.TrendingSource{Kind: "domain", Source: "bulk.example", N: 108, Over: true}) {
+			t.Fatalf("trending = %+v", ts)
 		}
 	})
 }
