@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -9,7 +10,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
 
+	"pressroom/jobs"
 	"pressroom/models"
 )
 
@@ -33,6 +36,106 @@ func (h *PetitionsHandler) Register(r Routes) {
 	r.GET("/petitions/:id/signatures.csv", manage, h.exportCSV)
 	r.GET("/petitions/:id/handin.pdf", manage, h.exportPDF)
 	r.GET("/campaigns/:id", Staff, h.campaign)
+	r.POST("/petitions/:id/invalidations/preview", manage, h.previewInvalidation)
+	r.POST("/petitions/:id/invalidations", manage, h.applyInvalidation)
+	r.POST("/invalidations/:id/reverse", manage, h.reverseInvalidation)
+}
+
+// invalidationForm is what the invalidation form posts.
+type invalidationForm struct {
+	IP, CIDR, Domain, EmailPattern, Country, State, From, To string
+}
+
+func bindInvalidationForm(c *gin.Context) invalidationForm {
+	return invalidationForm{IP: c.PostForm("ip"), CIDR: c.PostForm("cidr"), Domain: c.PostForm("domain"), EmailPattern: c.PostForm("email_pattern"),
+		Country: c.PostForm("country"), State: c.PostForm("state"), From: c.PostForm("from"), To: c.PostForm("to")}
+}
+
+func (f invalidationForm) criteria(loc *time.Location) (models.InvalidationCriteria, map[string]string) {
+	cr := models.InvalidationCriteria{IP: f.IP, CIDR: f.CIDR, Domain: f.Domain, EmailPattern: f.EmailPattern, Country: f.Country, State: f.State}
+	errs := map[string]string{}
+	for _, tf := range []struct {
+		name, v string
+		into    **time.Time
+	}{{"from", f.From, &cr.From}, {"to", f.To, &cr.To}} {
+		if v := strings.TrimSpace(tf.v); v != "" {
+			t, err := time.ParseInLocation(formTime, v, loc)
+			if err != nil {
+				errs[tf.name] = "must be a date and time, such as 2026-07-09T18:00"
+				continue
+			}
+			*tf.into = &t
+		}
+	}
+	if len(errs) > 0 {
+		return cr, errs
+	}
+	return cr, nil
+}
+
+func (h *PetitionsHandler) previewInvalidation(c *gin.Context) {
+	f := bindInvalidationForm(c)
+	cr, errs := f.criteria(h.s.cfg.DefaultTimezone)
+	if errs == nil {
+		n, err := models.PreviewInvalidation(c.Request.Context(), h.s.db.Gorm, c.Param("id"), cr)
+		if fields := validationFields(err); fields != nil {
+			errs = fields
+		} else if err != nil {
+			_ = c.Error(err)
+			return
+		} else {
+			h.renderShow(c, http.StatusOK, f, &n, nil)
+			return
+		}
+	}
+	h.renderShow(c, http.StatusUnprocessableEntity, f, nil, errs)
+}
+
+func (h *PetitionsHandler) applyInvalidation(c *gin.Context) {
+	ctx := c.Request.Context()
+	f := bindInvalidationForm(c)
+	cr, errs := f.criteria(h.s.cfg.DefaultTimezone)
+	if errs != nil {
+		h.renderShow(c, http.StatusUnprocessableEntity, f, nil, errs)
+		return
+	}
+	var inv *models.Invalidation
+	err := models.Transaction(ctx, h.s.db.Gorm, func(tx *gorm.DB) error {
+		var err error
+		if inv, err = models.CreateInvalidation(ctx, tx, currentUser(c), c.Param("id"), cr, h.s.clock.Now()); err != nil {
+			return err
+		}
+		return jobs.EnqueueTx(ctx, h.s.jobs, tx, jobs.InvalidateSignaturesArgs{InvalidationID: inv.ID}, nil)
+	})
+	if fields := validationFields(err); fields != nil {
+		h.renderShow(c, http.StatusUnprocessableEntity, f, nil, fields)
+		return
+	}
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	h.s.setFlash(c, "success", fmt.Sprintf("Invalidating %d signatures. They leave the count as the job works through them.", inv.Matched))
+	redirect(c, "/admin/petitions/"+inv.PetitionID)
+}
+
+func (h *PetitionsHandler) reverseInvalidation(c *gin.Context) {
+	inv, err := models.ReverseInvalidation(c.Request.Context(), h.s.db.Gorm, currentUser(c), c.Param("id"), h.s.clock.Now())
+	var se *models.PetitionStateError
+	switch {
+	case errors.As(err, &se):
+		if prev, lerr := models.InvalidationByID(c.Request.Context(), h.s.db.Gorm, c.Param("id")); lerr == nil {
+			h.s.setFlash(c, "error", se.Msg)
+			redirect(c, "/admin/petitions/"+prev.PetitionID)
+			return
+		}
+		_ = c.Error(err)
+	case err != nil:
+		_ = c.Error(err)
+	default:
+		h.s.setFlash(c, "success", "Invalidation reversed: its signatures are back and the confirmed ones count again.")
+		redirect(c, "/admin/petitions/"+inv.PetitionID)
+	}
 }
 
 // petitionForm is what the petition form posts; times are in the
@@ -298,16 +401,30 @@ type petitionAdminPage struct {
 	ByCountry []countryCount
 	PublicURL string
 	Trending  []models.TrendingSource
+	// The invalidation form, its preview and the invalidations so far.
+	Invalidate    invalidationForm
+	Matches       *int
+	Invalidations []models.Invalidation
 }
 
 func (h *PetitionsHandler) show(c *gin.Context) {
+	h.renderShow(c, http.StatusOK, invalidationForm{}, nil, nil)
+}
+
+// renderShow renders the petition page, with the invalidation form's input,
+// its preview count or its errors.
+func (h *PetitionsHandler) renderShow(c *gin.Context, status int, inv invalidationForm, matches *int, errs map[string]string) {
 	ctx := c.Request.Context()
 	p, err := models.PetitionByID(ctx, h.s.db.Gorm, c.Param("id"))
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	pg := petitionAdminPage{P: p, PublicURL: h.s.cfg.URL("/p/" + p.Slug)}
+	pg := petitionAdminPage{P: p, PublicURL: h.s.cfg.URL("/p/" + p.Slug), Invalidate: inv, Matches: matches}
+	if pg.Invalidations, err = models.InvalidationsOf(ctx, h.s.db.Gorm, p.ID); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	if pg.Release, err = models.ReleaseOfPetition(ctx, h.s.db.Gorm, p); err != nil {
 		_ = c.Error(err)
 		return
@@ -342,7 +459,9 @@ func (h *PetitionsHandler) show(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	h.s.render(c, http.StatusOK, "admin/petition", h.s.page(c, p.Title, "petitions", pg))
+	v := h.s.page(c, p.Title, "petitions", pg)
+	v.Errors = errs
+	h.s.render(c, status, "admin/petition", v)
 }
 
 func sortCountries(cs []countryCount) {

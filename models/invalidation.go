@@ -303,3 +303,12 @@ func ReverseInvalidation(ctx context.Context, db *gorm.DB, by *User, id string, 
 	}
 	return inv, nil
 }
+
+// InvalidationsOf lists a petition's bulk invalidations, newest first.
+func InvalidationsOf(ctx context.Context, db *gorm.DB, petitionID string) ([]Invalidation, error) {
+	var out []Invalidation
+	if err := db.WithContext(ctx).Where("petition_id = ?", petitionID).Order("created_at DESC, id DESC").Limit(50).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("models: invalidations: %w", err)
+	}
+	return out, nil
+}

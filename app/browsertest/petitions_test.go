@@ -10,7 +10,8 @@ import (
 
 // TestPetitionJourneys: a campaigner creates and opens a petition from the
 // admin pages; a supporter signs it and confirms from the emailed
-// link with the one button. Every page passes axe-core and is photographed at
+// link with the one button; the campaigner previews and applies an
+// invalidation. Every page passes axe-core and is photographed at
 // desktop and phone widths.
 func TestPetitionJourneys(t *testing.T) {
 	t.Parallel()
@@ -79,5 +80,32 @@ func petitionJourneys(tb *tab) {
 		if !strings.Contains(s.text(), "Back to the petition") {
 			s.failf("no way back to the petition")
 		}
+	})
+
+	// Two signatures from a throwaway domain; the campaigner previews and
+	// applies an invalidation by domain.
+	for _, e := range []string{"bot1@spam.example", "bot2@spam.example"} {
+		addr := e
+		if err := tb.srv.DB.Gorm.Create(&models.Signature{ID: models.NewID(), PetitionID: p.ID, Name: "Bot", Email: &addr, NormalisedEmail: addr,
+			EmailDomain: "spam.example", Country: "GB", State: models.SignaturePending, CreatedAt: tb.srv.Clock.Now()}).Error; err != nil {
+			tb.t.Fatal(err)
+		}
+	}
+	tb.journey("campaigner-invalidates-signatures", func() {
+		tb.open("/admin/petitions/" + p.ID)
+		tb.fill("Email domain", "spam.example")
+		tb.submit("Preview")
+		tb.expectText("2 signatures match")
+		check(tb, "petition-invalidation-preview")
+		tb.submit("Invalidate 2 signatures")
+		tb.expectText("Invalidating 2 signatures")
+		eventually(tb.t, "the invalidation job", func() (bool, error) {
+			var n int64
+			err := tb.srv.DB.Gorm.Model(&models.Signature{}).Where("petition_id = ? AND state = ?", p.ID, models.SignatureInvalidated).Count(&n).Error
+			return n == 2, err
+		})
+		tb.open("/admin/petitions/" + p.ID)
+		tb.expectText("Reverse")
+		check(tb, "petition-invalidated")
 	})
 }
