@@ -100,9 +100,9 @@ func petitionJourneys(tb *tab) {
 		tb.submit("Invalidate 2 signatures")
 		tb.expectText("Invalidating 2 signatures")
 		eventually(tb.t, "the invalidation job", func() (bool, error) {
-			var n int64
-			err := tb.srv.DB.Gorm.Model(&models.Signature{}).Where("petition_id = ? AND state = ?", p.ID, models.SignatureInvalidated).Count(&n).Error
-			return n == 2, err
+			var inv models.Invalidation
+			err := tb.srv.DB.Gorm.First(&inv, "petition_id = ?", p.ID).Error
+			return err == nil && inv.Status == models.InvalidationDone && inv.Invalidated == 2, err
 		})
 		tb.open("/admin/petitions/" + p.ID)
 		tb.expectText("Reverse")
