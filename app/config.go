@@ -51,6 +51,7 @@ type Config struct {
 	// address every per-IP rule (sign-in limits, audit log, consent records)
 	// relies on by sending a header.
 	TrustedProxies []netip.Prefix
+	Petitions      PetitionConfig
 }
 
 // UnsubscribeKey is the key of supporters' one-click unsubscribe links, derived
@@ -193,6 +194,7 @@ func LoadConfig(getenv func(string) string, mode Mode) (*Config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, prefix)
 	}
+	problems = append(problems, loadPetitionConfig(getenv, c)...)
 
 	if len(problems) > 0 {
 		return nil, errors.New("configuration:\n  - " + strings.Join(problems, "\n  - "))

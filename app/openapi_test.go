@@ -875,6 +875,72 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 			}
 		}
 
+		// Campaigns and petitions.
+		campaigns, campaign := "/api/v1/campaigns", "/api/v1/campaigns/{id}"
+		cmp := c.expect(c.json("POST", campaigns, campaigns, camp, `{"name":"Arms embargo","description":"Stop the arms."}`), 201, "create campaign")["id"].(string)
+		c.expect(c.json("POST", campaigns, campaigns, press, `{"name":"x"}`), 403, "press officer creates a campaign")
+		c.expect(c.json("POST", campaigns, campaigns, camp, `{"name":`), 400, "bad campaign JSON")
+		c.expect(c.json("POST", campaigns, campaigns, camp, `{"name":""}`), 422, "campaign without a name")
+		c.expect(c.json("GET", campaigns, campaigns, viewer, ""), 200, "campaigns")
+		petitions, petition := "/api/v1/petitions", "/api/v1/petitions/{id}"
+		pet := c.expect(c.json("POST", petitions, petitions, camp, `{"title":"Halt the sales","target":"The Foreign Secretary","demand":"Halt arms sales now.","goal":10,
+			"campaign_id":"`+cmp+`","release_id":"`+id+`","open_on_embargo_lift":true}`), 201, "create petition")
+		pid, pslug := pet["id"].(string), pet["slug"].(string)
+		c.expect(c.json("POST", petitions, petitions, viewer, `{"title":"x"}`), 403, "viewer creates a petition")
+		c.expect(c.json("POST", petitions, petitions, camp, `{"title":`), 400, "bad petition JSON")
+		c.expect(c.json("POST", petitions, petitions, camp, `{"title":"x","status":"open"}`), 422, "petition read-only field")
+		pat := func(pid, suffix string) string { return "/api/v1/petitions/" + pid + suffix }
+		c.expect(c.json("GET", petition, pat(pid, ""), viewer, ""), 200, "get petition")
+		c.expect(c.json("GET", petition, pat("nosuchpetition", ""), viewer, ""), 404, "get missing petition")
+		c.expect(c.json("PATCH", petition, pat(pid, ""), camp, `{"release_id":null,"open_on_embargo_lift":false}`), 200, "patch petition")
+		c.expect(c.json("PATCH", petition, pat(pid, ""), camp, `{"goal":"ten"}`), 422, "patch petition, bad goal")
+		c.expect(c.json("PATCH", petition, pat(pid, ""), camp, `{`), 400, "patch petition, bad JSON")
+		c.expect(c.json("PATCH", petition, pat("nosuchpetition", ""), camp, `{"goal":1}`), 404, "patch missing petition")
+		c.expect(c.json("PATCH", petition, pat(pid, ""), viewer, `{"goal":1}`), 403, "viewer patches a petition")
+		c.expect(c.json("POST", petition+"/close", pat(pid, "/close"), camp, ""), 409, "close a draft")
+		c.expect(c.json("POST", petition+"/open", pat(pid, "/open"), camp, ""), 200, "open petition")
+		c.expect(c.json("POST", petition+"/open", pat(pid, "/open"), camp, ""), 409, "open twice")
+		c.expect(c.json("POST", petition+"/open", pat("nosuchpetition", "/open"), camp, ""), 404, "open missing petition")
+		c.expect(c.json("POST", petition+"/open", pat(pid, "/open"), viewer, ""), 403, "viewer opens")
+		c.expect(c.json("PATCH", petition, pat(pid, ""), camp, `{"demand":"Something else."}`), 409, "unconfirmed demand change")
+		c.expect(c.json("GET", petitions, petitions+"?status=open", viewer, ""), 200, "list petitions")
+		c.expect(c.json("GET", petitions, petitions+"?status=happy", viewer, ""), 400, "list petitions, bad status")
+		c.expect(c.json("GET", campaign, "/api/v1/campaigns/"+cmp, viewer, ""), 200, "campaign with parts")
+		c.expect(c.json("GET", campaign, "/api/v1/campaigns/nosuchcampaign", viewer, ""), 404, "missing campaign")
+		sign := "/api/v1/public/petitions/{slug}/signatures"
+		signAt := "/api/v1/public/petitions/" + pslug + "/signatures"
+		c.expect(c.call("OPTIONS", sign, signAt, "", "", "", map[string]string{"Origin": "https://www.example.org", "Access-Control-Request-Method": "POST"}), 204, "signing preflight")
+		c.expect(c.json("POST", sign, signAt, "", `{"name":"Ada","email":"ada@example.org","country":"GB","opt_in":true}`), 202, "sign")
+		c.expect(c.json("POST", sign, signAt, "", `{"name":"Ada","email":"ADA+x@example.org","country":"GB"}`), 202, "sign again")
+		c.expect(c.json("POST", sign, signAt, "", `{"name":"","email":"nope","country":"GB"}`), 422, "sign, bad address")
+		c.expect(c.json("POST", sign, signAt, "", `{`), 400, "sign, bad JSON")
+		c.expect(c.json("POST", sign, "/api/v1/public/petitions/nosuchpetition/signatures", "", `{}`), 404, "sign a missing petition")
+		c.expect(c.json("GET", petition+"/signatures.csv", pat(pid, "/signatures.csv"), viewer, ""), 403, "viewer exports signatures")
+		c.expect(c.json("GET", petition+"/signatures.csv", pat("nosuchpetition", "/signatures.csv"), camp, ""), 404, "export a missing petition")
+		c.expect(c.json("GET", petition+"/handin.pdf", pat(pid, "/handin.pdf"), viewer, ""), 403, "viewer exports the hand-in pack")
+		c.expect(c.json("GET", petition+"/handin.pdf", pat("nosuchpetition", "/handin.pdf"), camp, ""), 404, "hand-in pack of a missing petition")
+		c.expect(c.json("POST", petition+"/invalidations/preview", pat(pid, "/invalidations/preview"), camp, `{"domain":"example.org"}`), 200, "invalidation preview")
+		c.expect(c.json("POST", petition+"/invalidations/preview", pat(pid, "/invalidations/preview"), camp, `{}`), 422, "invalidation without criteria")
+		c.expect(c.json("POST", petition+"/invalidations/preview", pat(pid, "/invalidations/preview"), camp, `{"colour":1}`), 400, "invalidation, unknown field")
+		c.expect(c.json("POST", petition+"/invalidations/preview", pat("nosuchpetition", "/invalidations/preview"), camp, `{"domain":"x.org"}`), 404, "preview on a missing petition")
+		c.expect(c.json("POST", petition+"/invalidations/preview", pat(pid, "/invalidations/preview"), viewer, `{"domain":"x.org"}`), 403, "viewer previews")
+		inv := c.expect(c.json("POST", petition+"/invalidations", pat(pid, "/invalidations"), camp, `{"domain":"example.org","state":"pending"}`), 202, "apply invalidation")["id"].(string)
+		c.expect(c.json("POST", petition+"/invalidations", pat(pid, "/invalidations"), camp, `{"cidr":"nonsense"}`), 422, "apply a bad invalidation")
+		c.expect(c.json("POST", petition+"/invalidations", pat(pid, "/invalidations"), camp, `{`), 400, "apply, bad JSON")
+		c.expect(c.json("POST", petition+"/invalidations", pat("nosuchpetition", "/invalidations"), camp, `{"domain":"x.org"}`), 404, "apply on a missing petition")
+		c.expect(c.json("POST", petition+"/invalidations", pat(pid, "/invalidations"), viewer, `{"domain":"x.org"}`), 403, "viewer applies")
+		c.expect(c.json("GET", "/api/v1/invalidations/{id}", "/api/v1/invalidations/"+inv, viewer, ""), 200, "invalidation progress")
+		c.expect(c.json("GET", "/api/v1/invalidations/{id}", "/api/v1/invalidations/nosuchinvalidation", viewer, ""), 404, "missing invalidation")
+		c.expect(c.json("POST", "/api/v1/invalidations/{id}/reverse", "/api/v1/invalidations/"+inv+"/reverse", camp, ""), 409, "reverse before it ran")
+		c.expect(c.json("POST", "/api/v1/invalidations/{id}/reverse", "/api/v1/invalidations/nosuchinvalidation/reverse", camp, ""), 404, "reverse a missing invalidation")
+		c.expect(c.json("POST", "/api/v1/invalidations/{id}/reverse", "/api/v1/invalidations/"+inv+"/reverse", viewer, ""), 403, "viewer reverses")
+		if err := models.RunInvalidation(ctx, env.db.Gorm, inv, env.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		c.expect(c.json("POST", "/api/v1/invalidations/{id}/reverse", "/api/v1/invalidations/"+inv+"/reverse", camp, ""), 200, "reverse invalidation")
+		c.expect(c.json("POST", petition+"/close", pat(pid, "/close"), camp, ""), 200, "close petition")
+		c.expect(c.json("POST", sign, signAt, "", `{"name":"Late","email":"late@example.org","country":"GB"}`), 409, "sign a closed petition")
+
 		// Every documented operation was exercised.
 		paths := c.o.doc["paths"].(map[string]any)
 		for _, path := range sortedKeys(paths) {

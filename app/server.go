@@ -134,6 +134,11 @@ func New(d Deps) (*Server, error) {
 	webhooks.Register(root)
 	(&SendsAPI{s: s}).Register(api)
 	(&SendsHandler{s: s}).Register(admin)
+	petitions := &PetitionPublicHandler{s: s}
+	petitions.Register(root)
+	petitions.RegisterAPI(api)
+	(&PetitionsAPI{s: s}).Register(api)
+	(&PetitionsHandler{s: s}).Register(admin)
 	return s, nil
 }
 

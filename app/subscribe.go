@@ -27,7 +27,8 @@ func (h *SubscribeHandler) Register(r Routes) {
 	r.GET("/subscribe", Public, h.form)
 	r.POST("/subscribe", Public, h.submit)
 	r.GET("/subscribe/thanks", Public, h.thanks)
-	r.GET("/subscribe/confirm/:token", Public, h.confirm)
+	r.GET("/subscribe/confirm/:token", Public, h.confirmPage)
+	r.POST("/subscribe/confirm/:token", Public, h.confirm)
 }
 
 // RegisterAPI adds POST /api/v1/public/subscribe.
@@ -47,7 +48,8 @@ type subscribePage struct {
 	Form    subscribeForm
 	Wording string
 	Version string
-	State   string // "", "thanks", "confirmed"
+	State   string // "", "thanks", "confirm", "confirmed"
+	Token   string // the link's token, on the confirm page
 }
 
 func (h *SubscribeHandler) renderForm(c *gin.Context, status int, form subscribeForm, errs map[string]string) {
@@ -97,7 +99,7 @@ func (h *SubscribeHandler) confirmationMail(sup *models.Supporter, token string)
 	if sup.Name != "" {
 		greeting = "Hello " + sup.Name + ","
 	}
-	text := greeting + "\n\nPlease confirm that you want to receive our emails by opening this link:\n\n" + link +
+	text := greeting + "\n\nPlease confirm that you want to receive our emails: open this link and press the button.\n\n" + link +
 		"\n\nIf you did not ask to subscribe, ignore this email and you will hear nothing more from us.\n"
 	body := "<p>" + html.EscapeString(greeting) + "</p><p>Please confirm that you want to receive our emails:</p>" +
 		`<p><a href="` + html.EscapeString(link) + `">Yes, subscribe me</a></p>` +
@@ -158,6 +160,36 @@ func (h *SubscribeHandler) apiSubscribe(c *gin.Context) {
 	c.JSON(http.StatusAccepted, gin.H{"status": "confirmation_sent"})
 }
 
+// confirmPage shows the link's one "Confirm" button and changes nothing: mail
+// security scanners fetch every link in a message, so a GET must not subscribe
+// anyone.
+func (h *SubscribeHandler) confirmPage(c *gin.Context) {
+	ok, _ := h.s.publicLimiter.Allow("token:" + c.ClientIP())
+	if !ok {
+		h.s.errorPage(c, http.StatusTooManyRequests, "Too many requests", "Please wait a few minutes and try again.")
+		return
+	}
+	token := strings.TrimSpace(c.Param("token"))
+	sup, confirmed, err := models.SubscriptionByToken(c.Request.Context(), h.s.db.Gorm, token, h.s.clock.Now())
+	if errors.Is(err, models.ErrNotFound) {
+		h.s.errorPage(c, http.StatusNotFound, "Link expired", "This confirmation link is not valid any more. Subscribe again to get a new one.")
+		return
+	}
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	p := subscribePage{State: "confirm", Token: token, Form: subscribeForm{Email: sup.Address()}}
+	title := "Confirm your subscription"
+	if confirmed {
+		p.State, title = "confirmed", "You are subscribed"
+	}
+	v := h.s.page(c, title, "", p)
+	v.NoIndex = true
+	h.s.render(c, http.StatusOK, "public/subscribe", v)
+}
+
+// confirm subscribes: the POST of the confirm page's button.
 func (h *SubscribeHandler) confirm(c *gin.Context) {
 	ok, _ := h.s.publicLimiter.Allow("token:" + c.ClientIP())
 	if !ok {

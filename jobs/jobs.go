@@ -45,6 +45,12 @@ type Deps struct {
 	// Liveness is this process's proof of life (StartRescuer keeps it): no send
 	// request starts while it cannot be proven. Nil means always alive.
 	Liveness *Liveness
+	// SignaturePendingTTL is how long unconfirmed signatures are kept
+	// (SIGNATURE_PENDING_DAYS); 0 means DefaultSignaturePendingTTL.
+	SignaturePendingTTL time.Duration
+	// SignatureIPKeep is how long signers' full IPs are kept (SIGNATURE_IP_DAYS);
+	// 0 means DefaultSignatureIPKeep.
+	SignatureIPKeep time.Duration
 }
 
 // Register adds every worker to a River worker bundle.
@@ -65,12 +71,37 @@ func Register(workers *river.Workers, deps Deps) {
 	// process, and every batch of a send shares its rendering.
 	river.AddWorker(workers, &SendBatchWorker{Deps: deps, gate: newSendGate(deps.SendsInFlight), content: newContentCache()})
 	river.AddWorker(workers, &ProcessWebhookEventsWorker{DB: deps.DB})
+	river.AddWorker(workers, &CountSignaturesWorker{Deps: deps})
+	river.AddWorker(workers, &RecountSignaturesWorker{Deps: deps})
+	river.AddWorker(workers, &ClosePetitionsWorker{Deps: deps})
+	river.AddWorker(workers, &ExpireSignaturesWorker{Deps: deps})
+	river.AddWorker(workers, &EraseSignatureIPsWorker{Deps: deps})
+	river.AddWorker(workers, &InvalidateSignaturesWorker{Deps: deps})
 }
 
 // periodicJobs are the sweeps every worker process schedules; River's leader
 // election makes sure only one process enqueues each tick.
-func periodicJobs() []*river.PeriodicJob {
+func periodicJobs(opts ClientOptions) []*river.PeriodicJob {
+	count := opts.SignatureCountInterval
+	if count <= 0 {
+		count = DefaultSignatureCountInterval
+	}
 	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(count), func() (river.JobArgs, *river.InsertOpts) {
+			return CountSignaturesArgs{}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: uniqueWhileQueued}
+		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "count_signatures"}),
+		river.NewPeriodicJob(river.PeriodicInterval(RecountInterval), func() (river.JobArgs, *river.InsertOpts) {
+			return RecountSignaturesArgs{}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: uniqueWhileQueued}
+		}, &river.PeriodicJobOpts{ID: "recount_signatures"}),
+		river.NewPeriodicJob(river.PeriodicInterval(ClosePetitionsInterval), func() (river.JobArgs, *river.InsertOpts) {
+			return ClosePetitionsArgs{}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: uniqueWhileQueued}
+		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "close_petitions"}),
+		river.NewPeriodicJob(river.PeriodicInterval(RetentionInterval), func() (river.JobArgs, *river.InsertOpts) {
+			return ExpireSignaturesArgs{}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: uniqueWhileQueued}
+		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "expire_signatures"}),
+		river.NewPeriodicJob(river.PeriodicInterval(RetentionInterval), func() (river.JobArgs, *river.InsertOpts) {
+			return EraseSignatureIPsArgs{}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: uniqueWhileQueued}
+		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "erase_signature_ips"}),
 		river.NewPeriodicJob(river.PeriodicInterval(PublishInterval), func() (river.JobArgs, *river.InsertOpts) {
 			return PublishDueArgs{}, &river.InsertOpts{MaxAttempts: 1}
 		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "publish_due"}),
@@ -107,6 +138,9 @@ type ClientOptions struct {
 	Logger     *slog.Logger
 	// NoPeriodic leaves out the periodic sweeps (tests that drive them by hand).
 	NoPeriodic bool
+	// SignatureCountInterval is how often the count job runs
+	// (SIGNATURE_COUNT_INTERVAL); 0 means DefaultSignatureCountInterval.
+	SignatureCountInterval time.Duration
 }
 
 // NewClient builds the River client for the database's dialect. On PostgreSQL it
@@ -145,7 +179,7 @@ func NewClient(db *models.DB, workers *river.Workers, opts ClientOptions) (*Clie
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n},
 			QueueSends: {MaxWorkers: sends, FetchCooldown: sendQueueFetchCooldown}}
 		if !opts.NoPeriodic {
-			cfg.PeriodicJobs = periodicJobs()
+			cfg.PeriodicJobs = periodicJobs(opts)
 		}
 	}
 	c, err := river.NewClient(driver, cfg)

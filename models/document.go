@@ -268,6 +268,7 @@ func newRevision(docID string, number int, c Content, editorID string, now time.
 // Campaign groups releases, alerts and petitions about one cause.
 type Campaign struct {
 	ID          string `gorm:"primaryKey"`
+	Slug        string // the public page /c/{slug}; set from the name on create
 	Name        string
 	Description string
 	CreatedAt   time.Time

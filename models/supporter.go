@@ -200,9 +200,10 @@ func SupporterByEmail(ctx context.Context, db *gorm.DB, email string) (*Supporte
 
 // SupporterFilter selects supporters: OR within a field, AND across fields. It
 // is what a saved supporter segment stores, as JSON, so new criteria are new
-// fields: SignedPetitionIDs and TookActionIDs are reserved for petitions and
-// actions (Validate refuses them until those tables exist; Apply is the one
-// place that maps a field onto SQL).
+// fields: SignedPetitionIDs keeps supporters with a confirmed signature on
+// any of the petitions; TookActionIDs is reserved for actions (Validate
+// refuses it until that table exists; Apply is the one place that maps a
+// field onto SQL).
 type SupporterFilter struct {
 	Q                 string            `json:"q,omitempty"`
 	Statuses          []SupporterStatus `json:"statuses,omitempty"`
@@ -228,9 +229,6 @@ func (f SupporterFilter) Validate() error {
 	if f.EngagedWithinDays < 0 || f.EngagedWithinDays > 3650 {
 		v.Add("engaged_within_days", "must be from 0 to 3650")
 	}
-	if len(f.SignedPetitionIDs) > 0 {
-		v.Add("signed_petition_ids", "petition filters are not available yet")
-	}
 	if len(f.TookActionIDs) > 0 {
 		v.Add("took_action_ids", "action filters are not available yet")
 	}
@@ -252,6 +250,12 @@ func (f SupporterFilter) Apply(q *gorm.DB) *gorm.DB {
 	q = anyOf(q, q, listContains("supporters.tags"), splitAll(f.Tags, strings.ToLower), func(v string) any { return listPattern(v) })
 	if len(f.ListIDs) > 0 {
 		q = q.Where("supporters.id IN (SELECT supporter_id FROM supporter_list_members WHERE list_id IN ?)", f.ListIDs)
+	}
+	if len(f.SignedPetitionIDs) > 0 {
+		// Opt-in signers are linked by id; others who are supporters anyway
+		// match by the address they signed with.
+		q = q.Where("(supporters.id IN (SELECT supporter_id FROM signatures WHERE petition_id IN ? AND state = 'confirmed' AND supporter_id IS NOT NULL)"+
+			" OR supporters.email IN (SELECT email FROM signatures WHERE petition_id IN ? AND state = 'confirmed' AND email IS NOT NULL))", f.SignedPetitionIDs, f.SignedPetitionIDs)
 	}
 	if f.EngagedWithinDays > 0 {
 		since := q.NowFunc().UTC().Add(-time.Duration(f.EngagedWithinDays) * 24 * time.Hour)
@@ -423,6 +427,24 @@ func RequestSubscription(ctx context.Context, tx *gorm.DB, in SubscribeInput) (*
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// SubscriptionByToken finds the supporter of a double opt-in link without
+// changing anything, for the page with the confirm button (a GET, which mail
+// scanners fetch). confirmed says the link was already used. An unknown,
+// expired or erased link is ErrNotFound.
+func SubscriptionByToken(ctx context.Context, db *gorm.DB, token string, now time.Time) (sup *Supporter, confirmed bool, err error) {
+	var st SubscriptionToken
+	if err := db.WithContext(ctx).First(&st, "token_hash = ?", HashSecret(token)).Error; err != nil {
+		return nil, false, fmt.Errorf("models: subscription token: %w", translate(err))
+	}
+	if sup, err = SupporterByID(ctx, db, st.SupporterID); err != nil {
+		return nil, false, err
+	}
+	if sup.ErasedAt != nil || (st.UsedAt == nil && now.After(st.ExpiresAt)) {
+		return nil, false, fmt.Errorf("models: subscription token: %w", ErrNotFound)
+	}
+	return sup, st.UsedAt != nil, nil
+}
 
 // ConfirmSubscription completes double opt-in: the supporter becomes subscribed,
 // joins the list they subscribed to, their own earlier unsubscribe or bounce
@@ -607,11 +629,12 @@ func UnsubscribeURL(baseURL string, key []byte, supporterID string) string {
 // SupporterExport is everything Pressroom holds on one supporter, for a
 // data-subject access request.
 type SupporterExport struct {
-	Supporter      Supporter       `json:"supporter"`
-	Lists          []string        `json:"lists"`
-	ConsentRecords []ConsentRecord `json:"consent_records"`
-	Suppression    *Suppression    `json:"suppression"`
-	ExportedAt     time.Time       `json:"exported_at"`
+	Supporter      Supporter         `json:"supporter"`
+	Lists          []string          `json:"lists"`
+	ConsentRecords []ConsentRecord   `json:"consent_records"`
+	Suppression    *Suppression      `json:"suppression"`
+	Signatures     []SignatureExport `json:"signatures"`
+	ExportedAt     time.Time         `json:"exported_at"`
 }
 
 // ExportSupporter gathers every row about a supporter.
@@ -626,6 +649,9 @@ func ExportSupporter(ctx context.Context, db *gorm.DB, id string) (*SupporterExp
 		return nil, fmt.Errorf("models: export supporter: %w", err)
 	}
 	if out.ConsentRecords, err = ConsentRecords(ctx, db, id); err != nil {
+		return nil, err
+	}
+	if out.Signatures, err = signaturesOfSupporter(ctx, db, sup); err != nil {
 		return nil, err
 	}
 	var sp Suppression
@@ -679,6 +705,9 @@ func EraseSupporter(ctx context.Context, db *gorm.DB, id string, actorID *string
 			return err
 		}
 		if err := tx.Where("supporter_id = ?", id).Delete(&SubscriptionToken{}).Error; err != nil {
+			return err
+		}
+		if err := anonymiseSignatures(ctx, tx, sup); err != nil {
 			return err
 		}
 		sup.Status = status

@@ -50,7 +50,7 @@ func TestKeyboardRelease(t *testing.T) {
 		tb.expectFocus("Save and submit for approval")
 		tb.pressLoad(kb.Enter)
 		tb.expectText("Submitted in rapid-response mode", headline, "In review", "Rapid response")
-		tb.tabTo("Sign out", 13)
+		tb.tabTo("Sign out", 14)
 		tb.pressLoad(kb.Enter)
 
 		tb.keyboardLogin("head.press@example.org")
@@ -61,7 +61,7 @@ func TestKeyboardRelease(t *testing.T) {
 		tb.pressLoad(kb.Enter)
 		tb.expectPath("/admin/review")
 		tb.expectText("Approved.")
-		tb.tabTo("Sign out", 13)
+		tb.tabTo("Sign out", 14)
 		tb.pressLoad(kb.Enter)
 
 		tb.keyboardLogin("legal@example.org")

@@ -54,6 +54,8 @@ func TestAudiencePages(t *testing.T) {
 	m := waitMail(t, s.srv, "sam.reader@example.com", "Please confirm")
 	confirm := regexp.MustCompile(`https?://\S+/subscribe/confirm/\S+`).FindString(m.TextBody)
 	s.follow(confirm)
+	check(s, "subscribe-confirm", strings.TrimPrefix(confirm, s.srv.URL))
+	s.submit("Confirm my subscription")
 	check(s, "subscribe-confirmed", strings.TrimPrefix(confirm, s.srv.URL))
 	sup, err := models.SupporterByEmail(ctx, db, "sam.reader@example.com")
 	if err != nil {
