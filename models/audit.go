@@ -55,6 +55,9 @@ func Audit(ctx context.Context, db *gorm.DB, e AuditEvent) error {
 	if e.At.IsZero() {
 		e.At = db.NowFunc()
 	}
+	if e.IP == "" {
+		e.IP = AuditIP(ctx)
+	}
 	// The database keeps microseconds: hash what will be read back.
 	e.At = e.At.UTC().Truncate(time.Microsecond)
 	e.Actor = nil
@@ -78,6 +81,24 @@ func Audit(ctx context.Context, db *gorm.DB, e AuditEvent) error {
 		return fmt.Errorf("models: audit %s: %w", e.Action, err)
 	}
 	return nil
+}
+
+type auditIPKey struct{}
+
+// WithAuditIP returns ctx carrying the client address of the request it
+// serves. Audit records it on every event written with that context that does
+// not name an address itself, so the rules in models (approvals, sends,
+// withdrawals) record where a request came from without each function taking
+// an address argument.
+func WithAuditIP(ctx context.Context, ip string) context.Context {
+	return context.WithValue(ctx, auditIPKey{}, ip)
+}
+
+// AuditIP is the client address WithAuditIP put in ctx, or "" (a job, the
+// command line).
+func AuditIP(ctx context.Context) string {
+	ip, _ := ctx.Value(auditIPKey{}).(string)
+	return ip
 }
 
 // AuditFilter narrows the audit log.
