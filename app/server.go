@@ -134,6 +134,7 @@ func New(d Deps) (*Server, error) {
 	webhooks.Register(root)
 	(&SendsAPI{s: s}).Register(api)
 	(&SendsHandler{s: s}).Register(admin)
+	NewCSPReportsHandler(s).Register(root, admin)
 	return s, nil
 }
 
