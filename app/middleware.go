@@ -66,7 +66,14 @@ func (s *Server) recoverPanics(c *gin.Context) {
 // itself.
 func (s *Server) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+	// Violations are reported to Pressroom itself (report-uri for browsers
+	// without the Reporting API, report-to for those with it).
+	reportURL := CSPReportPath
+	if s.cfg.BaseURL != nil {
+		reportURL = strings.TrimRight(s.cfg.BaseURL.String(), "/") + CSPReportPath
+	}
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; report-uri "+reportURL+"; report-to csp-endpoint")
+	h.Set("Reporting-Endpoints", `csp-endpoint="`+reportURL+`"`)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -81,8 +88,9 @@ func (s *Server) securityHeaders(c *gin.Context) {
 type ginContextKey struct{}
 
 // csrfProtect applies gorilla/csrf to every state-changing browser request. The
-// JSON API (bearer tokens, no cookies), signed webhooks and RFC 8058 one-click
-// unsubscribe posts are exempt: they carry no ambient credentials to abuse.
+// JSON API (bearer tokens, no cookies), signed webhooks, RFC 8058 one-click
+// unsubscribe posts and browsers' CSP violation reports are exempt: they carry
+// no ambient credentials to abuse.
 func (s *Server) csrfProtect() gin.HandlerFunc {
 	protect := csrf.Protect(s.cfg.SessionSecret,
 		csrf.Secure(s.cfg.Secure()),
@@ -104,7 +112,7 @@ func (s *Server) csrfProtect() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		r := c.Request
 		path := r.URL.Path
-		if strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/webhooks/") ||
+		if strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/webhooks/") || path == CSPReportPath ||
 			strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/readyz" || path == "/metrics" ||
 			(publicCacheablePath(path) && (r.Method == http.MethodGet || r.Method == http.MethodHead)) {
 			c.Next()

@@ -19,6 +19,8 @@ import (
 // The SendGrid Event Webhook is the exception: SendGrid retries a post it got
 // no 2xx for, again and again, so its handler cleans the NULs out of the
 // verified body (stripJSONNUL) and stores every event.
+// Browsers' CSP violation reports are cleaned the same way
+// (models.ParseCSPReports): a blocked address may hold anything.
 //
 // Bodies are peeked, not consumed: the handler reads the same bytes. Files are
 // not inspected (an image may hold any byte; the CSV import refuses binary data
@@ -42,7 +44,8 @@ func (s *Server) nulGuard(c *gin.Context) {
 		s.refuseNUL(c)
 		return
 	}
-	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 || strings.HasPrefix(r.URL.Path, "/webhooks/") {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 || strings.HasPrefix(r.URL.Path, "/webhooks/") ||
+		r.URL.Path == CSPReportPath {
 		c.Next()
 		return
 	}

@@ -90,6 +90,8 @@ func (s *Server) RouteTable() []RouteInfo { return slices.Clone(s.routes) }
 // user whose role the rule excludes gets 403 either way.
 func (s *Server) enforce(a Access, api bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		// Every audit event written for this request records its address.
+		c.Request = c.Request.WithContext(models.WithAuditIP(c.Request.Context(), c.ClientIP()))
 		if a.public {
 			c.Next()
 			return

@@ -363,7 +363,9 @@ func (h *SendsHandler) test(c *gin.Context) {
 				return err
 			}
 		}
-		return nil
+		actor := currentUser(c).ID
+		return models.Audit(ctx, tx, models.AuditEvent{ActorID: &actor, Action: "send_test_requested", SubjectType: "document", SubjectID: s.DocumentID,
+			Revision: s.Revision, Details: "send " + s.ID + ": test to " + currentUser(c).Email})
 	})
 	if err != nil {
 		_ = c.Error(err)

@@ -139,6 +139,7 @@ func New(d Deps) (*Server, error) {
 	petitions.RegisterAPI(api)
 	(&PetitionsAPI{s: s}).Register(api)
 	(&PetitionsHandler{s: s}).Register(admin)
+	NewCSPReportsHandler(s).Register(root, admin)
 	return s, nil
 }
 

@@ -2,7 +2,9 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -173,7 +175,7 @@ func (h *UsersHandler) update(c *gin.Context) {
 		}
 	}
 	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &actor.ID, Action: models.ActionUserUpdated, SubjectType: "user", SubjectID: u.ID,
-		IP: c.ClientIP(), Details: "role " + form.Role + "; groups " + strings.Join(form.Groups, ", ")})
+		IP: c.ClientIP(), Details: userChanges(u, form, c.PostForm("password") != "")})
 	h.s.setFlash(c, "success", "Saved "+form.Name+".")
 	redirect(c, "/admin/users")
 }
@@ -233,4 +235,38 @@ func (h *UsersHandler) setBackup(c *gin.Context) {
 		IP: c.ClientIP(), Details: "user " + c.PostForm("user_id") + " backup=" + c.PostForm("backup")})
 	h.s.setFlash(c, "success", "Backup approvers updated.")
 	redirect(c, "/admin/groups")
+}
+
+// userChanges says what an admin's save changed on an account, for the audit
+// log: each changed field as before → after.
+func userChanges(before *models.User, after userForm, passwordSet bool) string {
+	var ch []string
+	if before.Name != after.Name {
+		ch = append(ch, fmt.Sprintf("name %q → %q", before.Name, after.Name))
+	}
+	if string(before.Role) != after.Role {
+		ch = append(ch, "role "+string(before.Role)+" → "+after.Role)
+	}
+	was, now := before.GroupNames(), slices.Clone(after.Groups)
+	slices.Sort(was)
+	slices.Sort(now)
+	if !slices.Equal(was, now) {
+		ch = append(ch, "groups ["+strings.Join(was, ", ")+"] → ["+strings.Join(now, ", ")+"]")
+	}
+	if before.TimeZone != after.TimeZone {
+		ch = append(ch, "time zone "+before.TimeZone+" → "+after.TimeZone)
+	}
+	switch wasDisabled := before.DisabledAt != nil; {
+	case !wasDisabled && after.Disabled:
+		ch = append(ch, "disabled")
+	case wasDisabled && !after.Disabled:
+		ch = append(ch, "enabled")
+	}
+	if passwordSet {
+		ch = append(ch, "password set")
+	}
+	if len(ch) == 0 {
+		return "no change"
+	}
+	return strings.Join(ch, "; ")
 }

@@ -1,8 +1,6 @@
 package app
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 
@@ -61,20 +59,10 @@ func (h *WebhooksHandler) sendgrid(c *gin.Context) {
 	// SendGrid would retry it forever: clean it out of the (verified) body and
 	// store every event.
 	body = stripJSONNUL(body)
-	var raw []json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
+	events, err := jobs.ParseWebhookEvents(body)
+	if err != nil {
 		c.JSON(http.StatusBadRequest, gin.H{"error": gin.H{"code": "bad_json", "message": "the body is not a JSON array of events"}})
 		return
-	}
-	events := make([]models.WebhookEventInput, 0, len(raw))
-	for _, r := range raw {
-		var e map[string]any
-		if json.Unmarshal(r, &e) != nil {
-			continue
-		}
-		ts, _ := e["timestamp"].(float64)
-		events = append(events, models.WebhookEventInput{SGEventID: str(e["sg_event_id"]), Event: str(e["event"]), Email: str(e["email"]),
-			SendID: str(e["send_id"]), RecipientID: str(e["recipient_id"]), Timestamp: int64(ts), Payload: string(r)})
 	}
 	ctx := c.Request.Context()
 	var stored int
@@ -90,18 +78,4 @@ func (h *WebhooksHandler) sendgrid(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"received": len(events), "stored": stored})
-}
-
-// str renders a JSON scalar (custom args may arrive as strings or numbers).
-func str(v any) string {
-	switch t := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return t
-	case float64:
-		return fmt.Sprintf("%.0f", t)
-	default:
-		return fmt.Sprint(t)
-	}
 }

@@ -1036,7 +1036,15 @@ func RetryFailedBatches(ctx context.Context, db *gorm.DB, by *User, id string, n
 		}
 		s.Status = SendSending
 		n = len(nos)
-		return enqueue(tx, s, nos)
+		if err := enqueue(tx, s, nos); err != nil {
+			return err
+		}
+		ev := AuditEvent{At: now, Action: "send_retry_failed", SubjectType: "document", SubjectID: s.DocumentID, Revision: s.Revision,
+			Details: fmt.Sprintf("send %s: %d failed batch(es) re-queued", s.ID, n)}
+		if by != nil {
+			ev.ActorID = &by.ID
+		}
+		return Audit(ctx, tx, ev)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("models: retry failed batches: %w", err)

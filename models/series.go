@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -42,12 +44,92 @@ func FormatIndex(format, code string, serial, year int) string {
 			return fmt.Sprintf("%02d", year%100)
 		default: // serial
 			if m[2] != "" {
-				width, _ := strconv.Atoi(m[2][1:])
-				return fmt.Sprintf("%0*d", width, serial)
+				return fmt.Sprintf("%0*d", serialWidth(m[2]), serial)
 			}
 			return strconv.Itoa(serial)
 		}
 	})
+}
+
+// maxSerialWidth bounds the zero-padding of {serial:0N}: no series needs more,
+// and a format cannot make a number (or the memory it takes) grow without end.
+const maxSerialWidth = 9
+
+// serialWidth reads N of {serial:0N}, capped at maxSerialWidth.
+func serialWidth(spec string) int {
+	width, err := strconv.Atoi(spec[1:])
+	if err != nil || width > maxSerialWidth {
+		return maxSerialWidth
+	}
+	return width
+}
+
+// ParseIndex reads an index number back into its serial and year by the
+// series' format and code: the inverse of FormatIndex for every format that
+// Validate accepts, serials from 1 and years 2000–2099 when the format has only
+// {yy} (years 1000–9999 with {year}). ok is false when number does not have
+// the format's shape, or its parts disagree ({year} and {yy} both present).
+func ParseIndex(format, code, number string) (serial, year int, ok bool) {
+	var pattern strings.Builder
+	var parts []string // the placeholder of each capture group, in order
+	pattern.WriteString("^")
+	last := 0
+	for _, loc := range placeholder.FindAllStringSubmatchIndex(format, -1) {
+		pattern.WriteString(regexp.QuoteMeta(format[last:loc[0]]))
+		last = loc[1]
+		name := format[loc[2]:loc[3]]
+		switch name {
+		case "code":
+			pattern.WriteString(regexp.QuoteMeta(code))
+			continue
+		case "year":
+			pattern.WriteString(`(\d{4})`)
+		case "yy":
+			pattern.WriteString(`(\d{2})`)
+		default:
+			pattern.WriteString(`(\d+)`)
+		}
+		parts = append(parts, name)
+	}
+	pattern.WriteString(regexp.QuoteMeta(format[last:]) + "$")
+	re, err := regexp.Compile(pattern.String())
+	if err != nil {
+		return 0, 0, false
+	}
+	m := re.FindStringSubmatch(number)
+	if m == nil {
+		return 0, 0, false
+	}
+	serial, year, yy := -1, -1, -1
+	for i, name := range parts {
+		n, err := strconv.Atoi(m[i+1])
+		if err != nil {
+			return 0, 0, false
+		}
+		var into *int
+		switch name {
+		case "year":
+			into = &year
+		case "yy":
+			into = &yy
+		default:
+			into = &serial
+		}
+		if *into >= 0 && *into != n {
+			return 0, 0, false // the same placeholder twice, with different values
+		}
+		*into = n
+	}
+	switch {
+	case year >= 0 && yy >= 0 && year%100 != yy:
+		return 0, 0, false
+	case year < 0 && yy >= 0:
+		year = 2000 + yy
+	}
+	if serial < 1 || year < 0 {
+		return 0, 0, false
+	}
+	return serial, year, true
 }
 
 // Example shows what the series' numbers look like.
@@ -70,12 +152,24 @@ func (in *SeriesInput) Validate() error {
 	in.Format = strings.TrimSpace(in.Format)
 	if in.Code == "" {
 		v.Add("code", "is required")
+	} else if !printableText(in.Code) {
+		v.Add("code", "must be plain text (no control characters or broken encoding)")
 	}
 	if in.Name == "" {
 		v.Add("name", "is required")
 	}
+	if !printableText(in.Format) {
+		v.Add("format", "must be plain text (no control characters or broken encoding)")
+	}
 	if !strings.Contains(in.Format, "{serial") {
 		v.Add("format", "must contain {serial} (or {serial:03} for a zero-padded serial)")
+	} else if strings.Count(in.Format, "{serial") > 1 {
+		v.Add("format", "must contain {serial} only once, or the number cannot be read back")
+	}
+	for _, m := range placeholder.FindAllStringSubmatch(in.Format, -1) {
+		if m[1] == "serial" && m[2] != "" && (len(m[2]) > 3 || serialWidth(m[2]) > maxSerialWidth) {
+			v.Add("format", fmt.Sprintf("pads the serial to at most %d digits ({serial:03} pads to 3)", maxSerialWidth))
+		}
 	}
 	if !strings.Contains(in.Format, "{year}") && !strings.Contains(in.Format, "{yy}") {
 		v.Add("format", "must contain {year} or {yy}: serials restart every year")
@@ -87,6 +181,20 @@ func (in *SeriesInput) Validate() error {
 		v.Add("kind", "must be press_release, action_alert or empty")
 	}
 	return v.Err()
+}
+
+// printableText reports whether s is valid UTF-8 without control characters:
+// what an index number, shown on pages and in URLs, may be made of.
+func printableText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // CreateSeries stores a new series. A series that is the default for a kind takes
