@@ -3,9 +3,9 @@ package app
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
