@@ -383,7 +383,7 @@ func (h *NewsroomHandler) sitemap(c *gin.Context) {
 	if !h.s.cacheable(c, "sitemap") {
 		return
 	}
-	items, _, err := models.PublicReleases(c.Request.Context(), h.s.db.Gorm, models.PublicFilter{Limit: 49_999, Now: h.s.clock.Now()})
+	items, _, err := models.PublicReleases(c.Request.Context(), h.s.db.Gorm, models.PublicFilter{Limit: models.SitemapLimit, Now: h.s.clock.Now()})
 	if err != nil {
 		_ = c.Error(err)
 		return

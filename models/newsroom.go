@@ -126,6 +126,12 @@ type PublicFilter struct {
 	Now        time.Time
 }
 
+// SitemapLimit is how many releases the sitemap lists: the latest, which are
+// what crawlers need to learn of quickly. Older releases stay reachable through
+// the newsroom's "Older releases" pages, which crawlers follow. Listing the
+// whole archive (up to the protocol's 50,000) made every sitemap a scan of it.
+const SitemapLimit = 1000
+
 // PublicKey is a position in the newsroom's order: latest publication first,
 // ties broken by id, so that every release has exactly one place.
 type PublicKey struct {
@@ -159,8 +165,15 @@ func publicQuery(ctx context.Context, db *gorm.DB, now time.Time) *gorm.DB {
 }
 
 // tagMatch matches one tag in a comma-separated tag column, case-insensitively.
+// On PostgreSQL it tests the tag array, which a GIN index serves and whose
+// statistics tell the planner how common the tag is (a LIKE over the joined
+// text looked rare to it, and it scanned the archive); SQLite tests the text.
 func tagMatch(q *gorm.DB, column, tag string) *gorm.DB {
-	return q.Where("(',' || LOWER(documents."+column+") || ',') LIKE ?", "%,"+strings.ToLower(strings.TrimSpace(tag))+",%")
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	if q.Dialector.Name() == "postgres" {
+		return q.Where("string_to_array(LOWER(documents."+column+"), ',') @> ARRAY[CAST(? AS text)]", tag)
+	}
+	return q.Where("(',' || LOWER(documents."+column+") || ',') LIKE ?", "%,"+tag+",%")
 }
 
 // PublicReleases lists a page of what the newsroom shows, latest publication

@@ -42,8 +42,15 @@ CREATE INDEX documents_public_idx ON documents (published_at DESC, id DESC) WHER
 CREATE INDEX documents_public_language_idx ON documents (language, published_at DESC, id DESC) WHERE status IN ('published', 'withdrawn');
 CREATE INDEX documents_public_campaign_idx ON documents (campaign_id, published_at DESC, id DESC) WHERE status IN ('published', 'withdrawn');
 CREATE INDEX documents_index_key_idx ON documents ((UPPER(REPLACE(REPLACE(REPLACE(index_number, ' ', ''), '/', ''), '-', ''))));
+-- The country, region and theme filters test the tag arrays (models.tagMatch).
+CREATE INDEX documents_public_countries_idx ON documents USING GIN ((string_to_array(LOWER(countries), ','))) WHERE status IN ('published', 'withdrawn');
+CREATE INDEX documents_public_regions_idx ON documents USING GIN ((string_to_array(LOWER(regions), ','))) WHERE status IN ('published', 'withdrawn');
+CREATE INDEX documents_public_themes_idx ON documents USING GIN ((string_to_array(LOWER(themes), ','))) WHERE status IN ('published', 'withdrawn');
 
 -- +goose Down
+DROP INDEX documents_public_themes_idx;
+DROP INDEX documents_public_regions_idx;
+DROP INDEX documents_public_countries_idx;
 DROP INDEX documents_index_key_idx;
 DROP INDEX documents_public_campaign_idx;
 DROP INDEX documents_public_language_idx;
