@@ -102,20 +102,35 @@ func TestPublicQueriesUseIndexes(t *testing.T) {
 			_, _, err := models.PublicReleases(ctx, o.db, models.PublicFilter{Now: now, After: &models.PublicKey{PublishedAt: mid, ID: "bulk50000"}})
 			return err
 		}},
-		{"feed and API list", func() error { _, _, err := models.PublicReleases(ctx, o.db, models.PublicFilter{Now: now, Limit: 50}); return err }},
+		{"feed and API list", func() error {
+			_, _, err := models.PublicReleases(ctx, o.db, models.PublicFilter{Now: now, Limit: 50})
+			return err
+		}},
 		{"language", func() error {
 			_, _, err := models.PublicReleases(ctx, o.db, models.PublicFilter{Now: now, Language: "fr", After: &models.PublicKey{PublishedAt: mid, ID: "bulk50000"}})
 			return err
 		}},
-		{"campaign", func() error { _, _, err := models.PublicReleases(ctx, o.db, models.PublicFilter{Now: now, CampaignID: "bulkcamp3"}); return err }},
-		{"country", func() error { _, _, err := models.PublicReleases(ctx, o.db, models.PublicFilter{Now: now, Country: "Freedonia"}); return err }},
-		{"theme", func() error { _, _, err := models.PublicReleases(ctx, o.db, models.PublicFilter{Now: now, Theme: "arms"}); return err }},
+		{"campaign", func() error {
+			_, _, err := models.PublicReleases(ctx, o.db, models.PublicFilter{Now: now, CampaignID: "bulkcamp3"})
+			return err
+		}},
+		{"country", func() error {
+			_, _, err := models.PublicReleases(ctx, o.db, models.PublicFilter{Now: now, Country: "Freedonia"})
+			return err
+		}},
+		{"theme", func() error {
+			_, _, err := models.PublicReleases(ctx, o.db, models.PublicFilter{Now: now, Theme: "arms"})
+			return err
+		}},
 		{"kind", func() error {
 			_, _, err := models.PublicReleases(ctx, o.db, models.PublicFilter{Now: now, Kind: models.KindPressRelease})
 			return err
 		}},
 		{"by slug", func() error { _, err := models.PublicReleaseBySlug(ctx, o.db, "bulk-4242", now); return err }},
-		{"by index number", func() error { _, err := models.PublicReleaseByIndex(ctx, o.db, "PRE-01-4241-2025", "fr", now); return err }},
+		{"by index number", func() error {
+			_, err := models.PublicReleaseByIndex(ctx, o.db, "PRE-01-4241-2025", "fr", now)
+			return err
+		}},
 		{"translations", func() error {
 			d, err := models.DocumentByID(ctx, o.db, "bulk4241")
 			if err != nil {
@@ -124,7 +139,10 @@ func TestPublicQueriesUseIndexes(t *testing.T) {
 			_, err = models.PublicTranslations(ctx, o.db, d, now)
 			return err
 		}},
-		{"sitemap", func() error { _, _, err := models.PublicReleases(ctx, o.db, models.PublicFilter{Now: now, Limit: models.SitemapLimit}); return err }},
+		{"sitemap", func() error {
+			_, _, err := models.PublicReleases(ctx, o.db, models.PublicFilter{Now: now, Limit: models.SitemapLimit})
+			return err
+		}},
 		{"search, common word", func() error {
 			_, _, err := models.SearchPublic(ctx, o.db, "government", models.SearchOptions{Limit: 20, Now: now})
 			return err
