@@ -224,7 +224,7 @@ func runServe(ctx context.Context, getenv func(string) string, out io.Writer, mo
 	serveErr := make(chan error, 2)
 	var s *app.Server
 	if web {
-		if s, err = app.New(app.Deps{Config: cfg, DB: db, Jobs: client, Clock: clock, Logger: logger}); err != nil {
+		if s, err = app.New(app.Deps{Config: cfg, DB: db, Jobs: client, Clock: clock, Logger: logger, NewsroomVersionTTL: app.DefaultNewsroomVersionTTL}); err != nil {
 			return err
 		}
 		host := ""

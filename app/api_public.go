@@ -19,8 +19,8 @@ type PublicAPI struct {
 
 // Register adds the public endpoints.
 func (h *PublicAPI) Register(r Routes) {
-	r.GET("/public/releases", Public, h.list)
-	r.GET("/public/releases/:slug", Public, h.get)
+	r.GET("/public/releases", Public, h.s.cached("api", publicAPIListParams, h.list))
+	r.GET("/public/releases/:slug", Public, h.s.cached("api", nil, h.get))
 }
 
 // publicReleaseJSON is a public release as the public API shows it.
@@ -60,20 +60,24 @@ func (h *PublicAPI) toJSON(r *models.PublicRelease, full bool) publicReleaseJSON
 	return out
 }
 
+// publicAPIListParams are the parameters a public list depends on.
+var publicAPIListParams = []string{"q", "lang", "campaign", "country", "theme", "kind", "limit", "cursor"}
+
 func (h *PublicAPI) list(c *gin.Context) {
 	limit, after, ok := pageParams(c)
 	if !ok {
 		return
 	}
-	offset, ok := pageOffset(c, after)
-	if !ok {
-		return
-	}
-	if !h.s.cacheable(c, "api", "q", "lang", "campaign", "country", "theme", "kind", "limit", "cursor") {
+	if !h.s.cacheable(c, "api", publicAPIListParams...) {
 		return
 	}
 	out := listPage[publicReleaseJSON]{Items: []publicReleaseJSON{}}
 	if q := c.Query("q"); q != "" {
+		// Search pages by offset into its ranked results; the list pages by key.
+		offset, ok := pageOffset(c, after)
+		if !ok {
+			return
+		}
 		hits, total, err := models.SearchPublic(c.Request.Context(), h.s.db.Gorm, q, models.SearchOptions{Language: c.Query("lang"),
 			CampaignID: c.Query("campaign"), Limit: min(limit, models.MaxSearchLimit), Offset: offset, Now: h.s.clock.Now()})
 		if err != nil {
@@ -95,8 +99,17 @@ func (h *PublicAPI) list(c *gin.Context) {
 		c.JSON(http.StatusOK, out)
 		return
 	}
-	items, total, err := models.PublicReleases(c.Request.Context(), h.s.db.Gorm, models.PublicFilter{CampaignID: c.Query("campaign"), Language: c.Query("lang"),
-		Country: c.Query("country"), Theme: c.Query("theme"), Kind: models.Kind(c.Query("kind")), Limit: limit, Offset: offset, Now: h.s.clock.Now()})
+	f := models.PublicFilter{CampaignID: c.Query("campaign"), Language: c.Query("lang"),
+		Country: c.Query("country"), Theme: c.Query("theme"), Kind: models.Kind(c.Query("kind")), Limit: limit, Now: h.s.clock.Now()}
+	if after != "" {
+		k, ok := parsePublicKey(after)
+		if !ok {
+			badCursor(c)
+			return
+		}
+		f.After = &k
+	}
+	items, more, err := models.PublicReleases(c.Request.Context(), h.s.db.Gorm, f)
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -104,8 +117,9 @@ func (h *PublicAPI) list(c *gin.Context) {
 	for i := range items {
 		out.Items = append(out.Items, h.toJSON(&items[i], false))
 	}
-	if int64(offset+limit) < total {
-		out.NextCursor = nextCursor(strconv.Itoa(offset + limit))
+	if more {
+		k := items[len(items)-1].Key()
+		out.NextCursor = nextCursor(strconv.FormatInt(k.PublishedAt.UnixNano(), 10) + "~" + k.ID)
 	}
 	c.JSON(http.StatusOK, out)
 }

@@ -43,6 +43,8 @@ type envOptions struct {
 	webhookKey string
 	// env holds further configuration variables (e.g. TRUSTED_PROXIES).
 	env map[string]string
+	// versionTTL is the web process's NewsroomVersionTTL (zero: read each time).
+	versionTTL time.Duration
 }
 
 func (o envOptions) mail(db *models.DB) jobs.Transport {
@@ -92,7 +94,7 @@ func newEnv(t testing.TB, db *models.DB, opts envOptions) *testEnv {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	s, err := app.New(app.Deps{Config: cfg, DB: db, Jobs: client, Clock: clock})
+	s, err := app.New(app.Deps{Config: cfg, DB: db, Jobs: client, Clock: clock, NewsroomVersionTTL: opts.versionTTL})
 	if err != nil {
 		t.Fatal(err)
 	}

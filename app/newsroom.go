@@ -1,9 +1,11 @@
 package app
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -27,14 +29,22 @@ type NewsroomHandler struct {
 
 // Register adds the public newsroom routes.
 func (h *NewsroomHandler) Register(r Routes) {
-	r.GET("/news", Public, h.list)
-	r.GET("/news/feed.atom", Public, h.feed)
-	r.GET("/news/search", Public, h.search)
+	r.GET("/news", Public, h.s.cached("", newsListParams, h.list))
+	r.GET("/news/feed.atom", Public, h.s.cached("feed", newsFeedParams, h.feed))
+	r.GET("/news/search", Public, h.s.cached("search", newsSearchParams, h.search))
 	r.GET("/news/index/:number", Public, h.byIndex)
-	r.GET("/news/:slug", Public, h.release)
-	r.GET("/sitemap.xml", Public, h.sitemap)
+	r.GET("/news/:slug", Public, h.s.cached("", nil, h.release))
+	r.GET("/sitemap.xml", Public, h.s.cached("sitemap", nil, h.sitemap))
 	r.GET("/robots.txt", Public, h.robots)
 }
+
+// The query parameters each cached surface depends on: they, and only they,
+// enter its ETag and its page-cache key.
+var (
+	newsListParams   = []string{"campaign", "country", "region", "theme", "lang", "kind", "after"}
+	newsFeedParams   = []string{"campaign", "lang"}
+	newsSearchParams = []string{"q", "lang", "page"}
+)
 
 // rtlLanguages are written right to left; their pages get dir="rtl".
 var rtlLanguages = map[string]bool{"ar": true, "he": true, "fa": true, "ur": true, "ps": true, "ku": true}
@@ -46,6 +56,8 @@ func dirOf(lang string) string {
 	return "ltr"
 }
 
+const ctxNewsroomState = "pressroom.newsroom_state"
+
 // cacheable applies the newsroom's HTTP caching: ETag and Last-Modified from the
 // public state (a fingerprint that changes in the transaction that publishes,
 // withdraws or corrects anything), the fixed newsroomCacheControl lifetime, and
@@ -54,12 +66,19 @@ func dirOf(lang string) string {
 // ETag, in sorted order, so a reordered query or a tracking tag does not make
 // a new version. The response is marked shared-cacheable, so it takes no
 // flash message. It reports false when it answered 304.
+//
+// Handlers wrapped by cached have been through it already: their own call
+// returns true at once.
 func (s *Server) cacheable(c *gin.Context, salt string, params ...string) bool {
-	st, err := models.Newsroom(c.Request.Context(), s.db.Gorm, s.clock.Now())
+	if c.GetBool(ctxPageCached) {
+		return true
+	}
+	st, err := s.newsVersion.state(c.Request.Context(), s.db)
 	if err != nil {
 		_ = c.Error(err)
 		return false
 	}
+	c.Set(ctxNewsroomState, st)
 	etag := strings.TrimSuffix(st.ETag, `"`) + salt + queryTag(c.Request.URL.Query(), params) + `"`
 	c.Header("ETag", etag)
 	if !st.LastModified.IsZero() {
@@ -87,28 +106,35 @@ func (s *Server) cacheable(c *gin.Context, salt string, params ...string) bool {
 
 type newsListPage struct {
 	Items     []models.PublicRelease
-	Total     int64
-	Page      int
-	Pages     int
 	Filter    models.PublicFilter
 	Campaigns []models.Campaign
-	Prev      string
-	Next      string
+	Latest    string // URL of the first page, when this is a later one
+	Older     string // URL of the next page by key, when there is one
 	FeedURL   string
 }
 
 const newsPageSize = 20
 
+// list is the newsroom listing, paged by key: "Older releases" continues after
+// the last release shown, so a page costs the same however deep the archive.
+// It shows no total: counting the archive to print a number nobody needs is
+// what made every page cost the whole archive.
 func (h *NewsroomHandler) list(c *gin.Context) {
-	if !h.s.cacheable(c, "") {
+	if !h.s.cacheable(c, "", newsListParams...) {
 		return
 	}
 	ctx := c.Request.Context()
-	page, _ := strconv.Atoi(c.DefaultQuery("page", "1"))
-	page = max(page, 1)
 	f := models.PublicFilter{CampaignID: c.Query("campaign"), Country: c.Query("country"), Region: c.Query("region"), Theme: c.Query("theme"),
-		Language: c.Query("lang"), Kind: models.Kind(c.Query("kind")), Limit: newsPageSize, Offset: (page - 1) * newsPageSize, Now: h.s.clock.Now()}
-	items, total, err := models.PublicReleases(ctx, h.s.db.Gorm, f)
+		Language: c.Query("lang"), Kind: models.Kind(c.Query("kind")), Limit: newsPageSize, Now: h.s.clock.Now()}
+	if a := c.Query("after"); a != "" {
+		k, ok := decodePublicKey(a)
+		if !ok {
+			_ = c.Error(fmt.Errorf("app: newsroom page %q: %w", a, models.ErrNotFound))
+			return
+		}
+		f.After = &k
+	}
+	items, more, err := models.PublicReleases(ctx, h.s.db.Gorm, f)
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -118,15 +144,19 @@ func (h *NewsroomHandler) list(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	p := newsListPage{Items: items, Total: total, Page: page, Pages: int((total + newsPageSize - 1) / newsPageSize), Filter: f, Campaigns: camps}
+	p := newsListPage{Items: items, Filter: f, Campaigns: camps}
 	q := c.Request.URL.Query()
-	if page > 1 {
-		q.Set("page", strconv.Itoa(page-1))
-		p.Prev = q.Encode()
+	q.Del("page")
+	if f.After != nil {
+		q.Del("after")
+		p.Latest = "/news"
+		if len(q) > 0 {
+			p.Latest += "?" + q.Encode()
+		}
 	}
-	if page < p.Pages {
-		q.Set("page", strconv.Itoa(page+1))
-		p.Next = q.Encode()
+	if more {
+		q.Set("after", encodePublicKey(items[len(items)-1].Key()))
+		p.Older = "/news?" + q.Encode()
 	}
 	feed := url.Values{}
 	if f.CampaignID != "" {
@@ -142,6 +172,40 @@ func (h *NewsroomHandler) list(c *gin.Context) {
 	v := h.s.page(c, "Newsroom", "news", p)
 	v.Meta = &pageMeta{Title: "Newsroom", Description: "Press releases and urgent actions.", URL: h.s.cfg.URL("/news"), Type: "website", FeedURL: p.FeedURL}
 	h.s.render(c, http.StatusOK, "public/news", v)
+}
+
+// encodePublicKey writes a position in the newsroom's order as an opaque,
+// URL-safe token: the listing's "after" and the public API's cursor.
+func encodePublicKey(k models.PublicKey) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(k.PublishedAt.UnixNano(), 10) + "~" + k.ID))
+}
+
+// decodePublicKey reads a token encodePublicKey wrote; anything else is not a
+// position this newsroom could have issued.
+func decodePublicKey(tok string) (models.PublicKey, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return models.PublicKey{}, false
+	}
+	return parsePublicKey(string(b))
+}
+
+// parsePublicKey reads the decoded text of a key token.
+func parsePublicKey(raw string) (models.PublicKey, bool) {
+	if len(raw) > 128 {
+		return models.PublicKey{}, false
+	}
+	ns, id, ok := strings.Cut(raw, "~")
+	n, err := strconv.ParseInt(ns, 10, 64)
+	if !ok || err != nil || n < 0 || id == "" || strconv.FormatInt(n, 10) != ns {
+		return models.PublicKey{}, false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return models.PublicKey{}, false
+		}
+	}
+	return models.PublicKey{PublishedAt: time.Unix(0, n).UTC(), ID: id}, true
 }
 
 type releasePublicPage struct {
@@ -319,7 +383,7 @@ func (h *NewsroomHandler) sitemap(c *gin.Context) {
 	if !h.s.cacheable(c, "sitemap") {
 		return
 	}
-	items, _, err := models.PublicReleases(c.Request.Context(), h.s.db.Gorm, models.PublicFilter{Limit: 49_999, Now: h.s.clock.Now()})
+	items, _, err := models.PublicReleases(c.Request.Context(), h.s.db.Gorm, models.PublicFilter{Limit: models.SitemapLimit, Now: h.s.clock.Now()})
 	if err != nil {
 		_ = c.Error(err)
 		return

@@ -182,7 +182,7 @@ func fmtDuration(d time.Duration) string {
 func (s *Server) page(c *gin.Context, title, section string, data any) view {
 	u := currentUser(c)
 	loc := s.cfg.DefaultTimezone
-	if u != nil {
+	if u != nil && !sharedCacheable(c) { // a shared page shows everyone the same zone
 		loc = u.Location(loc)
 	}
 	return view{Title: title, Section: section, User: u, CSRF: csrf.TemplateField(c.Request), CSRFToken: csrf.Token(c.Request),

@@ -24,6 +24,10 @@ type Deps struct {
 	Logger *slog.Logger
 	// Templates overrides the embedded template tree (tests only).
 	Templates fs.FS
+	// NewsroomVersionTTL is how long the process trusts the newsroom version it
+	// read (DefaultNewsroomVersionTTL in production); zero reads it on every
+	// public request.
+	NewsroomVersionTTL time.Duration
 }
 
 // Server is the wired web application.
@@ -42,6 +46,9 @@ type Server struct {
 	markdown   *richtext.Renderer
 	// publicLimiter bounds public forms per IP (subscribe, confirmation links).
 	publicLimiter *Limiter
+	// newsVersion and pages are the newsroom's in-process caches (pagecache.go).
+	newsVersion *versionCache
+	pages       *pageCache
 }
 
 // New builds the server: parses every template (failing on any error), builds
@@ -65,7 +72,9 @@ func New(d Deps) (*Server, error) {
 		metrics:       newMetrics(d.DB.SQL),
 		loginGuard:    NewLoginGuard(d.Clock.Now),
 		publicLimiter: NewLimiter(20, 10*time.Minute, d.Clock.Now),
-		markdown:      richtext.New()}
+		markdown:      richtext.New(),
+		newsVersion:   &versionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
+		pages:         newPageCache(pageCacheEntries, pageCacheBytes)}
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()

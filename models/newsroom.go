@@ -29,10 +29,6 @@ import (
 //   - A correction under review shows nothing of itself, not even its note,
 //     until it is approved.
 
-// publicWhere is the embargo rule alone, over documents: the newsroom's caching
-// fingerprint counts these rows. Surfaces use visibleSQL.
-const publicWhere = "documents.status IN ('published', 'withdrawn') AND documents.published_at IS NOT NULL AND documents.published_at <= ?"
-
 // originalsAlias is the name public queries join a document's original under.
 const originalsAlias = "originals"
 
@@ -116,7 +112,8 @@ func (p *PublicRelease) Contacts() []PressContact {
 	return r.Contacts()
 }
 
-// PublicFilter narrows the newsroom listing.
+// PublicFilter narrows the newsroom listing. Listings page by key (After),
+// never by offset or count: the cost of a page does not grow with the archive.
 type PublicFilter struct {
 	CampaignID string
 	Country    string
@@ -125,8 +122,30 @@ type PublicFilter struct {
 	Language   string
 	Kind       Kind
 	Limit      int
-	Offset     int
+	After      *PublicKey // the last release of the previous page, if any
 	Now        time.Time
+}
+
+// SitemapLimit is how many releases the sitemap lists: the latest, which are
+// what crawlers need to learn of quickly. Older releases stay reachable through
+// the newsroom's "Older releases" pages, which crawlers follow. Listing the
+// whole archive (up to the protocol's 50,000) made every sitemap a scan of it.
+const SitemapLimit = 1000
+
+// PublicKey is a position in the newsroom's order: latest publication first,
+// ties broken by id, so that every release has exactly one place.
+type PublicKey struct {
+	PublishedAt time.Time
+	ID          string
+}
+
+// Key is the release's position in the newsroom's order.
+func (p *PublicRelease) Key() PublicKey {
+	k := PublicKey{ID: p.ID}
+	if p.PublishedAt != nil {
+		k.PublishedAt = p.PublishedAt.UTC()
+	}
+	return k
 }
 
 // releaseQuery selects documents with their approved revision under the
@@ -146,51 +165,56 @@ func publicQuery(ctx context.Context, db *gorm.DB, now time.Time) *gorm.DB {
 }
 
 // tagMatch matches one tag in a comma-separated tag column, case-insensitively.
+// On PostgreSQL it tests the tag array, which a GIN index serves and whose
+// statistics tell the planner how common the tag is (a LIKE over the joined
+// text looked rare to it, and it scanned the archive); SQLite tests the text.
 func tagMatch(q *gorm.DB, column, tag string) *gorm.DB {
-	return q.Where("(',' || LOWER(documents."+column+") || ',') LIKE ?", "%,"+strings.ToLower(strings.TrimSpace(tag))+",%")
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	if q.Dialector.Name() == "postgres" {
+		return q.Where("string_to_array(LOWER(documents."+column+"), ',') @> ARRAY[CAST(? AS text)]", tag)
+	}
+	return q.Where("(',' || LOWER(documents."+column+") || ',') LIKE ?", "%,"+tag+",%")
 }
 
-// PublicReleases lists what the newsroom shows, latest publication first, and
-// how many match in all.
-func PublicReleases(ctx context.Context, db *gorm.DB, f PublicFilter) ([]PublicRelease, int64, error) {
-	filter := func(q *gorm.DB) *gorm.DB {
-		if f.CampaignID != "" {
-			q = q.Where("documents.campaign_id = ?", f.CampaignID)
-		}
-		if f.Language != "" {
-			q = q.Where("documents.language = ?", f.Language)
-		}
-		if f.Kind != "" {
-			q = q.Where("documents.kind = ?", f.Kind)
-		}
-		if f.Country != "" {
-			q = tagMatch(q, "countries", f.Country)
-		}
-		if f.Region != "" {
-			q = tagMatch(q, "regions", f.Region)
-		}
-		if f.Theme != "" {
-			q = tagMatch(q, "themes", f.Theme)
-		}
-		return q
+// PublicReleases lists a page of what the newsroom shows, latest publication
+// first, after f.After when set, and reports whether more follow. It counts
+// nothing: each page is an index range scan (migration 00020) of at most
+// Limit+1 rows.
+func PublicReleases(ctx context.Context, db *gorm.DB, f PublicFilter) ([]PublicRelease, bool, error) {
+	q := publicQuery(ctx, db, f.Now)
+	if f.CampaignID != "" {
+		q = q.Where("documents.campaign_id = ?", f.CampaignID)
 	}
-	// The count needs the rule, not the words: joining every public row's
-	// revision only to count it would double the cost.
-	visible, args := visibleSQL("documents", originalsAlias, f.Now)
-	counted := db.WithContext(ctx).Table("documents").
-		Joins("LEFT JOIN documents "+originalsAlias+" ON "+originalsAlias+".id = documents.original_id").Where(visible, args...)
-	var total int64
-	if err := filter(counted).Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("models: count public releases: %w", err)
+	if f.Language != "" {
+		q = q.Where("documents.language = ?", f.Language)
+	}
+	if f.Kind != "" {
+		q = q.Where("documents.kind = ?", f.Kind)
+	}
+	if f.Country != "" {
+		q = tagMatch(q, "countries", f.Country)
+	}
+	if f.Region != "" {
+		q = tagMatch(q, "regions", f.Region)
+	}
+	if f.Theme != "" {
+		q = tagMatch(q, "themes", f.Theme)
+	}
+	if f.After != nil {
+		q = q.Where("(documents.published_at < ? OR (documents.published_at = ? AND documents.id < ?))", f.After.PublishedAt.UTC(), f.After.PublishedAt.UTC(), f.After.ID)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 20
 	}
 	var out []PublicRelease
-	if err := filter(publicQuery(ctx, db, f.Now)).Order("documents.published_at DESC, documents.id DESC").Limit(f.Limit).Offset(f.Offset).Scan(&out).Error; err != nil {
-		return nil, 0, fmt.Errorf("models: public releases: %w", err)
+	if err := q.Order("documents.published_at DESC, documents.id DESC").Limit(f.Limit + 1).Scan(&out).Error; err != nil {
+		return nil, false, fmt.Errorf("models: public releases: %w", err)
 	}
-	return out, total, nil
+	more := len(out) > f.Limit
+	if more {
+		out = out[:f.Limit]
+	}
+	return out, more, nil
 }
 
 // PublicReleaseBySlug returns a public release, or ErrNotFound for anything
@@ -245,38 +269,37 @@ func PublicTranslations(ctx context.Context, db *gorm.DB, d *Document, now time.
 	return ds, nil
 }
 
-// NewsroomState fingerprints the public newsroom for HTTP caching: it changes
-// whenever anything public changes, and says when the next embargo lifts, so no
-// cache may keep a page past that moment.
+// NewsroomState fingerprints the public newsroom for HTTP caching and for
+// the in-process page cache: Version changes in the transaction that changes
+// anything a public surface shows.
+//
+// The version row (newsroom_versions) is bumped by database triggers on
+// documents and campaigns (migration 00020), so every path that publishes,
+// lifts an embargo, withdraws, corrects, unpublishes, retags, deletes or
+// renames bumps it in its own transaction without having to remember to.
+// Visibility is decided by status (a document is public once published or
+// withdrawn, and its published_at is then never later than the moment it
+// turned so), so no page turns public by the clock alone: the embargo lift is
+// a status change, and bumps the version like any other.
 type NewsroomState struct {
+	Version      int64
 	LastModified time.Time
 	ETag         string
-	NextPublish  *time.Time
 }
 
-// Newsroom reads the newsroom's caching state at now.
-func Newsroom(ctx context.Context, db *gorm.DB, now time.Time) (*NewsroomState, error) {
-	var n int64
-	if err := db.WithContext(ctx).Table("documents").Where(publicWhere, now).Count(&n).Error; err != nil {
+// Newsroom reads the newsroom's caching state: one primary-key read, whatever
+// the size of the archive.
+func Newsroom(ctx context.Context, db *gorm.DB) (*NewsroomState, error) {
+	var row struct {
+		Version   int64
+		ChangedMs int64
+	}
+	if err := db.WithContext(ctx).Table("newsroom_versions").Select("version, changed_ms").Where("id = 1").Take(&row).Error; err != nil {
 		return nil, fmt.Errorf("models: newsroom state: %w", err)
 	}
-	var st NewsroomState
-	var latest Document
-	err := db.WithContext(ctx).Where(publicWhere, now).Order("updated_at DESC").Limit(1).Find(&latest).Error
-	if err != nil {
-		return nil, fmt.Errorf("models: newsroom state: %w", err)
-	}
-	st.LastModified = latest.UpdatedAt.UTC().Truncate(time.Second)
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%d|%s|%s", n, latest.ID, latest.UpdatedAt.UTC().Format(time.RFC3339Nano))))
+	st := NewsroomState{Version: row.Version, LastModified: time.UnixMilli(row.ChangedMs).UTC().Truncate(time.Second)}
+	sum := sha256.Sum256([]byte(fmt.Sprintf("newsroom|%d|%d", row.Version, row.ChangedMs)))
 	st.ETag = `"` + hex.EncodeToString(sum[:8]) + `"`
-	var next Document
-	err = db.WithContext(ctx).Where("status = ? AND embargo_at > ?", StatusScheduled, now).Order("embargo_at").Limit(1).Find(&next).Error
-	if err != nil {
-		return nil, fmt.Errorf("models: next embargo: %w", err)
-	}
-	if next.ID != "" {
-		st.NextPublish = next.EmbargoAt
-	}
 	return &st, nil
 }
 
