@@ -52,4 +52,3 @@ func TestMediaStoreRoundTripOnEveryBackend(t *testing.T) {
 		})
 	}
 }
-
