@@ -51,6 +51,10 @@ type Config struct {
 	// address every per-IP rule (sign-in limits, audit log, consent records)
 	// relies on by sending a header.
 	TrustedProxies []netip.Prefix
+	// MediaURL is where the media library's files live (MEDIA_URL): file://DIR
+	// by default, s3://BUCKET?region=…&endpoint=… when several web processes
+	// share them.
+	MediaURL string
 }
 
 // UnsubscribeKey is the key of supporters' one-click unsubscribe links, derived
@@ -88,6 +92,11 @@ const MinSessionSecret = 32
 func LoadConfig(getenv func(string) string, mode Mode) (*Config, error) {
 	var problems []string
 	c := &Config{Mode: mode}
+
+	c.MediaURL = getenv("MEDIA_URL")
+	if c.MediaURL == "" {
+		c.MediaURL = "file://./media"
+	}
 
 	c.DatabaseURL = getenv("DATABASE_URL")
 	if c.DatabaseURL == "" {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -24,6 +25,9 @@ type Deps struct {
 	Logger *slog.Logger
 	// Templates overrides the embedded template tree (tests only).
 	Templates fs.FS
+	// Media is the media library's file store; when nil, New opens
+	// Config.MediaURL.
+	Media *jobs.MediaStore
 }
 
 // Server is the wired web application.
@@ -37,6 +41,7 @@ type Server struct {
 	metrics  *metrics
 	engine   *gin.Engine
 	routes   []RouteInfo
+	media    *jobs.MediaStore
 
 	loginGuard *LoginGuard
 	markdown   *richtext.Renderer
@@ -66,6 +71,12 @@ func New(d Deps) (*Server, error) {
 		loginGuard:    NewLoginGuard(d.Clock.Now),
 		publicLimiter: NewLimiter(20, 10*time.Minute, d.Clock.Now),
 		markdown:      richtext.New()}
+
+	if s.media = d.Media; s.media == nil {
+		if s.media, err = jobs.OpenMediaStore(context.Background(), d.Config.MediaURL); err != nil {
+			return nil, err
+		}
+	}
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -134,6 +145,7 @@ func New(d Deps) (*Server, error) {
 	webhooks.Register(root)
 	(&SendsAPI{s: s}).Register(api)
 	(&SendsHandler{s: s}).Register(admin)
+	(&MediaHandler{s: s}).Register(root, admin, api)
 	return s, nil
 }
 
