@@ -290,11 +290,11 @@ func (h *MediaHandler) uploadAPI(c *gin.Context) {
 	var ue *jobs.UploadError
 	switch {
 	case errors.As(err, &ue):
-		code := "unprocessable_file"
 		if ue.Status == http.StatusRequestEntityTooLarge {
-			code = "too_large"
+			apiError(c, ue.Status, "too_large", ue.Message, nil)
+			return
 		}
-		apiError(c, ue.Status, code, ue.Message, nil)
+		apiError(c, ue.Status, "validation_failed", ue.Message, map[string]string{"file": ue.Message})
 		return
 	case err != nil:
 		_ = c.Error(err)
