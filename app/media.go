@@ -66,7 +66,7 @@ func mediaSignature(key []byte, hash, variant string, exp int64) string {
 // MediaPath is the public path of a variant: content-addressed, so it never
 // changes meaning and may be cached for good once public.
 func MediaPath(m *models.Medium, variant string) string {
-	return "/media/" + m.ContentHash + "/" + variant
+	return m.PublicPath(variant)
 }
 
 // MediaURL is the absolute public URL of a variant.

@@ -421,3 +421,75 @@ func TestMediaUploadRefusals(t *testing.T) {
 		}
 	})
 }
+
+// TestReleaseEditorAndEmailCarryMedia: the editor takes a lead image and
+// attachments by library id (showing a thumbnail, refusing a document as the
+// lead image with the reason beside the field), and the email of the release
+// shows the photo by absolute URL with width, height and alt text, caption and
+// credit under it, and lists the attachments as links in both parts.
+func TestReleaseEditorAndEmailCarryMedia(t *testing.T) {
+	runMedia(t, envOptions{work: true}, func(t *testing.T, env *testEnv, _ *jobs.MediaStore) {
+		ctx := context.Background()
+		token := env.token(models.RolePressOfficer)
+		photo := decodeUpload(t, env.uploadAPI(t, token, map[string]string{"title": "Court steps", "caption": "Lawyers at the court.",
+			"credit": "Photo: Amal K.", "alt_text": "Two lawyers on stone steps"}, "court.jpg", exifJPEG(t, 2400, 1200)))
+		report := decodeUpload(t, env.uploadAPI(t, token, map[string]string{"title": "Briefing"}, "briefing.pdf", []byte(testPDF)))
+		d, err := models.CreateDocument(ctx, env.db.Gorm, env.users[models.RolePressOfficer], models.DocumentInput{Kind: models.KindPressRelease,
+			Headline: ptr("Lawyers detained"), Body: ptr("Words.")}, env.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := env.login(models.RolePressOfficer)
+		edit := "/admin/releases/" + d.ID + "/edit"
+		bad := b.post(edit, "/admin/releases/"+d.ID, map[string][]string{"headline": {"Lawyers detained"}, "body": {"Words."}, "base_revision": {"1"},
+			"lead_image_id": {report.ID}, "attachment_ids": {""}})
+		if bad.Status != http.StatusUnprocessableEntity || !strings.Contains(bad.Body, "is a document, not an image") {
+			t.Fatalf("a PDF as lead image: %d", bad.Status)
+		}
+		ok := b.post(edit, "/admin/releases/"+d.ID, map[string][]string{"headline": {"Lawyers detained"}, "body": {"Words."}, "base_revision": {"1"},
+			"lead_image_id": {photo.ID}, "attachment_ids": {report.ID}})
+		if ok.Status != http.StatusSeeOther {
+			t.Fatalf("save with media: %d %s", ok.Status, ok.Body)
+		}
+		if form := b.get(edit); !strings.Contains(form.Body, `src="/admin/media-library/`+photo.ID+`/thumb"`) || !strings.Contains(form.Body, `value="`+report.ID+`"`) {
+			t.Errorf("the editor does not show the chosen media")
+		}
+		// Saving the form again without touching the media keeps them.
+		b.post(edit, "/admin/releases/"+d.ID, map[string][]string{"headline": {"Lawyers detained"}, "body": {"More words."}, "base_revision": {"2"}})
+		got, _ := models.DocumentByID(ctx, env.db.Gorm, d.ID)
+		if c := got.Revision.Content(); c.LeadImageID != photo.ID || len(c.AttachmentIDs) != 1 {
+			t.Fatalf("media after an edit without media fields: %+v", c)
+		}
+
+		// Approve, publish, send to one journalist through the outbox.
+		if _, err := models.SubmitDocument(ctx, env.db.Gorm, env.users[models.RolePressOfficer], d.ID, false, env.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		desk, _ := models.UserByID(ctx, env.db.Gorm, env.users[models.RoleApprover].ID)
+		if _, err := models.ApproveDocument(ctx, env.db.Gorm, desk, d.ID, "", env.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.ApproveDocument(ctx, env.db.Gorm, env.legal, d.ID, "", env.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		ml, _ := models.CreateMediaList(ctx, env.db.Gorm, "Desk", "")
+		c, _ := models.CreateContact(ctx, env.db.Gorm, models.ContactInput{Email: "j@news.example", Name: "J"})
+		_ = models.AddContactsToList(ctx, env.db.Gorm, ml.ID, []string{c.ID})
+		r := env.api("POST", "/api/v1/sends", token, `{"release_id":"`+d.ID+`","media_list_ids":["`+ml.ID+`"]}`)
+		s := decode[struct{ ID string }](t, r.Body)
+		if r := env.api("POST", "/api/v1/sends/"+s.ID+"/dispatch", token, ""); r.Status != http.StatusAccepted {
+			t.Fatalf("dispatch: %d %s", r.Status, r.Body)
+		}
+		m := waitOutbox(t, env, "j@news.example", 1)[0]
+		large := photo.Variants["large"]
+		for _, want := range []string{`<img src="` + large + `" width="552" height="276" alt="Two lawyers on stone steps"`, "Lawyers at the court.", "Photo: Amal K.",
+			`<a href="` + report.URL + `" style="color:#0b57d0;">Briefing (PDF, 73 bytes)</a>`} {
+			if !strings.Contains(m.HTML, want) {
+				t.Errorf("email HTML lacks %s", want)
+			}
+		}
+		if !strings.Contains(m.TextBody, "- Briefing (PDF, 73 bytes): "+report.URL) || !strings.Contains(m.TextBody, large) {
+			t.Errorf("email text lacks the download link or photo: %s", m.TextBody)
+		}
+	})
+}

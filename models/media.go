@@ -67,6 +67,12 @@ func (m *Medium) Variant(name string) *MediaVariant {
 	return nil
 }
 
+// PublicPath is the address a variant is served at: content-addressed, so it
+// never changes meaning; it answers only once the item is public.
+func (m *Medium) PublicPath(variant string) string {
+	return "/media/" + m.ContentHash + "/" + variant
+}
+
 // IsImage reports whether the item is an image.
 func (m *Medium) IsImage() bool { return m.Kind == MediaImage }
 
