@@ -356,7 +356,7 @@ func (h *MediaHandler) renderLibrary(c *gin.Context, status int, form models.Med
 		return
 	}
 	p := libraryPage{Query: q, Items: items, Form: form, Upload: models.CanUploadMedia(currentUser(c)), Problem: problem, MaxBytes: models.HumanBytes(jobs.MaxUploadBytes)}
-	v := h.s.page(c, "Media library", "library", p)
+	v := h.s.page(c, "Media library", "media", p)
 	v.Errors = errs
 	h.s.render(c, status, "admin/media_library", v)
 }
@@ -405,7 +405,7 @@ func (h *MediaHandler) item(c *gin.Context) {
 	for _, v := range m.Variants {
 		p.URLs[v.Name] = h.s.MediaURL(m, v.Name)
 	}
-	h.s.render(c, http.StatusOK, "admin/media_item", h.s.page(c, m.Title, "library", p))
+	h.s.render(c, http.StatusOK, "admin/media_item", h.s.page(c, m.Title, "media", p))
 }
 
 // addReleaseMedia fills the media fields of a release's API shape from the
