@@ -96,6 +96,10 @@ type releaseJSON struct {
 	Escalated        bool                  `json:"escalated"`
 	CorrectionNote   string                `json:"correction_note"`
 	WithdrawalNotice string                `json:"withdrawal_notice"`
+	LeadImageID      *string               `json:"lead_image_id"`
+	AttachmentIDs    []string              `json:"attachment_ids"`
+	LeadImage        *mediaJSON            `json:"lead_image"`
+	Attachments      []mediaJSON           `json:"attachments"`
 	Approvals        []approvalJSON        `json:"approvals"`
 	Steps            []stepJSON            `json:"steps"`
 	CreatedAt        time.Time             `json:"created_at"`
@@ -152,6 +156,9 @@ func (h *ReleasesAPI) toJSON(c *gin.Context, d *models.Document) (*releaseJSON, 
 	if d.Series != nil {
 		out.Series = d.Series.Code
 	}
+	if err := h.s.addReleaseMedia(c.Request.Context(), out, r); err != nil {
+		return nil, err
+	}
 	if d.Slug != nil && d.Public(h.s.clock.Now()) {
 		u := h.s.cfg.URL("/news/" + *d.Slug)
 		out.PublicURL = &u
@@ -199,11 +206,12 @@ type releaseRequest map[string]json.RawMessage
 // back what it read.
 var writableFields = map[string]bool{"kind": true, "language": true, "series": true, "workflow": true, "campaign_id": true, "original_id": true,
 	"headline": true, "standfirst": true, "dateline": true, "body": true, "notes_to_editors": true, "press_contacts": true, "embargo_at": true,
-	"embargo_timezone": true, "countries": true, "regions": true, "themes": true, "revision": true, "correction_note": true}
+	"embargo_timezone": true, "countries": true, "regions": true, "themes": true, "revision": true, "correction_note": true,
+	"lead_image_id": true, "attachment_ids": true}
 
 var readOnlyFields = map[string]bool{"id": true, "status": true, "slug": true, "content_hash": true, "approved_revision": true, "index_number": true,
 	"published_at": true, "public_url": true, "approvals": true, "steps": true, "rapid": true, "escalated": true, "withdrawal_notice": true,
-	"created_at": true, "updated_at": true}
+	"created_at": true, "updated_at": true, "lead_image": true, "attachments": true}
 
 // maxBody bounds request bodies: a release is text, never megabytes.
 const maxBody = 1 << 20
@@ -268,6 +276,7 @@ func decodeRelease(c *gin.Context) (models.DocumentInput, map[string]string, boo
 	in.Headline, in.Standfirst, in.Dateline, in.Body, in.NotesToEditors = str("headline"), str("standfirst"), str("dateline"), str("body"), str("notes_to_editors")
 	in.EmbargoTZ, in.CorrectionNote = str("embargo_timezone"), str("correction_note")
 	in.Countries, in.Regions, in.Themes = strs("countries"), strs("regions"), strs("themes")
+	in.LeadImageID, in.AttachmentIDs = str("lead_image_id"), strs("attachment_ids")
 	if v, ok := raw["press_contacts"]; ok {
 		var pcs []models.PressContact
 		if err := json.Unmarshal(v, &pcs); err != nil {

@@ -89,7 +89,7 @@ func TestPrivilegedActionsAreAudited(t *testing.T) {
 			{"approved", approverID, ""},
 			{"approved", env.legal.ID, ""},
 			{"send_created", pressID, s.ID},
-			{"send_test_requested", pressID, s.ID},
+			{"send_tested", pressID, s.ID},
 			{"send_dispatched", pressID, s.ID},
 			{"send_retry_failed", pressID, "1 failed batch"},
 			{models.ActionUserUpdated, adminID, "role viewer → campaigner|disabled|password set"},

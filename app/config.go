@@ -52,6 +52,10 @@ type Config struct {
 	// relies on by sending a header.
 	TrustedProxies []netip.Prefix
 	Petitions      PetitionConfig
+	// MediaURL is where the media library's files live (MEDIA_URL): file://DIR
+	// by default, s3://BUCKET?region=…&endpoint=… when several web processes
+	// share them.
+	MediaURL string
 }
 
 // UnsubscribeKey is the key of supporters' one-click unsubscribe links, derived
@@ -89,6 +93,11 @@ const MinSessionSecret = 32
 func LoadConfig(getenv func(string) string, mode Mode) (*Config, error) {
 	var problems []string
 	c := &Config{Mode: mode}
+
+	c.MediaURL = getenv("MEDIA_URL")
+	if c.MediaURL == "" {
+		c.MediaURL = "file://./media"
+	}
 
 	c.DatabaseURL = getenv("DATABASE_URL")
 	if c.DatabaseURL == "" {

@@ -61,6 +61,9 @@ func newEnv(t testing.TB, db *models.DB, opts envOptions) *testEnv {
 		if k == "SENDGRID_WEBHOOK_PUBLIC_KEY" {
 			return opts.webhookKey
 		}
+		if k == "MEDIA_URL" && opts.env[k] == "" {
+			return "mem://"
+		}
 		return opts.env[k]
 	}, app.ModeDev)
 	if err != nil {

@@ -214,6 +214,7 @@ type releasePublicPage struct {
 	Contacts     []models.PressContact
 	Translations []models.Document
 	JSONLD       template.JS
+	Media        releaseMedia
 }
 
 func (h *NewsroomHandler) release(c *gin.Context) {
@@ -233,6 +234,10 @@ func (h *NewsroomHandler) release(c *gin.Context) {
 		return
 	}
 	p := releasePublicPage{R: r, Body: h.s.markdown.Render(r.Body), Contacts: r.Contacts(), Translations: trans}
+	if p.Media, err = h.s.publicReleaseMedia(ctx, r); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	pageURL := h.s.cfg.URL("/news/" + *r.Slug)
 	ld := map[string]any{
 		"@context": "https://schema.org", "@type": "NewsArticle", "headline": r.Headline, "description": r.Summary(),
@@ -243,12 +248,15 @@ func (h *NewsroomHandler) release(c *gin.Context) {
 	if r.IndexNumber != nil {
 		ld["identifier"] = *r.IndexNumber
 	}
+	if p.Media.Social != nil {
+		ld["image"] = []string{p.Media.Social.Src, p.Media.Lead.Src}
+	}
 	b, _ := json.Marshal(ld)
 	p.JSONLD = template.JS(b)
 	v := h.s.page(c, r.Headline, "news", p)
 	v.Lang, v.Dir = r.Language, dirOf(r.Language)
 	v.Meta = &pageMeta{Title: r.Headline, Description: r.Summary(), URL: pageURL, Type: "article", FeedURL: "/news/feed.atom",
-		Published: r.PublishedAt}
+		Published: r.PublishedAt, Image: p.Media.Social}
 	h.s.render(c, http.StatusOK, "public/news_release", v)
 }
 
@@ -424,6 +432,7 @@ type previewPage struct {
 	Contacts []models.PressContact
 	Embargo  string
 	For      string
+	Media    releaseMedia
 }
 
 func (h *PreviewHandler) show(c *gin.Context) {
@@ -446,6 +455,10 @@ func (h *PreviewHandler) show(c *gin.Context) {
 		return
 	}
 	p := previewPage{R: r, Body: h.s.markdown.Render(r.Body), Contacts: r.Contacts(), For: link.Email}
+	if p.Media, err = h.s.previewReleaseMedia(c.Request.Context(), r, link.ExpiresAt); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	if r.EmbargoAt != nil && r.EmbargoAt.After(h.s.clock.Now()) {
 		p.Embargo = EmbargoLabel(*r.EmbargoAt, r.EmbargoLocation(h.s.cfg.DefaultTimezone))
 	}

@@ -940,6 +940,28 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		c.expect(c.json("POST", "/api/v1/invalidations/{id}/reverse", "/api/v1/invalidations/"+inv+"/reverse", camp, ""), 200, "reverse invalidation")
 		c.expect(c.json("POST", petition+"/close", pat(pid, "/close"), camp, ""), 200, "close petition")
 		c.expect(c.json("POST", sign, signAt, "", `{"name":"Late","email":"late@example.org","country":"GB"}`), 409, "sign a closed petition")
+		// Media: upload (and its refusals), search, one item; a release that
+		// carries them.
+		mediaCall := func(token, filename string, data []byte, fields map[string]string) response {
+			ct, body := multipartForm(t, fields, filename, data)
+			return c.call("POST", "/api/v1/media", "/api/v1/media", token, ct, body.String(), nil)
+		}
+		photo := c.expect(mediaCall(press, "p.jpg", exifJPEG(t, 64, 48), map[string]string{"title": "Photo", "alt_text": "A photo"}), 201, "upload a photo")
+		doc := c.expect(mediaCall(press, "r.pdf", []byte(testPDF), map[string]string{"title": "Report"}), 201, "upload a PDF")
+		c.expect(mediaCall(press, "p.jpg", []byte("not an image"), map[string]string{"title": "x"}), 422, "upload of a wrong type")
+		c.expect(mediaCall(press, "p.jpg", exifJPEG(t, 64, 48), map[string]string{"title": "No alt"}), 422, "upload without alt text")
+		c.expect(mediaCall(press, "big.pdf", append([]byte("%PDF-1.4\n"), make([]byte, 21<<20)...), nil), 413, "upload too large")
+		c.expect(mediaCall(viewer, "p.jpg", exifJPEG(t, 8, 8), map[string]string{"alt_text": "a"}), 403, "viewer upload")
+		c.expect(mediaCall("", "p.jpg", exifJPEG(t, 8, 8), map[string]string{"alt_text": "a"}), 401, "upload without a token")
+		c.expect(c.json("GET", "/api/v1/media", "/api/v1/media?q=photo", viewer, ""), 200, "search media")
+		c.expect(c.json("GET", "/api/v1/media", "/api/v1/media", "", ""), 401, "media without a token")
+		c.expect(c.json("GET", "/api/v1/media/{id}", "/api/v1/media/"+photo["id"].(string), viewer, ""), 200, "one media item")
+		c.expect(c.json("GET", "/api/v1/media/{id}", "/api/v1/media/nosuchitem", viewer, ""), 404, "no such media item")
+		withMedia := c.expect(c.json("POST", releases, releases, press, `{"headline":"With a photo","lead_image_id":"`+photo["id"].(string)+`","attachment_ids":["`+doc["id"].(string)+`"]}`), 201, "release with media")
+		if withMedia["lead_image"] == nil || len(withMedia["attachments"].([]any)) != 1 {
+			t.Errorf("release with media: %v", withMedia)
+		}
+		c.expect(c.json("POST", releases, releases, press, `{"headline":"Bad photo","lead_image_id":"`+doc["id"].(string)+`"}`), 422, "a PDF as lead image")
 
 		// Every documented operation was exercised.
 		paths := c.o.doc["paths"].(map[string]any)

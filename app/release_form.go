@@ -34,6 +34,11 @@ type releaseForm struct {
 	BaseRevision   int
 	CorrectionNote string
 	Published      bool // editing a published release: a correction
+	// LeadImageID and AttachmentIDs name media library items; MediaFields
+	// says the form carried them (a form without them leaves the media alone).
+	LeadImageID   string
+	AttachmentIDs string // ids separated by commas, spaces or lines
+	MediaFields   bool
 }
 
 // contactRows is how many press-contact rows the editor shows.
@@ -48,6 +53,9 @@ func bindReleaseForm(c *gin.Context) releaseForm {
 		Countries: c.PostForm("countries"), Regions: c.PostForm("regions"), Themes: c.PostForm("themes"), CorrectionNote: c.PostForm("correction_note"),
 	}
 	fmt.Sscan(c.PostForm("base_revision"), &f.BaseRevision)
+	lead, hasLead := c.GetPostForm("lead_image_id")
+	att, hasAtt := c.GetPostForm("attachment_ids")
+	f.LeadImageID, f.AttachmentIDs, f.MediaFields = strings.TrimSpace(lead), att, hasLead || hasAtt
 	names, roles, phones, emails := c.PostFormArray("contact_name"), c.PostFormArray("contact_role"), c.PostFormArray("contact_phone"), c.PostFormArray("contact_email")
 	for i := range names {
 		pc := models.PressContact{Name: names[i]}
@@ -108,6 +116,10 @@ func (f *releaseForm) input(fallback *time.Location) (models.DocumentInput, map[
 	if f.Published {
 		in.CorrectionNote = &f.CorrectionNote
 	}
+	if f.MediaFields {
+		ids := strings.FieldsFunc(f.AttachmentIDs, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
+		in.LeadImageID, in.AttachmentIDs = &f.LeadImageID, &ids
+	}
 	emb, msg := f.embargo(fallback)
 	if msg != "" {
 		return in, map[string]string{"embargo_at": msg}
@@ -135,6 +147,8 @@ func formFromDocument(d *models.Document, loc *time.Location) releaseForm {
 	if r.EmbargoAt != nil {
 		f.EmbargoLocal = r.EmbargoAt.In(d.EmbargoLocation(loc)).Format("2006-01-02T15:04")
 	}
+	mc := r.Content()
+	f.LeadImageID, f.AttachmentIDs, f.MediaFields = mc.LeadImageID, strings.Join(mc.AttachmentIDs, ", "), true
 	return f
 }
 

@@ -105,6 +105,7 @@ type pageMeta struct {
 	Type        string // "article" or "website"
 	FeedURL     string
 	Published   *time.Time
+	Image       *mediaView // og:image / twitter:image: the 1200×630 card, absolute URL
 }
 
 // Can reports whether the signed-in user holds one of the roles (admins hold all).

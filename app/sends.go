@@ -357,15 +357,17 @@ func (h *SendsHandler) test(c *gin.Context) {
 		b.Subject = "[TEST] " + b.Subject
 		batches = append(batches, b)
 	}
+	u := currentUser(c)
 	err = models.Transaction(ctx, h.s.db.Gorm, func(tx *gorm.DB) error {
 		for _, b := range batches {
 			if err := jobs.EnqueueTx(ctx, h.s.jobs, tx, jobs.DeliverMailArgs{Batch: b, Purpose: "send_test"}, nil); err != nil {
 				return err
 			}
 		}
-		actor := currentUser(c).ID
-		return models.Audit(ctx, tx, models.AuditEvent{ActorID: &actor, Action: "send_test_requested", SubjectType: "document", SubjectID: s.DocumentID,
-			Revision: s.Revision, Details: "send " + s.ID + ": test to " + currentUser(c).Email})
+		// The send's history shows who tested it and where the test went; a
+		// test is never one of the send's recipients.
+		return models.Audit(ctx, tx, models.AuditEvent{At: h.s.clock.Now(), ActorID: &u.ID, Action: "send_tested", SubjectType: "send",
+			SubjectID: s.ID, Revision: s.Revision, Comment: "test sent to " + u.Email, Details: "send " + s.ID + ": test to " + u.Email, IP: c.ClientIP()})
 	})
 	if err != nil {
 		_ = c.Error(err)

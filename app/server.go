@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -28,6 +29,9 @@ type Deps struct {
 	// read (DefaultNewsroomVersionTTL in production); zero reads it on every
 	// public request.
 	NewsroomVersionTTL time.Duration
+	// Media is the media library's file store; when nil, New opens
+	// Config.MediaURL.
+	Media *jobs.MediaStore
 }
 
 // Server is the wired web application.
@@ -41,6 +45,7 @@ type Server struct {
 	metrics  *metrics
 	engine   *gin.Engine
 	routes   []RouteInfo
+	media    *jobs.MediaStore
 
 	loginGuard *LoginGuard
 	markdown   *richtext.Renderer
@@ -75,6 +80,12 @@ func New(d Deps) (*Server, error) {
 		markdown:      richtext.New(),
 		newsVersion:   &versionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
 		pages:         newPageCache(pageCacheEntries, pageCacheBytes)}
+
+	if s.media = d.Media; s.media == nil {
+		if s.media, err = jobs.OpenMediaStore(context.Background(), d.Config.MediaURL); err != nil {
+			return nil, err
+		}
+	}
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -149,6 +160,7 @@ func New(d Deps) (*Server, error) {
 	(&PetitionsAPI{s: s}).Register(api)
 	(&PetitionsHandler{s: s}).Register(admin)
 	NewCSPReportsHandler(s).Register(root, admin)
+	(&MediaHandler{s: s}).Register(root, admin, api)
 	return s, nil
 }
 

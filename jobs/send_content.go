@@ -57,6 +57,48 @@ type emailData struct {
 	PublicURL, ActionURL, ActionLabel                              string
 	NameKey, PreviewKey, UnsubscribeKey                            string
 	Footer, FooterText                                             string
+	LeadImage                                                      *emailImage
+	Attachments                                                    []emailLink
+}
+
+// emailImage is the lead image as an email shows it: an absolute URL (mail
+// clients fetch it; it answers once the release is public) with its size and
+// alt text, so the layout holds while images are blocked.
+type emailImage struct {
+	Src             string
+	Width, Height   int
+	Alt             string
+	Caption, Credit string
+}
+
+// emailLink is a download listed under the release.
+type emailLink struct {
+	Label, URL string
+}
+
+// emailImageWidth is the displayed width of the lead image in the 600 px
+// email body.
+const emailImageWidth = 552
+
+func emailMedia(ctx context.Context, db *gorm.DB, rev *models.Revision, base string) (*emailImage, []emailLink, error) {
+	lead, att, err := models.RevisionMedia(ctx, db, rev)
+	if err != nil {
+		return nil, nil, err
+	}
+	var img *emailImage
+	if lead != nil {
+		if v := lead.Variant(models.VariantLarge); v != nil && v.Width > 0 {
+			w := min(v.Width, emailImageWidth)
+			img = &emailImage{Src: base + lead.PublicPath(models.VariantLarge), Width: w, Height: v.Height * w / v.Width,
+				Alt: lead.AltText, Caption: lead.Caption, Credit: lead.Credit}
+		}
+	}
+	var links []emailLink
+	for i := range att {
+		m := &att[i]
+		links = append(links, emailLink{Label: m.Title + " (" + m.TypeLabel() + ", " + m.SizeLabel() + ")", URL: base + m.PublicPath(models.VariantOriginal)})
+	}
+	return img, links, nil
 }
 
 // EmbargoLabel is the embargo line of subjects and banners, in the zone the
@@ -94,6 +136,9 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 		PressContacts: c.PressContacts, NameKey: KeyName, PreviewKey: KeyPreviewURL, UnsubscribeKey: KeyUnsubscribe}
 	if strings.TrimSpace(c.NotesToEditors) == "" {
 		data.NotesHTML, data.NotesText = "", ""
+	}
+	if data.LeadImage, data.Attachments, err = emailMedia(ctx, db, rev, base); err != nil {
+		return nil, err
 	}
 	if d.IndexNumber != nil {
 		data.IndexNumber = *d.IndexNumber

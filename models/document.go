@@ -163,6 +163,11 @@ type Content struct {
 	NotesToEditors string         `json:"notes_to_editors"`
 	PressContacts  []PressContact `json:"press_contacts"`
 	EmbargoAt      *time.Time     `json:"embargo_at"`
+	// LeadImageID and AttachmentIDs are the media the release carries: part of
+	// what is approved, so replacing a photo voids approvals like any edit.
+	// Omitted when empty so the hashes of revisions without media are unchanged.
+	LeadImageID   string   `json:"lead_image_id,omitempty"`
+	AttachmentIDs []string `json:"attachment_ids,omitempty"`
 }
 
 // Hash is the SHA-256 of the content in a canonical form. Approvals are for a
@@ -216,6 +221,7 @@ func (c *Content) Validate() error {
 		contacts = append(contacts, pc)
 	}
 	c.PressContacts = contacts
+	c.validateMedia(&v)
 	if c.EmbargoAt != nil {
 		t := c.EmbargoAt.UTC().Truncate(time.Second)
 		c.EmbargoAt = &t
@@ -235,6 +241,8 @@ type Revision struct {
 	NotesToEditors string
 	PressContacts  string // JSON
 	EmbargoAt      *time.Time
+	LeadImageID    *string
+	AttachmentIDs  string // JSON array of media ids
 	ContentHash    string
 	EditorID       string
 	CreatedAt      time.Time
@@ -245,6 +253,10 @@ type Revision struct {
 func (r *Revision) Content() Content {
 	c := Content{Headline: r.Headline, Standfirst: r.Standfirst, Dateline: r.Dateline, Body: r.Body, NotesToEditors: r.NotesToEditors, EmbargoAt: r.EmbargoAt}
 	_ = json.Unmarshal([]byte(r.PressContacts), &c.PressContacts)
+	if r.LeadImageID != nil {
+		c.LeadImageID = *r.LeadImageID
+	}
+	_ = json.Unmarshal([]byte(r.AttachmentIDs), &c.AttachmentIDs)
 	if r.EmbargoAt != nil {
 		t := r.EmbargoAt.UTC()
 		c.EmbargoAt = &t
@@ -261,8 +273,18 @@ func newRevision(docID string, number int, c Content, editorID string, now time.
 		pc = []PressContact{}
 	}
 	b, _ := json.Marshal(pc)
+	att := c.AttachmentIDs
+	if att == nil {
+		att = []string{}
+	}
+	ab, _ := json.Marshal(att)
+	var lead *string
+	if c.LeadImageID != "" {
+		lead = &c.LeadImageID
+	}
 	return &Revision{ID: NewID(), DocumentID: docID, Number: number, Headline: c.Headline, Standfirst: c.Standfirst, Dateline: c.Dateline,
-		Body: c.Body, NotesToEditors: c.NotesToEditors, PressContacts: string(b), EmbargoAt: c.EmbargoAt, ContentHash: c.Hash(), EditorID: editorID, CreatedAt: now}
+		Body: c.Body, NotesToEditors: c.NotesToEditors, PressContacts: string(b), EmbargoAt: c.EmbargoAt, LeadImageID: lead, AttachmentIDs: string(ab),
+		ContentHash: c.Hash(), EditorID: editorID, CreatedAt: now}
 }
 
 // Campaign groups releases, alerts and petitions about one cause.
@@ -345,6 +367,8 @@ type DocumentInput struct {
 	PressContacts  *[]PressContact
 	EmbargoAt      **time.Time // set to a nil *time.Time to clear the embargo
 	EmbargoTZ      *string
+	LeadImageID    *string   // "" removes the lead image
+	AttachmentIDs  *[]string // the attachments in order; empty removes them all
 	Countries      *[]string
 	Regions        *[]string
 	Themes         *[]string
@@ -372,6 +396,12 @@ func (in *DocumentInput) apply(c *Content) {
 	}
 	if in.EmbargoAt != nil {
 		c.EmbargoAt = *in.EmbargoAt
+	}
+	if in.LeadImageID != nil {
+		c.LeadImageID = *in.LeadImageID
+	}
+	if in.AttachmentIDs != nil {
+		c.AttachmentIDs = *in.AttachmentIDs
 	}
 }
 

@@ -1,0 +1,72 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"pressroom/models"
+)
+
+// mediaView is a library item as a page or an email shows it, with its URLs
+// already decided (public, or signed for a preview).
+type mediaView struct {
+	Src     string // the large web size (images)
+	Width   int
+	Height  int
+	Alt     string
+	Caption string
+	Credit  string
+	Title   string
+	Href    string // the download (documents) or the original (images)
+	Label   string // "Report (PDF, 2.3 MB)"
+}
+
+// releaseMedia is a release's lead image and attachments for a template.
+type releaseMedia struct {
+	Lead        *mediaView
+	Social      *mediaView // the 1200×630 card of the lead image
+	Attachments []mediaView
+}
+
+// mediaURLFunc chooses a variant's URL: public, or signed.
+type mediaURLFunc func(m *models.Medium, variant string) string
+
+func buildReleaseMedia(lead *models.Medium, att []models.Medium, url mediaURLFunc) releaseMedia {
+	var out releaseMedia
+	if lead != nil {
+		v := mediaView{Alt: lead.AltText, Caption: lead.Caption, Credit: lead.Credit, Title: lead.Title, Href: url(lead, models.VariantOriginal)}
+		if l := lead.Variant(models.VariantLarge); l != nil {
+			v.Src, v.Width, v.Height = url(lead, models.VariantLarge), l.Width, l.Height
+		}
+		out.Lead = &v
+		if s := lead.Variant(models.VariantSocial); s != nil {
+			out.Social = &mediaView{Src: url(lead, models.VariantSocial), Width: s.Width, Height: s.Height, Alt: lead.AltText}
+		}
+	}
+	for i := range att {
+		m := &att[i]
+		out.Attachments = append(out.Attachments, mediaView{Title: m.Title, Caption: m.Caption, Credit: m.Credit, Alt: m.AltText,
+			Href: url(m, models.VariantOriginal), Label: m.Title + " (" + m.TypeLabel() + ", " + m.SizeLabel() + ")"})
+	}
+	return out
+}
+
+// publicReleaseMedia is what the newsroom shows of a visible release's media:
+// public URLs, which the visibility rule serves because the release is public.
+func (s *Server) publicReleaseMedia(ctx context.Context, r *models.PublicRelease) (releaseMedia, error) {
+	lead, att, err := models.PublicReleaseMedia(ctx, s.db.Gorm, r)
+	if err != nil {
+		return releaseMedia{}, err
+	}
+	return buildReleaseMedia(lead, att, s.MediaURL), nil
+}
+
+// previewReleaseMedia is a preview's media: signed URLs that work until exp,
+// before the lift, for this reader only in the sense that nobody can guess them.
+func (s *Server) previewReleaseMedia(ctx context.Context, r *models.PublicRelease, exp time.Time) (releaseMedia, error) {
+	lead, att, err := models.PublicReleaseMedia(ctx, s.db.Gorm, r)
+	if err != nil {
+		return releaseMedia{}, err
+	}
+	return buildReleaseMedia(lead, att, func(m *models.Medium, v string) string { return s.SignedMediaURL(m, v, exp) }), nil
+}
