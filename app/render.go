@@ -261,6 +261,7 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 		},
 		"add":       func(a, b int) int { return a + b },
 		"roleLabel": func(r models.Role) string { return r.Label() },
+		"deviceLabel": models.DeviceLabel,
 		"roles":     func() []models.Role { return models.Roles },
 		"join":      strings.Join,
 		"contains": func(list []string, s string) bool {

@@ -39,6 +39,8 @@ type Server struct {
 	routes   []RouteInfo
 
 	loginGuard *LoginGuard
+	// codeFailures counts wrong second-factor codes per account.
+	codeFailures Counter
 	markdown   *richtext.Renderer
 	// publicLimiter bounds public forms per IP (subscribe, confirmation links).
 	publicLimiter *Limiter
@@ -64,6 +66,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{cfg: d.Config, db: d.DB, jobs: d.Jobs, clock: d.Clock, logger: d.Logger, renderer: renderer,
 		metrics:       newMetrics(d.DB.SQL),
 		loginGuard:    NewLoginGuard(d.Clock.Now),
+		codeFailures:  NewMemoryCounter(CodeFailureWindow, d.Clock.Now),
 		publicLimiter: NewLimiter(20, 10*time.Minute, d.Clock.Now),
 		markdown:      richtext.New()}
 
@@ -106,6 +109,8 @@ func New(d Deps) (*Server, error) {
 	(&UsersHandler{s: s}).Register(admin)
 	(&TokensHandler{s: s}).Register(admin)
 	(&AccountHandler{s: s}).Register(admin)
+	(&TwoFactorHandler{s: s}).Register(admin)
+	(&SettingsHandler{s: s}).Register(admin)
 	(&AuditHandler{s: s}).Register(admin)
 	(&OutboxHandler{s: s}).Register(admin)
 	(&ReleasesHandler{s: s}).Register(admin)
