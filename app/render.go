@@ -259,11 +259,11 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 			}
 			return "due in " + fmtDuration(d)
 		},
-		"add":       func(a, b int) int { return a + b },
-		"roleLabel": func(r models.Role) string { return r.Label() },
+		"add":         func(a, b int) int { return a + b },
+		"roleLabel":   func(r models.Role) string { return r.Label() },
 		"deviceLabel": models.DeviceLabel,
-		"roles":     func() []models.Role { return models.Roles },
-		"join":      strings.Join,
+		"roles":       func() []models.Role { return models.Roles },
+		"join":        strings.Join,
 		"contains": func(list []string, s string) bool {
 			for _, x := range list {
 				if x == s {

@@ -41,7 +41,7 @@ type Server struct {
 	loginGuard *LoginGuard
 	// codeFailures counts wrong second-factor codes per account.
 	codeFailures Counter
-	markdown   *richtext.Renderer
+	markdown     *richtext.Renderer
 	// publicLimiter bounds public forms per IP (subscribe, confirmation links).
 	publicLimiter *Limiter
 }

@@ -31,7 +31,9 @@ type SessionPolicy struct {
 }
 
 // DefaultSessionPolicy is SessionIdle and SessionMax.
-func DefaultSessionPolicy() SessionPolicy { return SessionPolicy{Idle: SessionIdle, MaxAge: SessionMax} }
+func DefaultSessionPolicy() SessionPolicy {
+	return SessionPolicy{Idle: SessionIdle, MaxAge: SessionMax}
+}
 
 func (p SessionPolicy) orDefault() SessionPolicy {
 	if p.Idle <= 0 {

@@ -17,11 +17,11 @@ const TokenPrefix = "prs_"
 // APIToken lets a script act as its user through the JSON API. Only the SHA-256 of
 // the token is stored; the token itself is shown once, at creation.
 type APIToken struct {
-	ID         string `gorm:"primaryKey"`
-	UserID     string
-	Name       string
-	TokenHash  string
-	Prefix     string
+	ID        string `gorm:"primaryKey"`
+	UserID    string
+	Name      string
+	TokenHash string
+	Prefix    string
 	// Scopes is what the token may do, as ParseScopes writes it: "read" or
 	// "write", then any areas it is limited to ("write releases sends").
 	Scopes     string
@@ -112,7 +112,9 @@ func (t *APIToken) Allows(area string, write bool) bool {
 }
 
 // Expired reports whether the token's expiry has passed at now.
-func (t *APIToken) Expired(now time.Time) bool { return t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) }
+func (t *APIToken) Expired(now time.Time) bool {
+	return t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)
+}
 
 // NewTokenInput is what it takes to issue a token.
 type NewTokenInput struct {
