@@ -259,11 +259,10 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 			}
 			return "due in " + fmtDuration(d)
 		},
-		"add":         func(a, b int) int { return a + b },
-		"roleLabel":   func(r models.Role) string { return r.Label() },
-		"deviceLabel": models.DeviceLabel,
-		"roles":       func() []models.Role { return models.Roles },
-		"join":        strings.Join,
+		"add":       func(a, b int) int { return a + b },
+		"roleLabel": func(r models.Role) string { return r.Label() },
+		"roles":     func() []models.Role { return models.Roles },
+		"join":      strings.Join,
 		"contains": func(list []string, s string) bool {
 			for _, x := range list {
 				if x == s {
@@ -286,5 +285,7 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 			}
 			return *s
 		},
+		// deviceLabel names a session's browser and system ("Firefox on Linux").
+		"deviceLabel": models.DeviceLabel,
 	}
 }
