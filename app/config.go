@@ -83,9 +83,9 @@ func secretBoxKey(secret []byte) []byte {
 	return m.Sum(nil)
 }
 
-// parseLifetime reads a duration as Go writes it ("8h", "90m") or in whole
+// ParseLifetime reads a duration as Go writes it ("8h", "90m") or in whole
 // days ("7d").
-func parseLifetime(s string) (time.Duration, error) {
+func ParseLifetime(s string) (time.Duration, error) {
 	if d, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(d)
 		if err != nil {
@@ -188,7 +188,7 @@ func LoadConfig(getenv func(string) string, mode Mode) (*Config, error) {
 		if v == "" {
 			continue
 		}
-		d, err := parseLifetime(v)
+		d, err := ParseLifetime(v)
 		if err != nil || d < time.Minute {
 			problems = append(problems, fmt.Sprintf("%s must be a duration of at least a minute, such as 8h, 90m or 7d (got %q)", l.name, v))
 			continue

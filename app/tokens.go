@@ -45,7 +45,7 @@ func issueToken(c *gin.Context, s *Server, u *models.User) (*models.APIToken, st
 	scopes := strings.Join(append([]string{c.PostForm("scope")}, c.PostFormArray("area")...), " ")
 	var ttl time.Duration
 	if e := strings.TrimSpace(c.PostForm("expires")); e != "" {
-		d, err := parseLifetime(e)
+		d, err := ParseLifetime(e)
 		if err != nil || d <= 0 {
 			return nil, "", map[string]string{"expires": "is not a duration: write it like 30d, 12h or 90m, or leave it empty for no expiry"}, nil
 		}
