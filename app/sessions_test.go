@@ -119,8 +119,8 @@ func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 func TestNewDeviceSignInEmailsTheUser(t *testing.T) {
 	run(t, envOptions{work: true}, func(t *testing.T, env *testEnv) {
 		u := env.users[models.RolePressOfficer]
-		env.loginWithUA(u.Email, firefoxLinux) // the first sign-in ever: nothing to compare with
-		env.loginWithUA(u.Email, firefoxLinux) // the same device again
+		env.loginWithUA(u.Email, firefoxLinux)       // the first sign-in ever: nothing to compare with
+		env.loginWithUA(u.Email, firefoxLinux)       // the same device again
 		env.loginWithUA(u.Email, safariIPhone+"<b>") // a new one
 		ms := waitOutbox(t, env, u.Email, 1)
 		time.Sleep(500 * time.Millisecond) // let any further mail arrive
