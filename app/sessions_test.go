@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"pressroom/app"
 	"pressroom/models"
 )
 
@@ -72,6 +73,22 @@ func TestSessionLifetimeConfig(t *testing.T) {
 			t.Fatalf("default lifetimes: %+v", env.cfg.Sessions)
 		}
 	})
+	for vars, want := range map[[2]string]string{
+		{"soon", ""}:  `SESSION_IDLE_TIMEOUT must be a duration of at least a minute, such as 8h, 90m or 7d (got "soon")`,
+		{"", "10s"}:   `SESSION_MAX_AGE must be a duration`,
+		{"9h", "8h"}:  "SESSION_IDLE_TIMEOUT (9h0m0s) is longer than SESSION_MAX_AGE (8h0m0s)",
+		{"30m", "2d"}: "",
+	} {
+		cfg, err := app.LoadConfig(func(k string) string {
+			return map[string]string{"SESSION_IDLE_TIMEOUT": vars[0], "SESSION_MAX_AGE": vars[1]}[k]
+		}, app.ModeDev)
+		switch {
+		case want == "" && (err != nil || cfg.Sessions.Idle != 30*time.Minute || cfg.Sessions.MaxAge != 48*time.Hour):
+			t.Errorf("%v: %v %+v", vars, err, cfg)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%v: error %v, want %q", vars, err, want)
+		}
+	}
 }
 
 func TestSignOutEverywhereElse(t *testing.T) {
