@@ -61,10 +61,17 @@ func (h *AuthHandler) challenge(c *gin.Context) (*models.User, *models.LoginChal
 	return u, ch
 }
 
+// signInFirst answers the code step without a live challenge (none, expired
+// or already spent) with the sign-in form and why.
+func (h *AuthHandler) signInFirst(c *gin.Context) {
+	v := h.s.page(c, "Sign in", "", loginForm{})
+	v.Errors = map[string]string{"form": "Sign in with your password first: the code step lasts ten minutes and works once."}
+	h.s.render(c, http.StatusUnauthorized, "public/login", v)
+}
+
 func (h *AuthHandler) codeForm(c *gin.Context) {
 	if u, _ := h.challenge(c); u == nil {
-		h.s.setFlash(c, "error", "Sign in with your password first (the code step lasts ten minutes).")
-		redirect(c, "/login")
+		h.signInFirst(c)
 		return
 	}
 	noStore(c)
@@ -75,8 +82,7 @@ func (h *AuthHandler) code(c *gin.Context) {
 	ctx := c.Request.Context()
 	u, ch := h.challenge(c)
 	if u == nil {
-		h.s.setFlash(c, "error", "Sign in with your password first (the code step lasts ten minutes).")
-		redirect(c, "/login")
+		h.signInFirst(c)
 		return
 	}
 	noStore(c)
