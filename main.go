@@ -49,14 +49,15 @@ Commands:
   migrate        apply pending database migrations (idempotent)
   user create    --email E --name N --role R [--group G]... [--password P]
                  (the user chooses their own password at first sign-in)
-  token create   --email E [--name LABEL]
+  token create   --email E [--name LABEL] [--scope read|write[,AREA...]] [--expires DURATION]
+                 (areas: releases, audiences, sends, petitions, actions; DURATION: 90d, 12h)
   audit verify   check the audit log's hash chain; fails naming the first bad event
   help           show this text
 
 Configuration comes from the environment: DATABASE_URL, PORT, BASE_URL,
 SESSION_SECRET, SESSION_SECRET_PREVIOUS, SENDGRID_API_KEY, SENDGRID_API_URL,
 SENDGRID_WEBHOOK_PUBLIC_KEY, MAIL_FROM, DEFAULT_TIMEZONE, METRICS_TOKEN,
-METRICS_ADDR, TRUSTED_PROXIES. See README.md.
+METRICS_ADDR, TRUSTED_PROXIES, SESSION_IDLE_TIMEOUT, SESSION_MAX_AGE. See README.md.
 `
 
 // run is the whole program; main only supplies the process's context,
@@ -84,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return runUserCreate(ctx, args[2:], getenv, out)
 	case "token":
 		if len(args) < 2 || args[1] != "create" {
-			return errors.New("usage: pressroom token create --email E [--name LABEL]")
+			return errors.New("usage: pressroom token create --email E [--name LABEL] [--scope read|write] [--expires DURATION]")
 		}
 		return runTokenCreate(ctx, args[2:], getenv, out)
 	case "audit":
@@ -373,8 +374,18 @@ func runTokenCreate(ctx context.Context, args []string, getenv func(string) stri
 	fs.SetOutput(out)
 	email := fs.String("email", "", "the user the token acts as (required)")
 	name := fs.String("name", "", "a label for the token")
+	scope := fs.String("scope", "write", "read or write, optionally with areas it is limited to: write,releases,sends")
+	expires := fs.String("expires", "", "lifetime, e.g. 90d or 12h (default: no expiry)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var ttl time.Duration
+	if *expires != "" {
+		d, err := app.ParseLifetime(*expires)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("--expires %q is not a duration: write it like 90d, 12h or 30m", *expires)
+		}
+		ttl = d
 	}
 	cfg, err := app.LoadConfig(getenv, app.ModeDev)
 	if err != nil {
@@ -389,12 +400,20 @@ func runTokenCreate(ctx context.Context, args []string, getenv func(string) stri
 	if err != nil {
 		return fmt.Errorf("no user with email %q", *email)
 	}
-	t, secret, err := models.CreateAPIToken(ctx, db.Gorm, u.ID, *name)
+	t, secret, err := models.IssueAPIToken(ctx, db.Gorm, models.NewTokenInput{UserID: u.ID, Name: *name, Scopes: *scope, TTL: ttl, Now: time.Now().UTC()})
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("--scope: %s", ve.Fields["scope"])
+	}
 	if err != nil {
 		return err
 	}
-	_ = models.Audit(ctx, db.Gorm, models.AuditEvent{Action: models.ActionTokenCreated, SubjectType: "api_token", SubjectID: t.ID, Details: "command line; for " + u.Email})
-	fmt.Fprintf(out, "token for %s (%s); store it now, it is not shown again:\n%s\n", u.Email, u.Role, secret)
+	_ = models.Audit(ctx, db.Gorm, models.AuditEvent{Action: models.ActionTokenCreated, SubjectType: "api_token", SubjectID: t.ID, Details: "command line; for " + u.Email + "; scopes " + t.Scopes})
+	expiry := "no expiry"
+	if t.ExpiresAt != nil {
+		expiry = "expires " + t.ExpiresAt.Format(time.RFC3339)
+	}
+	fmt.Fprintf(out, "token for %s (%s), scopes %q, %s; store it now, it is not shown again:\n%s\n", u.Email, u.Role, t.Scopes, expiry, secret)
 	return nil
 }
 

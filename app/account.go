@@ -22,24 +22,47 @@ func (h *AccountHandler) Register(r Routes) {
 	r.GET(changePasswordPath, Staff, h.passwordForm)
 	r.POST(changePasswordPath, Staff, h.password)
 	r.POST("/account/sessions/:id/revoke", Staff, h.revokeSession)
+	r.POST("/account/sessions/revoke-others", Staff, h.revokeOthers)
+	r.POST("/account/tokens", Staff, h.createToken)
+	r.POST("/account/tokens/:id/revoke", Staff, h.revokeToken)
 	r.POST("/account/test-email", Staff, h.testEmail)
 }
 
 type accountPage struct {
-	Sessions []models.Session
-	Current  string
+	Sessions  []models.Session
+	Current   string
+	TwoFactor models.TwoFactorStatus
+	Tokens    []models.APIToken
+	NewSecret string // a token just created, shown once
+	Areas     []string
 }
 
 func (h *AccountHandler) render(c *gin.Context, status int, errs map[string]string) {
+	h.renderWith(c, status, "", errs)
+}
+
+func (h *AccountHandler) renderWith(c *gin.Context, status int, secret string, errs map[string]string) {
+	ctx := c.Request.Context()
 	u := currentUser(c)
-	ss, err := models.ActiveSessions(c.Request.Context(), h.s.db.Gorm, u.ID, h.s.clock.Now())
+	ss, err := h.s.cfg.Sessions.Active(ctx, h.s.db.Gorm, u.ID, h.s.clock.Now())
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	p := accountPage{Sessions: ss}
-	if ck, err := c.Request.Cookie(sessionCookie); err == nil {
-		p.Current = models.HashSecret(ck.Value)
+	p := accountPage{Sessions: ss, NewSecret: secret, Areas: models.TokenAreas}
+	if sess := currentSession(c); sess != nil {
+		p.Current = sess.ID
+	}
+	if p.TwoFactor, err = models.TwoFactorStatusOf(ctx, h.s.db.Gorm, u.ID); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if p.Tokens, err = models.APITokensByUser(ctx, h.s.db.Gorm, u.ID); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if secret != "" {
+		noStore(c)
 	}
 	v := h.s.page(c, "Your account", "account", p)
 	v.Errors = errs
@@ -103,13 +126,13 @@ func (h *AccountHandler) password(c *gin.Context) {
 		return
 	}
 	// Every session was revoked with the password change; start a new one here.
-	token, err := models.CreateSession(ctx, h.s.db.Gorm, u.ID, c.ClientIP(), c.Request.UserAgent(), now)
+	token, err := h.s.cfg.Sessions.Create(ctx, h.s.db.Gorm, u.ID, c.ClientIP(), c.Request.UserAgent(), now)
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
 	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: "password_changed", SubjectType: "user", SubjectID: u.ID, IP: c.ClientIP()})
-	h.s.setSessionCookie(c, token, int(models.SessionMax.Seconds()))
+	h.s.setSessionCookie(c, token, int(h.s.cfg.Sessions.MaxAge.Seconds()))
 	if u.MustChangePassword {
 		h.s.setFlash(c, "success", "Your password is set. Welcome to Pressroom.")
 		redirect(c, "/admin")
@@ -128,6 +151,50 @@ func (h *AccountHandler) revokeSession(c *gin.Context) {
 	}
 	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: models.ActionSessionRevoke, SubjectType: "session", SubjectID: c.Param("id")[:8], IP: c.ClientIP()})
 	h.s.setFlash(c, "success", "That session is signed out.")
+	redirect(c, "/admin/account")
+}
+
+// revokeOthers is "sign out everywhere else": every session of the user but
+// this one ends.
+func (h *AccountHandler) revokeOthers(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	if err := models.RevokeOtherSessions(ctx, h.s.db.Gorm, u.ID, currentSession(c).ID, h.s.clock.Now()); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: ActionSessionsRevokedOther, SubjectType: "user", SubjectID: u.ID, IP: c.ClientIP()})
+	h.s.setFlash(c, "success", "You are signed out everywhere else.")
+	redirect(c, "/admin/account")
+}
+
+// createToken issues an API token acting as the signed-in user, with the
+// scopes and expiry they chose; the secret is shown once, on this response.
+func (h *AccountHandler) createToken(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	t, secret, errs, err := issueToken(c, h.s, u)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if errs != nil {
+		h.render(c, http.StatusUnprocessableEntity, errs)
+		return
+	}
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: models.ActionTokenCreated, SubjectType: "api_token", SubjectID: t.ID, IP: c.ClientIP(), Details: "own; scopes " + t.Scopes})
+	h.renderWith(c, http.StatusCreated, secret, nil)
+}
+
+func (h *AccountHandler) revokeToken(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	if err := models.RevokeAPIToken(ctx, h.s.db.Gorm, u.ID, c.Param("id"), h.s.clock.Now()); err != nil {
+		_ = c.Error(err)
+		return
+	}
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: models.ActionTokenRevoked, SubjectType: "api_token", SubjectID: c.Param("id"), IP: c.ClientIP()})
+	h.s.setFlash(c, "success", "Token revoked. Scripts using it now get 401.")
 	redirect(c, "/admin/account")
 }
 

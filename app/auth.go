@@ -21,6 +21,8 @@ func (h *AuthHandler) Register(r Routes) {
 	r.GET("/", Public, func(c *gin.Context) { c.Redirect(http.StatusFound, "/news") })
 	r.GET("/login", Public, h.form)
 	r.POST("/login", Public, h.login)
+	r.GET(loginCodePath, Public, h.codeForm)
+	r.POST(loginCodePath, Public, h.code)
 	r.POST("/logout", Staff, h.logout)
 }
 
@@ -62,21 +64,30 @@ func (h *AuthHandler) login(c *gin.Context) {
 		h.s.render(c, http.StatusUnauthorized, "public/login", v)
 		return
 	}
-	// A fresh session at every login (and the old one revoked) defeats fixation.
-	if old, err := c.Request.Cookie(sessionCookie); err == nil {
-		_ = models.RevokeSession(ctx, h.s.db.Gorm, old.Value, h.s.clock.Now())
-	}
-	token, err := models.CreateSession(ctx, h.s.db.Gorm, u.ID, ip, c.Request.UserAgent(), h.s.clock.Now())
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
 	if err := attempt.Succeeded(ctx); err != nil {
 		_ = c.Error(err)
 		return
 	}
-	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: models.ActionLogin, SubjectType: "user", SubjectID: u.ID, IP: ip})
-	h.s.setSessionCookie(c, token, int(models.SessionMax.Seconds()))
+	has, err := models.HasSecondFactor(ctx, h.s.db.Gorm, u.ID)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if has {
+		// Password right, code to come: a challenge, not a session.
+		token, err := models.CreateLoginChallenge(ctx, h.s.db.Gorm, u.ID, safeNext(form.Next), h.s.clock.Now())
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+		h.s.setChallengeCookie(c, token, int(models.LoginChallengeTTL.Seconds()))
+		redirect(c, loginCodePath)
+		return
+	}
+	if err := h.s.startSession(c, u, "password"); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	if u.MustChangePassword {
 		redirect(c, "/admin"+changePasswordPath)
 		return

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"pressroom/models"
 )
 
 // Mode says whether the process runs as the zero-setup development server or in
@@ -56,6 +58,47 @@ type Config struct {
 	// by default, s3://BUCKET?region=…&endpoint=… when several web processes
 	// share them.
 	MediaURL string
+	// Sessions are the session lifetimes (SESSION_IDLE_TIMEOUT, default 8h;
+	// SESSION_MAX_AGE, default 7 days).
+	Sessions models.SessionPolicy
+	// devSecret is set when SESSION_SECRET was generated for this process
+	// (dev only): second-factor secrets are then sealed with a fixed
+	// development key, so enrolments survive a restart of the demo.
+	devSecret bool
+}
+
+// SecretBox seals second-factor secrets with keys derived from SESSION_SECRET
+// (and opens them with those of SESSION_SECRET_PREVIOUS too), so rotating the
+// secret keeps everyone's authenticator working as long as the old secret
+// stays listed as previous.
+func (c *Config) SecretBox() models.SecretBox {
+	if c.devSecret {
+		return models.SecretBox{Keys: [][]byte{secretBoxKey([]byte("pressroom development only"))}}
+	}
+	keys := [][]byte{secretBoxKey(c.SessionSecret)}
+	for _, s := range c.PreviousSessionSecrets {
+		keys = append(keys, secretBoxKey(s))
+	}
+	return models.SecretBox{Keys: keys}
+}
+
+func secretBoxKey(secret []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("pressroom second-factor secrets v1"))
+	return m.Sum(nil)
+}
+
+// ParseLifetime reads a duration as Go writes it ("8h", "90m") or in whole
+// days ("7d").
+func ParseLifetime(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err != nil {
+			return 0, err
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }
 
 // UnsubscribeKey is the key of supporters' one-click unsubscribe links, derived
@@ -143,6 +186,27 @@ func LoadConfig(getenv func(string) string, mode Mode) (*Config, error) {
 		b := make([]byte, 32)
 		_, _ = rand.Read(b)
 		c.SessionSecret = []byte(hex.EncodeToString(b))
+		c.devSecret = true
+	}
+
+	c.Sessions = models.DefaultSessionPolicy()
+	for _, l := range []struct {
+		name string
+		into *time.Duration
+	}{{"SESSION_IDLE_TIMEOUT", &c.Sessions.Idle}, {"SESSION_MAX_AGE", &c.Sessions.MaxAge}} {
+		v := getenv(l.name)
+		if v == "" {
+			continue
+		}
+		d, err := ParseLifetime(v)
+		if err != nil || d < time.Minute {
+			problems = append(problems, fmt.Sprintf("%s must be a duration of at least a minute, such as 8h, 90m or 7d (got %q)", l.name, v))
+			continue
+		}
+		*l.into = d
+	}
+	if c.Sessions.Idle > c.Sessions.MaxAge {
+		problems = append(problems, fmt.Sprintf("SESSION_IDLE_TIMEOUT (%s) is longer than SESSION_MAX_AGE (%s): a session would never go idle", c.Sessions.Idle, c.Sessions.MaxAge))
 	}
 
 	// Secrets rotated out: they still verify unsubscribe links in mail already

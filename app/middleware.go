@@ -141,29 +141,37 @@ const sessionCookie = "pressroom_session"
 
 // sessionUser returns the user signed in by the session cookie, or nil.
 func (s *Server) sessionUser(c *gin.Context) *models.User {
-	ck, err := c.Request.Cookie(sessionCookie)
-	if err != nil || ck.Value == "" {
-		return nil
-	}
-	u, _, err := models.UserBySession(c.Request.Context(), s.db.Gorm, ck.Value, s.clock.Now())
-	if err != nil {
-		return nil
-	}
+	u, _ := s.session(c)
 	return u
 }
 
-// apiUser returns the user a bearer token acts as, or nil.
-func (s *Server) apiUser(c *gin.Context) *models.User {
+// session returns the user and session of the session cookie, or nils. A
+// half-finished sign-in (password right, code to come) is a LoginChallenge,
+// not a session, and never signs anyone in here.
+func (s *Server) session(c *gin.Context) (*models.User, *models.Session) {
+	ck, err := c.Request.Cookie(sessionCookie)
+	if err != nil || ck.Value == "" {
+		return nil, nil
+	}
+	u, sess, err := s.cfg.Sessions.User(c.Request.Context(), s.db.Gorm, ck.Value, s.clock.Now())
+	if err != nil {
+		return nil, nil
+	}
+	return u, sess
+}
+
+// apiUser returns the user a bearer token acts as and the token, or nils.
+func (s *Server) apiUser(c *gin.Context) (*models.User, *models.APIToken) {
 	h := c.GetHeader("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || token == "" {
-		return nil
+		return nil, nil
 	}
-	u, err := models.UserByAPIToken(c.Request.Context(), s.db.Gorm, strings.TrimSpace(token), s.clock.Now())
+	u, t, err := models.AuthenticateAPIToken(c.Request.Context(), s.db.Gorm, strings.TrimSpace(token), c.ClientIP(), s.clock.Now())
 	if err != nil {
-		return nil
+		return nil, nil
 	}
-	return u
+	return u, t
 }
 
 func (s *Server) setSessionCookie(c *gin.Context, value string, maxAge int) {

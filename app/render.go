@@ -286,5 +286,7 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 			}
 			return *s
 		},
+		// deviceLabel names a session's browser and system ("Firefox on Linux").
+		"deviceLabel": models.DeviceLabel,
 	}
 }

@@ -98,14 +98,21 @@ func (s *Server) enforce(a Access, api bool) gin.HandlerFunc {
 		}
 		var u *models.User
 		if api {
-			u = s.apiUser(c)
+			var tok *models.APIToken
+			u, tok = s.apiUser(c)
 			if u == nil {
-				apiError(c, http.StatusUnauthorized, "unauthorized", "missing or invalid bearer token", nil)
+				apiError(c, http.StatusUnauthorized, "unauthorized", "missing, invalid, expired or revoked bearer token", nil)
+				c.Abort()
+				return
+			}
+			if msg := tokenRefusal(tok, c); msg != "" {
+				apiError(c, http.StatusForbidden, "forbidden", msg, nil)
 				c.Abort()
 				return
 			}
 		} else {
-			u = s.sessionUser(c)
+			var sess *models.Session
+			u, sess = s.session(c)
 			if u == nil {
 				if c.GetHeader("HX-Request") == "true" {
 					c.Header("HX-Redirect", "/login")
@@ -123,18 +130,24 @@ func (s *Server) enforce(a Access, api bool) gin.HandlerFunc {
 				c.Abort()
 				return
 			}
+			c.Set(ctxSession, sess)
 		}
 		c.Set(ctxUser, u)
 		if !api && u.MustChangePassword && !mayUseBeforeOwnPassword(c) {
-			to := "/admin" + changePasswordPath
-			if c.GetHeader("HX-Request") == "true" {
-				c.Header("HX-Redirect", to)
-				c.AbortWithStatus(http.StatusUnauthorized)
+			s.sendTo(c, "/admin"+changePasswordPath)
+			return
+		}
+		if !api && !mayUseBeforeEnrolment(c) {
+			must, err := s.mustEnrol(c, u)
+			if err != nil {
+				_ = c.Error(err)
+				c.Abort()
 				return
 			}
-			c.Redirect(http.StatusSeeOther, to)
-			c.Abort()
-			return
+			if must {
+				s.sendTo(c, "/admin"+enrolPath)
+				return
+			}
 		}
 		if !a.Allows(u.Role) {
 			s.forbidden(c, "Your role ("+u.Role.Label()+") may not do this.")
@@ -145,6 +158,38 @@ func (s *Server) enforce(a Access, api bool) gin.HandlerFunc {
 	}
 }
 
+// sendTo redirects a browser (or an htmx request) to a page it must visit
+// before any other, and stops the request.
+func (s *Server) sendTo(c *gin.Context, to string) {
+	if c.GetHeader("HX-Request") == "true" {
+		c.Header("HX-Redirect", to)
+		c.AbortWithStatus(http.StatusUnauthorized)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, to)
+	c.Abort()
+}
+
+// mustEnrol reports whether the Settings page's requirement covers the user
+// and they have no second factor yet: then every page but enrolment sends
+// them to enrol.
+func (s *Server) mustEnrol(c *gin.Context, u *models.User) (bool, error) {
+	ctx := c.Request.Context()
+	req, err := models.TwoFactorRequirement(ctx, s.db.Gorm)
+	if err != nil || !models.TwoFactorRequiredFor(req, u.Role) {
+		return false, err
+	}
+	has, err := models.HasSecondFactor(ctx, s.db.Gorm, u.ID)
+	return !has, err
+}
+
+// mayUseBeforeEnrolment reports whether a request is one a user who must
+// enrol a second factor may make first: the enrolment pages and signing out.
+func mayUseBeforeEnrolment(c *gin.Context) bool {
+	p := c.FullPath()
+	return strings.HasPrefix(p, "/admin"+enrolPath) || p == "/logout"
+}
+
 // mayUseBeforeOwnPassword reports whether a request is one a user whose
 // password someone else chose may make before choosing their own: the
 // change-password page itself and signing out.
@@ -153,7 +198,18 @@ func mayUseBeforeOwnPassword(c *gin.Context) bool {
 	return p == "/admin"+changePasswordPath || p == "/logout"
 }
 
-const ctxUser = "pressroom.user"
+const (
+	ctxUser    = "pressroom.user"
+	ctxSession = "pressroom.session"
+)
+
+// currentSession is the session of a signed-in browser request, or nil.
+func currentSession(c *gin.Context) *models.Session {
+	if v, ok := c.Get(ctxSession); ok {
+		return v.(*models.Session)
+	}
+	return nil
+}
 
 // currentUser is the signed-in user of the request, or nil on public routes.
 func currentUser(c *gin.Context) *models.User {

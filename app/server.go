@@ -48,7 +48,9 @@ type Server struct {
 	media    *jobs.MediaStore
 
 	loginGuard *LoginGuard
-	markdown   *richtext.Renderer
+	// codeFailures counts wrong second-factor codes per account.
+	codeFailures Counter
+	markdown     *richtext.Renderer
 	// publicLimiter bounds public forms per IP (subscribe, confirmation links).
 	publicLimiter *Limiter
 	// newsVersion and pages are the newsroom's in-process caches (pagecache.go).
@@ -76,6 +78,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{cfg: d.Config, db: d.DB, jobs: d.Jobs, clock: d.Clock, logger: d.Logger, renderer: renderer,
 		metrics:       newMetrics(d.DB.SQL),
 		loginGuard:    NewLoginGuard(d.Clock.Now),
+		codeFailures:  NewMemoryCounter(CodeFailureWindow, d.Clock.Now),
 		publicLimiter: NewLimiter(20, 10*time.Minute, d.Clock.Now),
 		markdown:      richtext.New(),
 		newsVersion:   &versionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
@@ -126,6 +129,8 @@ func New(d Deps) (*Server, error) {
 	(&UsersHandler{s: s}).Register(admin)
 	(&TokensHandler{s: s}).Register(admin)
 	(&AccountHandler{s: s}).Register(admin)
+	(&TwoFactorHandler{s: s}).Register(admin)
+	(&SettingsHandler{s: s}).Register(admin)
 	(&AuditHandler{s: s}).Register(admin)
 	(&OutboxHandler{s: s}).Register(admin)
 	(&ReleasesHandler{s: s}).Register(admin)
