@@ -137,6 +137,7 @@ func New(d Deps) (*Server, error) {
 	petitions := &PetitionPublicHandler{s: s}
 	petitions.Register(root)
 	petitions.RegisterAPI(api)
+	(&PetitionEmbedHandler{pub: petitions}).Register(root)
 	(&PetitionsAPI{s: s}).Register(api)
 	(&PetitionsHandler{s: s}).Register(admin)
 	return s, nil
