@@ -138,6 +138,7 @@ func New(d Deps) (*Server, error) {
 	petitions.Register(root)
 	petitions.RegisterAPI(api)
 	(&PetitionEmbedHandler{pub: petitions}).Register(root)
+	(&EmailRulesHandler{s: s}).Register(admin)
 	(&PetitionsAPI{s: s}).Register(api)
 	(&PetitionsHandler{s: s}).Register(admin)
 	return s, nil
