@@ -28,13 +28,18 @@ type PetitionConfig struct {
 	// signing and count endpoints from the browser (PUBLIC_ALLOWED_ORIGINS,
 	// comma-separated, e.g. https://www.example.org).
 	AllowedOrigins []string
+	// TrendingThreshold is how many signatures an hour from one IP or email
+	// domain highlight it on the petition's page and email the campaigners,
+	// once per source (SIGNATURE_TRENDING_THRESHOLD, default 100).
+	TrendingThreshold int
 }
 
 // loadPetitionConfig reads the petition variables into c, returning problems.
 func loadPetitionConfig(getenv func(string) string, c *Config) []string {
 	var problems []string
 	p := PetitionConfig{CountInterval: jobs.DefaultSignatureCountInterval, PendingTTL: jobs.DefaultSignaturePendingTTL,
-		IPKeep: jobs.DefaultSignatureIPKeep, Limits: models.DefaultSignLimits()}
+		IPKeep: jobs.DefaultSignatureIPKeep, Limits: models.DefaultSignLimits(),
+		TrendingThreshold: models.TrendingThreshold}
 	if v := getenv("SIGNATURE_COUNT_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second || d > time.Hour {
@@ -68,6 +73,14 @@ func loadPetitionConfig(getenv func(string) string, c *Config) []string {
 			return
 		}
 		*into = models.RateLimit{N: n, Window: d}
+	}
+	if v := getenv("SIGNATURE_TRENDING_THRESHOLD"); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > 1_000_000 {
+			problems = append(problems, fmt.Sprintf("SIGNATURE_TRENDING_THRESHOLD must be a whole number of signatures an hour from 1 to 1000000 (got %q)", v))
+		} else {
+			p.TrendingThreshold = n
+		}
 	}
 	rate("SIGNATURE_BURST", &p.Limits.Burst)
 	rate("SIGNATURE_SUSTAINED", &p.Limits.Sustained)

@@ -34,6 +34,8 @@ func TestConfig(t *testing.T) {
 		{"trusted proxies as networks and hosts", app.ModeDev, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.10,2001:db8::/32"}, nil},
 		{"a trusted proxy that is not an address", app.ModeDev, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,lb.internal"}, []string{`TRUSTED_PROXIES entry "lb.internal" is not an IP address or CIDR network`}},
 		{"a trusted proxy network out of range", app.ModeDev, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/33"}, []string{`TRUSTED_PROXIES entry "10.0.0.0/33"`}},
+		{"a trending threshold that is not a number", app.ModeDev, map[string]string{"SIGNATURE_TRENDING_THRESHOLD": "lots"}, []string{`SIGNATURE_TRENDING_THRESHOLD must be a whole number`}},
+		{"a trending threshold", app.ModeDev, map[string]string{"SIGNATURE_TRENDING_THRESHOLD": "250"}, nil},
 		{"relative base url", app.ModeProduction, map[string]string{"SESSION_SECRET": strong, "BASE_URL": "press.example.org"}, []string{"BASE_URL must be an absolute"}},
 	}
 	for _, tt := range tests {

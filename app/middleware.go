@@ -90,7 +90,9 @@ type ginContextKey struct{}
 // csrfProtect applies gorilla/csrf to every state-changing browser request. The
 // JSON API (bearer tokens, no cookies), signed webhooks, RFC 8058 one-click
 // unsubscribe posts and browsers' CSP violation reports are exempt: they carry
-// no ambient credentials to abuse.
+// no ambient credentials to abuse. The framable petition widget is exempt too:
+// a cross-site frame never gets the SameSite cookie, so it has its own check
+// (PetitionEmbedHandler).
 func (s *Server) csrfProtect() gin.HandlerFunc {
 	protect := csrf.Protect(s.cfg.SessionSecret,
 		csrf.Secure(s.cfg.Secure()),
@@ -114,7 +116,8 @@ func (s *Server) csrfProtect() gin.HandlerFunc {
 		path := r.URL.Path
 		if strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/webhooks/") || path == CSPReportPath ||
 			strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/readyz" || path == "/metrics" ||
-			(publicCacheablePath(path) && (r.Method == http.MethodGet || r.Method == http.MethodHead)) {
+			(publicCacheablePath(path) && (r.Method == http.MethodGet || r.Method == http.MethodHead)) ||
+			embedPath(path) {
 			c.Next()
 			return
 		}

@@ -401,6 +401,10 @@ type petitionAdminPage struct {
 	ByCountry []countryCount
 	PublicURL string
 	Trending  []models.TrendingSource
+	// Threshold is the signatures an hour that highlight a source.
+	Threshold int
+	// Embed is the copy-paste snippet that frames the petition's widget.
+	Embed string
 	// The invalidation form, its preview and the invalidations so far.
 	Invalidate    invalidationForm
 	Matches       *int
@@ -420,7 +424,8 @@ func (h *PetitionsHandler) renderShow(c *gin.Context, status int, inv invalidati
 		_ = c.Error(err)
 		return
 	}
-	pg := petitionAdminPage{P: p, PublicURL: h.s.cfg.URL("/p/" + p.Slug), Invalidate: inv, Matches: matches}
+	pg := petitionAdminPage{P: p, PublicURL: h.s.cfg.URL("/p/" + p.Slug), Invalidate: inv, Matches: matches,
+		Threshold: h.s.cfg.Petitions.TrendingThreshold, Embed: h.s.embedSnippet(p)}
 	if pg.Invalidations, err = models.InvalidationsOf(ctx, h.s.db.Gorm, p.ID); err != nil {
 		_ = c.Error(err)
 		return
@@ -455,7 +460,7 @@ func (h *PetitionsHandler) renderShow(c *gin.Context, status int, inv invalidati
 		pg.ByCountry = append(pg.ByCountry, countryCount{Code: code, Name: models.CountryName(code), N: n})
 	}
 	sortCountries(pg.ByCountry)
-	if pg.Trending, err = models.TrendingSources(ctx, h.s.db.Gorm, p.ID, h.s.clock.Now().Add(-time.Hour)); err != nil {
+	if pg.Trending, err = models.TrendingSources(ctx, h.s.db.Gorm, p.ID, h.s.clock.Now().Add(-time.Hour), h.s.cfg.Petitions.TrendingThreshold); err != nil {
 		_ = c.Error(err)
 		return
 	}

@@ -369,6 +369,7 @@ func TestPetitionWaitsForEmbargo(t *testing.T) {
 			out := map[string]int{}
 			out["page"] = anon.get("/p/" + p.Slug).Status
 			out["count"] = anon.get("/p/" + p.Slug + "/count.json").Status
+			out["embed"] = anon.get("/p/" + p.Slug + "/embed").Status
 			out["sign"] = signAPI(t, env, p.Slug, `{"name":"N","email":"n@example.org","country":"GB"}`).Status
 			if strings.Contains(anon.get("/c/"+cmp.Slug).Body, "/p/"+p.Slug) {
 				out["campaign"] = 200
@@ -394,7 +395,7 @@ func TestPetitionWaitsForEmbargo(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 		got := surfaces()
-		if got["page"] != 200 || got["count"] != 200 || got["sign"] != 202 || got["campaign"] != 200 {
+		if got["page"] != 200 || got["count"] != 200 || got["embed"] != 200 || got["sign"] != 202 || got["campaign"] != 200 {
 			t.Fatalf("after the lift: %v", got)
 		}
 	})

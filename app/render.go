@@ -31,6 +31,7 @@ type Renderer struct {
 var layoutFor = map[string]string{
 	"admin":  "layouts/admin.html",
 	"public": "layouts/public.html",
+	"embed":  "layouts/embed.html",
 }
 
 // NewRenderer parses every page under pages/<area>/ in fsys.

@@ -162,6 +162,8 @@ func New(d Deps) (*Server, error) {
 	petitions := &PetitionPublicHandler{s: s}
 	petitions.Register(root)
 	petitions.RegisterAPI(api)
+	(&PetitionEmbedHandler{pub: petitions}).Register(root)
+	(&EmailRulesHandler{s: s}).Register(admin)
 	(&PetitionsAPI{s: s}).Register(api)
 	(&PetitionsHandler{s: s}).Register(admin)
 	NewCSPReportsHandler(s).Register(root, admin)

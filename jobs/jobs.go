@@ -51,6 +51,10 @@ type Deps struct {
 	// SignatureIPKeep is how long signers' full IPs are kept (SIGNATURE_IP_DAYS);
 	// 0 means DefaultSignatureIPKeep.
 	SignatureIPKeep time.Duration
+	// SignatureTrendingThreshold is how many signatures an hour from one IP or
+	// email domain email the campaigners (SIGNATURE_TRENDING_THRESHOLD); 0
+	// means models.TrendingThreshold.
+	SignatureTrendingThreshold int
 }
 
 // Register adds every worker to a River worker bundle.
@@ -77,6 +81,7 @@ func Register(workers *river.Workers, deps Deps) {
 	river.AddWorker(workers, &ExpireSignaturesWorker{Deps: deps})
 	river.AddWorker(workers, &EraseSignatureIPsWorker{Deps: deps})
 	river.AddWorker(workers, &InvalidateSignaturesWorker{Deps: deps})
+	river.AddWorker(workers, &NotifyTrendingSourcesWorker{Deps: deps})
 }
 
 // periodicJobs are the sweeps every worker process schedules; River's leader
@@ -102,6 +107,9 @@ func periodicJobs(opts ClientOptions) []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(RetentionInterval), func() (river.JobArgs, *river.InsertOpts) {
 			return EraseSignatureIPsArgs{}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: uniqueWhileQueued}
 		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "erase_signature_ips"}),
+		river.NewPeriodicJob(river.PeriodicInterval(TrendingInterval), func() (river.JobArgs, *river.InsertOpts) {
+			return NotifyTrendingSourcesArgs{}, &river.InsertOpts{MaxAttempts: 1, UniqueOpts: uniqueWhileQueued}
+		}, &river.PeriodicJobOpts{ID: "notify_trending_sources"}),
 		river.NewPeriodicJob(river.PeriodicInterval(PublishInterval), func() (river.JobArgs, *river.InsertOpts) {
 			return PublishDueArgs{}, &river.InsertOpts{MaxAttempts: 1}
 		}, &river.PeriodicJobOpts{RunOnStart: true, ID: "publish_due"}),

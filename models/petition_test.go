@@ -474,7 +474,7 @@ func TestTrendingSources(t *testing.T) {
 		if err := db.Gorm.CreateInBatches(rows, 50).Error; err != nil {
 			t.Fatal(err)
 		}
-		ts, err := models.TrendingSources(ctx, db.Gorm, p.ID, now.Add(-time.Hour))
+		ts, err := models.TrendingSources(ctx, db.Gorm, p.ID, now.Add(-time.Hour), models.TrendingThreshold)
 		if err != nil || len(ts) != 4 {
 			t.Fatalf("trending = %+v %v", ts, err)
 		}

@@ -573,9 +573,10 @@ func anonymiseSignatures(ctx context.Context, tx *gorm.DB, sup *Supporter) error
 	return nil
 }
 
-// TrendingThreshold is how many signatures from one IP or one email domain in
-// an hour make a source worth a campaigner's look (UK Parliament petitions log
-// at 100 an hour).
+// TrendingThreshold is the default of how many signatures from one IP or one
+// email domain in an hour make a source worth a campaigner's look (UK
+// Parliament petitions log at 100 an hour); SIGNATURE_TRENDING_THRESHOLD
+// changes it.
 const TrendingThreshold = 100
 
 // TrendingSource is one IP or email domain and its signatures in the window.
@@ -583,26 +584,12 @@ type TrendingSource struct {
 	Kind   string // "ip" or "domain"
 	Source string
 	N      int64
-	Over   bool // at or over TrendingThreshold
+	Over   bool // at or over the threshold
 }
 
 // TrendingSources lists, per IP and per email domain, the petition's
 // signatures since `since`, busiest first (at most 10 of each), flagging those
-// over the threshold.
-func TrendingSources(ctx context.Context, db *gorm.DB, petitionID string, since time.Time) ([]TrendingSource, error) {
-	var out []TrendingSource
-	for _, k := range []struct{ kind, col string }{{"ip", "ip"}, {"domain", "email_domain"}} {
-		var rows []struct {
-			Source string
-			N      int64
-		}
-		if err := db.WithContext(ctx).Model(&Signature{}).Select(k.col+" AS source, COUNT(*) AS n").
-			Where("petition_id = ? AND created_at >= ? AND "+k.col+" <> ''", petitionID, since).Group(k.col).Order("n DESC, source").Limit(10).Scan(&rows).Error; err != nil {
-			return nil, fmt.Errorf("models: trending sources: %w", err)
-		}
-		for _, r := range rows {
-			out = append(out, TrendingSource{Kind: k.kind, Source: r.Source, N: r.N, Over: r.N >= TrendingThreshold})
-		}
-	}
-	return out, nil
+// at or over threshold.
+func TrendingSources(ctx context.Context, db *gorm.DB, petitionID string, since time.Time, threshold int) ([]TrendingSource, error) {
+	return sourceCounts(ctx, db, petitionID, since, threshold, 10)
 }
