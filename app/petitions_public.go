@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,8 +10,10 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
+	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
 	"pressroom/jobs"
@@ -23,6 +26,10 @@ import (
 // address's history, so nobody can learn from it who signed.
 type PetitionPublicHandler struct {
 	s *Server
+
+	// signer group-commits signatures with their emails; built on first use.
+	signerOnce sync.Once
+	signer     *models.SignatureCommitter
 }
 
 // Register adds the public pages.
@@ -185,21 +192,37 @@ func (h *PetitionPublicHandler) page(c *gin.Context) {
 }
 
 // sign runs one signing request: the signature and the email it causes commit
-// together (the email job is inserted in the same transaction).
+// together (the email job is inserted in the same transaction), grouped with
+// the concurrent requests into one commit, and sign returns after it.
 func (h *PetitionPublicHandler) sign(c *gin.Context, p *models.Petition, in models.SignInput) error {
-	ctx := c.Request.Context()
-	rules, err := models.LoadEmailRules(ctx, h.s.db.Gorm)
+	h.signerOnce.Do(func() { h.signer = models.NewSignatureCommitter(h.s.db, h.s.clock.Now, h.enqueueSignatureMails) })
+	in.IP = c.ClientIP()
+	_, err := h.signer.Sign(c.Request.Context(), p, in, h.s.cfg.Petitions.Limits)
+	return err
+}
+
+// enqueueSignatureMails inserts the emails of a committed batch of signatures
+// in its transaction, in one statement.
+func (h *PetitionPublicHandler) enqueueSignatureMails(ctx context.Context, tx *gorm.DB, done []models.SignedRequest) error {
+	params := make([]river.InsertManyParams, 0, len(done))
+	for _, d := range done {
+		if d.Result.Email == models.SignEmailNone {
+			continue
+		}
+		params = append(params, river.InsertManyParams{Args: jobs.DeliverMailArgs{Batch: h.s.signatureMail(d.Petition, d.Result.Signature, d.Result.Email, d.Result.Token),
+			Purpose: "petition_" + string(d.Result.Email)}})
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	sqlTx, err := jobs.SQLTx(tx)
 	if err != nil {
 		return err
 	}
-	in.IP = c.ClientIP()
-	return models.Transaction(ctx, h.s.db.Gorm, func(tx *gorm.DB) error {
-		res, err := models.RequestSignature(ctx, tx, p, in, h.s.cfg.Petitions.Limits, rules, h.s.clock.Now())
-		if err != nil || res.Email == models.SignEmailNone {
-			return err
-		}
-		return jobs.EnqueueTx(ctx, h.s.jobs, tx, jobs.DeliverMailArgs{Batch: h.s.signatureMail(p, res.Signature, res.Email, res.Token), Purpose: "petition_" + string(res.Email)}, nil)
-	})
+	if _, err := h.s.jobs.InsertManyTx(ctx, sqlTx, params); err != nil {
+		return fmt.Errorf("app: enqueue signature mails: %w", err)
+	}
+	return nil
 }
 
 func (h *PetitionPublicHandler) submit(c *gin.Context) {

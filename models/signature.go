@@ -138,6 +138,57 @@ type SignResult struct {
 // stores nothing new, and the existing one gets at most MaxSignatureEmails
 // emails ever. The caller answers every case the same way.
 func RequestSignature(ctx context.Context, tx *gorm.DB, p *Petition, in SignInput, limits SignLimits, rules EmailRules, now time.Time) (*SignResult, error) {
+	in, email, err := prepareSignature(p, in, now)
+	if err != nil {
+		return nil, err
+	}
+	db := tx.WithContext(ctx)
+	if limits.Ceiling.N > 0 && in.IP != "" {
+		var n int64
+		if err := db.Model(&Signature{}).Where("ip = ? AND created_at > ?", in.IP, now.Add(-limits.Ceiling.Window)).Count(&n).Error; err != nil {
+			return nil, fmt.Errorf("models: sign: %w", err)
+		}
+		if n >= int64(limits.Ceiling.N) {
+			return nil, ErrSignFlood
+		}
+	}
+	state, reason := SignaturePending, ""
+	if strings.TrimSpace(in.Honeypot) != "" {
+		state, reason = SignatureFlagged, "honeypot"
+	} else if in.IP != "" {
+		for _, l := range limits.flagging() {
+			var n int64
+			if err := db.Model(&Signature{}).Where("petition_id = ? AND ip = ? AND created_at > ?", p.ID, in.IP, now.Add(-l.Window)).Count(&n).Error; err != nil {
+				return nil, fmt.Errorf("models: sign: %w", err)
+			}
+			if n >= int64(l.N) {
+				state, reason = SignatureFlagged, "rate_"+l.name
+				break
+			}
+		}
+	}
+	sig := newSignature(p, in, email, NormaliseEmail(email, rules), state, reason, now)
+	res := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "petition_id"}, {Name: "normalised_email"}}, DoNothing: true}).Create(sig)
+	if res.Error != nil {
+		return nil, fmt.Errorf("models: sign: %w", res.Error)
+	}
+	if res.RowsAffected == 1 {
+		if err := attachSupporter(ctx, tx, p, sig, in, now); err != nil {
+			return nil, err
+		}
+		token, err := newSignatureToken(ctx, tx, sig.ID, now)
+		if err != nil {
+			return nil, err
+		}
+		return &SignResult{Signature: sig, Email: SignEmailConfirm, Token: token}, nil
+	}
+	return repeatSignature(ctx, tx, p, sig.NormalisedEmail, now)
+}
+
+// prepareSignature validates and tidies a signing request before anything is
+// stored: a person's mistake is a ValidationError naming each field, a closed
+// petition ErrPetitionClosed. It returns the tidied input and the address.
+func prepareSignature(p *Petition, in SignInput, now time.Time) (SignInput, string, error) {
 	var v ValidationError
 	in.Name = strings.TrimSpace(in.Name)
 	email := NormalizeEmail(in.Email)
@@ -162,75 +213,64 @@ func RequestSignature(ctx context.Context, tx *gorm.DB, p *Petition, in SignInpu
 		in.Source = in.Source[:100]
 	}
 	if err := v.Err(); err != nil {
-		return nil, err
+		return in, "", err
 	}
 	if !p.Signable(now) {
-		return nil, ErrPetitionClosed
+		return in, "", ErrPetitionClosed
 	}
-	db := tx.WithContext(ctx)
-	if limits.Ceiling.N > 0 && in.IP != "" {
-		var n int64
-		if err := db.Model(&Signature{}).Where("ip = ? AND created_at > ?", in.IP, now.Add(-limits.Ceiling.Window)).Count(&n).Error; err != nil {
-			return nil, fmt.Errorf("models: sign: %w", err)
-		}
-		if n >= int64(limits.Ceiling.N) {
-			return nil, ErrSignFlood
-		}
-	}
-	state, reason := SignaturePending, ""
-	if strings.TrimSpace(in.Honeypot) != "" {
-		state, reason = SignatureFlagged, "honeypot"
-	} else if in.IP != "" {
-		for _, l := range []struct {
-			name string
-			RateLimit
-		}{{"burst", limits.Burst}, {"sustained", limits.Sustained}} {
-			if l.N <= 0 {
-				continue
-			}
-			var n int64
-			if err := db.Model(&Signature{}).Where("petition_id = ? AND ip = ? AND created_at > ?", p.ID, in.IP, now.Add(-l.Window)).Count(&n).Error; err != nil {
-				return nil, fmt.Errorf("models: sign: %w", err)
-			}
-			if n >= int64(l.N) {
-				state, reason = SignatureFlagged, "rate_"+l.name
-				break
-			}
+	return in, email, nil
+}
+
+// namedLimit is a flagging limit with the name its flag reason carries.
+type namedLimit struct {
+	name string
+	RateLimit
+}
+
+// flagging lists the limits that flag (burst, then sustained) that are on.
+func (l SignLimits) flagging() []namedLimit {
+	var out []namedLimit
+	for _, nl := range []namedLimit{{"burst", l.Burst}, {"sustained", l.Sustained}} {
+		if nl.N > 0 {
+			out = append(out, nl)
 		}
 	}
-	norm := NormaliseEmail(email, rules)
+	return out
+}
+
+// newSignature builds the row a new signature stores; its first email (the
+// confirmation link) is counted from the start.
+func newSignature(p *Petition, in SignInput, email, norm string, state SignatureState, reason string, now time.Time) *Signature {
 	sig := &Signature{ID: NewID(), PetitionID: p.ID, Name: in.Name, Email: &email, NormalisedEmail: norm, EmailDomain: norm[strings.LastIndex(norm, "@")+1:],
 		Country: in.Country, Postcode: in.Postcode, OptIn: in.OptIn, State: state, FlagReason: reason, IP: in.IP, Source: in.Source, EmailsSent: 1, CreatedAt: now}
 	if in.OptIn {
 		sig.ConsentWording = PetitionConsentWording
 	}
-	res := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "petition_id"}, {Name: "normalised_email"}}, DoNothing: true}).Create(sig)
-	if res.Error != nil {
-		return nil, fmt.Errorf("models: sign: %w", res.Error)
-	}
-	if res.RowsAffected == 1 {
-		if in.OptIn {
-			supID, err := pendingSupporter(ctx, tx, email, in.Name, in.Country, "petition:"+p.Slug, in.IP, now)
-			if err != nil {
-				return nil, err
-			}
-			if supID != "" {
-				sig.SupporterID = &supID
-				if err := db.Model(&Signature{}).Where("id = ?", sig.ID).Update("supporter_id", supID).Error; err != nil {
-					return nil, fmt.Errorf("models: sign: %w", err)
-				}
-			}
-		}
-		token, err := newSignatureToken(ctx, tx, sig.ID, now)
-		if err != nil {
-			return nil, err
-		}
-		return &SignResult{Signature: sig, Email: SignEmailConfirm, Token: token}, nil
-	}
+	return sig
+}
 
-	// The mailbox has signed before: one more email at most, never more than
-	// MaxSignatureEmails in all, claimed by a conditional update so concurrent
-	// repeats cannot exceed it.
+// attachSupporter makes a new signer who opted in a pending supporter and
+// links the signature to them.
+func attachSupporter(ctx context.Context, tx *gorm.DB, p *Petition, sig *Signature, in SignInput, now time.Time) error {
+	if !in.OptIn {
+		return nil
+	}
+	supID, err := pendingSupporter(ctx, tx, *sig.Email, in.Name, in.Country, "petition:"+p.Slug, in.IP, now)
+	if err != nil || supID == "" {
+		return err
+	}
+	sig.SupporterID = &supID
+	if err := tx.WithContext(ctx).Model(&Signature{}).Where("id = ?", sig.ID).Update("supporter_id", supID).Error; err != nil {
+		return fmt.Errorf("models: sign: %w", err)
+	}
+	return nil
+}
+
+// repeatSignature decides the email of a mailbox that has signed before: one
+// more email at most, never more than MaxSignatureEmails in all, claimed by a
+// conditional update so concurrent repeats cannot exceed it.
+func repeatSignature(ctx context.Context, tx *gorm.DB, p *Petition, norm string, now time.Time) (*SignResult, error) {
+	db := tx.WithContext(ctx)
 	var old Signature
 	if err := db.Where("petition_id = ? AND normalised_email = ?", p.ID, norm).Take(&old).Error; err != nil {
 		return nil, fmt.Errorf("models: sign: %w", translate(err))
