@@ -42,6 +42,8 @@ type Server struct {
 	markdown   *richtext.Renderer
 	// publicLimiter bounds public forms per IP (subscribe, confirmation links).
 	publicLimiter *Limiter
+	// siteCache holds the organisation's settings (name, default list).
+	siteCache siteCache
 }
 
 // New builds the server: parses every template (failing on any error), builds
@@ -103,6 +105,7 @@ func New(d Deps) (*Server, error) {
 	(&HealthHandler{s: s}).Register(root)
 	(&AuthHandler{s: s}).Register(root)
 	(&DashboardHandler{s: s}).Register(admin)
+	(&SettingsHandler{s: s}).Register(admin)
 	(&UsersHandler{s: s}).Register(admin)
 	(&TokensHandler{s: s}).Register(admin)
 	(&AccountHandler{s: s}).Register(admin)

@@ -1,0 +1,125 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"pressroom/models"
+)
+
+// siteCache keeps the organisation's settings for a few seconds: every page
+// shows the organisation's name, and reading a table for it on each request of
+// a viral release would be waste. A save through this process refreshes it at
+// once; other processes see it within siteCacheTTL.
+type siteCache struct {
+	mu   sync.Mutex
+	at   time.Time
+	site *models.SiteSettings
+}
+
+const siteCacheTTL = 30 * time.Second
+
+// site returns the organisation's settings, falling back to the defaults when
+// the database cannot be read (a page is still worth showing).
+func (s *Server) site(ctx context.Context) models.SiteSettings {
+	s.siteCache.mu.Lock()
+	defer s.siteCache.mu.Unlock()
+	now := time.Now()
+	if s.siteCache.site == nil || now.Sub(s.siteCache.at) > siteCacheTTL {
+		set, err := models.SiteSettingsOf(ctx, s.db.Gorm)
+		if err != nil {
+			return models.SiteSettings{OrganisationName: models.DefaultOrganisationName}
+		}
+		s.siteCache.site, s.siteCache.at = set, now
+	}
+	return *s.siteCache.site
+}
+
+func (s *Server) forgetSite() {
+	s.siteCache.mu.Lock()
+	s.siteCache.site = nil
+	s.siteCache.mu.Unlock()
+}
+
+// SettingsHandler edits the organisation's own settings (its name and the
+// default supporter list) and shows each supporter list's signup page and
+// embeddable snippet.
+type SettingsHandler struct {
+	s *Server
+}
+
+// Register adds the settings routes.
+func (h *SettingsHandler) Register(r Routes) {
+	r.POST("/settings/organisation", Roles(models.RoleAdmin), h.saveOrganisation)
+	r.GET("/supporters/lists/:id/signup", Roles(models.RoleCampaigner), h.signup)
+}
+
+// settingsPage is the Settings hub with the organisation form.
+type settingsPage struct {
+	Site  models.SiteSettings
+	Lists []models.ListWithCount
+}
+
+func (h *SettingsHandler) render(c *gin.Context, status int, site models.SiteSettings, errs map[string]string) {
+	lists, err := models.SupporterLists(c.Request.Context(), h.s.db.Gorm)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	v := h.s.page(c, "Settings", "settings", settingsPage{Site: site, Lists: lists})
+	v.Errors = errs
+	h.s.render(c, status, "admin/settings", v)
+}
+
+func (h *SettingsHandler) saveOrganisation(c *gin.Context) {
+	ctx := c.Request.Context()
+	in := models.SiteSettings{OrganisationName: c.PostForm("organisation_name"), DefaultSupporterListID: c.PostForm("default_supporter_list_id")}
+	err := models.SaveSiteSettings(ctx, h.s.db.Gorm, in, h.s.clock.Now())
+	if fields := validationFields(err); fields != nil {
+		h.render(c, http.StatusUnprocessableEntity, in, fields)
+		return
+	}
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	h.s.forgetSite()
+	u := currentUser(c)
+	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: "settings_changed", SubjectType: "site_settings", SubjectID: "organisation", IP: c.ClientIP(),
+		Details: "name " + in.OrganisationName + ", default supporter list " + in.DefaultSupporterListID})
+	h.s.setFlash(c, "success", "The organisation's settings are saved.")
+	redirect(c, "/admin/settings")
+}
+
+// signupPage shows one list's public signup address and a snippet to paste
+// into the organisation's website.
+type signupPage struct {
+	List    *models.SupporterList
+	URL     string
+	Snippet string
+	Default bool
+}
+
+func (h *SettingsHandler) signup(c *gin.Context) {
+	ctx := c.Request.Context()
+	l, err := models.SupporterListByID(ctx, h.s.db.Gorm, c.Param("id"))
+	if errors.Is(err, models.ErrNotFound) {
+		h.s.errorPage(c, http.StatusNotFound, "No such list", "This supporter list does not exist.")
+		return
+	}
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	link := h.s.cfg.URL("/subscribe?list=" + l.ID)
+	p := signupPage{List: l, URL: link, Default: h.s.site(ctx).DefaultSupporterListID == l.ID,
+		// A link, not a framed form: the signup page keeps its CSRF token and
+		// refuses framing, and a link works on any website and in email.
+		Snippet: `<a href="` + link + `" style="display:inline-block;padding:.6em 1.2em;background:#0b57d0;color:#fff;border-radius:4px;text-decoration:none;font-weight:bold">Get our alerts</a>`}
+	h.s.render(c, http.StatusOK, "admin/list_signup", h.s.page(c, "Signup for "+l.Name, "supporters", p))
+}
