@@ -435,6 +435,7 @@ func CreateDocument(ctx context.Context, db *gorm.DB, author *User, in DocumentI
 	if errors.As(c.Validate(), &cve) {
 		v = *cve
 	}
+	checkFutureEmbargo(&v, c.EmbargoAt, now)
 	doc := &Document{ID: NewID(), Kind: in.Kind, Language: "en", AuthorID: author.ID, Status: StatusDraft, CurrentRevision: 1, CreatedAt: now, UpdatedAt: now}
 	if in.Language != nil && *in.Language != "" {
 		doc.Language = strings.ToLower(strings.TrimSpace(*in.Language))
@@ -589,6 +590,11 @@ func UpdateDocument(ctx context.Context, db *gorm.DB, editor *User, id string, i
 			return err
 		}
 		var v ValidationError
+		if in.EmbargoAt != nil && !sameTime(c.EmbargoAt, cur.EmbargoAt) {
+			// Only a changed embargo is checked: a published release keeps
+			// the embargo it lifted at through its corrections.
+			checkFutureEmbargo(&v, c.EmbargoAt, now)
+		}
 		meta := map[string]any{}
 		if in.Language != nil && *in.Language != "" && *in.Language != doc.Language {
 			if doc.Status != StatusDraft {
