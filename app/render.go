@@ -95,6 +95,7 @@ type view struct {
 	Lang      string    // the page's language (public pages of a translation)
 	Dir       string    // "rtl" for right-to-left languages
 	Meta      *pageMeta // OpenGraph and Twitter card tags of public pages
+	SiteName  string    // the organisation's name (Settings), on every page
 	NoIndex   bool      // keep the page out of search engines
 }
 
@@ -188,7 +189,8 @@ func (s *Server) page(c *gin.Context, title, section string, data any) view {
 		loc = u.Location(loc)
 	}
 	return view{Title: title, Section: section, User: u, CSRF: csrf.TemplateField(c.Request), CSRFToken: csrf.Token(c.Request),
-		Flash: s.takeFlash(c), Loc: loc, Data: data, BaseURL: s.cfg.BaseURL.String(), Now: s.clock.Now(), Lang: "en", Dir: "ltr"}
+		Flash: s.takeFlash(c), Loc: loc, Data: data, BaseURL: s.cfg.BaseURL.String(), Now: s.clock.Now(), Lang: "en", Dir: "ltr",
+		SiteName: s.siteFor(c).OrganisationName}
 }
 
 // render writes a page with a status.

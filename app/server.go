@@ -56,6 +56,8 @@ type Server struct {
 	// newsVersion and pages are the newsroom's in-process caches (pagecache.go).
 	newsVersion *versionCache
 	pages       *pageCache
+	// siteCache holds the organisation's settings (name, default list).
+	siteCache siteCache
 }
 
 // New builds the server: parses every template (failing on any error), builds
@@ -126,6 +128,7 @@ func New(d Deps) (*Server, error) {
 	(&HealthHandler{s: s}).Register(root)
 	(&AuthHandler{s: s}).Register(root)
 	(&DashboardHandler{s: s}).Register(admin)
+	(&SettingsHandler{s: s}).Register(admin)
 	(&UsersHandler{s: s}).Register(admin)
 	(&TokensHandler{s: s}).Register(admin)
 	(&AccountHandler{s: s}).Register(admin)

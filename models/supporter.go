@@ -381,6 +381,15 @@ func RequestSubscription(ctx context.Context, tx *gorm.DB, in SubscribeInput) (*
 		v.Add("country", "must be a country code such as GB")
 	}
 	var listID *string
+	if in.ListID == "" {
+		// A signup naming no list (the newsroom's "Get our alerts") joins the
+		// organisation's default list.
+		set, err := SiteSettingsOf(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		in.ListID = set.DefaultSupporterListID
+	}
 	if in.ListID != "" {
 		if _, err := SupporterListByID(ctx, tx, in.ListID); err != nil {
 			if !errors.Is(err, ErrNotFound) {
