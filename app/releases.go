@@ -379,7 +379,7 @@ func (h *ReleasesHandler) doSubmit(c *gin.Context, id string, rapid bool) {
 		return h.s.notifyApprovers(ctx, tx, id, opened.Steps)
 	})
 	if fields := validationFields(err); fields != nil {
-		h.s.setFlash(c, "error", "Not submitted: "+firstMessage(fields))
+		h.s.setFlash(c, "error", "Not submitted. "+sentences(fields))
 		redirect(c, "/admin/releases/"+id)
 		return
 	}
@@ -395,9 +395,16 @@ func (h *ReleasesHandler) doSubmit(c *gin.Context, id string, rapid bool) {
 	redirect(c, "/admin/releases/"+id)
 }
 
+// firstMessage is one field's problem, as a sentence, for a flash: the field
+// first in name order, so the same input always gives the same message.
 func firstMessage(fields map[string]string) string {
-	for k, v := range fields {
-		return k + " " + v
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		return models.FieldMessage(k, fields[k])
 	}
 	return ""
 }
@@ -469,11 +476,11 @@ func (h *ReleasesHandler) confirmPublishNow(c *gin.Context, id string) {
 	h.s.render(c, http.StatusConflict, "admin/approve_publish_now", v)
 }
 
-// sentences joins field messages that are already sentences.
+// sentences joins every field's problem, each as a sentence, for a flash.
 func sentences(fields map[string]string) string {
 	msgs := make([]string, 0, len(fields))
-	for _, m := range fields {
-		msgs = append(msgs, m)
+	for k, m := range fields {
+		msgs = append(msgs, models.FieldMessage(k, m))
 	}
 	sort.Strings(msgs)
 	return strings.Join(msgs, " ")

@@ -244,6 +244,10 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 		"indexPath": models.IndexPath,
 		"langName":  languageName,
 		"siteName":  func() string { return siteName },
+		// fieldMessage words a field's error as a sentence (models' catalogue).
+		"fieldMessage": models.FieldMessage,
+		"fieldLabel":   models.FieldLabel,
+		"countries":    models.Countries,
 		// embargo labels an embargo in the zone it was written in.
 		"embargo": func(t *time.Time, tz string) string {
 			if t == nil {
