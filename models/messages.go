@@ -50,6 +50,13 @@ func FieldMessage(field, msg string) string {
 	if r, _ := utf8.DecodeRuneInString(msg); unicode.IsUpper(r) {
 		return sentence(msg)
 	}
+	// A message that names its own subject ("the file is empty", "line 3: …")
+	// only needs a capital and a full stop.
+	for _, p := range []string{"the ", "line ", "this ", "no "} {
+		if strings.HasPrefix(msg, p) {
+			return sentence(capitalise(msg))
+		}
+	}
 	label, ok := fieldLabels[field]
 	if !ok {
 		label = capitalise(strings.ReplaceAll(field, "_", " "))
