@@ -97,3 +97,35 @@ func TestEmbargoThatPassedInReview(t *testing.T) {
 		}
 	})
 }
+
+// TestSubmitChecksRequiredFieldsAndHeadlineLength: a draft with no text is
+// saved but not submitted, with a message saying what is missing; a pasted
+// headline over the limit is refused with its length, not cut, and the editor
+// shows a live character count.
+func TestSubmitChecksRequiredFieldsAndHeadlineLength(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		press := env.login(models.RolePressOfficer)
+		editor := press.get("/admin/releases/new?kind=press_release")
+		if !strings.Contains(editor.Body, `data-count-for="headline" data-max="300"`) || strings.Contains(editor.Body, `maxlength="300"`) {
+			t.Fatal("editor has no live headline count, or still cuts the headline")
+		}
+		long := strings.Repeat("é", 301)
+		r := press.post("/admin/releases/new", "/admin/releases", url.Values{"kind": {"press_release"}, "headline": {long}, "body": {"Text."}})
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Shorten the headline to 300 characters or fewer: it has 301.") || !strings.Contains(r.Body, long) {
+			t.Fatalf("long headline: %d", r.Status)
+		}
+		r = press.post("/admin/releases/new", "/admin/releases", url.Values{"kind": {"press_release"}, "headline": {strings.Repeat("é", 300)}, "body": {""}, "then": {"submit"}})
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("save empty draft: %d %s", r.Status, r.Body)
+		}
+		page := press.get(r.Location)
+		if !strings.Contains(page.Body, "Write the text of the release before submitting it.") {
+			t.Fatal("no message about the missing text")
+		}
+		var d models.Document
+		if err := env.db.Gorm.WithContext(ctx).First(&d).Error; err != nil || d.Status != models.StatusDraft {
+			t.Fatalf("empty release submitted: %s %v", d.Status, err)
+		}
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/csrf"
@@ -247,6 +248,7 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 		// fieldMessage words a field's error as a sentence (models' catalogue).
 		"fieldMessage": models.FieldMessage,
 		"fieldLabel":   models.FieldLabel,
+		"runeCount":    utf8.RuneCountInString,
 		"countries":    models.Countries,
 		// embargo labels an embargo in the zone it was written in.
 		"embargo": func(t *time.Time, tz string) string {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -200,8 +201,8 @@ func (c *Content) Validate() error {
 	c.Dateline = strings.TrimSpace(c.Dateline)
 	if c.Headline == "" {
 		v.Add("headline", "is required")
-	} else if len(c.Headline) > MaxHeadline {
-		v.Add("headline", fmt.Sprintf("is longer than %d characters", MaxHeadline))
+	} else if n := utf8.RuneCountInString(c.Headline); n > MaxHeadline {
+		v.Add("headline", fmt.Sprintf("Shorten the headline to %d characters or fewer: it has %d.", MaxHeadline, n))
 	}
 	if len(c.Body) > MaxBody {
 		v.Add("body", fmt.Sprintf("is longer than %d characters", MaxBody))

@@ -226,6 +226,10 @@ func SubmitDocument(ctx context.Context, db *gorm.DB, u *User, id string, rapid 
 			return err
 		}
 		var v ValidationError
+		// A draft may be saved half-written; what goes to review has a text.
+		if strings.TrimSpace(cur.Body) == "" {
+			v.Add("body", "is required")
+		}
 		checkFutureEmbargo(&v, cur.EmbargoAt, now)
 		if err := v.Err(); err != nil {
 			return err
