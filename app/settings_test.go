@@ -41,6 +41,9 @@ func TestOrganisationSettings(t *testing.T) {
 		anon := env.browser()
 		for _, path := range []string{"/news", "/news/search", "/subscribe"} {
 			page := anon.get(path)
+			if page.Status != http.StatusOK {
+				t.Errorf("%s: status %d", path, page.Status)
+			}
 			if !strings.Contains(page.Body, "Freedonia Rights Watch") || strings.Contains(page.Body, ">Pressroom <span") {
 				t.Errorf("%s: masthead lacks the organisation's name", path)
 			}
