@@ -12,6 +12,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -136,9 +137,36 @@ type Flash struct {
 const flashCookie = "pressroom_flash"
 
 func (s *Server) setFlash(c *gin.Context, kind, msg string) {
-	b, _ := json.Marshal(Flash{Kind: kind, Message: msg})
+	b, _ := json.Marshal(Flash{Kind: kind, Message: flashSentence(msg)})
 	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/",
 		HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+// flashSentence makes a flash read as sentences with normal capitals: "Not
+// approved: nobody approves their own release" (a label joined to a domain
+// error's wording) becomes "Not approved. Nobody approves their own release."
+// Every flash goes through it, so no call site can leave a fragment.
+func flashSentence(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if head, rest, ok := strings.Cut(msg, ": "); ok && (strings.HasPrefix(head, "Not ") || strings.HasPrefix(head, "No ")) && len(head) <= 20 && rest != "" {
+		msg = head + ". " + upperFirst(rest)
+	}
+	msg = upperFirst(msg)
+	if msg == "" {
+		return msg
+	}
+	if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "!") && !strings.HasSuffix(msg, "?") && !strings.HasSuffix(msg, "”") && !strings.HasSuffix(msg, ")") {
+		msg += "."
+	}
+	return msg
+}
+
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 func (s *Server) takeFlash(c *gin.Context) *Flash {
