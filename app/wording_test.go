@@ -51,3 +51,19 @@ func TestSendBadgesAndFlashesReadAsWords(t *testing.T) {
 		}
 	})
 }
+
+// TestFavicon: every page names the favicon, and it is served.
+func TestFavicon(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		link := `<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">`
+		if p := env.browser().get("/news"); !strings.Contains(p.Body, link) {
+			t.Error("public page names no favicon")
+		}
+		if p := env.login(models.RoleViewer).get("/admin"); !strings.Contains(p.Body, link) {
+			t.Error("admin page names no favicon")
+		}
+		if r := env.browser().get("/static/favicon.svg"); r.Status != 200 || !strings.Contains(r.Body, "<svg") {
+			t.Fatalf("favicon: %d", r.Status)
+		}
+	})
+}
