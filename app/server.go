@@ -133,7 +133,6 @@ func New(d Deps) (*Server, error) {
 	(&TokensHandler{s: s}).Register(admin)
 	(&AccountHandler{s: s}).Register(admin)
 	(&TwoFactorHandler{s: s}).Register(admin)
-	(&SettingsHandler{s: s}).Register(admin)
 	(&AuditHandler{s: s}).Register(admin)
 	(&OutboxHandler{s: s}).Register(admin)
 	(&ReleasesHandler{s: s}).Register(admin)
