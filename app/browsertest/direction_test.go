@@ -48,6 +48,28 @@ func publishDemo(t *testing.T, srv *server, language, headline, body string) str
 	return ""
 }
 
+// openDemoPetition has the demo campaigner create and open a petition; it
+// returns its public path.
+func openDemoPetition(t *testing.T, srv *server, title string) string {
+	t.Helper()
+	ctx := context.Background()
+	db := srv.DB.Gorm
+	u, err := models.UserByEmail(ctx, db, "campaigner@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, demand, goal := "The Minister for Trade", "Halt the export licence for the shipment today.", 1000
+	now := srv.Clock.Now()
+	p, err := models.CreatePetition(ctx, db, u, models.PetitionInput{Title: &title, Target: &target, Demand: &demand, Goal: &goal}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.OpenPetition(ctx, db, u, p.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	return "/p/" + p.Slug
+}
+
 // TestNoPageScrollsSideways opens every public and admin page at 1280 and
 // 390 px, left to right and right to left (Arabic), and checks the page is
 // never wider than the window: a hidden element pushed off one side (the old
@@ -97,12 +119,14 @@ func TestNoPageScrollsSideways(t *testing.T) {
 			}
 		}
 	}
-	pages([]string{"/news", english, arabic, "/news/search?q=journalists", "/subscribe", "/login"},
+	petition := openDemoPetition(t, tb.srv, "Stop the arms shipment")
+	pages([]string{"/news", english, arabic, "/news/search?q=journalists", "/subscribe", "/login", petition, petition + "/embed"},
 		map[string]string{"/news": "newsroom", english: "newsroom-release-en", arabic: "newsroom-release-ar", "/subscribe": "subscribe"})
 	tb.submitSubscribeErrors(shots)
 	tb.login("admin@example.org")
 	pages([]string{"/admin", "/admin/releases", "/admin/releases/new?kind=press_release", "/admin/review", "/admin/sends", "/admin/supporters",
-		"/admin/supporters/lists", "/admin/contacts", "/admin/settings", "/admin/groups", "/admin/users", "/admin/outbox", "/admin/audit"},
+		"/admin/supporters/lists", "/admin/contacts", "/admin/settings", "/admin/groups", "/admin/users", "/admin/outbox", "/admin/audit",
+		"/admin/petitions", "/admin/campaigns"},
 		map[string]string{"/admin/settings": "settings"})
 }
 
