@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"pressroom/jobs"
 	"pressroom/models"
 )
 
@@ -41,8 +42,13 @@ type Config struct {
 	SendGridAPIKey           string
 	SendGridAPIURL           string
 	SendGridWebhookPublicKey string
-	MailFrom                 *mail.Address
-	DefaultTimezone          *time.Location
+	// SendsInFlight is how many send requests one worker process may have at
+	// the provider at once (SENDS_IN_FLIGHT, 1 to 64; default
+	// jobs.DefaultSendsInFlight). It is also the most batches one crash of the
+	// process can send twice (README "Sending guarantees").
+	SendsInFlight   int
+	MailFrom        *mail.Address
+	DefaultTimezone *time.Location
 	// MetricsToken, when set, is the bearer token /metrics demands (METRICS_TOKEN).
 	MetricsToken string
 	// MetricsAddr, when set, is the address of the process's own metrics
@@ -230,6 +236,15 @@ func LoadConfig(getenv func(string) string, mode Mode) (*Config, error) {
 		problems = append(problems, fmt.Sprintf("SENDGRID_API_URL must be an absolute URL (got %q)", c.SendGridAPIURL))
 	}
 	c.SendGridWebhookPublicKey = getenv("SENDGRID_WEBHOOK_PUBLIC_KEY")
+	c.SendsInFlight = jobs.DefaultSendsInFlight
+	if v := strings.TrimSpace(getenv("SENDS_IN_FLIGHT")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > jobs.MaxSendsInFlight {
+			problems = append(problems, fmt.Sprintf("SENDS_IN_FLIGHT must be a whole number of requests from 1 to %d (got %q)", jobs.MaxSendsInFlight, v))
+		} else {
+			c.SendsInFlight = n
+		}
+	}
 
 	from := getenv("MAIL_FROM")
 	if from == "" {

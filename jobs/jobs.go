@@ -146,6 +146,10 @@ type ClientOptions struct {
 	Logger     *slog.Logger
 	// NoPeriodic leaves out the periodic sweeps (tests that drive them by hand).
 	NoPeriodic bool
+	// SendsInFlight is the worker's Deps.SendsInFlight: the sends queue gets
+	// that many job slots more than sendQueueWorkers' spare ones, so batches
+	// waiting at the provider never starve the ones being prepared.
+	SendsInFlight int
 	// SignatureCountInterval is how often the count job runs
 	// (SIGNATURE_COUNT_INTERVAL); 0 means DefaultSignatureCountInterval.
 	SignatureCountInterval time.Duration
@@ -181,6 +185,9 @@ func NewClient(db *models.DB, workers *river.Workers, opts ClientOptions) (*Clie
 			n = 4
 		}
 		sends := sendQueueWorkers
+		if opts.SendsInFlight > DefaultSendsInFlight {
+			sends += min(opts.SendsInFlight, MaxSendsInFlight) - DefaultSendsInFlight
+		}
 		if db.Dialect == models.SQLite {
 			sends = 2
 		}

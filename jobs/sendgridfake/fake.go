@@ -48,6 +48,7 @@ type Server struct {
 	count    int // recipients in accepted, duplicates included
 	faults   faults
 	requests int
+	latency  time.Duration
 }
 
 // accepted is one accepted request as the fake keeps it: the raw body and what
@@ -309,9 +310,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.accepted = append(s.accepted, accepted{id: id, received: now, raw: raw})
 	s.count += recipientCount(&body)
+	latency := s.latency
 	s.mu.Unlock()
+	// A real provider takes its time to answer a request it has already
+	// accepted: a client that dies meanwhile has mail out that it never heard
+	// about, which is what a crash test must exercise.
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-s.done:
+			t.Stop()
+			return
+		}
+	}
 	w.Header().Set("X-Message-Id", id)
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// SetLatency makes every accepted request answer d after the fake accepted
+// it, as a real provider's processing time does (a request with 1,000
+// personalizations takes SendGrid far longer than a loopback fake). The request
+// counts as accepted from the start of the wait, whether or not the client is
+// still there at its end. Zero, the default, answers at once. Faults apply as
+// before, on top.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = max(d, 0)
 }
 
 // errTooLarge is a body over SendGrid's 30 MB limit, answered with 413.
