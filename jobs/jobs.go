@@ -42,6 +42,12 @@ type Deps struct {
 	// guarantee for throughput per process; more worker processes scale without
 	// giving it up.
 	SendsInFlight int
+	// SettleWait, when positive, is how long a batch found "submitting" after a
+	// crash waits for the provider's "processed" events of its recipients
+	// (SendGrid's Event Webhook) before the recipients without one are sent
+	// again; those with one are not (SEND_SETTLE_WAIT). Zero resends the whole
+	// batch at once: without the webhook no events come.
+	SettleWait time.Duration
 	// Liveness is this process's proof of life (StartRescuer keeps it): no send
 	// request starts while it cannot be proven. Nil means always alive.
 	Liveness *Liveness

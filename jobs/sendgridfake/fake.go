@@ -11,6 +11,7 @@ package sendgridfake
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -49,6 +50,10 @@ type Server struct {
 	faults   faults
 	requests int
 	latency  time.Duration
+	// eventHook, when set, is the Event Webhook URL the fake posts a
+	// "processed" event to for every recipient it accepts.
+	eventHook string
+	hookWG    sync.WaitGroup
 }
 
 // accepted is one accepted request as the fake keeps it: the raw body and what
@@ -310,8 +315,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.accepted = append(s.accepted, accepted{id: id, received: now, raw: raw})
 	s.count += recipientCount(&body)
-	latency := s.latency
+	latency, hook := s.latency, s.eventHook
+	if hook != "" {
+		s.hookWG.Add(1)
+	}
 	s.mu.Unlock()
+	if hook != "" {
+		go s.postProcessed(hook, accepted{id: id, received: now, raw: raw}.message())
+	}
 	// A real provider takes its time to answer a request it has already
 	// accepted: a client that dies meanwhile has mail out that it never heard
 	// about, which is what a crash test must exercise.
@@ -326,6 +337,37 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("X-Message-Id", id)
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// PostProcessedTo makes the fake post a signed "processed" event for every
+// recipient of every request it accepts from now on to url (the application's
+// Event Webhook, verified with PublicKey), as SendGrid does; "" stops it. Each
+// request's events go in one post, retried for a while if the webhook fails.
+func (s *Server) PostProcessedTo(url string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.eventHook = url
+}
+
+// WaitEvents waits until every event post started so far is done.
+func (s *Server) WaitEvents() { s.hookWG.Wait() }
+
+func (s *Server) postProcessed(url string, m Message) {
+	defer s.hookWG.Done()
+	events := s.EventsFor(EventProcessed, appendRecipients(nil, m)...)
+	for try := 0; try < 30; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		status, err := s.PostEvents(ctx, url, events)
+		cancel()
+		if err == nil && status < 300 {
+			return
+		}
+		select {
+		case <-s.done:
+			return
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // SetLatency makes every accepted request answer d after the fake accepted

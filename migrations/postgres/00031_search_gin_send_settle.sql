@@ -13,7 +13,16 @@ ALTER INDEX search_entries_staff_head_idx SET (fastupdate = off);
 SELECT gin_clean_pending_list('search_entries_public_tsv_idx'::regclass), gin_clean_pending_list('search_entries_staff_tsv_idx'::regclass),
        gin_clean_pending_list('search_entries_public_head_idx'::regclass), gin_clean_pending_list('search_entries_staff_head_idx'::regclass);
 
+-- A batch found "submitting" after a crash is settled from the provider's own
+-- record before anything is resent: its recipients with a "processed" (or
+-- "dropped") event were accepted and are not sent again. settle_by is when the
+-- wait for those events gives up and the rest are resent.
+ALTER TABLE send_batches ADD COLUMN settle_by timestamptz;
+CREATE INDEX webhook_events_accepted_idx ON webhook_events (send_id, recipient_id) WHERE event IN ('processed', 'dropped');
+
 -- +goose Down
+DROP INDEX webhook_events_accepted_idx;
+ALTER TABLE send_batches DROP COLUMN settle_by;
 ALTER INDEX search_entries_public_tsv_idx RESET (fastupdate);
 ALTER INDEX search_entries_staff_tsv_idx RESET (fastupdate);
 ALTER INDEX search_entries_public_head_idx RESET (fastupdate);
