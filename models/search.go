@@ -131,7 +131,8 @@ type SearchOptions struct {
 // bodyCandidateLimit more rows, only when those cannot fill the page asked for.
 // A broad query therefore ranks the first SearchCandidateLimit headline matches
 // it finds (in storage order) and reports a total that is a lower bound, which
-// callers may show as "500+". SQLite ranks every match.
+// callers may show as "500+". SQLite ranks the SearchCandidateLimit matching
+// entries indexed last.
 const SearchCandidateLimit = 500
 
 // MaxSearchLimit caps a page of search hits.
@@ -415,7 +416,12 @@ func searchSQLite(db *gorm.DB, which string, pq parsedQuery, opts SearchOptions)
 	// bm25 is lower for better matches; weights per column: headline,
 	// standfirst, body, index number.
 	// FTS5 refuses bm25() in a window query, so the matches are ranked in a
-	// materialised CTE and counted outside it.
+	// materialised CTE and counted outside it. The CTE stops at
+	// SearchCandidateLimit matching, visible rows, read newest entry first
+	// (FTS5 walks its rowids backwards without sorting): ranking every match
+	// of a word most releases hold took 3–5 s at 100,000 releases, and a queue
+	// of them on SQLite's one connection timed out. As on PostgreSQL, the total
+	// is then a lower bound.
 	sql := `WITH m AS MATERIALIZED (
 		SELECT e.id AS entry_id, e.document_id, e.headline, d.kind, d.slug, d.index_number, d.published_at, d.language, ` + searchStatus(which) + `,
 			-bm25(search_fts, 10.0, 4.0, 1.0, 10.0) AS rank
@@ -423,12 +429,14 @@ func searchSQLite(db *gorm.DB, which string, pq parsedQuery, opts SearchOptions)
 		JOIN search_entries e ON e.id = search_fts.rowid
 		` + searchJoins + `
 		WHERE search_fts MATCH ? AND ` + filters + `
+		ORDER BY search_fts.rowid DESC
+		LIMIT ?
 	)
 	SELECT m.*, count(*) OVER () AS total FROM m
 	ORDER BY ` + searchOrder + `
 	LIMIT ? OFFSET ?`
 	args := append([]any{match}, filterArgs...)
-	args = append(args, opts.Limit, opts.Offset)
+	args = append(args, SearchCandidateLimit, opts.Limit, opts.Offset)
 	var rows []searchRow
 	if err := db.Raw(sql, args...).Scan(&rows).Error; err != nil {
 		return nil, 0, err
