@@ -142,8 +142,12 @@ func TestPublicQueriesUseIndexes(t *testing.T) {
 			_, err = models.PublicTranslations(ctx, o.db, d, now)
 			return err
 		}},
-		{"sitemap", func() error {
-			_, _, err := models.PublicReleases(ctx, o.db, models.PublicFilter{Now: now, Limit: models.SitemapLimit})
+		{"sitemap index", func() error {
+			_, err := models.SitemapPageStarts(ctx, o.db, now, 0)
+			return err
+		}},
+		{"sitemap page by key", func() error {
+			_, err := models.SitemapPage(ctx, o.db, now, &models.PublicKey{PublishedAt: mid, ID: "bulk50000"}, 0)
 			return err
 		}},
 		{"search, common word", func() error {
