@@ -62,7 +62,7 @@ func cachePolicy(a Access) gin.HandlerFunc {
 // without the CSRF cookie: a shared cache that stored a Set-Cookie would hand
 // every visitor the same token.
 func publicCacheablePath(path string) bool {
-	return path == "/" || path == "/news" || strings.HasPrefix(path, "/news/") || path == "/sitemap.xml" || path == "/robots.txt"
+	return path == "/" || path == "/news" || strings.HasPrefix(path, "/news/") || path == "/sitemap.xml" || strings.HasPrefix(path, "/sitemap/") || path == "/robots.txt"
 }
 
 // queryTag is the part of an ETag that names the query: a hash of the known,

@@ -51,7 +51,7 @@ func TestStaffResponsesAreNeverStored(t *testing.T) {
 func TestNewsroomSetsNoCookie(t *testing.T) {
 	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
 		d := env.publish(t, "Cookie-free newsroom", "Body.", nil, nil)
-		for _, path := range []string{"/news", "/news/" + *d.Slug, "/news/search?q=newsroom", "/news/feed.atom", "/sitemap.xml", "/robots.txt", "/"} {
+		for _, path := range []string{"/news", "/news/" + *d.Slug, "/news/search?q=newsroom", "/news/feed.atom", "/sitemap.xml", "/sitemap/releases.xml", "/robots.txt", "/"} {
 			r := env.browser().get(path)
 			if r.Status >= 400 {
 				t.Fatalf("GET %s = %d", path, r.Status)

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"pressroom/jobs"
 	"pressroom/models"
 )
 
@@ -41,8 +42,18 @@ type Config struct {
 	SendGridAPIKey           string
 	SendGridAPIURL           string
 	SendGridWebhookPublicKey string
-	MailFrom                 *mail.Address
-	DefaultTimezone          *time.Location
+	// SendsInFlight is how many send requests one worker process may have at
+	// the provider at once (SENDS_IN_FLIGHT, 1 to 64; default
+	// jobs.DefaultSendsInFlight). It is also the most batches one crash of the
+	// process can send twice (README "Sending guarantees").
+	SendsInFlight int
+	// SendSettleWait is how long a batch interrupted by a crash waits for the
+	// provider's "processed" events before resending the recipients without
+	// one (SEND_SETTLE_WAIT; default DefaultSendSettleWait when
+	// SENDGRID_WEBHOOK_PUBLIC_KEY is set, else 0: no events will come).
+	SendSettleWait  time.Duration
+	MailFrom        *mail.Address
+	DefaultTimezone *time.Location
 	// MetricsToken, when set, is the bearer token /metrics demands (METRICS_TOKEN).
 	MetricsToken string
 	// MetricsAddr, when set, is the address of the process's own metrics
@@ -126,6 +137,11 @@ func unsubscribeKey(secret []byte) []byte {
 
 // DefaultDatabaseURL is the embedded database used when DATABASE_URL is unset.
 const DefaultDatabaseURL = "sqlite:./pressroom.db"
+
+// DefaultSendSettleWait is how long an interrupted batch waits for SendGrid's
+// events by default: they usually arrive within seconds, and the batch's
+// recipients without one are sent again only after it.
+const DefaultSendSettleWait = 2 * time.Minute
 
 // MinSessionSecret is the shortest SESSION_SECRET production accepts, in bytes.
 const MinSessionSecret = 32
@@ -230,6 +246,26 @@ func LoadConfig(getenv func(string) string, mode Mode) (*Config, error) {
 		problems = append(problems, fmt.Sprintf("SENDGRID_API_URL must be an absolute URL (got %q)", c.SendGridAPIURL))
 	}
 	c.SendGridWebhookPublicKey = getenv("SENDGRID_WEBHOOK_PUBLIC_KEY")
+	c.SendsInFlight = jobs.DefaultSendsInFlight
+	if c.SendGridWebhookPublicKey != "" {
+		c.SendSettleWait = DefaultSendSettleWait
+	}
+	if v := strings.TrimSpace(getenv("SEND_SETTLE_WAIT")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Hour {
+			problems = append(problems, fmt.Sprintf("SEND_SETTLE_WAIT must be a duration from 0s to 1h, e.g. 2m (got %q)", v))
+		} else {
+			c.SendSettleWait = d
+		}
+	}
+	if v := strings.TrimSpace(getenv("SENDS_IN_FLIGHT")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > jobs.MaxSendsInFlight {
+			problems = append(problems, fmt.Sprintf("SENDS_IN_FLIGHT must be a whole number of requests from 1 to %d (got %q)", jobs.MaxSendsInFlight, v))
+		} else {
+			c.SendsInFlight = n
+		}
+	}
 
 	from := getenv("MAIL_FROM")
 	if from == "" {

@@ -36,6 +36,11 @@ func TestConfig(t *testing.T) {
 		{"a trusted proxy network out of range", app.ModeDev, map[string]string{"TRUSTED_PROXIES": "10.0.0.0/33"}, []string{`TRUSTED_PROXIES entry "10.0.0.0/33"`}},
 		{"a trending threshold that is not a number", app.ModeDev, map[string]string{"SIGNATURE_TRENDING_THRESHOLD": "lots"}, []string{`SIGNATURE_TRENDING_THRESHOLD must be a whole number`}},
 		{"a trending threshold", app.ModeDev, map[string]string{"SIGNATURE_TRENDING_THRESHOLD": "250"}, nil},
+		{"sends in flight that is not a number", app.ModeDev, map[string]string{"SENDS_IN_FLIGHT": "many"}, []string{`SENDS_IN_FLIGHT must be a whole number of requests from 1 to 64`}},
+		{"too many sends in flight", app.ModeDev, map[string]string{"SENDS_IN_FLIGHT": "65"}, []string{`SENDS_IN_FLIGHT must be a whole number of requests from 1 to 64`}},
+		{"sends in flight", app.ModeDev, map[string]string{"SENDS_IN_FLIGHT": "10"}, nil},
+		{"a settle wait that is not a duration", app.ModeDev, map[string]string{"SEND_SETTLE_WAIT": "soon"}, []string{`SEND_SETTLE_WAIT must be a duration from 0s to 1h`}},
+		{"a settle wait", app.ModeDev, map[string]string{"SEND_SETTLE_WAIT": "30s"}, nil},
 		{"relative base url", app.ModeProduction, map[string]string{"SESSION_SECRET": strong, "BASE_URL": "press.example.org"}, []string{"BASE_URL must be an absolute"}},
 	}
 	for _, tt := range tests {

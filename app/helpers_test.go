@@ -45,6 +45,8 @@ type envOptions struct {
 	env map[string]string
 	// versionTTL is the web process's NewsroomVersionTTL (zero: read each time).
 	versionTTL time.Duration
+	// sitemapPageSize is Deps.SitemapPageSize (zero: the production size).
+	sitemapPageSize int
 }
 
 func (o envOptions) mail(db *models.DB) jobs.Transport {
@@ -97,7 +99,7 @@ func newEnv(t testing.TB, db *models.DB, opts envOptions) *testEnv {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	s, err := app.New(app.Deps{Config: cfg, DB: db, Jobs: client, Clock: clock, NewsroomVersionTTL: opts.versionTTL})
+	s, err := app.New(app.Deps{Config: cfg, DB: db, Jobs: client, Clock: clock, NewsroomVersionTTL: opts.versionTTL, SitemapPageSize: opts.sitemapPageSize})
 	if err != nil {
 		t.Fatal(err)
 	}

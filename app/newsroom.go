@@ -35,6 +35,7 @@ func (h *NewsroomHandler) Register(r Routes) {
 	r.GET("/news/index/:number", Public, h.byIndex)
 	r.GET("/news/:slug", Public, h.s.cached("", nil, h.release))
 	r.GET("/sitemap.xml", Public, h.s.cached("sitemap", nil, h.sitemap))
+	r.GET("/sitemap/releases.xml", Public, h.s.cached("sitemap-releases", []string{"after"}, h.sitemapReleases))
 	r.GET("/robots.txt", Public, h.robots)
 }
 
@@ -385,22 +386,70 @@ type sitemapSet struct {
 	URLs    []sitemapURL `xml:"url"`
 }
 
-// sitemap lists the newsroom and every public release (up to the sitemap
-// protocol's 50,000 URLs).
+type sitemapRef struct {
+	Loc string `xml:"loc"`
+}
+
+type sitemapIndex struct {
+	XMLName  xml.Name     `xml:"sitemapindex"`
+	Xmlns    string       `xml:"xmlns,attr"`
+	Sitemaps []sitemapRef `xml:"sitemap"`
+}
+
+const sitemapXmlns = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+// sitemap is the sitemap index: one sitemap page per models.SitemapPageSize
+// public releases, each after the key where the one before ends, so every
+// release is listed once however large the archive. Cached by newsroom
+// version, like the pages it lists.
 func (h *NewsroomHandler) sitemap(c *gin.Context) {
 	if !h.s.cacheable(c, "sitemap") {
 		return
 	}
-	items, _, err := models.PublicReleases(c.Request.Context(), h.s.db.Gorm, models.PublicFilter{Limit: models.SitemapLimit, Now: h.s.clock.Now()})
+	starts, err := models.SitemapPageStarts(c.Request.Context(), h.s.db.Gorm, h.s.clock.Now(), h.s.sitemapPageSize)
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	set := sitemapSet{Xmlns: "http://www.sitemaps.org/schemas/sitemap/0.9", URLs: []sitemapURL{{Loc: h.s.cfg.URL("/news")}}}
-	for _, r := range items {
-		set.URLs = append(set.URLs, sitemapURL{Loc: h.s.cfg.URL("/news/" + *r.Slug), LastMod: r.UpdatedAt.UTC().Format(time.RFC3339)})
+	idx := sitemapIndex{Xmlns: sitemapXmlns, Sitemaps: []sitemapRef{{Loc: h.s.cfg.URL("/sitemap/releases.xml")}}}
+	for _, k := range starts {
+		idx.Sitemaps = append(idx.Sitemaps, sitemapRef{Loc: h.s.cfg.URL("/sitemap/releases.xml?after=" + encodePublicKey(k))})
 	}
-	out, err := xml.MarshalIndent(set, "", "  ")
+	h.writeXML(c, idx)
+}
+
+// sitemapReleases is one page of the sitemap: the newsroom itself on the first,
+// then the public releases after the page's key.
+func (h *NewsroomHandler) sitemapReleases(c *gin.Context) {
+	if !h.s.cacheable(c, "sitemap-releases", "after") {
+		return
+	}
+	var after *models.PublicKey
+	if a := c.Query("after"); a != "" {
+		k, ok := decodePublicKey(a)
+		if !ok {
+			_ = c.Error(fmt.Errorf("app: sitemap page %q: %w", a, models.ErrNotFound))
+			return
+		}
+		after = &k
+	}
+	items, err := models.SitemapPage(c.Request.Context(), h.s.db.Gorm, h.s.clock.Now(), after, h.s.sitemapPageSize)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	set := sitemapSet{Xmlns: sitemapXmlns}
+	if after == nil {
+		set.URLs = append(set.URLs, sitemapURL{Loc: h.s.cfg.URL("/news")})
+	}
+	for _, r := range items {
+		set.URLs = append(set.URLs, sitemapURL{Loc: h.s.cfg.URL("/news/" + r.Slug), LastMod: r.UpdatedAt.UTC().Format(time.RFC3339)})
+	}
+	h.writeXML(c, set)
+}
+
+func (h *NewsroomHandler) writeXML(c *gin.Context, v any) {
+	out, err := xml.MarshalIndent(v, "", "  ")
 	if err != nil {
 		_ = c.Error(err)
 		return

@@ -95,7 +95,7 @@ func TestEmbargoLeak(t *testing.T) {
 			{"index number lookup", "/news/index/" + idx, found},
 			{"atom feed", "/news/feed.atom", has("Quokka sanctions")},
 			{"french feed", "/news/feed.atom?lang=fr", has("Sanctions quokka")},
-			{"sitemap", "/sitemap.xml", has(slug)},
+			{"sitemap page", "/sitemap/releases.xml", has(slug)},
 			{"public API list", "/api/v1/public/releases", has(slug)},
 			{"public API by slug", "/api/v1/public/releases/" + slug, found},
 			{"newsroom search by a word of its body", "/news/search?q=zanzibarquokka", has("Quokka sanctions")},
@@ -264,7 +264,7 @@ func TestFeedParses(t *testing.T) {
 			}
 		}
 		// The sitemap lists the same releases.
-		sm := env.browser().get("/sitemap.xml")
+		sm := env.browser().get("/sitemap/releases.xml")
 		for _, s := range slugs {
 			if !strings.Contains(sm.Body, "/news/"+s+"</loc>") {
 				t.Errorf("sitemap lacks %s", s)

@@ -32,6 +32,9 @@ type Deps struct {
 	// Media is the media library's file store; when nil, New opens
 	// Config.MediaURL.
 	Media *jobs.MediaStore
+	// SitemapPageSize is how many releases a sitemap page lists (tests only;
+	// zero means models.SitemapPageSize).
+	SitemapPageSize int
 }
 
 // Server is the wired web application.
@@ -58,6 +61,8 @@ type Server struct {
 	pages       *pageCache
 	// siteCache holds the organisation's settings (name, default list).
 	siteCache siteCache
+	// sitemapPageSize is Deps.SitemapPageSize (0: models.SitemapPageSize).
+	sitemapPageSize int
 }
 
 // New builds the server: parses every template (failing on any error), builds
@@ -84,7 +89,7 @@ func New(d Deps) (*Server, error) {
 		publicLimiter: NewLimiter(20, 10*time.Minute, d.Clock.Now),
 		markdown:      richtext.New(),
 		newsVersion:   &versionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
-		pages:         newPageCache(pageCacheEntries, pageCacheBytes)}
+		pages:         newPageCache(pageCacheEntries, pageCacheBytes), sitemapPageSize: d.SitemapPageSize}
 
 	if s.media = d.Media; s.media == nil {
 		if s.media, err = jobs.OpenMediaStore(context.Background(), d.Config.MediaURL); err != nil {

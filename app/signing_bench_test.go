@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"pressroom/internal/benchkit"
 	"pressroom/models"
 	"pressroom/models/dbtest"
 )
@@ -54,7 +52,7 @@ func BenchmarkSigning(b *testing.B) {
 					client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
 					url := env.http.URL + "/api/v1/public/petitions/" + p.Slug + "/signatures"
 					b.ResetTimer()
-					apiRate, p50, p99, acked := drive(b, clients, n, func(i int) bool {
+					api := benchkit.Drive(context.Background(), clients, n, 10*time.Minute, func(i int) bool {
 						body := fmt.Sprintf(`{"name":"Signer %d","email":"signer%d@example.org","country":"GB"}`, i, i)
 						resp, err := client.Post(url, "application/json", strings.NewReader(body))
 						if err != nil {
@@ -69,11 +67,12 @@ func BenchmarkSigning(b *testing.B) {
 					if d == models.SQLite {
 						insert = strings.NewReplacer("$1", "?1", "$2", "?2", "$3", "?3", "$4", "?4", "$5", "?5").Replace(insert)
 					}
-					insertRate, _, _, _ := drive(b, clients, n, func(i int) bool {
+					inserts := benchkit.Drive(context.Background(), clients, n, 10*time.Minute, func(i int) bool {
 						_, err := sqlDB.ExecContext(context.Background(), insert, models.NewID(), p.ID, fmt.Sprintf("Signer %d", i), fmt.Sprintf("signer%d@example.org", i), time.Now().UTC())
 						return err == nil
 					})
 					b.StopTimer()
+					apiRate, p50, p99, acked, insertRate := api.Rate(), api.P50, api.P99, api.OK, inserts.Rate()
 					b.ReportMetric(apiRate, "signatures/s")
 					b.ReportMetric(float64(p50.Microseconds())/1000, "p50_ms")
 					b.ReportMetric(float64(p99.Microseconds())/1000, "p99_ms")
@@ -98,34 +97,4 @@ func timeType(d models.Dialect) string {
 		return "timestamptz"
 	}
 	return "datetime"
-}
-
-// drive runs n calls of fn over the given number of concurrent clients and
-// returns calls/s, the p50 and p99 latency, and how many succeeded.
-func drive(b *testing.B, clients, n int, fn func(i int) bool) (rate float64, p50, p99 time.Duration, ok int64) {
-	var next, good atomic.Int64
-	lat := make([]time.Duration, n)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				t0 := time.Now()
-				if fn(i) {
-					good.Add(1)
-				}
-				lat[i] = time.Since(t0)
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	return float64(n) / elapsed.Seconds(), lat[n/2], lat[n*99/100], good.Load()
 }

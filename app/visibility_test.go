@@ -231,7 +231,7 @@ func TestVisibility(t *testing.T) {
 			}
 			fr := map[string]string{"Accept-Language": "fr"}
 			global := map[string]response{}
-			for _, p := range []string{"/news", "/news?lang=fr", "/news/feed.atom", "/news/feed.atom?lang=fr", "/sitemap.xml",
+			for _, p := range []string{"/news", "/news?lang=fr", "/news/feed.atom", "/news/feed.atom?lang=fr", "/sitemap.xml", "/sitemap/releases.xml",
 				"/api/v1/public/releases?limit=100", "/api/v1/public/releases?lang=fr&limit=100"} {
 				global[p] = get(nil, "global", p, nil)
 			}

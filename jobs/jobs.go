@@ -42,6 +42,12 @@ type Deps struct {
 	// guarantee for throughput per process; more worker processes scale without
 	// giving it up.
 	SendsInFlight int
+	// SettleWait, when positive, is how long a batch found "submitting" after a
+	// crash waits for the provider's "processed" events of its recipients
+	// (SendGrid's Event Webhook) before the recipients without one are sent
+	// again; those with one are not (SEND_SETTLE_WAIT). Zero resends the whole
+	// batch at once: without the webhook no events come.
+	SettleWait time.Duration
 	// Liveness is this process's proof of life (StartRescuer keeps it): no send
 	// request starts while it cannot be proven. Nil means always alive.
 	Liveness *Liveness
@@ -146,6 +152,10 @@ type ClientOptions struct {
 	Logger     *slog.Logger
 	// NoPeriodic leaves out the periodic sweeps (tests that drive them by hand).
 	NoPeriodic bool
+	// SendsInFlight is the worker's Deps.SendsInFlight: the sends queue gets
+	// that many job slots more than sendQueueWorkers' spare ones, so batches
+	// waiting at the provider never starve the ones being prepared.
+	SendsInFlight int
 	// SignatureCountInterval is how often the count job runs
 	// (SIGNATURE_COUNT_INTERVAL); 0 means DefaultSignatureCountInterval.
 	SignatureCountInterval time.Duration
@@ -182,6 +192,9 @@ func NewClient(db *models.DB, workers *river.Workers, opts ClientOptions) (*Clie
 			n = 4
 		}
 		sends := sendQueueWorkers
+		if opts.SendsInFlight > DefaultSendsInFlight {
+			sends += min(opts.SendsInFlight, MaxSendsInFlight) - DefaultSendsInFlight
+		}
 		if db.Dialect == models.SQLite {
 			sends = 2
 		}

@@ -105,6 +105,16 @@ func workerOf(job *river.Job[SendBatchArgs]) string {
 func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs]) error {
 	a := job.Args
 	worker := workerOf(job)
+	// A batch "submitting" before this claim may have a request out that the
+	// provider accepted: with the webhook it is settled from the provider's
+	// events before anything is resent.
+	var prior models.BatchState
+	if w.SettleWait > 0 {
+		var err error
+		if prior, err = models.BatchStateOf(ctx, w.DB.Gorm, a.SendID, a.BatchNo); err != nil {
+			return err
+		}
+	}
 	claim, attempts, s, err := models.ClaimBatch(ctx, w.DB.Gorm, a.SendID, a.BatchNo, worker, w.Clock.Now())
 	if err != nil {
 		if errors.Is(err, models.ErrNotFound) {
@@ -122,6 +132,17 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs
 		// or dies and its lock proves it.
 		return river.JobSnooze(5 * time.Second)
 	}
+	if prior.Status == models.BatchSubmitting {
+		settled, err := w.settle(ctx, a)
+		if err != nil {
+			return err
+		}
+		if !settled {
+			// Still waiting for events: the batch stays "submitting", claimed
+			// by this worker, so whoever runs it next settles it too.
+			return river.JobSnooze(settlePoll)
+		}
+	}
 	err = w.send(ctx, job, s, attempts)
 	if err != nil && !errors.Is(err, errUnrecorded) {
 		// Nothing of the batch is out unrecorded: hand it back, so that whichever
@@ -136,6 +157,27 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs
 		}
 	}
 	return err
+}
+
+// settlePoll is how often a batch waiting for its recipients' events looks
+// again.
+const settlePoll = 2 * time.Second
+
+// settle records the recipients of an uncertain batch that the provider
+// reported accepting, and says whether the rest may be sent now: every
+// recipient is accounted for, or the wait for their events is over.
+func (w *SendBatchWorker) settle(ctx context.Context, a SendBatchArgs) (bool, error) {
+	now := w.Clock.Now()
+	st, err := models.SettleBatch(ctx, w.DB.Gorm, a.SendID, a.BatchNo, w.SettleWait, now)
+	if err != nil {
+		return false, err
+	}
+	if st.Pending == 0 || !now.Before(st.SettleBy) {
+		w.Logger.InfoContext(ctx, "send batch settled from provider events", "send", a.SendID, "batch", a.BatchNo,
+			"settled", st.Settled, "to_resend", st.Pending)
+		return true, nil
+	}
+	return false, nil
 }
 
 // send sends a claimed batch.

@@ -10,6 +10,10 @@ import (
 // the most batches one crash can duplicate (README "Sending guarantees").
 const DefaultSendsInFlight = 1
 
+// MaxSendsInFlight caps SendsInFlight: each request in flight holds an encoded
+// body of up to 1,000 personalizations in memory, and a job slot.
+const MaxSendsInFlight = 64
+
 // sendGate bounds a process's send requests in flight. A batch holds it from
 // just before its request until its checkpoint is committed; everything else
 // (claiming, loading and re-checking recipients, rendering, encoding the body,
@@ -22,6 +26,7 @@ func newSendGate(n int) sendGate {
 	if n <= 0 {
 		n = DefaultSendsInFlight
 	}
+	n = min(n, MaxSendsInFlight)
 	return make(sendGate, n)
 }
 

@@ -156,12 +156,6 @@ type PublicFilter struct {
 	Now        time.Time
 }
 
-// SitemapLimit is how many releases the sitemap lists: the latest, which are
-// what crawlers need to learn of quickly. Older releases stay reachable through
-// the newsroom's "Older releases" pages, which crawlers follow. Listing the
-// whole archive (up to the protocol's 50,000) made every sitemap a scan of it.
-const SitemapLimit = 1000
-
 // PublicKey is a position in the newsroom's order: latest publication first,
 // ties broken by id, so that every release has exactly one place.
 type PublicKey struct {

@@ -131,7 +131,8 @@ type SearchOptions struct {
 // bodyCandidateLimit more rows, only when those cannot fill the page asked for.
 // A broad query therefore ranks the first SearchCandidateLimit headline matches
 // it finds (in storage order) and reports a total that is a lower bound, which
-// callers may show as "500+". SQLite ranks every match.
+// callers may show as "500+". SQLite ranks the SearchCandidateLimit matching
+// entries indexed last.
 const SearchCandidateLimit = 500
 
 // MaxSearchLimit caps a page of search hits.
@@ -301,7 +302,6 @@ const headlineOptions = "StartSel=" + markOpen + ", StopSel=" + markClose +
 const bodyCandidateLimit = 500
 
 func searchPostgres(db *gorm.DB, which string, pq parsedQuery, opts SearchOptions) ([]SearchHit, int, error) {
-	q := pq.websearch()
 	configs := []string{SearchConfig(opts.Language)}
 	if opts.Language == "" {
 		var err error
@@ -312,13 +312,32 @@ func searchPostgres(db *gorm.DB, which string, pq parsedQuery, opts SearchOption
 			return nil, 0, nil // nothing indexed yet
 		}
 	}
+	// The exact words first. A prefix (the index-number form "4242:*") is
+	// estimated by PostgreSQL at a few per cent of all rows whatever it is,
+	// which makes reading the table in storage order look cheaper than the GIN
+	// index; the exact words are estimated from the statistics, so a rare word
+	// is looked up in the index. The prefix form runs only when the exact words
+	// cannot fill the page asked for.
+	if len(pq.clauses) > 0 {
+		hits, total, err := searchPostgresQuery(db, which, pq, configs, false, opts)
+		if err != nil || pq.indexKey == "" || total >= opts.Offset+opts.Limit {
+			return hits, total, err
+		}
+	}
+	return searchPostgresQuery(db, which, pq, configs, true, opts)
+}
+
+// searchPostgresQuery runs one search in the given configurations: the words
+// alone, or the words or'ed with the index-number prefix.
+func searchPostgresQuery(db *gorm.DB, which string, pq parsedQuery, configs []string, prefix bool, opts SearchOptions) ([]SearchHit, int, error) {
+	q := pq.websearch()
 	// queries holds the user's words parsed once per language in play (or'ed
-	// with the index-number prefix when the query has one); each row is checked
-	// against its own language's parse, looked up by config rather than parsed
-	// again per row.
+	// with the index-number prefix when asked); each row is checked against its
+	// own language's parse, looked up by config rather than parsed again per
+	// row.
 	perConfig := "websearch_to_tsquery(cfg, ?)"
 	queryArgs := []any{q}
-	if pq.indexKey != "" {
+	if prefix {
 		perConfig += " || to_tsquery('simple', ?)"
 		queryArgs = append(queryArgs, pq.indexKey+":*")
 	}
@@ -397,7 +416,12 @@ func searchSQLite(db *gorm.DB, which string, pq parsedQuery, opts SearchOptions)
 	// bm25 is lower for better matches; weights per column: headline,
 	// standfirst, body, index number.
 	// FTS5 refuses bm25() in a window query, so the matches are ranked in a
-	// materialised CTE and counted outside it.
+	// materialised CTE and counted outside it. The CTE stops at
+	// SearchCandidateLimit matching, visible rows, read newest entry first
+	// (FTS5 walks its rowids backwards without sorting): ranking every match
+	// of a word most releases hold took 3–5 s at 100,000 releases, and a queue
+	// of them on SQLite's one connection timed out. As on PostgreSQL, the total
+	// is then a lower bound.
 	sql := `WITH m AS MATERIALIZED (
 		SELECT e.id AS entry_id, e.document_id, e.headline, d.kind, d.slug, d.index_number, d.published_at, d.language, ` + searchStatus(which) + `,
 			-bm25(search_fts, 10.0, 4.0, 1.0, 10.0) AS rank
@@ -405,12 +429,14 @@ func searchSQLite(db *gorm.DB, which string, pq parsedQuery, opts SearchOptions)
 		JOIN search_entries e ON e.id = search_fts.rowid
 		` + searchJoins + `
 		WHERE search_fts MATCH ? AND ` + filters + `
+		ORDER BY search_fts.rowid DESC
+		LIMIT ?
 	)
 	SELECT m.*, count(*) OVER () AS total FROM m
 	ORDER BY ` + searchOrder + `
 	LIMIT ? OFFSET ?`
 	args := append([]any{match}, filterArgs...)
-	args = append(args, opts.Limit, opts.Offset)
+	args = append(args, SearchCandidateLimit, opts.Limit, opts.Offset)
 	var rows []searchRow
 	if err := db.Raw(sql, args...).Scan(&rows).Error; err != nil {
 		return nil, 0, err

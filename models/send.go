@@ -473,6 +473,7 @@ func DispatchSend(ctx context.Context, db *gorm.DB, by *User, id string, now tim
 func MaterialiseSend(ctx context.Context, db *gorm.DB, id string, now time.Time, enqueue EnqueueFunc) (*Send, error) {
 	var s *Send
 	var notDue *NotDueError
+	wrote := int64(0) // recipients this call materialised
 	err := Transaction(ctx, db, func(tx *gorm.DB) error {
 		var err error
 		if s, err = lockSend(tx, id); err != nil {
@@ -536,6 +537,7 @@ FROM (
 				return fmt.Errorf("insert recipients: %w", res.Error)
 			}
 			total = res.RowsAffected
+			wrote = total
 			// Suppressed rows are the ones without a batch: counted on the batch index.
 			if err := tx.Raw(`SELECT COUNT(*) FROM send_recipients WHERE send_id = ? AND batch_no IS NULL`, id).Scan(&suppressed).Error; err != nil {
 				return err
@@ -577,8 +579,20 @@ FROM (
 	if notDue != nil {
 		return s, fmt.Errorf("models: materialise send: %w", notDue)
 	}
+	// A large send changes send_recipients more than autovacuum notices in
+	// time, and every batch's queries are planned from its statistics: with
+	// stale ones PostgreSQL chose a parallel plan at eight times the cost. After
+	// the commit, so the lock it takes is not held through the transaction; a
+	// failure only leaves the statistics as they were.
+	if wrote >= analyseAfter && db.Dialector.Name() == "postgres" {
+		_ = db.WithContext(ctx).Exec("ANALYZE send_recipients").Error
+	}
 	return s, nil
 }
+
+// analyseAfter is how many recipients a send must have for its materialisation
+// to refresh send_recipients' planner statistics.
+const analyseAfter = 10_000
 
 // lockSend loads a send for update (PostgreSQL row lock; SQLite transactions are
 // already exclusive).

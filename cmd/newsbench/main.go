@@ -17,11 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"html/template"
 	"io"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,10 +26,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/riverqueue/river"
 
 	"pressroom/app"
+	"pressroom/internal/benchkit"
 	"pressroom/jobs"
 	"pressroom/migrations"
 	"pressroom/models"
@@ -78,7 +74,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if _, err := exec.LookPath(*wrk); err != nil {
 		return fmt.Errorf("wrk not found (apt-get install wrk): %w", err)
 	}
-	db, cleanup, err := openFresh(ctx, *dbURL)
+	db, cleanup, err := benchkit.OpenFresh(ctx, *dbURL, "newsbench")
 	if err != nil {
 		return err
 	}
@@ -109,12 +105,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	newsroom, stopNews, err := serve(srv.Handler())
+	newsroom, stopNews, err := benchkit.Serve(srv.Handler())
 	if err != nil {
 		return err
 	}
 	defer stopNews()
-	minimal, stopMin, err := serve(minimalHandler())
+	minimal, stopMin, err := benchkit.Serve(benchkit.MinimalHandler())
 	if err != nil {
 		return err
 	}
@@ -138,11 +134,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer os.RemoveAll(dir)
 
-	fmt.Fprintf(out, "machine: %d cores, load average %s; wrk -t%d -c%d -d%s; %s\n\n", runtime.NumCPU(), loadAverage(), *threads, *conns, *dur, dbVersion(ctx, db))
+	fmt.Fprintf(out, "machine: %d cores, load average %s; wrk -t%d -c%d -d%s; %s\n\n", runtime.NumCPU(), benchkit.LoadAverage(), *threads, *conns, *dur, benchkit.DBVersion(ctx, db))
 	fmt.Fprintln(out, "| endpoint | req/s | p50 | p95 | errors | minimal handler req/s (same run) | % of minimal | load avg |")
 	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|")
 	for i, ep := range eps {
-		if err := warm(newsroom + ep.path); err != nil {
+		if err := benchkit.Warm(newsroom + ep.path); err != nil {
 			return fmt.Errorf("%s: %w", ep.name, err)
 		}
 		base, err := runWrk(ctx, *wrk, dir, minimal+"/", "", *threads, *conns, *dur)
@@ -153,88 +149,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", ep.name, err)
 		}
-		fmt.Fprintf(out, "| `%s` | %.0f | %s | %s | %d | %.0f | %.1f %% | %s |\n", ep.name, r.rps, ms(r.p50), ms(r.p95), r.errors, base.rps, 100*r.rps/base.rps, loadAverage())
-	}
-	return nil
-}
-
-// openFresh creates a database of its own (a PostgreSQL database on the given
-// server, or a temporary SQLite file) and returns it with its removal.
-func openFresh(ctx context.Context, raw string) (*models.DB, func(), error) {
-	if raw == "" || raw == "sqlite" {
-		dir, err := os.MkdirTemp("", "newsbench-db")
-		if err != nil {
-			return nil, nil, err
-		}
-		db, err := models.Open(ctx, "sqlite:"+filepath.Join(dir, "news.db"), models.OpenOptions{})
-		if err != nil {
-			os.RemoveAll(dir)
-			return nil, nil, err
-		}
-		return db, func() { db.Close(); os.RemoveAll(dir) }, nil
-	}
-	admin, err := models.Open(ctx, raw, models.OpenOptions{})
-	if err != nil {
-		return nil, nil, err
-	}
-	name := fmt.Sprintf("newsbench_%d_%d", os.Getpid(), time.Now().Unix())
-	if err := admin.Gorm.WithContext(ctx).Exec("CREATE DATABASE " + name).Error; err != nil {
-		admin.Close()
-		return nil, nil, err
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		admin.Close()
-		return nil, nil, err
-	}
-	u.Path = "/" + name
-	db, err := models.Open(ctx, u.String(), models.OpenOptions{})
-	drop := func() {
-		_ = admin.Gorm.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error
-		admin.Close()
-	}
-	if err != nil {
-		drop()
-		return nil, nil, err
-	}
-	return db, func() { db.Close(); drop() }, nil
-}
-
-// minimalHandler is the baseline: the least a gin server rendering an
-// html/template page can do.
-func minimalHandler() http.Handler {
-	gin.SetMode(gin.ReleaseMode)
-	e := gin.New()
-	page := template.Must(template.New("p").Parse(`<!doctype html><html><head><title>{{.Title}}</title></head><body><h1>{{.Title}}</h1><p>{{.Body}}</p></body></html>`))
-	e.GET("/", func(c *gin.Context) {
-		c.Header("Content-Type", "text/html; charset=utf-8")
-		c.Status(http.StatusOK)
-		_ = page.Execute(c.Writer, map[string]string{"Title": "Newsroom", "Body": "Press releases and urgent actions."})
-	})
-	return e
-}
-
-// serve runs h on a loopback port.
-func serve(h http.Handler) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	s := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = s.Serve(ln) }()
-	return "http://" + ln.Addr().String(), func() { _ = s.Close() }, nil
-}
-
-// warm fetches a URL once (filling the page cache) and insists on a 200.
-func warm(u string) error {
-	res, err := http.Get(u)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	_, _ = io.Copy(io.Discard, res.Body)
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %d", u, res.StatusCode)
+		fmt.Fprintf(out, "| `%s` | %.0f | %s | %s | %d | %.0f | %.1f %% | %s |\n", ep.name, r.rps, ms(r.p50), ms(r.p95), r.errors, base.rps, 100*r.rps/base.rps, benchkit.LoadAverage())
 	}
 	return nil
 }
@@ -282,21 +197,3 @@ func runWrk(ctx context.Context, bin, dir, target, script string, threads, conns
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
-
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	return strings.Join(strings.Fields(string(b))[:3], " ")
-}
-
-func dbVersion(ctx context.Context, db *models.DB) string {
-	var v string
-	if db.Dialect == models.Postgres {
-		_ = db.Gorm.WithContext(ctx).Raw("SHOW server_version").Scan(&v).Error
-		return "PostgreSQL " + v
-	}
-	_ = db.Gorm.WithContext(ctx).Raw("SELECT sqlite_version()").Scan(&v).Error
-	return "SQLite " + v
-}

@@ -11,6 +11,7 @@ package sendgridfake
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -48,6 +49,11 @@ type Server struct {
 	count    int // recipients in accepted, duplicates included
 	faults   faults
 	requests int
+	latency  time.Duration
+	// eventHook, when set, is the Event Webhook URL the fake posts a
+	// "processed" event to for every recipient it accepts.
+	eventHook string
+	hookWG    sync.WaitGroup
 }
 
 // accepted is one accepted request as the fake keeps it: the raw body and what
@@ -309,9 +315,71 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.accepted = append(s.accepted, accepted{id: id, received: now, raw: raw})
 	s.count += recipientCount(&body)
+	latency, hook := s.latency, s.eventHook
+	if hook != "" {
+		s.hookWG.Add(1)
+	}
 	s.mu.Unlock()
+	if hook != "" {
+		go s.postProcessed(hook, accepted{id: id, received: now, raw: raw}.message())
+	}
+	// A real provider takes its time to answer a request it has already
+	// accepted: a client that dies meanwhile has mail out that it never heard
+	// about, which is what a crash test must exercise.
+	if latency > 0 {
+		t := time.NewTimer(latency)
+		select {
+		case <-t.C:
+		case <-s.done:
+			t.Stop()
+			return
+		}
+	}
 	w.Header().Set("X-Message-Id", id)
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// PostProcessedTo makes the fake post a signed "processed" event for every
+// recipient of every request it accepts from now on to url (the application's
+// Event Webhook, verified with PublicKey), as SendGrid does; "" stops it. Each
+// request's events go in one post, retried for a while if the webhook fails.
+func (s *Server) PostProcessedTo(url string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.eventHook = url
+}
+
+// WaitEvents waits until every event post started so far is done.
+func (s *Server) WaitEvents() { s.hookWG.Wait() }
+
+func (s *Server) postProcessed(url string, m Message) {
+	defer s.hookWG.Done()
+	events := s.EventsFor(EventProcessed, appendRecipients(nil, m)...)
+	for try := 0; try < 30; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		status, err := s.PostEvents(ctx, url, events)
+		cancel()
+		if err == nil && status < 300 {
+			return
+		}
+		select {
+		case <-s.done:
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// SetLatency makes every accepted request answer d after the fake accepted
+// it, as a real provider's processing time does (a request with 1,000
+// personalizations takes SendGrid far longer than a loopback fake). The request
+// counts as accepted from the start of the wait, whether or not the client is
+// still there at its end. Zero, the default, answers at once. Faults apply as
+// before, on top.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = max(d, 0)
 }
 
 // errTooLarge is a body over SendGrid's 30 MB limit, answered with 413.

@@ -434,3 +434,46 @@ func TestEventsAreSignedAsSendGridSigns(t *testing.T) {
 		t.Fatalf("stale signature: ok=%v ts=%s", ok, ts)
 	}
 }
+
+// TestLatencyAnswersLateButAcceptsAtOnce: with a latency set, the answer comes
+// after it, and the request is accepted from the start of the wait (a client
+// that gave up meanwhile still had its mail sent).
+func TestLatencyAnswersLateButAcceptsAtOnce(t *testing.T) {
+	f := sendgridfake.New("SG.test").Start()
+	defer f.Close()
+	f.SetLatency(300 * time.Millisecond)
+	body := `{"personalizations":[{"to":[{"email":"a@example.org"}]}],"from":{"email":"p@example.org"},"subject":"s","content":[{"type":"text/plain","value":"v"}]}`
+	post := func(ctx context.Context) (*http.Response, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, f.URL()+sendgridfake.SendPath, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer SG.test")
+		req.Header.Set("Content-Type", "application/json")
+		return http.DefaultClient.Do(req)
+	}
+	start := time.Now()
+	res, err := post(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if took := time.Since(start); res.StatusCode != http.StatusAccepted || took < 300*time.Millisecond {
+		t.Fatalf("status %d after %s; want 202 after at least 300ms", res.StatusCode, took)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := post(ctx); err == nil {
+		t.Fatal("a client that gave up after 100ms got an answer")
+	}
+	if f.Count() != 2 {
+		t.Fatalf("accepted %d recipients; want 2 (the abandoned request was accepted too)", f.Count())
+	}
+	f.SetLatency(0)
+	start = time.Now()
+	res, err = post(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if took := time.Since(start); took > 200*time.Millisecond {
+		t.Fatalf("latency 0 answered after %s", took)
+	}
+}

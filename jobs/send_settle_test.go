@@ -1,0 +1,132 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"pressroom/models"
+	"pressroom/models/dbtest"
+)
+
+// interrupted prepares a 1,000-supporter send whose one batch a worker claimed
+// and died sending ("submitting", as a crash leaves it), and stores the
+// provider's "processed" events for the first `reported` of its recipients.
+func interrupted(t *testing.T, e *sendEnv, db *models.DB, reported int) (*models.Send, []models.SendRecipient) {
+	t.Helper()
+	ctx := context.Background()
+	doc := e.org.Release(t, models.KindActionAlert, "Act now", nil, time.Now().UTC())
+	list := dbtest.BulkSupporters(t, db, "settle", 1000)
+	s := e.prepare(t, e.org.Campaigner, models.SendInput{DocumentID: doc.ID, SupporterListIDs: []string{list}})
+	if c, _, _, err := models.ClaimBatch(ctx, db.Gorm, s.ID, 0, "", time.Now().UTC()); err != nil || c != models.ClaimSend {
+		t.Fatalf("claim: %v %v", c, err)
+	}
+	var recips []models.SendRecipient
+	if err := db.Gorm.Where("send_id = ? AND batch_no = 0", s.ID).Order("id").Find(&recips).Error; err != nil {
+		t.Fatal(err)
+	}
+	report(t, db, s.ID, recips[:reported])
+	return s, recips
+}
+
+// report stores a "processed" event for each recipient, as the Event Webhook
+// does (custom_args carry the send and recipient ids).
+func report(t *testing.T, db *models.DB, sendID string, rs []models.SendRecipient) {
+	t.Helper()
+	in := make([]models.WebhookEventInput, len(rs))
+	for i, r := range rs {
+		in[i] = models.WebhookEventInput{SGEventID: fmt.Sprintf("ev-%d", r.ID), Event: "processed", Email: r.Email, SendID: sendID,
+			RecipientID: fmt.Sprint(r.ID), Timestamp: time.Now().Unix(), Payload: fmt.Sprintf(`{"sg_message_id":"msg-%d.fake"}`, r.ID)}
+	}
+	if _, err := models.StoreWebhookEvents(context.Background(), db.Gorm, in, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestInterruptedBatchSettledFromProviderEvents: a batch found "submitting"
+// after a crash is not sent again while its recipients' "processed" events
+// are arriving. Those with an event are recorded as submitted (with the
+// provider's message id); once every recipient has one the batch is done
+// without a request; nobody is mailed twice.
+func TestInterruptedBatchSettledFromProviderEvents(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		e := newSendEnv(t, db)
+		e.deps.SettleWait = time.Hour
+		s, recips := interrupted(t, e, db, 600)
+
+		err := e.work(t, s.ID, 0)
+		var snooze *river.JobSnoozeError
+		if !errors.As(err, &snooze) {
+			t.Fatalf("with 400 recipients unreported the batch should wait; got %v", err)
+		}
+		if e.fake.Count() != 0 {
+			t.Fatalf("the provider got %d recipients while the batch was settling", e.fake.Count())
+		}
+		var first models.SendRecipient
+		db.Gorm.First(&first, recips[0].ID)
+		if first.Status != models.RecipientSubmitted || first.MessageID != fmt.Sprintf("msg-%d.fake", recips[0].ID) {
+			t.Fatalf("a reported recipient is %s with message id %q", first.Status, first.MessageID)
+		}
+
+		report(t, db, s.ID, recips[600:])
+		if err := e.work(t, s.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		if e.fake.Count() != 0 {
+			t.Fatalf("the provider got %d recipients of a batch it had already accepted", e.fake.Count())
+		}
+		s, _ = models.SendByID(ctx, db.Gorm, s.ID)
+		p, _ := models.ProgressOf(ctx, db.Gorm, s)
+		if s.Status != models.SendSent || p.Submitted != 1000 {
+			t.Fatalf("send %s, progress %+v", s.Status, p)
+		}
+	})
+}
+
+// TestInterruptedBatchResendsOnlyTheUnreported: when the wait for events is
+// over, only the recipients the provider never reported are sent again.
+func TestInterruptedBatchResendsOnlyTheUnreported(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		e := newSendEnv(t, db)
+		clock := models.NewFixedClock(time.Now().UTC())
+		e.deps.Clock = clock
+		e.deps.SettleWait = time.Minute
+		s, recips := interrupted(t, e, db, 700)
+
+		var snooze *river.JobSnoozeError
+		if err := e.work(t, s.ID, 0); !errors.As(err, &snooze) {
+			t.Fatalf("first look: want a wait, got %v", err)
+		}
+		clock.Set(clock.Now().Add(30 * time.Second))
+		if err := e.work(t, s.ID, 0); !errors.As(err, &snooze) {
+			t.Fatalf("half way through the wait: want a wait, got %v", err)
+		}
+		clock.Set(clock.Now().Add(31 * time.Second))
+		if err := e.work(t, s.ID, 0); err != nil {
+			t.Fatalf("after the wait: %v", err)
+		}
+		if e.fake.Count() != 300 {
+			t.Fatalf("the provider got %d recipients; want the 300 unreported", e.fake.Count())
+		}
+		reported := map[string]bool{}
+		for _, r := range recips[:700] {
+			reported[r.Email] = true
+		}
+		for _, r := range e.fake.Recipients() {
+			if reported[r.Email] {
+				t.Fatalf("%s was reported accepted and mailed again", r.Email)
+			}
+		}
+		s, _ = models.SendByID(ctx, db.Gorm, s.ID)
+		p, _ := models.ProgressOf(ctx, db.Gorm, s)
+		if s.Status != models.SendSent || p.Submitted != 1000 {
+			t.Fatalf("send %s, progress %+v", s.Status, p)
+		}
+	})
+}
