@@ -117,7 +117,7 @@ type shareLink struct {
 
 // load finds a public petition or answers 404 itself.
 func (h *PetitionPublicHandler) load(c *gin.Context) *models.Petition {
-	p, err := models.PublicPetitionBySlug(c.Request.Context(), h.s.db.Gorm, c.Param("slug"), h.s.clock.Now())
+	p, err := h.s.petitions.public(c.Request.Context(), h.s.db, c.Param("slug"))
 	if errors.Is(err, models.ErrNotFound) {
 		if isAPI(c) || strings.HasSuffix(c.Request.URL.Path, ".json") {
 			apiError(c, http.StatusNotFound, "not_found", "no such petition", nil)
@@ -195,7 +195,10 @@ func (h *PetitionPublicHandler) page(c *gin.Context) {
 // together (the email job is inserted in the same transaction), grouped with
 // the concurrent requests into one commit, and sign returns after it.
 func (h *PetitionPublicHandler) sign(c *gin.Context, p *models.Petition, in models.SignInput) error {
-	h.signerOnce.Do(func() { h.signer = models.NewSignatureCommitter(h.s.db, h.s.clock.Now, h.enqueueSignatureMails) })
+	h.signerOnce.Do(func() {
+		h.signer = models.NewSignatureCommitter(h.s.db, h.s.clock.Now, h.enqueueSignatureMails)
+		h.signer.RulesTTL = h.s.petitions.ttl
+	})
 	in.IP = c.ClientIP()
 	_, err := h.signer.Sign(c.Request.Context(), p, in, h.s.cfg.Petitions.Limits)
 	return err

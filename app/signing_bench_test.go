@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"pressroom/app"
 	"pressroom/models"
 	"pressroom/models/dbtest"
 )
@@ -32,7 +33,8 @@ func BenchmarkSigning(b *testing.B) {
 			for _, clients := range []int{8, 32, 128} {
 				b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 					db := dbtest.New(b, d)
-					env := newEnv(b, db, envOptions{})
+					// The production web process trusts a public petition it read for a second.
+					env := newEnv(b, db, envOptions{versionTTL: app.DefaultNewsroomVersionTTL})
 					env.cfg.Petitions.Limits = models.SignLimits{}
 					camp := env.users[models.RoleCampaigner]
 					title, target, demand := "Bench", "T", "D."
