@@ -205,15 +205,15 @@ func (h *PetitionPublicHandler) sign(c *gin.Context, p *models.Petition, in mode
 }
 
 // enqueueSignatureMails inserts the emails of a committed batch of signatures
-// in its transaction, in one statement.
+// in its transaction, in one statement; the worker renders each (a small job
+// row per signature, not the whole message).
 func (h *PetitionPublicHandler) enqueueSignatureMails(ctx context.Context, tx *gorm.DB, done []models.SignedRequest) error {
 	params := make([]river.InsertManyParams, 0, len(done))
 	for _, d := range done {
 		if d.Result.Email == models.SignEmailNone {
 			continue
 		}
-		params = append(params, river.InsertManyParams{Args: jobs.DeliverMailArgs{Batch: h.s.signatureMail(d.Petition, d.Result.Signature, d.Result.Email, d.Result.Token),
-			Purpose: "petition_" + string(d.Result.Email)}})
+		params = append(params, river.InsertManyParams{Args: jobs.SignatureMailArgs{SignatureID: d.Result.Signature.ID, Email: d.Result.Email, Token: d.Result.Token}})
 	}
 	if len(params) == 0 {
 		return nil

@@ -85,7 +85,7 @@ func BenchmarkSigning(b *testing.B) {
 					var stored, distinct, mails int64
 					db.Gorm.Model(&models.Signature{}).Where("petition_id = ?", p.ID).Count(&stored)
 					db.Gorm.Raw("SELECT COUNT(DISTINCT normalised_email) FROM signatures WHERE petition_id = ?", p.ID).Scan(&distinct)
-					db.Gorm.Table("river_job").Where("kind = ?", "deliver_mail").Count(&mails)
+					db.Gorm.Table("river_job").Where("kind = ?", "signature_mail").Count(&mails)
 					if stored != acked || distinct != acked || mails != acked {
 						b.Fatalf("%d acknowledged, %d stored (%d distinct), %d confirmation jobs", acked, stored, distinct, mails)
 					}
