@@ -222,7 +222,9 @@ func (h *PetitionPublicHandler) enqueueSignatureMails(ctx context.Context, tx *g
 	if err != nil {
 		return err
 	}
-	if _, err := h.s.jobs.InsertManyTx(ctx, sqlTx, params); err != nil {
+	// The fast variant returns no rows to decode; these jobs have no unique
+	// options to conflict on.
+	if _, err := h.s.jobs.InsertManyFastTx(ctx, sqlTx, params); err != nil {
 		return fmt.Errorf("app: enqueue signature mails: %w", err)
 	}
 	return nil
