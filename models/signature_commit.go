@@ -324,7 +324,8 @@ func batchIPCounts(ctx context.Context, tx *gorm.DB, batch []*signCall, now time
 
 // insertSignatures stores new signatures in one statement, skipping any whose
 // mailbox has signed the petition already (the unique index decides, not a
-// check before), and returns the IDs it stored. Rows go in index order, so
+// check before), then the link tokens (calls[id].res.Token) of those it stored
+// in a second, and returns the IDs it stored. Rows go in index order, so
 // concurrent batches take the index's locks in the same order and cannot
 // deadlock on each other.
 func insertSignatures(ctx context.Context, tx *gorm.DB, sigs []*Signature, calls map[string]*signCall, now time.Time) (map[string]bool, error) {
