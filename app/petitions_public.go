@@ -117,7 +117,7 @@ type shareLink struct {
 
 // load finds a public petition or answers 404 itself.
 func (h *PetitionPublicHandler) load(c *gin.Context) *models.Petition {
-	p, err := models.PublicPetitionBySlug(c.Request.Context(), h.s.db.Gorm, c.Param("slug"), h.s.clock.Now())
+	p, err := h.s.petitions.public(c.Request.Context(), h.s.db, c.Param("slug"))
 	if errors.Is(err, models.ErrNotFound) {
 		if isAPI(c) || strings.HasSuffix(c.Request.URL.Path, ".json") {
 			apiError(c, http.StatusNotFound, "not_found", "no such petition", nil)
@@ -195,22 +195,25 @@ func (h *PetitionPublicHandler) page(c *gin.Context) {
 // together (the email job is inserted in the same transaction), grouped with
 // the concurrent requests into one commit, and sign returns after it.
 func (h *PetitionPublicHandler) sign(c *gin.Context, p *models.Petition, in models.SignInput) error {
-	h.signerOnce.Do(func() { h.signer = models.NewSignatureCommitter(h.s.db, h.s.clock.Now, h.enqueueSignatureMails) })
+	h.signerOnce.Do(func() {
+		h.signer = models.NewSignatureCommitter(h.s.db, h.s.clock.Now, h.enqueueSignatureMails)
+		h.signer.RulesTTL = h.s.petitions.ttl
+	})
 	in.IP = c.ClientIP()
 	_, err := h.signer.Sign(c.Request.Context(), p, in, h.s.cfg.Petitions.Limits)
 	return err
 }
 
 // enqueueSignatureMails inserts the emails of a committed batch of signatures
-// in its transaction, in one statement.
+// in its transaction, in one statement; the worker renders each (a small job
+// row per signature, not the whole message).
 func (h *PetitionPublicHandler) enqueueSignatureMails(ctx context.Context, tx *gorm.DB, done []models.SignedRequest) error {
 	params := make([]river.InsertManyParams, 0, len(done))
 	for _, d := range done {
 		if d.Result.Email == models.SignEmailNone {
 			continue
 		}
-		params = append(params, river.InsertManyParams{Args: jobs.DeliverMailArgs{Batch: h.s.signatureMail(d.Petition, d.Result.Signature, d.Result.Email, d.Result.Token),
-			Purpose: "petition_" + string(d.Result.Email)}})
+		params = append(params, river.InsertManyParams{Args: jobs.SignatureMailArgs{SignatureID: d.Result.Signature.ID, Email: d.Result.Email, Token: d.Result.Token}})
 	}
 	if len(params) == 0 {
 		return nil
@@ -219,7 +222,9 @@ func (h *PetitionPublicHandler) enqueueSignatureMails(ctx context.Context, tx *g
 	if err != nil {
 		return err
 	}
-	if _, err := h.s.jobs.InsertManyTx(ctx, sqlTx, params); err != nil {
+	// The fast variant returns no rows to decode; these jobs have no unique
+	// options to conflict on.
+	if _, err := h.s.jobs.InsertManyFastTx(ctx, sqlTx, params); err != nil {
 		return fmt.Errorf("app: enqueue signature mails: %w", err)
 	}
 	return nil

@@ -26,8 +26,8 @@ type Deps struct {
 	// Templates overrides the embedded template tree (tests only).
 	Templates fs.FS
 	// NewsroomVersionTTL is how long the process trusts the newsroom version it
-	// read (DefaultNewsroomVersionTTL in production); zero reads it on every
-	// public request.
+	// read (DefaultNewsroomVersionTTL in production), and a public petition it
+	// read; zero reads them on every public request.
 	NewsroomVersionTTL time.Duration
 	// Media is the media library's file store; when nil, New opens
 	// Config.MediaURL.
@@ -58,6 +58,7 @@ type Server struct {
 	publicLimiter *Limiter
 	// newsVersion and pages are the newsroom's in-process caches (pagecache.go).
 	newsVersion *versionCache
+	petitions   *petitionCache
 	pages       *pageCache
 	// siteCache holds the organisation's settings (name, default list).
 	siteCache siteCache
@@ -89,6 +90,7 @@ func New(d Deps) (*Server, error) {
 		publicLimiter: NewLimiter(20, 10*time.Minute, d.Clock.Now),
 		markdown:      richtext.New(),
 		newsVersion:   &versionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
+		petitions:     &petitionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
 		pages:         newPageCache(pageCacheEntries, pageCacheBytes), sitemapPageSize: d.SitemapPageSize}
 
 	if s.media = d.Media; s.media == nil {

@@ -36,18 +36,23 @@ type DeliverMailWorker struct {
 // cannot help); a retryable one is snoozed for the provider's reset when it gave
 // one, otherwise River's backoff applies.
 func (w *DeliverMailWorker) Work(ctx context.Context, job *river.Job[DeliverMailArgs]) error {
-	_, err := w.Mail.Send(ctx, job.Args.Batch)
+	return deliver(ctx, w.Mail, job.Args.Batch, job.Args.Purpose)
+}
+
+// deliver sends one transactional batch the way every mail job does.
+func deliver(ctx context.Context, mail Transport, b Batch, purpose string) error {
+	_, err := mail.Send(ctx, b)
 	var se *SendError
 	if errors.As(err, &se) {
 		if !se.Retryable {
-			return river.JobCancel(fmt.Errorf("jobs: deliver %s mail: %w", job.Args.Purpose, err))
+			return river.JobCancel(fmt.Errorf("jobs: deliver %s mail: %w", purpose, err))
 		}
 		if se.RetryAfter > 0 {
 			return river.JobSnooze(se.RetryAfter + time.Second)
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("jobs: deliver %s mail: %w", job.Args.Purpose, err)
+		return fmt.Errorf("jobs: deliver %s mail: %w", purpose, err)
 	}
 	return nil
 }

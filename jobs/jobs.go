@@ -72,6 +72,7 @@ func Register(workers *river.Workers, deps Deps) {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	river.AddWorker(workers, &DeliverMailWorker{Mail: deps.Mail})
+	river.AddWorker(workers, &SignatureMailWorker{Deps: deps})
 	river.AddWorker(workers, &NotifyApproversWorker{Deps: deps})
 	river.AddWorker(workers, &EscalateOverdueWorker{Deps: deps})
 	river.AddWorker(workers, &PublishDueWorker{Deps: deps})

@@ -460,18 +460,30 @@ func petitionRelease(ctx context.Context, db *gorm.DB, p *Petition) (*Document, 
 // else (a draft, an unknown slug, a petition waiting for its release's embargo)
 // is ErrNotFound, indistinguishably.
 func PublicPetitionBySlug(ctx context.Context, db *gorm.DB, slug string, now time.Time) (*Petition, error) {
-	var p Petition
-	if err := db.WithContext(ctx).First(&p, "slug = ?", slug).Error; err != nil {
-		return nil, fmt.Errorf("models: public petition: %w", translate(err))
-	}
-	rel, err := petitionRelease(ctx, db, &p)
+	p, rel, err := PetitionAndReleaseBySlug(ctx, db, slug)
 	if err != nil {
-		return nil, fmt.Errorf("models: public petition: %w", err)
+		return nil, err
 	}
 	if !p.Public(rel, now) {
 		return nil, fmt.Errorf("models: public petition: %w", ErrNotFound)
 	}
-	return &p, nil
+	return p, nil
+}
+
+// PetitionAndReleaseBySlug loads a petition by slug with the state of the
+// release it is linked to (nil when none), whatever its visibility: for a
+// cache that asks Public again at every use, so time alone (an embargo lifting,
+// a closing time passing) takes effect at once.
+func PetitionAndReleaseBySlug(ctx context.Context, db *gorm.DB, slug string) (*Petition, *Document, error) {
+	var p Petition
+	if err := db.WithContext(ctx).First(&p, "slug = ?", slug).Error; err != nil {
+		return nil, nil, fmt.Errorf("models: public petition: %w", translate(err))
+	}
+	rel, err := petitionRelease(ctx, db, &p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("models: public petition: %w", err)
+	}
+	return &p, rel, nil
 }
 
 // PetitionFilter narrows the staff list of petitions.

@@ -333,6 +333,20 @@ func pendingSupporter(ctx context.Context, tx *gorm.DB, email, name, country, so
 	return sup.ID, nil
 }
 
+// SignatureAndPetition loads a signature and its petition, for the email it
+// causes.
+func SignatureAndPetition(ctx context.Context, db *gorm.DB, id string) (*Signature, *Petition, error) {
+	var sig Signature
+	if err := db.WithContext(ctx).Take(&sig, "id = ?", id).Error; err != nil {
+		return nil, nil, fmt.Errorf("models: signature: %w", translate(err))
+	}
+	p, err := PetitionByID(ctx, db, sig.PetitionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &sig, p, nil
+}
+
 // SignatureByToken finds the signature and petition of a confirmation link,
 // for the page with the confirm button. It changes nothing.
 func SignatureByToken(ctx context.Context, db *gorm.DB, token string) (*Signature, *Petition, error) {

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -34,9 +36,15 @@ type SignAfterFunc func(ctx context.Context, tx *gorm.DB, done []SignedRequest) 
 // order; if a batch fails as a whole its requests are retried one by one, so
 // one bad request cannot fail its neighbours.
 type SignatureCommitter struct {
-	db    *gorm.DB
-	now   func() time.Time
-	after SignAfterFunc
+	db      *gorm.DB
+	dialect Dialect
+	now     func() time.Time
+	after   SignAfterFunc
+	// RulesTTL is how long a batch may use the email address rules an earlier
+	// batch read (zero: every batch reads them). A rule a campaigner changes
+	// then applies to signatures from at most RulesTTL later, as if they had
+	// come a moment earlier. Set it before the first Sign.
+	RulesTTL time.Duration
 	// MaxBatch bounds the signatures of one transaction.
 	maxBatch int
 	// workers bounds the concurrent flushers (one on SQLite: one connection).
@@ -45,6 +53,8 @@ type SignatureCommitter struct {
 	mu      sync.Mutex
 	queue   []*signCall
 	running int
+	rules   EmailRules
+	rulesAt time.Time // on the process's clock: the ttl is about staleness
 }
 
 // signCall is one queued request and, once done is closed, its answer.
@@ -65,7 +75,7 @@ func NewSignatureCommitter(db *DB, now func() time.Time, after SignAfterFunc) *S
 	if db.Dialect == SQLite {
 		workers = 1
 	}
-	return &SignatureCommitter{db: db.Gorm, now: now, after: after, maxBatch: 64, workers: workers}
+	return &SignatureCommitter{db: db.Gorm, dialect: db.Dialect, now: now, after: after, maxBatch: 64, workers: workers}
 }
 
 // Sign validates a signing request, queues it for the next batch and waits
@@ -117,7 +127,11 @@ func (c *SignatureCommitter) flush() {
 func (c *SignatureCommitter) commit(batch []*signCall) {
 	ctx := context.Background()
 	err := Transaction(ctx, c.db, func(tx *gorm.DB) error {
-		done, err := signBatch(ctx, tx, batch, c.now())
+		rules, err := c.emailRules(ctx, tx)
+		if err != nil {
+			return err
+		}
+		done, err := signBatch(ctx, tx, c.dialect, rules, batch, c.now())
 		if err != nil {
 			return err
 		}
@@ -140,6 +154,26 @@ func (c *SignatureCommitter) commit(batch []*signCall) {
 	}
 }
 
+// emailRules returns the address rules, read again once RulesTTL has passed.
+func (c *SignatureCommitter) emailRules(ctx context.Context, tx *gorm.DB) (EmailRules, error) {
+	if c.RulesTTL > 0 {
+		c.mu.Lock()
+		rules, at := c.rules, c.rulesAt
+		c.mu.Unlock()
+		if rules != nil && time.Since(at) < c.RulesTTL {
+			return rules, nil
+		}
+	}
+	rules, err := LoadEmailRules(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.rules, c.rulesAt = rules, time.Now()
+	c.mu.Unlock()
+	return rules, nil
+}
+
 // ipKey is an IP on a petition, for the per-IP and petition limits.
 type ipKey struct{ petition, ip string }
 
@@ -150,12 +184,7 @@ type ipKey struct{ petition, ip string }
 // the batch count toward the limits of later ones as if they had committed
 // (a repeat of a mailbox already stored counts too: a little stricter than one
 // at a time, never looser).
-func signBatch(ctx context.Context, tx *gorm.DB, batch []*signCall, now time.Time) ([]SignedRequest, error) {
-	db := tx.WithContext(ctx)
-	rules, err := LoadEmailRules(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
+func signBatch(ctx context.Context, tx *gorm.DB, dialect Dialect, rules EmailRules, batch []*signCall, now time.Time) ([]SignedRequest, error) {
 	counts, err := batchIPCounts(ctx, tx, batch, now)
 	if err != nil {
 		return nil, err
@@ -209,29 +238,28 @@ func signBatch(ctx context.Context, tx *gorm.DB, batch []*signCall, now time.Tim
 		sig := newSignature(call.p, in, call.email, norm, state, reason, now)
 		fresh = append(fresh, sig)
 		freshCall[sig.ID] = call
+		// The link's token is made now so that it is stored with the
+		// signature in the same statement (only if the signature is).
+		call.res = &SignResult{Signature: sig, Email: SignEmailConfirm, Token: NewSecret(20)}
 	}
 
-	inserted, err := insertSignatures(ctx, tx, fresh)
+	insert := insertSignatures
+	if dialect == Postgres {
+		insert = insertSignaturesPostgres
+	}
+	inserted, err := insert(ctx, tx, fresh, freshCall, now)
 	if err != nil {
 		return nil, err
 	}
-	var tokens []SignatureToken
 	for _, sig := range fresh {
 		call := freshCall[sig.ID]
 		if !inserted[sig.ID] {
+			call.res = nil
 			repeats = append(repeats, call)
 			continue
 		}
 		if err := attachSupporter(ctx, tx, call.p, sig, call.in, now); err != nil {
 			return nil, err
-		}
-		token := NewSecret(20)
-		tokens = append(tokens, SignatureToken{TokenHash: HashSecret(token), SignatureID: sig.ID, CreatedAt: now})
-		call.res = &SignResult{Signature: sig, Email: SignEmailConfirm, Token: token}
-	}
-	if len(tokens) > 0 {
-		if err := db.Create(&tokens).Error; err != nil {
-			return nil, fmt.Errorf("models: signature tokens: %w", err)
 		}
 	}
 	// Mailboxes that had signed before, in arrival order so a repeat within
@@ -296,21 +324,16 @@ func batchIPCounts(ctx context.Context, tx *gorm.DB, batch []*signCall, now time
 
 // insertSignatures stores new signatures in one statement, skipping any whose
 // mailbox has signed the petition already (the unique index decides, not a
-// check before), and returns the IDs it stored. Rows go in index order, so
+// check before), then the link tokens (calls[id].res.Token) of those it stored
+// in a second, and returns the IDs it stored. Rows go in index order, so
 // concurrent batches take the index's locks in the same order and cannot
 // deadlock on each other.
-func insertSignatures(ctx context.Context, tx *gorm.DB, sigs []*Signature) (map[string]bool, error) {
+func insertSignatures(ctx context.Context, tx *gorm.DB, sigs []*Signature, calls map[string]*signCall, now time.Time) (map[string]bool, error) {
 	inserted := make(map[string]bool, len(sigs))
 	if len(sigs) == 0 {
 		return inserted, nil
 	}
-	sorted := slices.Clone(sigs)
-	slices.SortFunc(sorted, func(a, b *Signature) int {
-		if c := strings.Compare(a.PetitionID, b.PetitionID); c != 0 {
-			return c
-		}
-		return strings.Compare(a.NormalisedEmail, b.NormalisedEmail)
-	})
+	sorted := inIndexOrder(sigs)
 	const cols = "id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, emails_sent, created_at"
 	var sb strings.Builder
 	sb.WriteString("INSERT INTO signatures (" + cols + ") VALUES ")
@@ -325,6 +348,91 @@ func insertSignatures(ctx context.Context, tx *gorm.DB, sigs []*Signature) (map[
 	}
 	sb.WriteString(" ON CONFLICT (petition_id, normalised_email) DO NOTHING RETURNING id")
 	rows, err := tx.WithContext(ctx).Raw(sb.String(), args...).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("models: sign: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("models: sign: %w", err)
+		}
+		inserted[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("models: sign: %w", err)
+	}
+	rows.Close()
+	var tokens []SignatureToken
+	for _, s := range sorted {
+		if inserted[s.ID] {
+			tokens = append(tokens, SignatureToken{TokenHash: HashSecret(calls[s.ID].res.Token), SignatureID: s.ID, CreatedAt: now})
+		}
+	}
+	if len(tokens) > 0 {
+		if err := tx.WithContext(ctx).Create(&tokens).Error; err != nil {
+			return nil, fmt.Errorf("models: signature tokens: %w", err)
+		}
+	}
+	return inserted, nil
+}
+
+// inIndexOrder sorts signatures by the unique index's key, the order every
+// batch inserts in.
+func inIndexOrder(sigs []*Signature) []*Signature {
+	sorted := slices.Clone(sigs)
+	slices.SortFunc(sorted, func(a, b *Signature) int {
+		if c := strings.Compare(a.PetitionID, b.PetitionID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.NormalisedEmail, b.NormalisedEmail)
+	})
+	return sorted
+}
+
+// insertSignaturesPostgres is insertSignatures in one statement on
+// PostgreSQL: the signatures and the tokens of those stored go in together,
+// from arrays, so a batch of any size is one round trip of one prepared
+// statement (on a busy machine every round trip costs more than the rows).
+func insertSignaturesPostgres(ctx context.Context, tx *gorm.DB, sigs []*Signature, calls map[string]*signCall, now time.Time) (map[string]bool, error) {
+	inserted := make(map[string]bool, len(sigs))
+	if len(sigs) == 0 {
+		return inserted, nil
+	}
+	sorted := inIndexOrder(sigs)
+	n := len(sorted)
+	var (
+		ids, petitions, names, emails, norms, domains   = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		countries, postcodes, wordings, states, reasons = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		ips, sources, hashes                            = make([]string, n), make([]string, n), make([]string, n)
+		optIns                                          = make([]bool, n)
+		sent                                            = make([]int64, n)
+	)
+	for i, s := range sorted {
+		ids[i], petitions[i], names[i], emails[i], norms[i], domains[i] = s.ID, s.PetitionID, s.Name, *s.Email, s.NormalisedEmail, s.EmailDomain
+		countries[i], postcodes[i], wordings[i], states[i], reasons[i] = s.Country, s.Postcode, s.ConsentWording, string(s.State), s.FlagReason
+		ips[i], sources[i], hashes[i], optIns[i], sent[i] = s.IP, s.Source, HashSecret(calls[s.ID].res.Token), s.OptIn, int64(s.EmailsSent)
+	}
+	sqlTx, ok := tx.Statement.ConnPool.(interface {
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	})
+	if !ok {
+		return nil, errors.New("models: sign: not in a transaction")
+	}
+	// WITH ORDINALITY keeps the rows in index order (see insertSignatures).
+	rows, err := sqlTx.QueryContext(ctx, `WITH s AS (
+	INSERT INTO signatures (id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, emails_sent, created_at)
+	SELECT v.id, v.petition_id, v.name, v.email, v.normalised_email, v.email_domain, v.country, v.postcode, v.opt_in, v.consent_wording, v.state, v.flag_reason, v.ip, false, v.source, v.emails_sent, $18
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[])
+		WITH ORDINALITY AS v(id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, source, emails_sent, ord)
+	ORDER BY v.ord
+	ON CONFLICT (petition_id, normalised_email) DO NOTHING
+	RETURNING id
+), t AS (
+	INSERT INTO signature_tokens (token_hash, signature_id, created_at)
+	SELECT k.token_hash, k.signature_id, $18 FROM unnest($16::text[], $17::text[]) AS k(token_hash, signature_id) JOIN s ON s.id = k.signature_id
+)
+SELECT id FROM s`, ids, petitions, names, emails, norms, domains, countries, postcodes, optIns, wordings, states, reasons, ips, sources, sent, hashes, ids, now)
 	if err != nil {
 		return nil, fmt.Errorf("models: sign: %w", err)
 	}

@@ -5,14 +5,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"pressroom/models"
 )
 
 // TestPetitionJourneys: a campaigner creates and opens a petition from the
-// admin pages; a supporter signs it and confirms from the emailed
-// link with the one button; the campaigner previews and applies an
-// invalidation. Every page passes axe-core and is photographed at
-// desktop and phone widths.
+// admin pages; a supporter signs it on a phone (390 px) and confirms from the
+// emailed link with the one button, and the live counter on a page open
+// elsewhere moves; the widget frames on a page and passes axe-core; the
+// campaigner previews and applies an invalidation. Every page passes
+// axe-core and is photographed at desktop and phone widths.
 func TestPetitionJourneys(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, petitionJourneys)
@@ -47,11 +50,32 @@ func petitionJourneys(tb *tab) {
 		tb.t.Fatal(err)
 	}
 	const email = "amira.haddad@example.com"
+	// Someone reading the petition on another device while it is signed.
+	watcher := tb.stranger()
+	watcher.open("/p/" + p.Slug)
+	if got := watcher.textOf(".count-value"); got != "0" {
+		watcher.failf("counter before signing = %q", got)
+	}
 	s := tb.stranger()
-	s.journey("supporter-signs-and-confirms", func() {
+	// The supporter is on a phone; capture photographs both widths and
+	// leaves the tab at desktop size, so each step goes back to the phone.
+	onPhone := func() {
+		run(s, "phone viewport", chromedp.EmulateViewport(phoneWidth, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait))
+		// about:blank has no viewport meta tag, so lays out at 980 px.
+		if run(s, "location", chromedp.Evaluate[string](`location.href`)) == "about:blank" {
+			return
+		}
+		if w := run(s, "viewport width", chromedp.Evaluate[int](`window.innerWidth`)); w != phoneWidth {
+			s.failf("viewport is %d px wide, not a phone", w)
+		}
+	}
+	s.journey("supporter-signs-on-a-phone-and-confirms", func() {
+		onPhone()
 		s.open("/p/" + p.Slug)
+		onPhone()
 		s.expectText(title, "Halt the export licence for the shipment today.", "Sign this petition")
 		check(s, "petition-public")
+		onPhone()
 		s.fill("Your name", "Amira Haddad")
 		s.fill("Email", email)
 		s.choose("Country", "Lebanon")
@@ -59,6 +83,7 @@ func petitionJourneys(tb *tab) {
 		s.expectPath("/p/" + p.Slug + "/thanks")
 		s.expectText("Check your email")
 		check(s, "petition-thanks")
+		onPhone()
 		m := waitMail(s.t, s.srv, email, "Please confirm your signature")
 		link := regexp.MustCompile(`https?://\S+/p/\S+/confirm/\S+`).FindString(m.TextBody)
 		if link == "" {
@@ -67,6 +92,7 @@ func petitionJourneys(tb *tab) {
 		s.follow(link)
 		s.expectText("Confirm your signature")
 		check(s, "petition-confirm")
+		onPhone()
 		var sig models.Signature
 		if err := s.srv.DB.Gorm.First(&sig, "email = ?", email).Error; err != nil || sig.State != models.SignaturePending {
 			s.failf("opening the link changed the signature: %+v %v", sig, err)
@@ -80,6 +106,28 @@ func petitionJourneys(tb *tab) {
 		if !strings.Contains(s.text(), "Back to the petition") {
 			s.failf("no way back to the petition")
 		}
+		// The count job adds the signature and the page open elsewhere
+		// shows it without a reload (it polls count.json).
+		eventually(watcher.t, "the live counter to show the signature", func() (bool, error) {
+			return watcher.textOf(".count-value") == "1", nil
+		})
+	})
+
+	// The widget: framed by a page of this site it loads (frame-ancestors
+	// allows it), shows the demand and the form, and passes axe-core.
+	watcher.journey("widget-framed-on-a-page", func() {
+		run(watcher, "frame the widget", chromedp.Evaluate[chromedp.Void](`document.body.insertAdjacentHTML("beforeend",
+  '<iframe id="widget" title="Sign the petition" src="/p/`+p.Slug+`/embed" width="360" height="640"></iframe>')`))
+		eventually(watcher.t, "the framed widget to load", func() (bool, error) {
+			text := run(watcher, "framed widget text", chromedp.Evaluate[string](`(() => {
+  const d = document.getElementById("widget").contentDocument;
+  return d && d.readyState === "complete" && d.body ? d.body.innerText : "";
+})()`))
+			return strings.Contains(text, "Halt the export licence for the shipment today.") && strings.Contains(text, "Sign the petition"), nil
+		})
+		watcher.open("/p/" + p.Slug + "/embed")
+		watcher.expectText("Halt the export licence for the shipment today.", "Your name")
+		check(watcher, "petition-embed")
 	})
 
 	// Two signatures from a throwaway domain; the campaigner previews and
