@@ -55,7 +55,7 @@ func TestPetitionClosedByJob(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 		pg := env.browser().get("/p/" + p.Slug)
-		if pg.Status != http.StatusOK || !strings.Contains(pg.Body, "This petition is closed") || !strings.Contains(pg.Body, "with 1 signatures") ||
+		if pg.Status != http.StatusOK || !strings.Contains(pg.Body, "This petition is closed") || !strings.Contains(pg.Body, "with 1 signature.") ||
 			strings.Contains(pg.Body, `name="email"`) {
 			t.Errorf("closed page = %d %s", pg.Status, pg.Body)
 		}

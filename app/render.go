@@ -297,7 +297,14 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 			}
 			return "due in " + fmtDuration(d)
 		},
-		"add":       func(a, b int) int { return a + b },
+		"add": func(a, b int) int { return a + b },
+		// plural picks the English noun for a count ("1 signature", "2 signatures").
+		"plural": func(n int64, one, many string) string {
+			if n == 1 {
+				return one
+			}
+			return many
+		},
 		"roleLabel": func(r models.Role) string { return r.Label() },
 		"roles":     func() []models.Role { return models.Roles },
 		"join":      strings.Join,

@@ -7,6 +7,7 @@
   var url = box.getAttribute("data-count-url");
   var every = Math.max(1, parseInt(box.getAttribute("data-interval"), 10) || 2) * 1000;
   var value = box.querySelector(".count-value");
+  var noun = box.querySelector(".count-noun");
   var bar = box.querySelector(".count-progress");
   function tick() {
     fetch(url, { credentials: "omit" }).then(function (r) {
@@ -14,6 +15,7 @@
     }).then(function (d) {
       if (!d) { return; }
       if (value) { value.textContent = String(d.confirmed); }
+      if (noun) { noun.textContent = d.confirmed === 1 ? "signature" : "signatures"; }
       if (bar) { bar.value = d.confirmed; }
       if (d.status === "open") { setTimeout(tick, every); }
     }).catch(function () { setTimeout(tick, every * 5); });
