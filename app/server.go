@@ -166,6 +166,9 @@ func New(d Deps) (*Server, error) {
 	(&EmailRulesHandler{s: s}).Register(admin)
 	(&PetitionsAPI{s: s}).Register(api)
 	(&PetitionsHandler{s: s}).Register(admin)
+	targets := &TargetsHandler{s: s}
+	targets.Register(admin)
+	targets.RegisterAPI(api)
 	NewCSPReportsHandler(s).Register(root, admin)
 	(&MediaHandler{s: s}).Register(root, admin, api)
 	return s, nil
