@@ -220,8 +220,8 @@ func (h *TargetsHandler) runImport(c *gin.Context, data []byte) (*models.ImportR
 // targetForm is what the admin form posts.
 type targetForm struct {
 	ID, Name, Title, Organisation, Country, Email, PostalAddress, Salutation, Language, Notes string
-	EmailBouncedAt                                                                           *time.Time
-	BounceReason                                                                             string
+	EmailBouncedAt                                                                            *time.Time
+	BounceReason                                                                              string
 }
 
 func bindTargetForm(c *gin.Context) targetForm {
