@@ -72,9 +72,9 @@ func TestActionFieldsAreApprovedContent(t *testing.T) {
 			t.Fatalf("created %s", r.Body)
 		}
 		for body, field := range map[string]string{
-			`{"kind":"action_alert","headline":"x","targets":["nosuchtarget"]}`:            `"targets"`,
-			`{"kind":"action_alert","headline":"x","appeal_timezone":"Mars/Olympus"}`:       `"appeal_timezone"`,
-			`{"kind":"action_alert","headline":"x","appeal_deadline":"next week"}`:          `"appeal_deadline"`,
+			`{"kind":"action_alert","headline":"x","targets":["nosuchtarget"]}`:         `"targets"`,
+			`{"kind":"action_alert","headline":"x","appeal_timezone":"Mars/Olympus"}`:   `"appeal_timezone"`,
+			`{"kind":"action_alert","headline":"x","appeal_deadline":"next week"}`:      `"appeal_deadline"`,
 			`{"kind":"press_release","headline":"x","targets":["` + minister.ID + `"]}`: `"targets"`,
 		} {
 			tok := camp
