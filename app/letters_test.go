@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"fmt"
 	"io"
@@ -285,4 +286,140 @@ func TestUrgentActionEndToEnd(t *testing.T) {
 		}
 		_ = ctx
 	})
+}
+
+// TestLettersPacedPerTarget: with LETTERS_PER_TARGET_PER_HOUR=3, six
+// confirmed writers' letters to one official are scheduled 20 minutes apart,
+// each job at its slot; a second official's letters have their own slots.
+func TestLettersPacedPerTarget(t *testing.T) {
+	limits := map[string]string{"LETTERS_PER_TARGET_PER_HOUR": "3", "SIGNATURE_BURST": "100/1m", "SIGNATURE_SUSTAINED": "100/1h"}
+	run(t, envOptions{env: limits}, func(t *testing.T, env *testEnv) {
+		ua := publishUA(t, env, "2026-08-01T00:00:00Z")
+		for i := range 6 {
+			email := fmt.Sprintf("writer%d@example.org", i)
+			env.db.Gorm.Create(&models.LetterWriter{NormalisedEmail: email, ConfirmedAt: env.clock.Now()})
+			targets := `"` + ua.minister.ID + `"`
+			if i == 0 {
+				targets += `,"` + ua.attorney.ID + `"`
+			}
+			r := writeLetter(t, env, ua.action.Slug, `{"name":"W","email":"`+email+`","country":"GB","subject":"S","body":"My words.","target_ids":[`+targets+`]}`)
+			if r.Status != http.StatusAccepted || !strings.Contains(r.Body, "queued") {
+				t.Fatalf("letter %d = %d %s", i, r.Status, r.Body)
+			}
+		}
+		var dels []models.LetterDelivery
+		env.db.Gorm.Where("target_id = ?", ua.minister.ID).Order("scheduled_at").Find(&dels)
+		if len(dels) != 6 {
+			t.Fatalf("%d deliveries", len(dels))
+		}
+		start := env.clock.Now()
+		for i, d := range dels {
+			want := start.Add(time.Duration(i) * 20 * time.Minute)
+			if d.Status != models.DeliveryQueued || d.ScheduledAt == nil || !d.ScheduledAt.Equal(want) {
+				t.Errorf("letter %d to the minister: %s at %v, want queued at %v", i, d.Status, d.ScheduledAt, want)
+			}
+		}
+		var jobsAt []time.Time
+		env.db.Gorm.Table("river_job").Where("kind = ?", "deliver_letter").Order("scheduled_at").Pluck("scheduled_at", &jobsAt)
+		// The two letters due at once run now (River's clock); the others at their slots.
+		var slots []time.Time
+		for _, at := range jobsAt {
+			if at.Before(start.Add(time.Hour * 24)) {
+				slots = append(slots, at.UTC())
+			}
+		}
+		if len(jobsAt) != 7 || len(slots) != 5 || !slots[0].Equal(start.Add(20*time.Minute)) || !slots[4].Equal(start.Add(100*time.Minute)) {
+			t.Errorf("jobs scheduled at %v, want 7 of which 5 at 20-minute slots", jobsAt)
+		}
+		var other models.LetterDelivery
+		env.db.Gorm.Take(&other, "target_id = ?", ua.attorney.ID)
+		if other.ScheduledAt == nil || !other.ScheduledAt.Equal(start) {
+			t.Errorf("the prosecutor's first letter waits for the minister's slots: %v", other.ScheduledAt)
+		}
+	})
+}
+
+// TestLetterComposerNudgesAndPrints: an unchanged letter gets a suggestion to
+// add a personal sentence and can still be sent as it is; the printable
+// letter carries the target's postal address; "I posted it" is counted apart.
+func TestLetterComposerNudgesAndPrints(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		ua := publishUA(t, env, "2026-08-01T00:00:00Z")
+		slug := ua.action.Slug
+		b := env.browser()
+		form := url.Values{"name": {"Ana Lima"}, "email": {"ana@example.org"}, "country": {"BR"}, "subject": {"Release Sara Ahmed"},
+			"body": {"I urge you to release Sara Ahmed immediately and\r\nunconditionally."}, "target_ids": {ua.minister.ID}}
+		r := b.post("/a/"+slug, "/a/"+slug, form)
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, "Could you add a sentence of your own?") || !strings.Contains(r.Body, "Send it as it is") {
+			t.Fatalf("unchanged letter = %d", r.Status)
+		}
+		var n int64
+		env.db.Gorm.Model(&models.Letter{}).Count(&n)
+		if n != 0 {
+			t.Fatalf("the nudge stored %d letters", n)
+		}
+		form.Set("send_anyway", "yes")
+		if r := b.post("/a/"+slug, "/a/"+slug, form); r.Status != http.StatusSeeOther || !strings.HasSuffix(r.Location, "/thanks?s=check") {
+			t.Fatalf("send as it is = %d %s", r.Status, r.Location)
+		}
+		var l models.Letter
+		if err := env.db.Gorm.Take(&l).Error; err != nil || !l.Unchanged || l.State != models.SignaturePending {
+			t.Errorf("letter %+v %v", l, err)
+		}
+		// Bad input: each field says what is wrong, nothing is lost.
+		bad := url.Values{"name": {""}, "email": {"nope"}, "country": {"BR"}, "subject": {"S"}, "body": {"My own words about Sara."}}
+		if r := b.post("/a/"+slug, "/a/"+slug, bad); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "is not a valid email address") ||
+			!strings.Contains(r.Body, "My own words about Sara.") {
+			t.Errorf("bad letter = %d", r.Status)
+		}
+
+		pdf := b.post("/a/"+slug, "/a/"+slug+"/print", url.Values{"name": {"Ana Lima"}, "country": {"BR"}, "subject": {"Release Sara Ahmed"},
+			"body": {"My own words."}, "target_ids": {ua.minister.ID}})
+		if pdf.Status != http.StatusOK || pdf.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf.Body, "%PDF") {
+			t.Fatalf("print = %d %s", pdf.Status, pdf.Header.Get("Content-Type"))
+		}
+		for _, want := range []string{"Lazoghly Square", "Cairo", "Dear Minister", "Ana Lima"} {
+			if !strings.Contains(pdfText(pdf.Body), want) {
+				t.Errorf("the PDF letter lacks %q", want)
+			}
+		}
+		if r := b.post("/a/"+slug, "/a/"+slug+"/posted", url.Values{"target_ids": {ua.minister.ID, ua.attorney.ID}, "country": {"BR"}}); r.Status != http.StatusOK ||
+			!strings.Contains(r.Body, "posting your 2 letters") {
+			t.Fatalf("posted = %d", r.Status)
+		}
+		counts := decode[models.LetterCounts](t, env.api("GET", "/api/v1/releases/"+ua.action.ID+"/letters", ua.camp, "").Body)
+		if counts.Posted != 2 || counts.Total != 0 || counts.PostedBy["BR"] != 2 {
+			t.Errorf("counts after posting: %+v", counts)
+		}
+	})
+}
+
+// pdfText is the text of an uncompressed-or-not PDF's text operators, enough
+// to find words fpdf wrote (it compresses streams; see pdfStreams).
+func pdfText(pdf string) string {
+	return strings.Join(pdfStreams(pdf), "\n")
+}
+
+// pdfStreams inflates a PDF's compressed content streams.
+func pdfStreams(pdf string) []string {
+	var out []string
+	for rest := pdf; ; {
+		i := strings.Index(rest, "stream\n")
+		if i < 0 {
+			return out
+		}
+		rest = rest[i+len("stream\n"):]
+		j := strings.Index(rest, "endstream")
+		if j < 0 {
+			return out
+		}
+		zr, err := zlib.NewReader(strings.NewReader(rest[:j]))
+		if err == nil {
+			data, _ := io.ReadAll(zr)
+			out = append(out, string(data))
+		} else {
+			out = append(out, rest[:j])
+		}
+		rest = rest[j:]
+	}
 }
