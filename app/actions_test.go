@@ -36,7 +36,7 @@ func (e *testEnv) legalToken() string {
 }
 
 // approveAPI submits a release over the API and gives it both approvals.
-func approveAPI(t *testing.T, env *testEnv, author, id string) actionResp {
+func approveAPI(t testing.TB, env *testEnv, author, id string) actionResp {
 	t.Helper()
 	if r := env.api("POST", "/api/v1/releases/"+id+"/submit", author, ""); r.Status != http.StatusOK {
 		t.Fatalf("submit = %d %s", r.Status, r.Body)

@@ -29,7 +29,7 @@ type uaFixture struct {
 
 // publishUA creates two targets (one by the API, one by CSV import), an
 // action alert naming both, and takes it through both approvals.
-func publishUA(t *testing.T, env *testEnv, deadline string) uaFixture {
+func publishUA(t testing.TB, env *testEnv, deadline string) uaFixture {
 	t.Helper()
 	camp := env.token(models.RoleCampaigner)
 	f := uaFixture{camp: camp}

@@ -19,7 +19,7 @@ type targetResp struct {
 }
 
 // newTarget creates a target through the API.
-func newTarget(t *testing.T, env *testEnv, token, body string) targetResp {
+func newTarget(t testing.TB, env *testEnv, token, body string) targetResp {
 	t.Helper()
 	r := env.api("POST", "/api/v1/targets", token, body)
 	if r.Status != http.StatusCreated {
