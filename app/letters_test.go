@@ -488,3 +488,51 @@ func TestFurtherInformationUpdate(t *testing.T) {
 		}
 	})
 }
+
+// TestLetterPersonalDataIsKeptOnlyAsLongAsNeeded: an unconfirmed letter is
+// deleted after the pending window, a writer's IP is cut to its prefix after
+// the abuse window, and erasing a supporter anonymises their letters while
+// the counts stay the same.
+func TestLetterPersonalDataIsKeptOnlyAsLongAsNeeded(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		ua := publishUA(t, env, "2026-08-01T00:00:00Z")
+		env.db.Gorm.Create(&models.LetterWriter{NormalisedEmail: "ana@example.org", ConfirmedAt: env.clock.Now()})
+		for _, body := range []string{
+			`{"name":"Ana Lima","email":"ana@example.org","country":"BR","subject":"S","body":"My words.","opt_in":true}`,
+			`{"name":"New","email":"new@example.org","country":"GB","subject":"S","body":"Unconfirmed."}`,
+		} {
+			if r := writeLetter(t, env, ua.action.Slug, body); r.Status != http.StatusAccepted {
+				t.Fatalf("letter = %d %s", r.Status, r.Body)
+			}
+		}
+		later := env.clock.Now().Add(40 * 24 * time.Hour)
+		if n, err := models.ExpirePendingLetters(ctx, env.db.Gorm, 7*24*time.Hour, later); err != nil || n != 1 {
+			t.Errorf("expired %d, %v; want the unconfirmed letter", n, err)
+		}
+		if n, err := models.EraseLetterIPs(ctx, env.db.Gorm, 30*24*time.Hour, later); err != nil || n != 1 {
+			t.Errorf("erased %d IPs, %v", n, err)
+		}
+		var l models.Letter
+		env.db.Gorm.Take(&l, "normalised_email = ?", "ana@example.org")
+		if l.IP != "127.0.0.0/24" || !l.IPErased {
+			t.Errorf("IP after the window: %q", l.IP)
+		}
+		before := decode[models.LetterCounts](t, env.api("GET", "/api/v1/releases/"+ua.action.ID+"/letters", ua.camp, "").Body)
+		var sup models.Supporter
+		if err := env.db.Gorm.Take(&sup, "email = ?", "ana@example.org").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := models.EraseSupporter(ctx, env.db.Gorm, sup.ID, &env.users[models.RoleAdmin].ID); err != nil {
+			t.Fatal(err)
+		}
+		env.db.Gorm.Take(&l, "id = ?", l.ID)
+		if l.Name != "" || l.Email != nil || l.Body != "" || strings.Contains(l.NormalisedEmail, "ana") {
+			t.Errorf("letter after erasure: %+v", l)
+		}
+		after := decode[models.LetterCounts](t, env.api("GET", "/api/v1/releases/"+ua.action.ID+"/letters", ua.camp, "").Body)
+		if after.Total != before.Total || after.Total != 1 || after.ByCountry["BR"] != 1 {
+			t.Errorf("counts changed by the erasure: %+v → %+v", before, after)
+		}
+	})
+}
