@@ -37,14 +37,17 @@ func (h *SendsAPI) Register(r Routes) {
 // sendRequest is the body of POST /sends. Schedule and the segment ids extend
 // API.md: "embargo" sends when the release's embargo lifts.
 type sendRequest struct {
-	ReleaseID           string     `json:"release_id"`
-	MediaListIDs        []string   `json:"media_list_ids"`
-	SupporterListIDs    []string   `json:"supporter_list_ids"`
-	MediaSegmentIDs     []string   `json:"media_segment_ids"`
-	SupporterSegmentIDs []string   `json:"supporter_segment_ids"`
-	Subject             *string    `json:"subject"`
-	ScheduledAt         *time.Time `json:"scheduled_at"`
-	Schedule            string     `json:"schedule"`
+	ReleaseID           string   `json:"release_id"`
+	MediaListIDs        []string `json:"media_list_ids"`
+	SupporterListIDs    []string `json:"supporter_list_ids"`
+	MediaSegmentIDs     []string `json:"media_segment_ids"`
+	SupporterSegmentIDs []string `json:"supporter_segment_ids"`
+	// ActionParticipantsOf sends to everyone who acted on or received these
+	// original Urgent Actions (their Further Information updates).
+	ActionParticipantsOf []string   `json:"action_participants_of"`
+	Subject              *string    `json:"subject"`
+	ScheduledAt          *time.Time `json:"scheduled_at"`
+	Schedule             string     `json:"schedule"`
 }
 
 // sendError is one failed batch as the API shows it.
@@ -133,7 +136,8 @@ func (h *SendsAPI) create(c *gin.Context) {
 		return
 	}
 	in := models.SendInput{DocumentID: req.ReleaseID, MediaListIDs: req.MediaListIDs, SupporterListIDs: req.SupporterListIDs,
-		MediaSegmentIDs: req.MediaSegmentIDs, SupporterSegmentIDs: req.SupporterSegmentIDs, ScheduledAt: req.ScheduledAt, Schedule: req.Schedule}
+		MediaSegmentIDs: req.MediaSegmentIDs, SupporterSegmentIDs: req.SupporterSegmentIDs, ActionParticipantsOf: req.ActionParticipantsOf,
+		ScheduledAt: req.ScheduledAt, Schedule: req.Schedule}
 	if req.Subject != nil {
 		in.Subject = *req.Subject
 	}

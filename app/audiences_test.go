@@ -51,7 +51,7 @@ func confirmPath(t *testing.T, m models.OutboxMessage) string {
 	return match
 }
 
-func decode[T any](t *testing.T, body string) T {
+func decode[T any](t testing.TB, body string) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal([]byte(body), &v); err != nil {

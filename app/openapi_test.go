@@ -963,6 +963,40 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		}
 		c.expect(c.json("POST", releases, releases, press, `{"headline":"Bad photo","lead_image_id":"`+doc["id"].(string)+`"}`), 422, "a PDF as lead image")
 
+		// Urgent Actions: the targets directory.
+		tgt := c.expect(c.json("POST", "/api/v1/targets", "/api/v1/targets", camp, `{"name":"Omar Marwan","salutation":"Dear Minister","email":"minister@justice.example.gov","country":"EG"}`), 201, "create target")["id"].(string)
+		c.expect(c.json("POST", "/api/v1/targets", "/api/v1/targets", camp, `{"name":""}`), 422, "create a bad target")
+		c.expect(c.json("POST", "/api/v1/targets", "/api/v1/targets", camp, `{`), 400, "create target, bad JSON")
+		c.expect(c.json("POST", "/api/v1/targets", "/api/v1/targets", viewer, `{"name":"x"}`), 403, "viewer creates a target")
+		c.expect(c.json("GET", "/api/v1/targets", "/api/v1/targets?q=omar", camp, ""), 200, "search targets")
+		c.expect(c.json("GET", "/api/v1/targets", "/api/v1/targets?limit=0", camp, ""), 400, "targets, bad limit")
+		c.expect(c.json("GET", "/api/v1/targets/{id}", "/api/v1/targets/"+tgt, camp, ""), 200, "one target")
+		c.expect(c.json("GET", "/api/v1/targets/{id}", "/api/v1/targets/nosuchtarget", camp, ""), 404, "missing target")
+		c.expect(c.json("PATCH", "/api/v1/targets/{id}", "/api/v1/targets/"+tgt, camp, `{"title":"Minister of Justice"}`), 200, "change target")
+		c.expect(c.json("PATCH", "/api/v1/targets/{id}", "/api/v1/targets/"+tgt, camp, `{"email":"broken"}`), 422, "change target, bad address")
+		c.expect(c.json("PATCH", "/api/v1/targets/{id}", "/api/v1/targets/nosuchtarget", camp, `{"title":"x"}`), 404, "change a missing target")
+		c.expect(c.json("PATCH", "/api/v1/targets/{id}", "/api/v1/targets/"+tgt, camp, `{`), 400, "change target, bad JSON")
+		c.expect(c.call("POST", "/api/v1/targets/import", "/api/v1/targets/import", camp, "text/csv", "name,email,salutation\nAmina Diallo,amina@embassy.example.org,Your Excellency\nBad,nope,\n", nil), 200, "import targets")
+		c.expect(c.call("POST", "/api/v1/targets/import", "/api/v1/targets/import", camp, "text/csv", "name,salutation\nAmina,Dear\n", nil), 422, "import targets without an email column")
+
+		// Urgent Actions: an action with the target, a letter, the counts.
+		ua := c.expect(c.json("POST", releases, releases, camp, `{"kind":"action_alert","headline":"Free Sara Ahmed","targets":["`+tgt+`"],
+			"appeal_deadline":"2026-08-01T00:00:00Z","appeal_timezone":"Africa/Cairo","letter_subject":"Release her","letter_body":"Release her."}`), 201, "create an action")
+		uaID := ua["id"].(string)
+		c.expect(c.json("POST", release+"/submit", at(uaID, "/submit"), camp, ""), 200, "submit action")
+		c.expect(c.json("POST", release+"/approve", at(uaID, "/approve"), approver, `{}`), 200, "desk approves action")
+		uaSlug := c.expect(c.json("POST", release+"/approve", at(uaID, "/approve"), legal, `{}`), 200, "legal approves action")["slug"].(string)
+		letters := "/api/v1/public/actions/{slug}/letters"
+		lettersAt := "/api/v1/public/actions/" + uaSlug + "/letters"
+		c.expect(c.call("OPTIONS", letters, lettersAt, "", "", "", map[string]string{"Origin": "https://www.example.org", "Access-Control-Request-Method": "POST"}), 204, "letter preflight")
+		c.expect(c.json("POST", letters, lettersAt, "", `{"name":"Ana","email":"ana@example.org","country":"BR","subject":"Release her","body":"Release her, please."}`), 202, "write a letter")
+		c.expect(c.json("POST", letters, lettersAt, "", `{"name":"Ana","email":"ana@example.org","country":"BR","subject":"Again","body":"Again."}`), 202, "write again before confirming")
+		c.expect(c.json("POST", letters, lettersAt, "", `{"name":"","email":"nope","country":"BR","subject":"x","body":"x"}`), 422, "letter, bad fields")
+		c.expect(c.json("POST", letters, lettersAt, "", `{`), 400, "letter, bad JSON")
+		c.expect(c.json("POST", letters, "/api/v1/public/actions/nosuchaction/letters", "", `{}`), 404, "letter to a missing action")
+		c.expect(c.json("GET", release+"/letters", at(uaID, "/letters"), viewer, ""), 200, "letters of an action")
+		c.expect(c.json("GET", release+"/letters", at("nosuchrelease", "/letters"), viewer, ""), 404, "letters of a missing action")
+
 		// Every documented operation was exercised.
 		paths := c.o.doc["paths"].(map[string]any)
 		for _, path := range sortedKeys(paths) {

@@ -103,6 +103,8 @@ type editorPage struct {
 	Document   *models.Document
 	KindLabel  string
 	Correction bool
+	// Targets are the directory's officials an action alert may name.
+	Targets []models.Target
 }
 
 func (h *ReleasesHandler) renderEditor(c *gin.Context, status int, f releaseForm, doc *models.Document, errs map[string]string, stale *models.StaleRevisionError) {
@@ -135,6 +137,15 @@ func (h *ReleasesHandler) renderEditor(c *gin.Context, status int, f releaseForm
 	}
 	p := editorPage{Form: f, Series: series, Workflows: wfs, Campaigns: camps, Zones: zones, Preview: h.s.markdown.Render(f.Body),
 		Stale: stale, Document: doc, KindLabel: models.Kind(f.Kind).Label(), Correction: f.Published}
+	if f.Kind == string(models.KindActionAlert) {
+		if p.Targets, err = models.Targets(ctx, db, models.TargetFilter{Limit: 500}); err != nil {
+			_ = c.Error(err)
+			return
+		}
+		if f.AppealTZ == "" {
+			p.Form.AppealTZ = v.Loc.String()
+		}
+	}
 	if stale != nil && doc != nil {
 		p.StaleDiff = richtext.WordDiff(doc.Revision.Body, f.Body)
 	}
@@ -168,6 +179,15 @@ func (h *ReleasesHandler) newForm(c *gin.Context) {
 			}
 			f = formFromDocument(orig, h.s.cfg.DefaultTimezone)
 			f.ID, f.OriginalID, f.Language, f.BaseRevision, f.Published, f.CorrectionNote = "", orig.ID, "", 0, false, ""
+		}
+	}
+	if up := c.Query("update_of"); up != "" && f.OriginalID == "" {
+		// A Further Information update starts from the original's targets and
+		// letter; its text is new.
+		if orig, err := models.DocumentByID(c.Request.Context(), h.s.db.Gorm, up); err == nil && orig.Kind == models.KindActionAlert && models.CanEdit(u, orig.Kind) {
+			of := formFromDocument(orig, h.s.cfg.DefaultTimezone)
+			f = releaseForm{Kind: string(models.KindActionAlert), Language: orig.Language, UpdateOf: orig.ID, TargetIDs: of.TargetIDs, AppealTZ: of.AppealTZ,
+				LetterSubject: of.LetterSubject, LetterBody: of.LetterBody, Headline: "Further information: " + orig.Revision.Headline}
 		}
 	}
 	h.renderEditor(c, http.StatusOK, f, nil, nil, nil)
@@ -317,6 +337,65 @@ type releasePage struct {
 	IsAuthor     bool
 	Barred       string // why the user may not approve, when they wrote part of the text
 	Previews     []models.PreviewLink
+	// Action is the Urgent Action part of an action alert, nil otherwise.
+	Action *actionAdmin
+}
+
+// actionAdmin is what the action's admin page shows: its targets (a bounced
+// one marked), the deadline, the suggested letter, its updates and the
+// letters' counts per target and per country.
+type actionAdmin struct {
+	Content   *models.ActionContent
+	Targets   []models.Target
+	Deadline  string
+	Counts    *models.LetterCounts
+	Countries []countryCount
+	Updates   []models.ActionUpdate
+	Original  *models.Document
+	PublicURL string
+}
+
+func (h *ReleasesHandler) actionOf(c *gin.Context, d *models.Document) (*actionAdmin, error) {
+	ctx := c.Request.Context()
+	db := h.s.db.Gorm
+	a := d.Revision.Content().Action
+	if a == nil {
+		a = &models.ActionContent{}
+	}
+	out := &actionAdmin{Content: a}
+	var err error
+	if out.Targets, err = models.TargetsByID(ctx, db, a.TargetIDs); err != nil {
+		return nil, err
+	}
+	if a.AppealDeadline != nil {
+		out.Deadline = a.AppealDeadline.In(a.Location(h.s.cfg.DefaultTimezone)).Format("15:04 MST, 2 January 2006")
+	}
+	if out.Counts, err = models.LetterCountsOf(ctx, db, d.ID); err != nil {
+		return nil, err
+	}
+	for code, n := range out.Counts.ByCountry {
+		out.Countries = append(out.Countries, countryCount{Code: code, Name: models.CountryName(code), N: n})
+	}
+	sort.Slice(out.Countries, func(i, j int) bool {
+		if out.Countries[i].N != out.Countries[j].N {
+			return out.Countries[i].N > out.Countries[j].N
+		}
+		return out.Countries[i].Code < out.Countries[j].Code
+	})
+	root := d.ID
+	if d.UpdateOf != nil {
+		root = *d.UpdateOf
+		if out.Original, err = models.DocumentByID(ctx, db, root); err != nil {
+			return nil, err
+		}
+	}
+	if out.Updates, err = models.ActionUpdates(ctx, db, root, false, h.s.clock.Now()); err != nil {
+		return nil, err
+	}
+	if d.Slug != nil && d.Public(h.s.clock.Now()) {
+		out.PublicURL = h.s.cfg.URL("/a/" + *d.Slug)
+	}
+	return out, nil
 }
 
 func (h *ReleasesHandler) show(c *gin.Context) {
@@ -363,6 +442,12 @@ func (h *ReleasesHandler) show(c *gin.Context) {
 	if !p.IsAuthor {
 		p.ApproveStep = review.OpenStepFor(u, d.Revision.ContentHash)
 		p.CanReview = p.ApproveStep != nil
+	}
+	if d.Kind == models.KindActionAlert {
+		if p.Action, err = h.actionOf(c, d); err != nil {
+			_ = c.Error(err)
+			return
+		}
 	}
 	h.s.render(c, http.StatusOK, "admin/release", h.s.page(c, d.Revision.Headline, "releases", p))
 }

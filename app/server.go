@@ -172,9 +172,16 @@ func New(d Deps) (*Server, error) {
 	petitions.Register(root)
 	petitions.RegisterAPI(api)
 	(&PetitionEmbedHandler{pub: petitions}).Register(root)
+	actions := &ActionPublicHandler{s: s, pub: petitions}
+	actions.Register(root)
+	actions.RegisterAPI(api)
+	(&LettersAPI{s: s}).Register(api)
 	(&EmailRulesHandler{s: s}).Register(admin)
 	(&PetitionsAPI{s: s}).Register(api)
 	(&PetitionsHandler{s: s}).Register(admin)
+	targets := &TargetsHandler{s: s}
+	targets.Register(admin)
+	targets.RegisterAPI(api)
 	NewCSPReportsHandler(s).Register(root, admin)
 	(&MediaHandler{s: s}).Register(root, admin, api)
 	return s, nil

@@ -36,5 +36,13 @@ func (w *EraseSignatureIPsWorker) Work(ctx context.Context, job *river.Job[Erase
 	if n > 0 {
 		w.Logger.InfoContext(ctx, "signature IPs erased", "signatures", n)
 	}
+	if err != nil {
+		return err
+	}
+	// Letter writers' addresses follow the same window.
+	n, err = models.EraseLetterIPs(ctx, w.DB.Gorm, keep, w.Clock.Now())
+	if n > 0 {
+		w.Logger.InfoContext(ctx, "letter IPs erased", "letters", n)
+	}
 	return err
 }

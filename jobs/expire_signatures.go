@@ -38,5 +38,13 @@ func (w *ExpireSignaturesWorker) Work(ctx context.Context, job *river.Job[Expire
 	if n > 0 {
 		w.Logger.InfoContext(ctx, "unconfirmed signatures expired", "signatures", n)
 	}
+	if err != nil {
+		return err
+	}
+	// Unconfirmed letters follow the same window.
+	l, err := models.ExpirePendingLetters(ctx, w.DB.Gorm, ttl, w.Clock.Now())
+	if l > 0 {
+		w.Logger.InfoContext(ctx, "unconfirmed letters expired", "letters", l)
+	}
 	return err
 }

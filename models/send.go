@@ -119,6 +119,10 @@ const (
 	AudienceSupporterList    = "supporter_list"
 	AudienceMediaSegment     = "media_segment"
 	AudienceSupporterSegment = "supporter_segment"
+	// AudienceActionParticipants is everyone who acted on or received an
+	// Urgent Action (ref: the original action): the writers of its letters,
+	// and everyone its sends and its updates' sends reached.
+	AudienceActionParticipants = "action_participants"
 )
 
 // SendRecipient is one materialised recipient of a send.
@@ -172,7 +176,10 @@ type SendInput struct {
 	SupporterListIDs    []string
 	MediaSegmentIDs     []string
 	SupporterSegmentIDs []string
-	Subject             string
+	// ActionParticipantsOf are original Urgent Actions whose participants
+	// (AudienceActionParticipants) the send goes to.
+	ActionParticipantsOf []string
+	Subject              string
 	// Schedule is now, at (ScheduledAt) or embargo (when the release's embargo
 	// lifts); empty means at ScheduledAt when given, else now.
 	Schedule    string
@@ -205,7 +212,8 @@ func CreateSend(ctx context.Context, db *gorm.DB, by *User, in SendInput, now ti
 	}
 	in.MediaListIDs, in.SupporterListIDs = compactIDs(in.MediaListIDs), compactIDs(in.SupporterListIDs)
 	in.MediaSegmentIDs, in.SupporterSegmentIDs = compactIDs(in.MediaSegmentIDs), compactIDs(in.SupporterSegmentIDs)
-	if len(in.MediaListIDs)+len(in.SupporterListIDs)+len(in.MediaSegmentIDs)+len(in.SupporterSegmentIDs) == 0 {
+	in.ActionParticipantsOf = compactIDs(in.ActionParticipantsOf)
+	if len(in.MediaListIDs)+len(in.SupporterListIDs)+len(in.MediaSegmentIDs)+len(in.SupporterSegmentIDs)+len(in.ActionParticipantsOf) == 0 {
 		v.Add("media_list_ids", "choose at least one list or segment")
 	}
 	if in.Schedule == "" {
@@ -260,7 +268,7 @@ func CreateSend(ctx context.Context, db *gorm.DB, by *User, in SendInput, now ti
 			in.ScheduledAt = &t
 		}
 	}
-	toSupporters := len(in.SupporterListIDs)+len(in.SupporterSegmentIDs) > 0
+	toSupporters := len(in.SupporterListIDs)+len(in.SupporterSegmentIDs)+len(in.ActionParticipantsOf) > 0
 	if toSupporters && embargoed && (in.ScheduledAt == nil || in.ScheduledAt.Before(*d.EmbargoAt)) {
 		v.Add("schedule", "supporter mail of an embargoed release must wait until the embargo lifts")
 	}
@@ -281,6 +289,7 @@ func CreateSend(ctx context.Context, db *gorm.DB, by *User, in SendInput, now ti
 	checkIDs("supporter_list_ids", "supporter_lists", in.SupporterListIDs, "")
 	checkIDs("media_segment_ids", "segments", in.MediaSegmentIDs, "audience = ?", AudienceMedia)
 	checkIDs("supporter_segment_ids", "segments", in.SupporterSegmentIDs, "audience = ?", AudienceSupporters)
+	checkIDs("action_participants_of", "documents", in.ActionParticipantsOf, "kind = ? AND update_of IS NULL", KindActionAlert)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -294,7 +303,8 @@ func CreateSend(ctx context.Context, db *gorm.DB, by *User, in SendInput, now ti
 	for _, g := range []struct {
 		kind string
 		ids  []string
-	}{{AudienceMediaList, in.MediaListIDs}, {AudienceSupporterList, in.SupporterListIDs}, {AudienceMediaSegment, in.MediaSegmentIDs}, {AudienceSupporterSegment, in.SupporterSegmentIDs}} {
+	}{{AudienceMediaList, in.MediaListIDs}, {AudienceSupporterList, in.SupporterListIDs}, {AudienceMediaSegment, in.MediaSegmentIDs}, {AudienceSupporterSegment, in.SupporterSegmentIDs},
+		{AudienceActionParticipants, in.ActionParticipantsOf}} {
 		for _, id := range g.ids {
 			auds = append(auds, SendAudience{SendID: s.ID, Audience: g.kind, RefID: id})
 		}
@@ -633,6 +643,8 @@ CASE WHEN supporters.status <> 'subscribed' THEN supporters.status ELSE '' END A
 				return nil, err
 			}
 			parts = append(parts, seg.MediaFilter().Apply(fresh().Table("media_contacts").Select(journalistCols)))
+		case AudienceActionParticipants:
+			parts = append(parts, actionParticipants(fresh, a.RefID, journalistCols, supporterCols)...)
 		case AudienceSupporterSegment:
 			seg, err := SegmentByID(ctx, tx, AudienceSupporters, a.RefID)
 			if err != nil {

@@ -129,7 +129,7 @@ func (e *RepointError) Unwrap() error { return ErrConflict }
 // segment.
 func hasSupporterAudience(auds []SendAudience) bool {
 	for _, a := range auds {
-		if a.Audience == AudienceSupporterList || a.Audience == AudienceSupporterSegment {
+		if a.Audience == AudienceSupporterList || a.Audience == AudienceSupporterSegment || a.Audience == AudienceActionParticipants {
 			return true
 		}
 	}

@@ -727,6 +727,9 @@ func EraseSupporter(ctx context.Context, db *gorm.DB, id string, actorID *string
 		if err := anonymiseSignatures(ctx, tx, sup); err != nil {
 			return err
 		}
+		if err := anonymiseLetters(ctx, tx, sup); err != nil {
+			return err
+		}
 		sup.Status = status
 		return tx.Create(ptr(consent(sup, now, ConsentErased, "staff", "", actorID))).Error
 	})

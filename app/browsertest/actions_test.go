@@ -1,0 +1,101 @@
+package browsertest
+
+import (
+	"context"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"pressroom/models"
+)
+
+// TestUrgentActionOnAPhone: a supporter on a phone opens an Urgent Action,
+// sees the officials and the deadline, is nudged once when the suggested
+// letter is unchanged, adds a sentence of their own, sends it, confirms
+// their address from the email with the one button, and the letters are
+// queued for both officials. Every page passes axe-core and is photographed
+// at desktop and phone widths.
+func TestUrgentActionOnAPhone(t *testing.T) {
+	t.Parallel()
+	eachDialect(t, urgentActionJourney)
+}
+
+func urgentActionJourney(tb *tab) {
+	axe := axeSource(tb.t)
+	shots := newShots(tb.t)
+	phone := func(tb *tab) {
+		run(tb, "resize to phone", chromedp.EmulateViewport(phoneWidth, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait))
+	}
+	check := func(tb *tab, name string) {
+		tb.t.Helper()
+		tb.checkA11y(axe)
+		shots.capture(tb, name)
+		phone(tb)
+	}
+	ctx := context.Background()
+	db := tb.srv.DB.Gorm
+	camp, err := models.UserByEmail(ctx, db, "campaigner@example.org")
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	now := tb.srv.Clock.Now()
+	var ids []string
+	for _, in := range []models.TargetInput{
+		{Name: ptr("Omar Marwan"), Title: ptr("Minister of Justice"), Salutation: ptr("Dear Minister"), Email: ptr("minister@justice.example.gov"),
+			Country: ptr("EG"), PostalAddress: ptr("Ministry of Justice\nLazoghly Square\nCairo")},
+		{Name: ptr("Hisham Barakat"), Title: ptr("Public Prosecutor"), Salutation: ptr("Dear Counsellor"), Email: ptr("prosecutor@ppo.example.gov"), Country: ptr("EG")},
+	} {
+		tg, err := models.CreateTarget(ctx, db, camp, in, now)
+		if err != nil {
+			tb.t.Fatal(err)
+		}
+		ids = append(ids, tg.ID)
+	}
+	deadline := now.Add(10 * 24 * time.Hour)
+	dl := &deadline
+	suggested := "I urge you to release Sara Ahmed immediately and unconditionally."
+	d := approvedRelease(tb.t, tb.srv, "campaigner@example.org", models.DocumentInput{Kind: models.KindActionAlert, Headline: ptr("Egypt: free Sara Ahmed"),
+		Standfirst: ptr("A human rights lawyer held for her work."), Body: ptr("Sara Ahmed was **arrested** at her office."),
+		Action: models.ActionInput{TargetIDs: &ids, AppealDeadline: &dl, AppealTimezone: ptr("Africa/Cairo"), LetterSubject: ptr("Release Sara Ahmed"), LetterBody: &suggested}})
+	const email = "nadia.k@example.com"
+	s := tb.stranger()
+	phone(s)
+	s.journey("supporter-writes-a-letter-on-a-phone", func() {
+		s.open("/a/" + *d.Slug)
+		s.expectText("Egypt: free Sara Ahmed", "Send appeals before", "Omar Marwan", "Dear Minister", "Dear Counsellor", "Write your letter")
+		check(s, "action-public")
+		s.fill("Your name", "Nadia Karim")
+		s.fill("Your email", email)
+		s.choose("Country", "Jordan")
+		s.submit("Send my letter")
+		s.expectText("Could you add a sentence of your own?", "Send it as it is")
+		check(s, "action-nudge")
+		s.fill("Your letter", suggested+" As a lawyer in Amman, I know what her work means to her clients.")
+		s.submit("Send my edited letter")
+		s.expectText("Check your email")
+		check(s, "action-check-email")
+		m := waitMail(s.t, s.srv, email, "Please confirm your letter")
+		link := regexp.MustCompile(`https?://\S+/a/\S+/confirm/\S+`).FindString(m.TextBody)
+		if link == "" {
+			s.failf("no confirmation link in %q", m.TextBody)
+		}
+		s.follow(link)
+		s.expectText("Confirm your letter")
+		check(s, "action-confirm")
+		var n int64
+		db.Model(&models.LetterDelivery{}).Where("status = ?", models.DeliveryPending).Count(&n)
+		if n != 2 {
+			s.failf("opening the link changed the letter: %d deliveries pending, want 2", n)
+		}
+		s.submit("Confirm and send my letter")
+		s.expectText("Thank you", "on its way")
+		check(s, "action-confirmed")
+		eventually(s.t, "both letters handed to the mail transport", func() (bool, error) {
+			var sent int64
+			err := db.Model(&models.LetterDelivery{}).Where("status = ?", models.DeliverySent).Count(&sent).Error
+			return sent == 2, err
+		})
+	})
+}
