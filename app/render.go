@@ -297,6 +297,18 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 			}
 			return "due in " + fmtDuration(d)
 		},
+		// countdown is how long until t, for the desk's embargoes: "3 h 20 min",
+		// "2 days 4 h".
+		"countdown": func(t *time.Time, now time.Time) string {
+			if t == nil {
+				return ""
+			}
+			d := t.Sub(now).Round(time.Minute)
+			if d >= 48*time.Hour {
+				return fmt.Sprintf("%d days %d h", int(d.Hours())/24, int(d.Hours())%24)
+			}
+			return fmtDuration(max(d, 0))
+		},
 		"add":       func(a, b int) int { return a + b },
 		"roleLabel": func(r models.Role) string { return r.Label() },
 		"roles":     func() []models.Role { return models.Roles },
