@@ -272,6 +272,9 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 		},
 		"indexPath": models.IndexPath,
 		"langName":  languageName,
+		// languages are the languages the newsroom names, by code (a template
+		// ranges over a map in key order).
+		"languages": func() map[string]string { return languageNames },
 		"siteName":  func() string { return siteName },
 		// fieldMessage words a field's error as a sentence (models' catalogue).
 		"fieldMessage": models.FieldMessage,
