@@ -29,8 +29,10 @@ type NewsroomHandler struct {
 
 // Register adds the public newsroom routes.
 func (h *NewsroomHandler) Register(r Routes) {
-	r.GET("/news", Public, h.s.cached("", newsListParams, h.list))
-	r.GET("/news/feed.atom", Public, h.s.cached("feed", newsFeedParams, h.feed))
+	r.GET("/news", Public, h.s.cached("", newsListParams, h.listOf(newsListing)))
+	r.GET("/news/feed.atom", Public, h.s.cached("feed", newsFeedParams, h.feedOf(newsListing)))
+	r.GET("/actions", Public, h.s.cached("", newsListParams, h.listOf(actionsListing)))
+	r.GET("/actions/feed.atom", Public, h.s.cached("feed", newsFeedParams, h.feedOf(actionsListing)))
 	r.GET("/news/search", Public, h.s.cached("search", newsSearchParams, h.search))
 	r.GET("/news/index/:number", Public, h.byIndex)
 	r.GET("/news/:slug", Public, h.s.cached("", nil, h.release))
@@ -42,7 +44,7 @@ func (h *NewsroomHandler) Register(r Routes) {
 // The query parameters each cached surface depends on: they, and only they,
 // enter its ETag and its page-cache key.
 var (
-	newsListParams   = []string{"campaign", "country", "region", "theme", "lang", "kind", "after"}
+	newsListParams   = []string{"campaign", "country", "region", "theme", "lang", "after"}
 	newsFeedParams   = []string{"campaign", "lang"}
 	newsSearchParams = []string{"q", "lang", "page"}
 )
@@ -105,7 +107,23 @@ func (s *Server) cacheable(c *gin.Context, salt string, params ...string) bool {
 	return true
 }
 
+// listing is one public list of the newsroom: journalists' press releases at
+// /news, supporters' action alerts at /actions, each with its own feed, so
+// an urgent action never sits among the releases a journalist reads.
+type listing struct {
+	Kind        models.Kind
+	Path, Title string
+	Description string
+	Noun        string // "releases", "actions"
+}
+
+var (
+	newsListing    = listing{Kind: models.KindPressRelease, Path: "/news", Title: "Newsroom", Description: "Press releases.", Noun: "releases"}
+	actionsListing = listing{Kind: models.KindActionAlert, Path: "/actions", Title: "Actions", Description: "Urgent actions and alerts: what you can do now.", Noun: "actions"}
+)
+
 type newsListPage struct {
+	Listing   listing
 	Items     []models.PublicRelease
 	Filter    models.PublicFilter
 	Campaigns []models.Campaign
@@ -120,13 +138,17 @@ const newsPageSize = 20
 // the last release shown, so a page costs the same however deep the archive.
 // It shows no total: counting the archive to print a number nobody needs is
 // what made every page cost the whole archive.
-func (h *NewsroomHandler) list(c *gin.Context) {
+func (h *NewsroomHandler) listOf(l listing) gin.HandlerFunc {
+	return func(c *gin.Context) { h.list(c, l) }
+}
+
+func (h *NewsroomHandler) list(c *gin.Context, l listing) {
 	if !h.s.cacheable(c, "", newsListParams...) {
 		return
 	}
 	ctx := c.Request.Context()
 	f := models.PublicFilter{CampaignID: c.Query("campaign"), Country: c.Query("country"), Region: c.Query("region"), Theme: c.Query("theme"),
-		Language: c.Query("lang"), Kind: models.Kind(c.Query("kind")), Limit: newsPageSize, Now: h.s.clock.Now()}
+		Language: c.Query("lang"), Kind: l.Kind, Limit: newsPageSize, Now: h.s.clock.Now()}
 	if a := c.Query("after"); a != "" {
 		k, ok := decodePublicKey(a)
 		if !ok {
@@ -145,19 +167,19 @@ func (h *NewsroomHandler) list(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	p := newsListPage{Items: items, Filter: f, Campaigns: camps}
+	p := newsListPage{Listing: l, Items: items, Filter: f, Campaigns: camps}
 	q := c.Request.URL.Query()
 	q.Del("page")
 	if f.After != nil {
 		q.Del("after")
-		p.Latest = "/news"
+		p.Latest = l.Path
 		if len(q) > 0 {
 			p.Latest += "?" + q.Encode()
 		}
 	}
 	if more {
 		q.Set("after", encodePublicKey(items[len(items)-1].Key()))
-		p.Older = "/news?" + q.Encode()
+		p.Older = l.Path + "?" + q.Encode()
 	}
 	feed := url.Values{}
 	if f.CampaignID != "" {
@@ -166,12 +188,12 @@ func (h *NewsroomHandler) list(c *gin.Context) {
 	if f.Language != "" {
 		feed.Set("lang", f.Language)
 	}
-	p.FeedURL = "/news/feed.atom"
+	p.FeedURL = l.Path + "/feed.atom"
 	if len(feed) > 0 {
 		p.FeedURL += "?" + feed.Encode()
 	}
-	v := h.s.page(c, "Newsroom", "news", p)
-	v.Meta = &pageMeta{Title: "Newsroom", Description: "Press releases and urgent actions.", URL: h.s.cfg.URL("/news"), Type: "website", FeedURL: p.FeedURL}
+	v := h.s.page(c, l.Title, "news", p)
+	v.Meta = &pageMeta{Title: l.Title, Description: l.Description, URL: h.s.cfg.URL(l.Path), Type: "website", FeedURL: p.FeedURL}
 	h.s.render(c, http.StatusOK, "public/news", v)
 }
 
@@ -329,22 +351,26 @@ func (h *NewsroomHandler) byIndex(c *gin.Context) {
 }
 
 // feed serves Atom 1.0 for the whole newsroom, or one campaign or language.
-func (h *NewsroomHandler) feed(c *gin.Context) {
+func (h *NewsroomHandler) feedOf(l listing) gin.HandlerFunc {
+	return func(c *gin.Context) { h.feed(c, l) }
+}
+
+func (h *NewsroomHandler) feed(c *gin.Context, l listing) {
 	if !h.s.cacheable(c, "feed") {
 		return
 	}
 	ctx := c.Request.Context()
 	now := h.s.clock.Now()
-	f := models.PublicFilter{CampaignID: c.Query("campaign"), Language: c.Query("lang"), Limit: 50, Now: now}
+	f := models.PublicFilter{CampaignID: c.Query("campaign"), Language: c.Query("lang"), Kind: l.Kind, Limit: 50, Now: now}
 	items, _, err := models.PublicReleases(ctx, h.s.db.Gorm, f)
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	title := h.s.cfg.MailFrom.Name + " newsroom"
+	title := h.s.cfg.MailFrom.Name + " " + strings.ToLower(l.Title)
 	self := h.s.cfg.URL(c.Request.URL.RequestURI())
-	fd := &feeds.Feed{Title: title, Link: &feeds.Link{Href: h.s.cfg.URL("/news")}, Id: self, Author: &feeds.Author{Name: h.s.cfg.MailFrom.Name},
-		Description: "Press releases and urgent actions", Updated: now}
+	fd := &feeds.Feed{Title: title, Link: &feeds.Link{Href: h.s.cfg.URL(l.Path)}, Id: self, Author: &feeds.Author{Name: h.s.cfg.MailFrom.Name},
+		Description: l.Description, Updated: now}
 	if len(items) > 0 {
 		fd.Updated = items[0].UpdatedAt.UTC()
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
@@ -506,7 +507,19 @@ func (h *ReleasesHandler) approve(c *gin.Context) {
 	if c.PostForm("publish_now") == "yes" {
 		opts = append(opts, models.PublishNowIfEmbargoPassed)
 	}
+	// The forms name the revision the approver read (the queue shows its text
+	// inline): a text changed since is not approved unread.
+	read, _ := strconv.Atoi(c.PostForm("revision"))
 	err := models.Transaction(ctx, h.s.db.Gorm, func(tx *gorm.DB) error {
+		if read != 0 {
+			d, err := models.DocumentByID(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if d.CurrentRevision != read {
+				return &revisionChangedError{read: read, current: d.CurrentRevision}
+			}
+		}
 		var err error
 		if res, err = models.ApproveDocument(ctx, tx, currentUser(c), id, c.PostForm("comment"), h.s.clock.Now(), opts...); err != nil {
 			return err
@@ -516,6 +529,12 @@ func (h *ReleasesHandler) approve(c *gin.Context) {
 	if err != nil {
 		if errors.Is(err, models.ErrEmbargoPassed) {
 			h.confirmPublishNow(c, id)
+			return
+		}
+		var rc *revisionChangedError
+		if errors.As(err, &rc) {
+			h.s.setFlash(c, "error", rc.Error())
+			redirect(c, "/admin/releases/"+id)
 			return
 		}
 		var ve *models.ValidationError
@@ -542,6 +561,13 @@ func (h *ReleasesHandler) approve(c *gin.Context) {
 		return
 	}
 	redirect(c, "/admin/releases/"+id)
+}
+
+// revisionChangedError: the text was edited after the approver read it.
+type revisionChangedError struct{ read, current int }
+
+func (e *revisionChangedError) Error() string {
+	return fmt.Sprintf("Not approved. The text changed after you read revision %d. Read revision %d, then approve it.", e.read, e.current)
 }
 
 // confirmPublishNow asks the last approver of a release whose embargo passed
@@ -732,19 +758,6 @@ func (h *ReleasesHandler) diff(c *gin.Context) {
 		return
 	}
 	h.s.render(c, http.StatusOK, "admin/release_diff", h.s.page(c, "Changes: "+d.Revision.Headline, "releases", diffPage{Doc: d, From: a, To: b, Fields: revisionDiff(a, b)}))
-}
-
-type queuePage struct {
-	Items []models.QueueItem
-}
-
-func (h *ReleasesHandler) queue(c *gin.Context) {
-	items, err := models.ReviewQueue(c.Request.Context(), h.s.db.Gorm, currentUser(c))
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	h.s.render(c, http.StatusOK, "admin/review", h.s.page(c, "Review queue", "review", queuePage{Items: items}))
 }
 
 // notifyApprovers enqueues the approval-request email for newly opened steps, in

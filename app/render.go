@@ -274,6 +274,9 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 		},
 		"indexPath": models.IndexPath,
 		"langName":  languageName,
+		// languages are the languages the newsroom names, by code (a template
+		// ranges over a map in key order).
+		"languages": func() map[string]string { return languageNames },
 		"siteName":  func() string { return siteName },
 		// fieldMessage words a field's error as a sentence (models' catalogue).
 		"fieldMessage": models.FieldMessage,
@@ -306,6 +309,18 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 				return one
 			}
 			return many
+		},
+		// countdown is how long until t, for the desk's embargoes: "3 h 20 min",
+		// "2 days 4 h".
+		"countdown": func(t *time.Time, now time.Time) string {
+			if t == nil {
+				return ""
+			}
+			d := t.Sub(now).Round(time.Minute)
+			if d >= 48*time.Hour {
+				return fmt.Sprintf("%d days %d h", int(d.Hours())/24, int(d.Hours())%24)
+			}
+			return fmtDuration(max(d, 0))
 		},
 		"roleLabel": func(r models.Role) string { return r.Label() },
 		"roles":     func() []models.Role { return models.Roles },

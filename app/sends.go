@@ -175,6 +175,15 @@ type sendPage struct {
 	Live       bool   // poll for progress
 	ETA        string // estimated time left while sending
 	Chart      template.HTML
+	// Moment is when the send goes (or went) out, which decides its variant
+	// (models.SendMoment); Gone when that is past; Embargoed when the variant
+	// carries the embargo banner; HadEmbargo when the release has an embargo
+	// at all, so the page says which side of it the preview is.
+	Moment             time.Time
+	Gone, Embargoed    bool
+	HadEmbargo         bool
+	Samples            map[string]string // who each preview is addressed to, in words
+	DeliveryNotTracked bool              // development outbox: no delivery or open events come back
 }
 
 func (h *SendsHandler) load(c *gin.Context) *models.Send {
@@ -221,11 +230,20 @@ func (h *SendsHandler) show(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	if p.Content, err = jobs.ComposeSend(ctx, db, s, h.s.cfg.BaseURL.String(), h.s.clock.Now()); err != nil {
+	now := h.s.clock.Now()
+	p.Moment = models.SendMoment(s, now)
+	p.Gone = s.MaterialisedAt != nil
+	if p.Content, err = jobs.ComposeSend(ctx, db, s, h.s.cfg.BaseURL.String(), p.Moment); err != nil {
 		_ = c.Error(err)
 		return
 	}
+	p.Embargoed, p.HadEmbargo = p.Content.EmbargoAt != nil, p.Doc.EmbargoAt != nil
+	p.DeliveryNotTracked = h.s.cfg.SendGridAPIKey == ""
 	p.Kinds = audienceKinds(p.Audiences)
+	p.Samples = map[string]string{}
+	for _, kind := range p.Kinds {
+		_, p.Samples[kind] = h.sampleRecipient(c, s, kind)
+	}
 	p.Hold, p.CanRepoint = sendHold(s, p.Doc, h.s.clock.Now())
 	p.CanRepoint = p.CanRepoint && p.CanAct
 	p.Live = s.Status == models.SendQueued || s.Status == models.SendSending
@@ -287,8 +305,44 @@ func audienceKinds(as []models.NamedSendAudience) []string {
 	return out
 }
 
-// previewRecipient is who the preview and the test are personalised as: the
-// signed-in user, with placeholder links.
+// Sample recipients' names when the previewer may not see the audience's
+// people (or it has none yet): plainly not a real person.
+const (
+	sampleName  = "Sam Sample"
+	sampleEmail = "sample.recipient@example.org"
+)
+
+// sampleRecipient is who a send's preview is addressed to, and how the page
+// words it: the audience's first recipient for those who may read that
+// audience's people, else a clearly labelled sample, never the staff member
+// looking at it (nobody on the list is called "Priya Press"). The links stay
+// placeholders: a preview must not carry a working unsubscribe link of a real
+// supporter.
+func (h *SendsHandler) sampleRecipient(c *gin.Context, s *models.Send, kind string) (models.BatchRecipient, string) {
+	r := models.BatchRecipient{Kind: kind, Email: sampleEmail, Name: sampleName}
+	label := "a sample recipient, " + sampleName + " (not a real " + kind + ")"
+	if models.CanReadPeople(currentUser(c), models.RecipientAudience(kind)) {
+		first, err := models.SampleRecipient(c.Request.Context(), h.s.db.Gorm, s, kind)
+		if err != nil {
+			h.s.logger.Warn("sample recipient", "send", s.ID, "err", err)
+		} else if first != nil {
+			r.Email, r.Name = first.Email, first.Name
+			who := first.Name
+			if who == "" {
+				who = "(no name)"
+			}
+			label = "the first recipient, " + who + " <" + first.Email + ">"
+		}
+	}
+	if kind == models.RecipientSupporter {
+		id := "preview"
+		r.SupporterID = &id
+	}
+	return r, label
+}
+
+// previewRecipient is who the test is personalised as: the signed-in user,
+// with placeholder links.
 func (h *SendsHandler) previewRecipient(c *gin.Context, kind string) models.BatchRecipient {
 	u := currentUser(c)
 	r := models.BatchRecipient{ID: 0, Kind: kind, Email: u.Email, Name: u.Name}
@@ -306,7 +360,8 @@ func (h *SendsHandler) preview(c *gin.Context) {
 	if s == nil {
 		return
 	}
-	content, err := jobs.ComposeSend(c.Request.Context(), h.s.db.Gorm, s, h.s.cfg.BaseURL.String(), h.s.clock.Now())
+	// The variant of the moment the send goes (or went) out, not of now.
+	content, err := jobs.ComposeSend(c.Request.Context(), h.s.db.Gorm, s, h.s.cfg.BaseURL.String(), models.SendMoment(s, h.s.clock.Now()))
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -315,7 +370,8 @@ func (h *SendsHandler) preview(c *gin.Context) {
 	if kind != models.RecipientSupporter {
 		kind = models.RecipientJournalist
 	}
-	rc := content.PersonalizeFor(h.previewRecipient(c, kind), h.s.cfg.BaseURL.String(), h.s.cfg.UnsubscribeKey(), "")
+	sample, _ := h.sampleRecipient(c, s, kind)
+	rc := content.PersonalizeFor(sample, h.s.cfg.BaseURL.String(), h.s.cfg.UnsubscribeKey(), "")
 	m := content.Message(kind)
 	c.Header("Content-Security-Policy", "sandbox; default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'self'")
 	c.Header("X-Frame-Options", "SAMEORIGIN")

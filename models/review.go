@@ -794,3 +794,25 @@ func PublishDue(ctx context.Context, db *gorm.DB, now time.Time) ([]string, erro
 	}
 	return ids, nil
 }
+
+// LastApprovedRevisions is, for each of docIDs, the latest revision userID
+// approved (the text they last signed off), for the review queue's "changes
+// since you approved": absent where they approved none.
+func LastApprovedRevisions(ctx context.Context, db *gorm.DB, userID string, docIDs []string) (map[string]int, error) {
+	out := map[string]int{}
+	if len(docIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		DocumentID string
+		Revision   int
+	}
+	if err := db.WithContext(ctx).Table("approvals").Select("document_id, MAX(revision) AS revision").
+		Where("user_id = ? AND document_id IN ?", userID, docIDs).Group("document_id").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("models: last approved revisions: %w", err)
+	}
+	for _, r := range rows {
+		out[r.DocumentID] = r.Revision
+	}
+	return out, nil
+}

@@ -127,7 +127,7 @@ func TestNoPageScrollsSideways(t *testing.T) {
 	pages([]string{"/admin", "/admin/releases", "/admin/releases/new?kind=press_release", "/admin/review", "/admin/sends", "/admin/supporters",
 		"/admin/supporters/lists", "/admin/contacts", "/admin/settings", "/admin/groups", "/admin/users", "/admin/outbox", "/admin/audit",
 		"/admin/petitions", "/admin/campaigns"},
-		map[string]string{"/admin/settings": "settings"})
+		map[string]string{"/admin/settings": "settings", "/admin": "dashboard", "/admin/review": "review-queue", "/admin/releases/new?kind=press_release": "editor-en"})
 }
 
 // submitSubscribeErrors photographs the signup form with every error shown.

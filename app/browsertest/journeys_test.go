@@ -36,8 +36,8 @@ func adminJourneys(tb *tab) {
 		tb.login("admin@example.org")
 		tb.expectPath("/admin")
 		tb.expectText("Dashboard", "Alex Admin")
-		// The demo organisation: seven staff, five journalists, five supporters
-		// who gave consent (a sixth is pending), one person (us) signed in.
+		// The desk, then the demo organisation at a glance: seven staff, five
+		// journalists, five supporters who gave consent (a sixth is pending).
 		for stat, want := range map[string]string{
 			`a.stat[href="/admin/users"] strong`:                        "7",
 			`a.stat[href="/admin/media"] strong`:                        "5",
@@ -47,7 +47,10 @@ func adminJourneys(tb *tab) {
 				tb.failf("dashboard %s shows %q, want %q", stat, got, want)
 			}
 		}
-		tb.expectText("active staff accounts", "media contacts", "subscribed supporters", "1\npeople signed in")
+		tb.expectText("Your desk", "Waiting for you", "Upcoming embargoes", "The last 30 days", "active staff accounts", "media contacts", "subscribed supporters")
+		if strings.Contains(tb.text(), "people signed in") {
+			tb.failf("the dashboard still counts people signed in (stale sessions included)")
+		}
 	})
 
 	tb.journey("admin-create-user", func() {

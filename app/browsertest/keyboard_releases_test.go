@@ -68,7 +68,7 @@ func TestKeyboardRelease(t *testing.T) {
 		tb.tabTo("Review queue", 9)
 		tb.pressLoad(kb.Enter)
 		tb.skipToContent()
-		tb.tabTo("Read it first", 5)
+		tb.tabTo("Open the release", 5)
 		tb.pressLoad(kb.Enter)
 		tb.expectText(headline, "Your review (Legal)")
 		tb.skipToContent()

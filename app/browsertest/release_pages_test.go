@@ -77,7 +77,7 @@ func TestReleasePages(t *testing.T) {
 	tb.login("head.press@example.org")
 	tb.click("Review queue")
 	check(tb, "review-queue", "/admin/review")
-	tb.click("Read it first")
+	tb.click("Open the release")
 	check(tb, "release-in-review-approver", "/admin/releases/"+id)
 	tb.submit("Approve revision 2")
 	tb.click("Sign out")

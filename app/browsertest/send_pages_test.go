@@ -111,7 +111,7 @@ func TestAudiencePages(t *testing.T) {
 	tb.submit("Prepare send")
 	tb.check("I have checked the preview and the audience")
 	tb.submit("Dispatch")
-	tb.expectText("queued", "(when the embargo lifts)", "Recipients are counted when the send goes out")
+	tb.expectText("Queued", "(when the embargo lifts)", "Recipients are counted when the send goes out")
 	check(tb, "send-queued", tb.path())
 	tb.click("Sends")
 	tb.expectText("counted when it goes out")
@@ -137,7 +137,7 @@ func TestAudiencePages(t *testing.T) {
 		"not-an-address;Nobody;GB;2026-05-03\n")
 	tb.submit("Preview")
 	check(tb, "import-preview", "/admin/supporters/lists/"+list.ID+"/import/preview")
-	tb.choose("country", "Land")
+	tb.choose("Country", "Land")
 	tb.submit("Import")
 	check(tb, "import-result", tb.path())
 }

@@ -120,7 +120,7 @@ func audienceJourneys(tb *tab) {
 		s.open("/subscribe?list=" + list.ID) // the list's signup form, linked from a campaign page
 		s.fill("Email address *", email)
 		s.fill("Name", "Maya Okoro")
-		s.fill("Country code", "NG")
+		s.choose("Country", "Nigeria")
 		actions0 := s.actions
 		s.check(`input[name="consent"]`)
 		ticks := s.actions - actions0
@@ -171,8 +171,8 @@ func audienceJourneys(tb *tab) {
 				tb.failf("the preview maps %s to %q, want %q", field, got, want)
 			}
 		}
-		tb.choose("country", "Land")
-		tb.choose("consent_at", "Signed up")
+		tb.choose("Country", "Land")
+		tb.choose("Consent date", "Signed up")
 		tb.submit("Import")
 		if !strings.HasPrefix(tb.path(), "/admin/imports/") {
 			tb.failf("after importing, on %s, want the result", tb.path())
@@ -217,14 +217,14 @@ func audienceJourneys(tb *tab) {
 		}
 		actions0 := s.actions
 		s.follow(link[1])
-		s.expectText("Your email preferences", "For "+email+".")
-		s.click("Unsubscribe from everything")
+		s.expectText("One click stops every email from us to "+email+".", "Or hear from us less")
+		s.submit("Unsubscribe " + email)
 		s.expectText("You are unsubscribed", email+" will not receive any more emails from us.")
 		sup, err := models.SupporterByEmail(ctx, db, email)
 		if err != nil || sup.Status != models.StatusUnsubscribed {
 			s.failf("after unsubscribing, the supporter is %+v (%v)", sup, err)
 		}
-		msg := fmt.Sprintf("unsubscribe from the email%s: %d actions (open the link, confirm)", s.tag, s.actions-actions0)
+		msg := fmt.Sprintf("unsubscribe from the email%s: %d actions (open the link, one button)", s.tag, s.actions-actions0)
 		s.t.Log(msg)
 		fmt.Println(msg)
 
@@ -405,8 +405,8 @@ func (tb *tab) watchSend(n, suppressed int) string {
 		tb.failf("the finished send shows %+v, want %d recipients of whom %d suppressed, none queued or failed", st.Stats, n+suppressed, suppressed)
 	}
 	tb.expectText("100% handed over")
-	if got := tb.textOf(".page-head .badge"); got != "sent" {
-		tb.failf("the status reads %q once everything is handed over, want sent", got)
+	if got := tb.textOf(".page-head .badge"); got != "Sent" {
+		tb.failf("the status reads %q once everything is handed over, want Sent", got)
 	}
 	// The live update takes the buttons of a running send away with it.
 	if buttons := run(tb, "send actions", chromedp.Evaluate[string](`document.getElementById("send-actions").innerText.trim()`)); buttons != "" {

@@ -1,0 +1,77 @@
+package app
+
+import (
+	"html/template"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"pressroom/models"
+	"pressroom/models/richtext"
+)
+
+type queuePage struct {
+	Items []queueEntry
+}
+
+// queueEntry is one release in the review queue with what the approver must
+// read before approving from there: the whole text, or, when they approved an
+// earlier revision, what changed since (Since is that revision).
+type queueEntry struct {
+	models.QueueItem
+	Body    template.HTML
+	Since   int
+	Changes []diffField
+}
+
+func (h *ReleasesHandler) queue(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := currentUser(c)
+	items, err := models.ReviewQueue(ctx, h.s.db.Gorm, u)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.Document.ID
+	}
+	seen, err := models.LastApprovedRevisions(ctx, h.s.db.Gorm, u.ID, ids)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	entries := make([]queueEntry, len(items))
+	for i, it := range items {
+		e := queueEntry{QueueItem: it}
+		cur := it.Document.Revision
+		if n, ok := seen[it.Document.ID]; ok && n < it.Document.CurrentRevision {
+			old, err := models.RevisionByNumber(ctx, h.s.db.Gorm, it.Document.ID, n)
+			if err != nil {
+				_ = c.Error(err)
+				return
+			}
+			e.Since = n
+			for _, f := range revisionDiff(old, cur) {
+				if changed(f.Parts) {
+					e.Changes = append(e.Changes, f)
+				}
+			}
+		}
+		if e.Since == 0 || len(e.Changes) == 0 {
+			e.Body = h.s.markdown.Render(cur.Body)
+		}
+		entries[i] = e
+	}
+	h.s.render(c, http.StatusOK, "admin/review", h.s.page(c, "Review queue", "review", queuePage{Items: entries}))
+}
+
+// changed reports whether a word diff adds or removes anything.
+func changed(parts []richtext.Part) bool {
+	for _, p := range parts {
+		if p.Op != richtext.Equal {
+			return true
+		}
+	}
+	return false
+}
