@@ -133,6 +133,7 @@ func (f letterForm) input(c *gin.Context, honeypot, source string) models.Letter
 func (h *ActionPublicHandler) write(c *gin.Context, a *models.PublicAction, in models.LetterInput) (*models.LetterResult, error) {
 	ctx := c.Request.Context()
 	now := h.s.clock.Now()
+	in.ProvenWriter = h.s.provenWriter(c)
 	var res *models.LetterResult
 	err := models.Transaction(ctx, h.s.db.Gorm, func(tx *gorm.DB) error {
 		rules, err := models.LoadEmailRules(ctx, tx)
@@ -359,6 +360,7 @@ func (h *ActionPublicHandler) confirm(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
+	h.s.rememberWriter(c, l.NormalisedEmail)
 	h.renderConfirm(c, http.StatusOK, a, l, "confirmed")
 }
 

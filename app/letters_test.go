@@ -62,6 +62,25 @@ func writeLetter(t *testing.T, env *testEnv, slug, body string) response {
 	return env.api("POST", "/api/v1/public/actions/"+slug+"/letters", "", body)
 }
 
+// writeLetterAs posts a letter from the browser of the writer who confirmed
+// the mailbox writer: it carries the writer cookie a confirmation leaves.
+func writeLetterAs(t *testing.T, env *testEnv, slug, writer, body string) response {
+	t.Helper()
+	req, err := http.NewRequest("POST", env.http.URL+"/api/v1/public/actions/"+slug+"/letters", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.AddCookie(&http.Cookie{Name: "pr_writer", Value: env.cfg.WriterProof(writer)})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Body: string(data), Header: resp.Header}
+}
+
 // waitFor polls until cond holds, or fails after 15 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -193,10 +212,12 @@ func TestUrgentActionEndToEnd(t *testing.T) {
 		if p := b.post("/a/"+slug, "/a/"+slug, form); p.Status != http.StatusConflict || !strings.Contains(p.Body, "You have already written to Omar Marwan") {
 			t.Errorf("second letter on the page = %d", p.Status)
 		}
-		// Now confirmed, her letter to the prosecutor goes at once.
-		r = writeLetter(t, env, slug, `{"name":"Ana Lima","email":"ana@example.org","country":"BR","subject":"Release Sara Ahmed","body":"Drop the charges.","target_ids":["`+ua.attorney.ID+`"]}`)
-		if r.Status != http.StatusAccepted || !strings.Contains(r.Body, `"status":"queued"`) {
-			t.Fatalf("confirmed writer's letter = %d %s", r.Status, r.Body)
+		// Now confirmed, her letter to the prosecutor from her own browser
+		// (the confirmation left its writer cookie) goes at once.
+		form = url.Values{"name": {"Ana Lima"}, "email": {"ana@example.org"}, "country": {"BR"}, "subject": {"Release Sara Ahmed"}, "body": {"Drop the charges."},
+			"target_ids": {ua.attorney.ID}}
+		if p := b.post("/a/"+slug, "/a/"+slug, form); p.Status != http.StatusSeeOther || !strings.Contains(p.Header.Get("Location"), "s=sent") {
+			t.Fatalf("confirmed writer's letter = %d %s", p.Status, p.Header.Get("Location"))
 		}
 		waitFor(t, "the prosecutor's letter", func() bool { return len(inbox(fake, ua.attorney.Email)) == 1 })
 		if text := messageText(inbox(fake, ua.attorney.Email)[0]); !strings.HasPrefix(text, "Dear Counsellor,") {
@@ -254,7 +275,18 @@ func TestUrgentActionEndToEnd(t *testing.T) {
 		}
 		// A bounced target is not mailed: the next letter waits, marked.
 		env.db.Gorm.Create(&models.LetterWriter{NormalisedEmail: "ben@example.org", ConfirmedAt: env.clock.Now()})
-		r = writeLetter(t, env, slug, `{"name":"Ben","email":"ben@example.org","country":"GB","subject":"Free her","body":"Free her now.","target_ids":["`+ua.attorney.ID+`"]}`)
+		// Someone who only knows Ben's address gets the same answer as a
+		// first-time writer, and nothing goes until Ben confirms.
+		r = writeLetter(t, env, slug, `{"name":"Ben","email":"ben@example.org","country":"GB","subject":"In Ben's name","body":"Not Ben.","target_ids":["`+ua.minister.ID+`"]}`)
+		if r.Status != http.StatusAccepted || !strings.Contains(r.Body, `"status":"check_your_email"`) {
+			t.Fatalf("letter with a confirmed writer's address from another browser = %d %s", r.Status, r.Body)
+		}
+		waitFor(t, "Ben's confirmation email", func() bool { return len(inbox(fake, "ben@example.org")) == 1 })
+		time.Sleep(200 * time.Millisecond)
+		if n := len(inbox(fake, ua.minister.Email)); n != 1 {
+			t.Errorf("the minister got %d letters after a letter in Ben's name, want still 1", n)
+		}
+		r = writeLetterAs(t, env, slug, "ben@example.org", `{"name":"Ben","email":"ben@example.org","country":"GB","subject":"Free her","body":"Free her now.","target_ids":["`+ua.attorney.ID+`"]}`)
 		if r.Status != http.StatusAccepted {
 			t.Fatalf("letter to a bounced target = %d %s", r.Status, r.Body)
 		}
@@ -301,7 +333,7 @@ func TestLettersPacedPerTarget(t *testing.T) {
 			if i == 0 {
 				targets += `,"` + ua.attorney.ID + `"`
 			}
-			r := writeLetter(t, env, ua.action.Slug, `{"name":"W","email":"`+email+`","country":"GB","subject":"S","body":"My words.","target_ids":[`+targets+`]}`)
+			r := writeLetterAs(t, env, ua.action.Slug, email, `{"name":"W","email":"`+email+`","country":"GB","subject":"S","body":"My words.","target_ids":[`+targets+`]}`)
 			if r.Status != http.StatusAccepted || !strings.Contains(r.Body, "queued") {
 				t.Fatalf("letter %d = %d %s", i, r.Status, r.Body)
 			}
@@ -409,7 +441,7 @@ func TestFurtherInformationUpdate(t *testing.T) {
 			optIn bool
 		}{{"ana@example.org", true}, {"quiet@example.org", false}} {
 			env.db.Gorm.Create(&models.LetterWriter{NormalisedEmail: w.email, ConfirmedAt: env.clock.Now()})
-			r := writeLetter(t, env, ua.action.Slug, fmt.Sprintf(`{"name":"W","email":%q,"country":"GB","subject":"S","body":"My words.","opt_in":%v}`, w.email, w.optIn))
+			r := writeLetterAs(t, env, ua.action.Slug, w.email, fmt.Sprintf(`{"name":"W","email":%q,"country":"GB","subject":"S","body":"My words.","opt_in":%v}`, w.email, w.optIn))
 			if r.Status != http.StatusAccepted {
 				t.Fatalf("letter = %d %s", r.Status, r.Body)
 			}
@@ -471,7 +503,7 @@ func TestLetterPersonalDataIsKeptOnlyAsLongAsNeeded(t *testing.T) {
 			`{"name":"Ana Lima","email":"ana@example.org","country":"BR","subject":"S","body":"My words.","opt_in":true}`,
 			`{"name":"New","email":"new@example.org","country":"GB","subject":"S","body":"Unconfirmed."}`,
 		} {
-			if r := writeLetter(t, env, ua.action.Slug, body); r.Status != http.StatusAccepted {
+			if r := writeLetterAs(t, env, ua.action.Slug, "ana@example.org", body); r.Status != http.StatusAccepted {
 				t.Fatalf("letter = %d %s", r.Status, r.Body)
 			}
 		}

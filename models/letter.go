@@ -207,6 +207,10 @@ type LetterInput struct {
 	Honeypot             string
 	IP                   string
 	Source               string
+	// ProvenWriter is the normalised mailbox the writer's browser proved it
+	// confirmed (its signed writer cookie), or "". Only then does a confirmed
+	// writer's letter go at once: an address alone proves nothing.
+	ProvenWriter string
 }
 
 // LetterStatus is the public answer to a letter.
@@ -356,7 +360,10 @@ func RequestLetter(ctx context.Context, tx *gorm.DB, pa *PublicAction, in Letter
 	}
 	var writer LetterWriter
 	confirmedWriter := false
-	if err := db.Take(&writer, "normalised_email = ?", norm).Error; err == nil {
+	if in.ProvenWriter != norm {
+		// Not proven by this browser: confirm by email like a first letter,
+		// whether or not the mailbox wrote before (the answer is the same).
+	} else if err := db.Take(&writer, "normalised_email = ?", norm).Error; err == nil {
 		confirmedWriter = true
 	} else if !errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, fmt.Errorf("models: letter: %w", err)
