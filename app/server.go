@@ -166,6 +166,7 @@ func New(d Deps) (*Server, error) {
 	(&EmailRulesHandler{s: s}).Register(admin)
 	(&PetitionsAPI{s: s}).Register(api)
 	(&PetitionsHandler{s: s}).Register(admin)
+	(&AnalyticsHandler{s: s}).Register(admin)
 	NewCSPReportsHandler(s).Register(root, admin)
 	(&MediaHandler{s: s}).Register(root, admin, api)
 	return s, nil

@@ -311,17 +311,17 @@ func insertSignatures(ctx context.Context, tx *gorm.DB, sigs []*Signature) (map[
 		}
 		return strings.Compare(a.NormalisedEmail, b.NormalisedEmail)
 	})
-	const cols = "id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, emails_sent, created_at"
+	const cols = "id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, send_id, emails_sent, created_at"
 	var sb strings.Builder
 	sb.WriteString("INSERT INTO signatures (" + cols + ") VALUES ")
-	args := make([]any, 0, len(sorted)*17)
+	args := make([]any, 0, len(sorted)*18)
 	for i, s := range sorted {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		args = append(args, s.ID, s.PetitionID, s.Name, *s.Email, s.NormalisedEmail, s.EmailDomain, s.Country, s.Postcode, s.OptIn, s.ConsentWording,
-			string(s.State), s.FlagReason, s.IP, false, s.Source, s.EmailsSent, s.CreatedAt)
+			string(s.State), s.FlagReason, s.IP, false, s.Source, s.SendID, s.EmailsSent, s.CreatedAt)
 	}
 	sb.WriteString(" ON CONFLICT (petition_id, normalised_email) DO NOTHING RETURNING id")
 	rows, err := tx.WithContext(ctx).Raw(sb.String(), args...).Rows()
