@@ -316,6 +316,16 @@ type releasePage struct {
 	IsAuthor     bool
 	Barred       string // why the user may not approve, when they wrote part of the text
 	Previews     []models.PreviewLink
+	// Package is the rapid-response box of an approved press release.
+	Package *releasePackageBox
+}
+
+// releasePackageBox offers the one-click "Launch campaign" on an approved
+// press release, or links to the package once launched.
+type releasePackageBox struct {
+	Launched  bool
+	CanLaunch bool
+	Demand    string
 }
 
 func (h *ReleasesHandler) show(c *gin.Context) {
@@ -363,7 +373,31 @@ func (h *ReleasesHandler) show(c *gin.Context) {
 		p.ApproveStep = review.OpenStepFor(u, d.Revision.ContentHash)
 		p.CanReview = p.ApproveStep != nil
 	}
+	if p.Package, err = h.packageBox(c, d); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	h.s.render(c, http.StatusOK, "admin/release", h.s.page(c, d.Revision.Headline, "releases", p))
+}
+
+// packageBox is the release page's rapid-response box: for an approved
+// press release (even under embargo), the Launch campaign button or a link
+// to the package launched from it.
+func (h *ReleasesHandler) packageBox(c *gin.Context, d *models.Document) (*releasePackageBox, error) {
+	if d.Kind != models.KindPressRelease {
+		return nil, nil
+	}
+	_, parts, err := models.PackageOf(c.Request.Context(), h.s.db.Gorm, d.ID, h.s.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	launched := len(parts) > 1
+	approved := d.Status == models.StatusApproved || d.Status == models.StatusScheduled || d.Status == models.StatusPublished
+	can := approved && models.CanLaunchPackage(currentUser(c))
+	if !launched && !can {
+		return nil, nil
+	}
+	return &releasePackageBox{Launched: launched, CanLaunch: can, Demand: DefaultDemand(d.Revision.Standfirst, d.Revision.Headline)}, nil
 }
 
 // doSubmit submits and enqueues the approval requests in one transaction.

@@ -167,6 +167,7 @@ func New(d Deps) (*Server, error) {
 	(&PetitionsAPI{s: s}).Register(api)
 	(&PetitionsHandler{s: s}).Register(admin)
 	(&AnalyticsHandler{s: s}).Register(admin)
+	(&PackageHandler{s: s}).Register(admin, api)
 	NewCSPReportsHandler(s).Register(root, admin)
 	(&MediaHandler{s: s}).Register(root, admin, api)
 	return s, nil
