@@ -104,6 +104,44 @@ type releaseJSON struct {
 	Steps            []stepJSON            `json:"steps"`
 	CreatedAt        time.Time             `json:"created_at"`
 	UpdatedAt        time.Time             `json:"updated_at"`
+	actionJSON
+}
+
+// actionJSON is the Urgent Action part of an action alert; absent on press
+// releases.
+type actionJSON struct {
+	Targets        *[]string  `json:"targets,omitempty"`
+	AppealDeadline *time.Time `json:"appeal_deadline,omitempty"`
+	AppealTimezone *string    `json:"appeal_timezone,omitempty"`
+	LetterSubject  *string    `json:"letter_subject,omitempty"`
+	LetterBody     *string    `json:"letter_body,omitempty"`
+	Outcome        *string    `json:"outcome,omitempty"`
+	UpdateOf       *string    `json:"update_of,omitempty"`
+	UpdateNumber   *int       `json:"update_number,omitempty"`
+	ActionURL      *string    `json:"action_url,omitempty"`
+}
+
+// actionOf fills the action fields of an action alert.
+func (s *Server) actionOf(d *models.Document, r *models.Revision) actionJSON {
+	if d.Kind != models.KindActionAlert {
+		return actionJSON{}
+	}
+	out := actionJSON{UpdateOf: d.UpdateOf, UpdateNumber: d.UpdateNumber}
+	a := r.Content().Action
+	if a == nil {
+		a = &models.ActionContent{}
+	}
+	ids := nonNil(a.TargetIDs)
+	out.Targets, out.AppealDeadline, out.AppealTimezone = &ids, utcPtr(a.AppealDeadline), &a.AppealTimezone
+	out.LetterSubject, out.LetterBody = &a.LetterSubject, &a.LetterBody
+	if a.Outcome != "" {
+		out.Outcome = &a.Outcome
+	}
+	if d.Slug != nil && d.Public(s.clock.Now()) {
+		u := s.cfg.URL("/a/" + *d.Slug)
+		out.ActionURL = &u
+	}
+	return out
 }
 
 type approvalJSON struct {
@@ -156,6 +194,7 @@ func (h *ReleasesAPI) toJSON(c *gin.Context, d *models.Document) (*releaseJSON, 
 	if d.Series != nil {
 		out.Series = d.Series.Code
 	}
+	out.actionJSON = h.s.actionOf(d, r)
 	if err := h.s.addReleaseMedia(c.Request.Context(), out, r); err != nil {
 		return nil, err
 	}
@@ -207,11 +246,12 @@ type releaseRequest map[string]json.RawMessage
 var writableFields = map[string]bool{"kind": true, "language": true, "series": true, "workflow": true, "campaign_id": true, "original_id": true,
 	"headline": true, "standfirst": true, "dateline": true, "body": true, "notes_to_editors": true, "press_contacts": true, "embargo_at": true,
 	"embargo_timezone": true, "countries": true, "regions": true, "themes": true, "revision": true, "correction_note": true,
-	"lead_image_id": true, "attachment_ids": true}
+	"lead_image_id": true, "attachment_ids": true, "targets": true, "appeal_deadline": true, "appeal_timezone": true, "letter_subject": true,
+	"letter_body": true, "outcome": true, "update_of": true}
 
 var readOnlyFields = map[string]bool{"id": true, "status": true, "slug": true, "content_hash": true, "approved_revision": true, "index_number": true,
 	"published_at": true, "public_url": true, "approvals": true, "steps": true, "rapid": true, "escalated": true, "withdrawal_notice": true,
-	"created_at": true, "updated_at": true, "lead_image": true, "attachments": true}
+	"created_at": true, "updated_at": true, "lead_image": true, "attachments": true, "update_number": true, "action_url": true}
 
 // maxBody bounds request bodies: a release is text, never megabytes.
 const maxBody = 1 << 20
@@ -277,6 +317,17 @@ func decodeRelease(c *gin.Context) (models.DocumentInput, map[string]string, boo
 	in.EmbargoTZ, in.CorrectionNote = str("embargo_timezone"), str("correction_note")
 	in.Countries, in.Regions, in.Themes = strs("countries"), strs("regions"), strs("themes")
 	in.LeadImageID, in.AttachmentIDs = str("lead_image_id"), strs("attachment_ids")
+	in.Action.TargetIDs, in.Action.AppealTimezone = strs("targets"), str("appeal_timezone")
+	in.Action.LetterSubject, in.Action.LetterBody, in.Action.Outcome = str("letter_subject"), str("letter_body"), str("outcome")
+	in.UpdateOf = str("update_of")
+	if v, ok := raw["appeal_deadline"]; ok {
+		var t *time.Time
+		if err := json.Unmarshal(v, &t); err != nil {
+			fields["appeal_deadline"] = "must be an RFC 3339 time with offset, or null"
+		} else {
+			in.Action.AppealDeadline = &t
+		}
+	}
 	if v, ok := raw["press_contacts"]; ok {
 		var pcs []models.PressContact
 		if err := json.Unmarshal(v, &pcs); err != nil {
@@ -347,6 +398,10 @@ func (h *ReleasesAPI) get(c *gin.Context) { h.respond(c, http.StatusOK, c.Param(
 func (h *ReleasesAPI) patch(c *gin.Context) {
 	in, _, ok := decodeRelease(c)
 	if !ok {
+		return
+	}
+	if in.UpdateOf != nil {
+		apiError(c, http.StatusUnprocessableEntity, "validation_failed", "some fields are not valid", map[string]string{"update_of": "can only be set when the update is created"})
 		return
 	}
 	d, err := models.UpdateDocument(c.Request.Context(), h.s.db.Gorm, currentUser(c), c.Param("id"), in, h.s.clock.Now())

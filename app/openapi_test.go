@@ -973,6 +973,22 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		}
 		c.expect(c.json("POST", releases, releases, press, `{"headline":"Bad photo","lead_image_id":"`+doc["id"].(string)+`"}`), 422, "a PDF as lead image")
 
+		// Urgent Actions: the targets directory.
+		tgt := c.expect(c.json("POST", "/api/v1/targets", "/api/v1/targets", camp, `{"name":"Omar Marwan","salutation":"Dear Minister","email":"minister@justice.example.gov","country":"EG"}`), 201, "create target")["id"].(string)
+		c.expect(c.json("POST", "/api/v1/targets", "/api/v1/targets", camp, `{"name":""}`), 422, "create a bad target")
+		c.expect(c.json("POST", "/api/v1/targets", "/api/v1/targets", camp, `{`), 400, "create target, bad JSON")
+		c.expect(c.json("POST", "/api/v1/targets", "/api/v1/targets", viewer, `{"name":"x"}`), 403, "viewer creates a target")
+		c.expect(c.json("GET", "/api/v1/targets", "/api/v1/targets?q=omar", camp, ""), 200, "search targets")
+		c.expect(c.json("GET", "/api/v1/targets", "/api/v1/targets?limit=0", camp, ""), 400, "targets, bad limit")
+		c.expect(c.json("GET", "/api/v1/targets/{id}", "/api/v1/targets/"+tgt, camp, ""), 200, "one target")
+		c.expect(c.json("GET", "/api/v1/targets/{id}", "/api/v1/targets/nosuchtarget", camp, ""), 404, "missing target")
+		c.expect(c.json("PATCH", "/api/v1/targets/{id}", "/api/v1/targets/"+tgt, camp, `{"title":"Minister of Justice"}`), 200, "change target")
+		c.expect(c.json("PATCH", "/api/v1/targets/{id}", "/api/v1/targets/"+tgt, camp, `{"email":"broken"}`), 422, "change target, bad address")
+		c.expect(c.json("PATCH", "/api/v1/targets/{id}", "/api/v1/targets/nosuchtarget", camp, `{"title":"x"}`), 404, "change a missing target")
+		c.expect(c.json("PATCH", "/api/v1/targets/{id}", "/api/v1/targets/"+tgt, camp, `{`), 400, "change target, bad JSON")
+		c.expect(c.call("POST", "/api/v1/targets/import", "/api/v1/targets/import", camp, "text/csv", "name,email,salutation\nAmina Diallo,amina@embassy.example.org,Your Excellency\nBad,nope,\n", nil), 200, "import targets")
+		c.expect(c.call("POST", "/api/v1/targets/import", "/api/v1/targets/import", camp, "text/csv", "name,salutation\nAmina,Dear\n", nil), 422, "import targets without an email column")
+
 		// Every documented operation was exercised.
 		paths := c.o.doc["paths"].(map[string]any)
 		for _, path := range sortedKeys(paths) {

@@ -39,6 +39,16 @@ type releaseForm struct {
 	LeadImageID   string
 	AttachmentIDs string // ids separated by commas, spaces or lines
 	MediaFields   bool
+	// The Urgent Action fields of an action alert; ActionFields says the form
+	// carried them.
+	TargetIDs     []string
+	DeadlineLocal string // datetime-local value, in AppealTZ
+	AppealTZ      string
+	LetterSubject string
+	LetterBody    string
+	Outcome       string
+	UpdateOf      string
+	ActionFields  bool
 }
 
 // contactRows is how many press-contact rows the editor shows.
@@ -56,6 +66,12 @@ func bindReleaseForm(c *gin.Context) releaseForm {
 	lead, hasLead := c.GetPostForm("lead_image_id")
 	att, hasAtt := c.GetPostForm("attachment_ids")
 	f.LeadImageID, f.AttachmentIDs, f.MediaFields = strings.TrimSpace(lead), att, hasLead || hasAtt
+	if _, ok := c.GetPostForm("action_fields"); ok {
+		f.ActionFields = true
+		f.TargetIDs, f.DeadlineLocal, f.AppealTZ = c.PostFormArray("target_ids"), strings.TrimSpace(c.PostForm("deadline_local")), c.PostForm("appeal_timezone")
+		f.LetterSubject, f.LetterBody, f.Outcome = c.PostForm("letter_subject"), c.PostForm("letter_body"), c.PostForm("outcome")
+	}
+	f.UpdateOf = c.PostForm("update_of")
 	names, roles, phones, emails := c.PostFormArray("contact_name"), c.PostFormArray("contact_role"), c.PostFormArray("contact_phone"), c.PostFormArray("contact_email")
 	for i := range names {
 		pc := models.PressContact{Name: names[i]}
@@ -120,6 +136,27 @@ func (f *releaseForm) input(fallback *time.Location) (models.DocumentInput, map[
 		ids := strings.FieldsFunc(f.AttachmentIDs, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
 		in.LeadImageID, in.AttachmentIDs = &f.LeadImageID, &ids
 	}
+	if f.UpdateOf != "" && f.ID == "" {
+		in.UpdateOf = &f.UpdateOf
+	}
+	if f.ActionFields {
+		ids := f.TargetIDs
+		in.Action = models.ActionInput{TargetIDs: &ids, AppealTimezone: &f.AppealTZ, LetterSubject: &f.LetterSubject, LetterBody: &f.LetterBody, Outcome: &f.Outcome}
+		var deadline *time.Time
+		if f.DeadlineLocal != "" {
+			loc := fallback
+			if l, err := time.LoadLocation(f.AppealTZ); f.AppealTZ != "" && err == nil {
+				loc = l
+			}
+			t, err := time.ParseInLocation("2006-01-02T15:04", f.DeadlineLocal, loc)
+			if err != nil {
+				return in, map[string]string{"appeal_deadline": "must be a date and time, e.g. 2026-06-12T23:59"}
+			}
+			t = t.UTC()
+			deadline = &t
+		}
+		in.Action.AppealDeadline = &deadline
+	}
 	emb, msg := f.embargo(fallback)
 	if msg != "" {
 		return in, map[string]string{"embargo_at": msg}
@@ -149,6 +186,15 @@ func formFromDocument(d *models.Document, loc *time.Location) releaseForm {
 	}
 	mc := r.Content()
 	f.LeadImageID, f.AttachmentIDs, f.MediaFields = mc.LeadImageID, strings.Join(mc.AttachmentIDs, ", "), true
+	if a := mc.Action; a != nil {
+		f.TargetIDs, f.AppealTZ, f.LetterSubject, f.LetterBody, f.Outcome = a.TargetIDs, a.AppealTimezone, a.LetterSubject, a.LetterBody, a.Outcome
+		if a.AppealDeadline != nil {
+			f.DeadlineLocal = a.AppealDeadline.In(a.Location(loc)).Format("2006-01-02T15:04")
+		}
+	}
+	if d.UpdateOf != nil {
+		f.UpdateOf = *d.UpdateOf
+	}
 	return f
 }
 

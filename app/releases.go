@@ -102,6 +102,8 @@ type editorPage struct {
 	Document   *models.Document
 	KindLabel  string
 	Correction bool
+	// Targets are the directory's officials an action alert may name.
+	Targets []models.Target
 }
 
 func (h *ReleasesHandler) renderEditor(c *gin.Context, status int, f releaseForm, doc *models.Document, errs map[string]string, stale *models.StaleRevisionError) {
@@ -134,6 +136,15 @@ func (h *ReleasesHandler) renderEditor(c *gin.Context, status int, f releaseForm
 	}
 	p := editorPage{Form: f, Series: series, Workflows: wfs, Campaigns: camps, Zones: zones, Preview: h.s.markdown.Render(f.Body),
 		Stale: stale, Document: doc, KindLabel: models.Kind(f.Kind).Label(), Correction: f.Published}
+	if f.Kind == string(models.KindActionAlert) {
+		if p.Targets, err = models.Targets(ctx, db, models.TargetFilter{Limit: 500}); err != nil {
+			_ = c.Error(err)
+			return
+		}
+		if f.AppealTZ == "" {
+			p.Form.AppealTZ = v.Loc.String()
+		}
+	}
 	if stale != nil && doc != nil {
 		p.StaleDiff = richtext.WordDiff(doc.Revision.Body, f.Body)
 	}
@@ -167,6 +178,15 @@ func (h *ReleasesHandler) newForm(c *gin.Context) {
 			}
 			f = formFromDocument(orig, h.s.cfg.DefaultTimezone)
 			f.ID, f.OriginalID, f.Language, f.BaseRevision, f.Published, f.CorrectionNote = "", orig.ID, "", 0, false, ""
+		}
+	}
+	if up := c.Query("update_of"); up != "" && f.OriginalID == "" {
+		// A Further Information update starts from the original's targets and
+		// letter; its text is new.
+		if orig, err := models.DocumentByID(c.Request.Context(), h.s.db.Gorm, up); err == nil && orig.Kind == models.KindActionAlert && models.CanEdit(u, orig.Kind) {
+			of := formFromDocument(orig, h.s.cfg.DefaultTimezone)
+			f = releaseForm{Kind: string(models.KindActionAlert), Language: orig.Language, UpdateOf: orig.ID, TargetIDs: of.TargetIDs, AppealTZ: of.AppealTZ,
+				LetterSubject: of.LetterSubject, LetterBody: of.LetterBody, Headline: "Further information: " + orig.Revision.Headline}
 		}
 	}
 	h.renderEditor(c, http.StatusOK, f, nil, nil, nil)

@@ -168,6 +168,9 @@ func New(d Deps) (*Server, error) {
 	(&PetitionsHandler{s: s}).Register(admin)
 	(&AnalyticsHandler{s: s}).Register(admin)
 	(&PackageHandler{s: s}).Register(admin, api)
+	targets := &TargetsHandler{s: s}
+	targets.Register(admin)
+	targets.RegisterAPI(api)
 	NewCSPReportsHandler(s).Register(root, admin)
 	(&MediaHandler{s: s}).Register(root, admin, api)
 	return s, nil

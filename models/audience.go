@@ -73,8 +73,10 @@ func likePattern(q string) string {
 // Audience names which people a list, segment or import is about.
 type Audience string
 
-// The two audiences.
+// The two audiences of people Pressroom mails, and the directory of officials
+// (targets), whose CSV import follows the same rules.
 const (
 	AudienceMedia      Audience = "media"
 	AudienceSupporters Audience = "supporters"
+	AudienceTargets    Audience = "targets"
 )

@@ -221,10 +221,14 @@ type Mapping map[string]int
 var (
 	mediaFields     = []string{"email", "name", "first_name", "last_name", "outlet", "role", "beats", "countries", "languages", "phone", "notes"}
 	supporterFields = []string{"email", "name", "first_name", "last_name", "country", "language", "tags", "consent_source", "consent_at"}
+	targetFields    = []string{"email", "name", "first_name", "last_name", "title", "organisation", "country", "postal_address", "salutation", "language", "notes"}
 )
 
 // ImportFields lists the fields an audience's import understands.
 func ImportFields(a Audience) []string {
+	if a == AudienceTargets {
+		return slices.Clone(targetFields)
+	}
 	if a == AudienceMedia {
 		return slices.Clone(mediaFields)
 	}
@@ -239,6 +243,9 @@ func headerAliases(a Audience) map[string]string {
 		"name": "name", "fullname": "name", "contactname": "name", "displayname": "name", "nom": "name", "nombre": "name",
 		"firstname": "first_name", "givenname": "first_name", "forename": "first_name",
 		"lastname": "last_name", "surname": "last_name", "familyname": "last_name",
+	}
+	if a == AudienceTargets {
+		return targetAliases(m)
 	}
 	if a == AudienceMedia {
 		for _, k := range []string{"outlet", "publication", "media", "mediaoutlet", "organisation", "organization", "company", "newspaper"} {

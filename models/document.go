@@ -93,6 +93,10 @@ type Document struct {
 	Countries         string
 	Regions           string
 	Themes            string
+	// UpdateOf is the original action of a Further Information update, and
+	// UpdateNumber its place among the original's updates (1, 2, …).
+	UpdateOf     *string
+	UpdateNumber *int
 	// FollowsReleaseID is the press release an action alert was made from
 	// (a rapid-response package): the alert goes public no earlier than that
 	// release, in the sweep that lifts the release's embargo.
@@ -172,6 +176,10 @@ type Content struct {
 	// Omitted when empty so the hashes of revisions without media are unchanged.
 	LeadImageID   string   `json:"lead_image_id,omitempty"`
 	AttachmentIDs []string `json:"attachment_ids,omitempty"`
+	// Action is an action alert's call to write: its targets, deadline and
+	// suggested letter (action.go). Part of what is approved; omitted when nil
+	// so the hashes of other documents are unchanged.
+	Action *ActionContent `json:"action,omitempty"`
 }
 
 // Hash is the SHA-256 of the content in a canonical form. Approvals are for a
@@ -226,6 +234,7 @@ func (c *Content) Validate() error {
 	}
 	c.PressContacts = contacts
 	c.validateMedia(&v)
+	c.Action.validate(&v)
 	if c.EmbargoAt != nil {
 		t := c.EmbargoAt.UTC().Truncate(time.Second)
 		c.EmbargoAt = &t
@@ -247,6 +256,7 @@ type Revision struct {
 	EmbargoAt      *time.Time
 	LeadImageID    *string
 	AttachmentIDs  string // JSON array of media ids
+	Action         string // JSON of the ActionContent, "" for none
 	ContentHash    string
 	EditorID       string
 	CreatedAt      time.Time
@@ -261,6 +271,10 @@ func (r *Revision) Content() Content {
 		c.LeadImageID = *r.LeadImageID
 	}
 	_ = json.Unmarshal([]byte(r.AttachmentIDs), &c.AttachmentIDs)
+	if r.Action != "" {
+		c.Action = &ActionContent{}
+		_ = json.Unmarshal([]byte(r.Action), c.Action)
+	}
 	if r.EmbargoAt != nil {
 		t := r.EmbargoAt.UTC()
 		c.EmbargoAt = &t
@@ -286,9 +300,14 @@ func newRevision(docID string, number int, c Content, editorID string, now time.
 	if c.LeadImageID != "" {
 		lead = &c.LeadImageID
 	}
+	action := ""
+	if c.Action != nil {
+		ac, _ := json.Marshal(c.Action)
+		action = string(ac)
+	}
 	return &Revision{ID: NewID(), DocumentID: docID, Number: number, Headline: c.Headline, Standfirst: c.Standfirst, Dateline: c.Dateline,
 		Body: c.Body, NotesToEditors: c.NotesToEditors, PressContacts: string(b), EmbargoAt: c.EmbargoAt, LeadImageID: lead, AttachmentIDs: string(ab),
-		ContentHash: c.Hash(), EditorID: editorID, CreatedAt: now}
+		Action: action, ContentHash: c.Hash(), EditorID: editorID, CreatedAt: now}
 }
 
 // Campaign groups releases, alerts and petitions about one cause.
@@ -382,6 +401,11 @@ type DocumentInput struct {
 	// CorrectionNote is required when editing a published release: it is shown
 	// publicly with the corrected text.
 	CorrectionNote *string
+	// Action fields of an action alert (action.go); nil fields are left alone.
+	Action ActionInput
+	// UpdateOf makes a new action alert a Further Information update of an
+	// earlier one (set on create only).
+	UpdateOf *string
 }
 
 func (in *DocumentInput) apply(c *Content) {
@@ -407,6 +431,7 @@ func (in *DocumentInput) apply(c *Content) {
 	if in.AttachmentIDs != nil {
 		c.AttachmentIDs = *in.AttachmentIDs
 	}
+	in.Action.apply(c)
 }
 
 func validLanguage(l string) bool {
@@ -506,6 +531,17 @@ func CreateDocument(ctx context.Context, db *gorm.DB, author *User, in DocumentI
 				doc.CampaignID = orig.CampaignID
 			}
 		}
+		if c.Action != nil && doc.Kind != KindActionAlert {
+			v.Add("targets", "only action alerts have targets, a deadline and a letter")
+		}
+		if err := checkActionRefs(ctx, tx, c.Action, &v); err != nil {
+			return err
+		}
+		if in.UpdateOf != nil && *in.UpdateOf != "" {
+			if err := linkUpdate(ctx, tx, doc, *in.UpdateOf, &v); err != nil {
+				return err
+			}
+		}
 		if err := v.Err(); err != nil {
 			return err
 		}
@@ -518,6 +554,9 @@ func CreateDocument(ctx context.Context, db *gorm.DB, author *User, in DocumentI
 			return err
 		}
 		doc.Revision = rev
+		if err := syncActionTargets(ctx, tx, doc.ID, c.Action); err != nil {
+			return err
+		}
 		if err := Audit(ctx, tx, AuditEvent{At: now, ActorID: &author.ID, Action: "document_created", SubjectType: "document", SubjectID: doc.ID,
 			Revision: 1, ToStatus: string(StatusDraft)}); err != nil {
 			return err
@@ -593,6 +632,12 @@ func UpdateDocument(ctx context.Context, db *gorm.DB, editor *User, id string, i
 			return err
 		}
 		var v ValidationError
+		if c.Action != nil && doc.Kind != KindActionAlert {
+			v.Add("targets", "only action alerts have targets, a deadline and a letter")
+		}
+		if err := checkActionRefs(ctx, tx, c.Action, &v); err != nil {
+			return err
+		}
 		meta := map[string]any{}
 		if in.Language != nil && *in.Language != "" && *in.Language != doc.Language {
 			if doc.Status != StatusDraft {
@@ -665,6 +710,9 @@ func UpdateDocument(ctx context.Context, db *gorm.DB, editor *User, id string, i
 			}
 			meta["current_revision"] = doc.CurrentRevision
 			meta["embargo_at"] = c.EmbargoAt
+			if err := syncActionTargets(ctx, tx, doc.ID, c.Action); err != nil {
+				return err
+			}
 			switch doc.Status {
 			case StatusApproved, StatusScheduled:
 				// What goes out must be exactly what was approved.

@@ -374,6 +374,9 @@ func finalizeApproval(ctx context.Context, tx *gorm.DB, d *Document, cur *Revisi
 		s = strings.TrimRight(s[:80], "-")
 	}
 	s = strings.Trim(s+"-"+strings.ToLower(IndexPath(*d.IndexNumber)), "-")
+	if d.UpdateOf != nil {
+		s = slug.Make(s)
+	}
 	if d.OriginalID != nil {
 		s += "-" + d.Language
 	}
@@ -452,6 +455,19 @@ func assignIndex(tx *gorm.DB, d *Document, now time.Time) error {
 			return &ValidationError{Fields: map[string]string{"original_id": "the original has no index number yet"}}
 		}
 		d.IndexNumber, d.IndexYear, d.IndexSerial = orig.IndexNumber, orig.IndexYear, orig.IndexSerial
+		return nil
+	}
+	if d.UpdateOf != nil && d.UpdateNumber != nil {
+		// A Further Information update shares its case's index, with a suffix.
+		var orig Document
+		if err := tx.First(&orig, "id = ?", *d.UpdateOf).Error; err != nil {
+			return err
+		}
+		if orig.IndexNumber == nil {
+			return &ValidationError{Fields: map[string]string{"update_of": "the original action has no index number yet: approve it first"}}
+		}
+		n := UpdateIndex(*orig.IndexNumber, *d.UpdateNumber)
+		d.IndexNumber = &n
 		return nil
 	}
 	var series IndexSeries

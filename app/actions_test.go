@@ -1,0 +1,112 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"pressroom/models"
+)
+
+type actionResp struct {
+	ID             string   `json:"id"`
+	Status         string   `json:"status"`
+	Slug           string   `json:"slug"`
+	Revision       int      `json:"revision"`
+	IndexNumber    *string  `json:"index_number"`
+	Targets        []string `json:"targets"`
+	AppealDeadline *string  `json:"appeal_deadline"`
+	AppealTimezone string   `json:"appeal_timezone"`
+	LetterSubject  string   `json:"letter_subject"`
+	LetterBody     string   `json:"letter_body"`
+	UpdateOf       *string  `json:"update_of"`
+	ActionURL      *string  `json:"action_url"`
+	Approvals      []any    `json:"approvals"`
+}
+
+// legalToken is an API token of the approver in the Legal group.
+func (e *testEnv) legalToken() string {
+	e.t.Helper()
+	_, secret, err := models.CreateAPIToken(context.Background(), e.db.Gorm, e.legal.ID, "test")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return secret
+}
+
+// approveAPI submits a release over the API and gives it both approvals.
+func approveAPI(t *testing.T, env *testEnv, author, id string) actionResp {
+	t.Helper()
+	if r := env.api("POST", "/api/v1/releases/"+id+"/submit", author, ""); r.Status != http.StatusOK {
+		t.Fatalf("submit = %d %s", r.Status, r.Body)
+	}
+	if r := env.api("POST", "/api/v1/releases/"+id+"/approve", env.token(models.RoleApprover), `{"comment":"ok"}`); r.Status != http.StatusOK {
+		t.Fatalf("desk approve = %d %s", r.Status, r.Body)
+	}
+	r := env.api("POST", "/api/v1/releases/"+id+"/approve", env.legalToken(), `{"comment":"ok"}`)
+	if r.Status != http.StatusOK {
+		t.Fatalf("legal approve = %d %s", r.Status, r.Body)
+	}
+	return decode[actionResp](t, r.Body)
+}
+
+// TestActionFieldsAreApprovedContent: an action alert takes targets, an
+// appeal deadline and zone and a suggested letter through the API; they are
+// part of the approved revision, so changing the letter after approval sends
+// the alert back to review; a press release cannot have them; unknown targets
+// and zones are refused in words.
+func TestActionFieldsAreApprovedContent(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		camp := env.token(models.RoleCampaigner)
+		minister := newTarget(t, env, camp, `{"name":"Omar Marwan","salutation":"Dear Minister","email":"minister@justice.example.gov","country":"EG"}`)
+		r := env.api("POST", "/api/v1/releases", camp, `{"kind":"action_alert","headline":"Free Sara Ahmed","body":"Case **background**.",
+			"targets":["`+minister.ID+`"],"appeal_deadline":"2026-07-20T23:59:00+02:00","appeal_timezone":"Africa/Cairo",
+			"letter_subject":"Release Sara Ahmed","letter_body":"I urge you to release Sara Ahmed immediately."}`)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("create = %d %s", r.Status, r.Body)
+		}
+		a := decode[actionResp](t, r.Body)
+		if len(a.Targets) != 1 || a.Targets[0] != minister.ID || a.AppealDeadline == nil || *a.AppealDeadline != "2026-07-20T21:59:00Z" ||
+			a.AppealTimezone != "Africa/Cairo" || a.LetterSubject != "Release Sara Ahmed" {
+			t.Fatalf("created %s", r.Body)
+		}
+		for body, field := range map[string]string{
+			`{"kind":"action_alert","headline":"x","targets":["nosuchtarget"]}`:         `"targets"`,
+			`{"kind":"action_alert","headline":"x","appeal_timezone":"Mars/Olympus"}`:   `"appeal_timezone"`,
+			`{"kind":"action_alert","headline":"x","appeal_deadline":"next week"}`:      `"appeal_deadline"`,
+			`{"kind":"press_release","headline":"x","targets":["` + minister.ID + `"]}`: `"targets"`,
+		} {
+			tok := camp
+			if strings.Contains(body, "press_release") {
+				tok = env.token(models.RolePressOfficer)
+			}
+			if r := env.api("POST", "/api/v1/releases", tok, body); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, field) {
+				t.Errorf("%s = %d %s", body, r.Status, r.Body)
+			}
+		}
+		pub := approveAPI(t, env, camp, a.ID)
+		if pub.Status != "published" || pub.IndexNumber == nil || !strings.HasPrefix(*pub.IndexNumber, "UA ") || pub.ActionURL == nil {
+			t.Fatalf("approved: %+v", pub)
+		}
+		// The letter is approved content: changing it voids the approvals.
+		r = env.api("PATCH", "/api/v1/releases/"+a.ID, camp, `{"letter_body":"A different letter.","correction_note":"The letter now names the court."}`)
+		if r.Status != http.StatusOK {
+			t.Fatalf("patch = %d %s", r.Status, r.Body)
+		}
+		var doc models.Document
+		env.db.Gorm.Take(&doc, "id = ?", a.ID)
+		if !doc.CorrectionPending || doc.CurrentRevision != 2 {
+			t.Errorf("after editing the letter of a published action: %+v", doc)
+		}
+		if r := env.api("PATCH", "/api/v1/releases/"+a.ID, camp, `{"update_of":"`+a.ID+`"}`); r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("patch update_of = %d", r.Status)
+		}
+		// An unchanged save of the same action fields makes no revision.
+		var ts []models.ActionTarget
+		env.db.Gorm.Where("document_id = ?", a.ID).Find(&ts)
+		if len(ts) != 1 {
+			t.Errorf("action targets %v", ts)
+		}
+	})
+}
