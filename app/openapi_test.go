@@ -912,7 +912,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		c.expect(c.json("POST", pkg, at(id, "/package"), camp, `{`), 400, "package, bad JSON")
 		c.expect(c.json("POST", pkg, at("nosuchrelease", "/package"), camp, `{"demand":"Halt arms sales now."}`), 404, "package of a missing release")
 		c.expect(c.json("POST", pkg, at(id, "/package"), camp, `{"demand":"Halt arms sales now."}`), 409, "package of a withdrawn release")
-		c.expect(c.json("POST", pkg, at(forestsID, "/package"), camp, `{"alert":true,"petition":true,"targets":["The Foreign Secretary"],"demand":"Halt arms sales now."}`), 201, "launch package")
+		c.expect(c.json("POST", pkg, at(forestsID, "/package"), camp, `{"alert":true,"petition":true,"targets":[],"demand":"Halt arms sales now."}`), 201, "launch package")
 		c.expect(c.json("GET", pkg, at(forestsID, "/package"), viewer, ""), 200, "package parts")
 		c.expect(c.json("GET", pkg, at("nosuchrelease", "/package"), viewer, ""), 404, "package of a missing release")
 		c.expect(c.json("GET", campaign, "/api/v1/campaigns/"+cmp, viewer, ""), 200, "campaign with parts")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -58,7 +59,7 @@ func (h *PackageHandler) launchAPI(c *gin.Context) {
 	dec := json.NewDecoder(io.LimitReader(c.Request.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		apiError(c, http.StatusBadRequest, "bad_json", `the body must be a JSON object such as {"alert":true,"petition":true,"targets":["Minister of Defence"],"demand":"Stop the arms transfers."}`, nil)
+		apiError(c, http.StatusBadRequest, "bad_json", `the body must be a JSON object such as {"alert":true,"petition":true,"targets":["<target id>"],"demand":"Stop the arms transfers."}`, nil)
 		return
 	}
 	in := models.PackageInput{Alert: req.Alert == nil || *req.Alert, Petition: req.Petition == nil || *req.Petition, Targets: req.Targets, Demand: req.Demand}
@@ -126,15 +127,20 @@ type packagePage struct {
 	Launched  bool
 	CanLaunch bool
 	Form      packageForm
+	// Directory is the targets a campaigner may pick (the first 200 by name).
+	Directory []models.Target
 }
 
 // packageForm is what the Launch campaign form posts.
 type packageForm struct {
 	Demand   string
-	Targets  string
+	Targets  []string // target ids
 	Alert    bool
 	Petition bool
 }
+
+// Picked reports whether the form has the target ticked.
+func (f packageForm) Picked(id string) bool { return slices.Contains(f.Targets, id) }
 
 func (h *PackageHandler) page(c *gin.Context) {
 	h.render(c, http.StatusOK, nil, nil)
@@ -149,6 +155,12 @@ func (h *PackageHandler) render(c *gin.Context, status int, form *packageForm, e
 		return
 	}
 	pg := packagePage{Release: rel, Parts: parts, Launched: len(parts) > 1, CanLaunch: models.CanLaunchPackage(currentUser(c))}
+	if pg.CanLaunch {
+		if pg.Directory, err = models.Targets(ctx, h.s.db.Gorm, models.TargetFilter{Limit: 200}); err != nil {
+			_ = c.Error(err)
+			return
+		}
+	}
 	if rel.CampaignID != nil {
 		if pg.Campaign, err = models.CampaignByID(ctx, h.s.db.Gorm, *rel.CampaignID); err != nil {
 			_ = c.Error(err)
@@ -168,14 +180,8 @@ func (h *PackageHandler) render(c *gin.Context, status int, form *packageForm, e
 // launchForm is the "Launch campaign" button: the release page posts the
 // suggested demand, so one click makes the whole package.
 func (h *PackageHandler) launchForm(c *gin.Context) {
-	f := packageForm{Demand: c.PostForm("demand"), Targets: c.PostForm("targets"), Alert: c.PostForm("alert") != "no", Petition: c.PostForm("petition") != "no"}
-	var targets []string
-	for _, l := range strings.Split(f.Targets, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			targets = append(targets, l)
-		}
-	}
-	_, err := models.LaunchPackage(c.Request.Context(), h.s.db.Gorm, currentUser(c), c.Param("id"), models.PackageInput{Alert: f.Alert, Petition: f.Petition, Targets: targets, Demand: f.Demand}, h.s.clock.Now())
+	f := packageForm{Demand: c.PostForm("demand"), Targets: c.PostFormArray("targets"), Alert: c.PostForm("alert") != "no", Petition: c.PostForm("petition") != "no"}
+	_, err := models.LaunchPackage(c.Request.Context(), h.s.db.Gorm, currentUser(c), c.Param("id"), models.PackageInput{Alert: f.Alert, Petition: f.Petition, Targets: f.Targets, Demand: f.Demand}, h.s.clock.Now())
 	if fields := validationFields(err); fields != nil {
 		h.render(c, http.StatusUnprocessableEntity, &f, fields)
 		return

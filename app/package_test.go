@@ -48,7 +48,18 @@ func TestPackageFromEmbargoedRelease(t *testing.T) {
 		}
 		camp, press, viewer := env.token(models.RoleCampaigner), env.token(models.RolePressOfficer), env.token(models.RoleViewer)
 		path := "/api/v1/releases/" + rel.ID + "/package"
-		body := `{"alert":true,"petition":true,"targets":["Minister of Wombats","Export Licensing Unit"],"demand":"Stop every wombat export licence."}`
+		var tids []string
+		for _, tb := range []string{
+			`{"name":"Minister of Wombats","title":"Minister","organisation":"Ministry of Trade","country":"GB","email":"minister@trade.example","salutation":"Dear Minister"}`,
+			`{"name":"Export Licensing Unit","country":"GB","email":"elu@trade.example"}`,
+		} {
+			r := env.api("POST", "/api/v1/targets", camp, tb)
+			if r.Status != http.StatusCreated {
+				t.Fatalf("create target = %d %s", r.Status, r.Body)
+			}
+			tids = append(tids, decode[struct{ ID string }](t, r.Body).ID)
+		}
+		body := `{"alert":true,"petition":true,"targets":["` + tids[0] + `","` + tids[1] + `"],"demand":"Stop every wombat export licence."}`
 		for _, tc := range []struct {
 			name, token, path, body string
 			want                    int
@@ -59,6 +70,7 @@ func TestPackageFromEmbargoedRelease(t *testing.T) {
 			{"unknown release", camp, "/api/v1/releases/nosuchrelease/package", body, http.StatusNotFound},
 			{"no demand", camp, path, `{"alert":true,"petition":true,"demand":"  "}`, http.StatusUnprocessableEntity},
 			{"read-only field", camp, path, `{"demand":"D.","campaign_id":"x"}`, http.StatusBadRequest},
+			{"unknown target", camp, path, `{"demand":"D.","targets":["Minister of Wombats"]}`, http.StatusUnprocessableEntity},
 		} {
 			if r := env.api("POST", tc.path, tc.token, tc.body); r.Status != tc.want {
 				t.Errorf("%s = %d %s, want %d", tc.name, r.Status, r.Body, tc.want)
@@ -83,12 +95,15 @@ func TestPackageFromEmbargoedRelease(t *testing.T) {
 		}
 		alert, _ := models.DocumentByID(ctx, env.db.Gorm, *pkg.AlertID)
 		if alert.Kind != models.KindActionAlert || alert.Status != models.StatusDraft || deref(alert.FollowsReleaseID) != rel.ID || deref(alert.CampaignID) != cmp.ID ||
-			alert.Series.Code != "UA" || !strings.Contains(alert.Revision.Body, "Minister of Wombats") || alert.Revision.Standfirst != "Stop every wombat export licence." {
+			alert.Series.Code != "UA" || alert.Revision.Standfirst != "Stop every wombat export licence." {
 			t.Fatalf("alert %+v rev %+v", alert, alert.Revision)
+		}
+		if a := alert.Revision.Content().Action; a == nil || strings.Join(a.TargetIDs, ",") != tids[0]+","+tids[1] || a.LetterBody != "Stop every wombat export licence." {
+			t.Fatalf("alert action %+v", a)
 		}
 		pet, _ := models.PetitionByID(ctx, env.db.Gorm, *pkg.PetitionID)
 		if pet.Status != models.PetitionDraft || deref(pet.ReleaseID) != rel.ID || !pet.OpenOnEmbargoLift || deref(pet.CampaignID) != cmp.ID ||
-			pet.Demand != "Stop every wombat export licence." || pet.Target != "Minister of Wombats\nExport Licensing Unit" {
+			pet.Demand != "Stop every wombat export licence." || pet.Target != "Minister of Wombats, Minister, Ministry of Trade\nExport Licensing Unit" {
 			t.Fatalf("petition %+v", pet)
 		}
 		if got, _ := models.DocumentByID(ctx, env.db.Gorm, rel.ID); deref(got.CampaignID) != cmp.ID || got.Status != models.StatusScheduled || got.CurrentRevision != rel.CurrentRevision {
@@ -265,8 +280,12 @@ func TestLaunchCampaignButton(t *testing.T) {
 			t.Error("after the launch the release page should link to the package, not offer the button again")
 		}
 		// A bad demand keeps the input and says why, next to the field.
-		r = b.post("/admin/releases/"+rel.ID+"/package", "/admin/releases/"+rel.ID+"/package", url.Values{"demand": {strings.Repeat("x", 301)}, "targets": {"Keep me"}})
-		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="demand-error"`) || !strings.Contains(r.Body, "Keep me") {
+		tg, err := models.CreateTarget(context.Background(), env.db.Gorm, env.users[models.RoleCampaigner], models.TargetInput{Name: ptr("Keep Me Ticked"), Country: ptr("GB"), Email: ptr("kmt@gov.example")}, env.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = b.post("/admin/releases/"+rel.ID+"/package", "/admin/releases/"+rel.ID+"/package", url.Values{"demand": {strings.Repeat("x", 301)}, "targets": {tg.ID}})
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="demand-error"`) || !strings.Contains(r.Body, `value="`+tg.ID+`" checked> Keep Me Ticked`) {
 			t.Errorf("bad demand = %d", r.Status)
 		}
 	})

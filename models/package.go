@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,8 +25,8 @@ import (
 type PackageInput struct {
 	Alert    bool
 	Petition bool
-	// Targets name the officials who can act, one per entry; they become the
-	// petition's target lines and the alert's "who to write to".
+	// Targets are ids from the targets directory: the alert's targets, and
+	// the petition's target lines.
 	Targets []string
 	// Demand is the one-sentence ask both drafts share.
 	Demand string
@@ -83,26 +84,29 @@ func LaunchPackage(ctx context.Context, db *gorm.DB, u *User, releaseID string, 
 	if !in.Alert && !in.Petition {
 		v.Add("parts", "choose the alert, the petition or both")
 	}
-	var targets []string
-	for _, t := range in.Targets {
-		if t = strings.Join(strings.Fields(t), " "); t != "" {
-			targets = append(targets, t)
+	var targetIDs []string
+	for _, id := range in.Targets {
+		if id = strings.TrimSpace(id); id != "" && !slices.Contains(targetIDs, id) {
+			targetIDs = append(targetIDs, id)
 		}
 	}
-	if len(targets) > 50 {
-		v.Add("targets", "at most 50 targets")
-	}
-	for _, t := range targets {
-		if utf8.RuneCountInString(t) > 200 {
-			v.Add("targets", "each target is at most 200 characters")
-			break
-		}
+	if len(targetIDs) > MaxActionTargets {
+		v.Add("targets", fmt.Sprintf("at most %d targets", MaxActionTargets))
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
 	out := &Package{}
 	err := Transaction(ctx, db, func(tx *gorm.DB) error {
+		targets, err := TargetsByID(ctx, tx, targetIDs)
+		if err != nil {
+			return err
+		}
+		for _, id := range targetIDs {
+			if !slices.ContainsFunc(targets, func(t Target) bool { return t.ID == id }) {
+				return &ValidationError{Fields: map[string]string{"targets": fmt.Sprintf("%q is not a target in the directory", id)}}
+			}
+		}
 		rel, err := lockDocument(tx, releaseID)
 		if err != nil {
 			return err
@@ -131,14 +135,18 @@ func LaunchPackage(ctx context.Context, db *gorm.DB, u *User, releaseID string, 
 			}
 		}
 		if in.Alert {
-			id, err := packageAlert(ctx, tx, u, rel, rev, out.CampaignID, in.Demand, targets, now)
+			id, err := packageAlert(ctx, tx, u, rel, rev, out.CampaignID, in.Demand, targetIDs, now)
 			if err != nil {
 				return err
 			}
 			out.AlertID = id
 		}
 		if in.Petition {
-			target := strings.Join(targets, "\n")
+			lines := make([]string, len(targets))
+			for i := range targets {
+				lines[i] = targets[i].Describe()
+			}
+			target := strings.Join(lines, "\n")
 			if target == "" {
 				target = PackageTargetPlaceholder
 			}
@@ -188,24 +196,22 @@ func packageCampaign(ctx context.Context, tx *gorm.DB, u *User, rel *Document, h
 	return nil, &ValidationError{Fields: map[string]string{"campaign": "a campaign with this release's name exists already"}}
 }
 
-// packageAlert drafts the action alert: the release's headline, the demand,
-// the targets and the release's standfirst, following the release's embargo.
-func packageAlert(ctx context.Context, tx *gorm.DB, u *User, rel *Document, rev *Revision, campaignID, demand string, targets []string, now time.Time) (string, error) {
-	var body strings.Builder
-	body.WriteString("**" + escapeMarkdown(demand) + "**\n\n")
-	if len(targets) > 0 {
-		body.WriteString(packageTargetsHeading + "\n\n")
-		for _, t := range targets {
-			body.WriteString("- " + escapeMarkdown(t) + "\n")
-		}
-		body.WriteString("\n")
-	}
+// packageAlert drafts the action alert: the release's headline, the demand
+// as its standfirst and suggested letter, the targets, the release's
+// standfirst as background; it follows the release's embargo.
+func packageAlert(ctx context.Context, tx *gorm.DB, u *User, rel *Document, rev *Revision, campaignID, demand string, targetIDs []string, now time.Time) (string, error) {
+	body := "**" + escapeMarkdown(demand) + "**\n"
 	if s := strings.TrimSpace(rev.Standfirst); s != "" {
-		body.WriteString(s + "\n")
+		body += "\n" + s + "\n"
 	}
 	headline, standfirst, lang, cmp, tz := rev.Headline, demand, rel.Language, campaignID, rel.EmbargoTZ
+	ids := slices.Clone(targetIDs)
+	if ids == nil {
+		ids = []string{}
+	}
 	d, err := CreateDocument(ctx, tx, u, DocumentInput{Kind: KindActionAlert, Language: &lang, CampaignID: &cmp, Headline: &headline,
-		Standfirst: &standfirst, Body: ptr(body.String()), EmbargoTZ: &tz}, now)
+		Standfirst: &standfirst, Body: &body, EmbargoTZ: &tz,
+		Action: ActionInput{TargetIDs: &ids, LetterSubject: &headline, LetterBody: &demand}}, now)
 	if err != nil {
 		return "", err
 	}
@@ -214,10 +220,6 @@ func packageAlert(ctx context.Context, tx *gorm.DB, u *User, rel *Document, rev 
 	}
 	return d.ID, nil
 }
-
-// packageTargetsHeading introduces the targets in a package alert's body; an
-// alert without it still needs its targets named.
-const packageTargetsHeading = "Write to:"
 
 // escapeMarkdown keeps a campaigner's one-liner from being read as Markdown
 // syntax (a leading "#" or "-", emphasis).
@@ -265,7 +267,7 @@ func PackageOf(ctx context.Context, db *gorm.DB, releaseID string, now time.Time
 		case StatusInReview:
 			needs = append(needs, "approval")
 		}
-		if !strings.Contains(rev.Body, packageTargetsHeading) {
+		if c := rev.Content(); c.Action == nil || len(c.Action.TargetIDs) == 0 {
 			needs = append(needs, "targets")
 		}
 		if a.Status == StatusScheduled && !rel.Public(now) {
