@@ -25,6 +25,30 @@ type AnalyticsHandler struct {
 func (h *AnalyticsHandler) Register(r Routes) {
 	r.GET("/campaigns/:id/analytics.csv", Staff, h.campaignCSV)
 	r.GET("/petitions/:id/analytics.csv", Staff, h.petitionCSV)
+	r.GET("/releases/:id/analytics.csv", Staff, h.actionCSV)
+}
+
+func (h *AnalyticsHandler) actionCSV(c *gin.Context) {
+	ctx := c.Request.Context()
+	d, err := models.DocumentByID(ctx, h.s.db.Gorm, c.Param("id"))
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if d.Kind != models.KindActionAlert {
+		h.s.errorPage(c, http.StatusNotFound, "No analytics", "Only action alerts have letters and analytics; a press release's campaign page has them.")
+		return
+	}
+	a, err := models.ActionAnalytics(ctx, h.s.db.Gorm, d)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	name := "action"
+	if d.Slug != nil {
+		name = "action-" + *d.Slug
+	}
+	writeAnalyticsCSV(c, name, a)
 }
 
 func (h *AnalyticsHandler) campaignCSV(c *gin.Context) {

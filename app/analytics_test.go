@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -175,4 +176,61 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// TestLetterAnalytics: letters to targets count beside signatures on the
+// campaign page and the action's own page (over time, by country, per send),
+// once confirmed; the action's CSV carries them.
+func TestLetterAnalytics(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		camp := env.token(models.RoleCampaigner)
+		cmp := decode[struct{ ID, Slug string }](t, env.api("POST", "/api/v1/campaigns", camp, `{"name":"Letters analytics"}`).Body)
+		author := env.users[models.RoleCampaigner]
+		d, err := models.CreateDocument(ctx, env.db.Gorm, author, models.DocumentInput{Kind: models.KindActionAlert, Headline: ptr("Write to the minister"), Body: ptr("Write."), CampaignID: &cmp.ID}, env.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A send of the alert (its figures come from the provider's events).
+		send := &models.Send{ID: models.NewID(), DocumentID: d.ID, Kind: models.KindActionAlert, Revision: 1, Status: models.SendSent, Schedule: "now", Recipients: 40, Opened: 12, Clicked: 5,
+			CreatedAt: env.clock.Now(), UpdatedAt: env.clock.Now()}
+		if err := env.db.Gorm.Create(send).Error; err != nil {
+			t.Fatal(err)
+		}
+		now := env.clock.Now()
+		for i, l := range []struct {
+			country, state string
+			send           bool
+		}{{"KE", "confirmed", true}, {"KE", "confirmed", true}, {"GB", "confirmed", false}, {"GB", "pending", true}} {
+			var sendID *string
+			if l.send {
+				sendID = &send.ID
+			}
+			var confirmed *time.Time
+			if l.state == "confirmed" {
+				at := now.Add(time.Duration(i) * time.Hour)
+				confirmed = &at
+			}
+			if err := env.db.Gorm.Exec(`INSERT INTO letters (id, document_id, name, email, normalised_email, country, subject, body, state, created_at, confirmed_at, send_id)
+				VALUES (?, ?, 'Writer', ?, ?, ?, 'Subject', 'Body', ?, ?, ?, ?)`, models.NewID(), d.ID, "w"+strconv.Itoa(i)+"@example.org", "w"+strconv.Itoa(i)+"@example.org",
+				l.country, l.state, now, confirmed, sendID).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		staff := env.login(models.RoleViewer)
+		sendRow := regexp.MustCompile(`(?s)<a href="/admin/sends/` + send.ID + `">[^<]*</a>.*?</td><td>40</td><td>12</td><td>5</td><td>0</td><td>2</td></tr>`)
+		for _, path := range []string{"/admin/campaigns/" + cmp.ID, "/admin/releases/" + d.ID} {
+			page := staff.get(path)
+			if page.Status != http.StatusOK || !strings.Contains(page.Body, "Confirmed signatures over time: 0 in all, and 3 letters") || !strings.Contains(page.Body, "chart-letters") {
+				t.Fatalf("%s = %d: no letters chart", path, page.Status)
+			}
+			if !strings.Contains(page.Body, "<td>Kenya</td><td>0</td><td>2</td>") || !sendRow.MatchString(page.Body) {
+				t.Errorf("%s lacks the letters by country or per send", path)
+			}
+		}
+		r := staff.get("/admin/releases/" + d.ID + "/analytics.csv")
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, "by_send,"+send.ID+",Write to the minister,0,2,40,0,12,5") {
+			t.Fatalf("action CSV = %d %s", r.Status, r.Body)
+		}
+	})
 }

@@ -338,6 +338,9 @@ type releasePage struct {
 	Previews     []models.PreviewLink
 	// Package is the rapid-response box of an approved press release.
 	Package *releasePackageBox
+	// Analytics are an action alert's letters, linked petitions' signatures
+	// and sends.
+	Analytics *analyticsView
 }
 
 // releasePackageBox offers the one-click "Launch campaign" on an approved
@@ -396,6 +399,15 @@ func (h *ReleasesHandler) show(c *gin.Context) {
 	if p.Package, err = h.packageBox(c, d); err != nil {
 		_ = c.Error(err)
 		return
+	}
+	if d.Kind == models.KindActionAlert {
+		a, err := models.ActionAnalytics(ctx, h.s.db.Gorm, d)
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+		v := newAnalyticsView(a, "/admin/releases/"+d.ID+"/analytics.csv", u.Location(h.s.cfg.DefaultTimezone))
+		p.Analytics = &v
 	}
 	h.s.render(c, http.StatusOK, "admin/release", h.s.page(c, d.Revision.Headline, "releases", p))
 }

@@ -98,17 +98,21 @@ type Analytics struct {
 }
 
 // analyticsScope is what a set of figures covers: the petitions whose
-// signatures count and the sends listed.
+// signatures count, the actions whose letters count (nil: none) and the sends
+// listed.
 type analyticsScope struct {
 	petitions *gorm.DB // a subquery selecting petition ids
+	actions   *gorm.DB // a subquery selecting action alert ids, or nil
 	sends     *gorm.DB // a subquery selecting send ids
 }
 
-// CampaignAnalytics is the figures of every petition and send of a campaign.
+// CampaignAnalytics is the figures of every petition, action and send of a
+// campaign.
 func CampaignAnalytics(ctx context.Context, db *gorm.DB, campaignID string) (*Analytics, error) {
 	q := db.WithContext(ctx)
 	sc := analyticsScope{
 		petitions: q.Table("petitions").Select("id").Where("campaign_id = ?", campaignID),
+		actions:   q.Table("documents").Select("id").Where("campaign_id = ? AND kind = ?", campaignID, KindActionAlert),
 		sends: q.Table("sends").Select("sends.id").Joins("JOIN documents ON documents.id = sends.document_id").
 			Where("documents.campaign_id = ?", campaignID),
 	}
@@ -130,53 +134,119 @@ func PetitionAnalytics(ctx context.Context, db *gorm.DB, p *Petition) (*Analytic
 	return analyticsOf(ctx, db, sc)
 }
 
+// ActionAnalytics is one action alert's figures: its letters, the
+// signatures of petitions linked to it, and its own sends.
+func ActionAnalytics(ctx context.Context, db *gorm.DB, d *Document) (*Analytics, error) {
+	q := db.WithContext(ctx)
+	sc := analyticsScope{
+		petitions: q.Table("petitions").Select("id").Where("release_id = ?", d.ID),
+		actions:   q.Table("documents").Select("id").Where("id = ?", d.ID),
+		sends:     q.Table("sends").Select("id").Where("document_id = ?", d.ID),
+	}
+	return analyticsOf(ctx, db, sc)
+}
+
+// analyticsSource is one table of things people did: signatures or letters,
+// both confirmed by their writer, both carrying country and send_id.
+type analyticsSource struct {
+	name    string
+	rows    func() *gorm.DB // the confirmed rows in scope
+	letters bool
+}
+
 func analyticsOf(ctx context.Context, db *gorm.DB, sc analyticsScope) (*Analytics, error) {
 	q := db.WithContext(ctx)
 	out := &Analytics{Granularity: ByDay}
-	confirmed := func() *gorm.DB {
+	sources := []analyticsSource{{name: "signatures", rows: func() *gorm.DB {
 		return q.Table("signatures").Where("state = ? AND petition_id IN (?)", SignatureConfirmed, sc.petitions)
+	}}}
+	if sc.actions != nil {
+		sources = append(sources, analyticsSource{name: "letters", letters: true, rows: func() *gorm.DB {
+			return q.Table("letters").Where("state = ? AND document_id IN (?)", "confirmed", sc.actions)
+		}})
 	}
-	var span struct {
-		N           int64
-		First, Last *string
-	}
-	// MIN/MAX come back as text on SQLite; parseBucket reads either dialect.
-	if err := confirmed().Select("COUNT(*) AS n, MIN(confirmed_at) AS first, MAX(confirmed_at) AS last").Scan(&span).Error; err != nil {
-		return nil, fmt.Errorf("models: analytics span: %w", err)
-	}
-	out.Signatures = span.N
-	if span.N > 0 && span.First != nil && span.Last != nil {
-		first, ferr := parseBucket(*span.First)
-		last, lerr := parseBucket(*span.Last)
-		if ferr == nil && lerr == nil && last.Sub(first) < 48*time.Hour {
-			out.Granularity = ByHour
+	add := func(src analyticsSource, sig *int64, let *int64, n int64) {
+		if src.letters {
+			*let += n
+		} else {
+			*sig += n
 		}
+	}
+	var first, last time.Time
+	for _, src := range sources {
+		var span struct {
+			N           int64
+			First, Last *string
+		}
+		// MIN/MAX come back as text on SQLite; parseBucket reads either dialect.
+		if err := src.rows().Select("COUNT(*) AS n, MIN(confirmed_at) AS first, MAX(confirmed_at) AS last").Scan(&span).Error; err != nil {
+			return nil, fmt.Errorf("models: analytics span of %s: %w", src.name, err)
+		}
+		add(src, &out.Signatures, &out.Letters, span.N)
+		if span.N == 0 || span.First == nil || span.Last == nil {
+			continue
+		}
+		f, ferr := parseBucket(*span.First)
+		l, lerr := parseBucket(*span.Last)
+		if ferr != nil || lerr != nil {
+			continue
+		}
+		if first.IsZero() || f.Before(first) {
+			first = f
+		}
+		if l.After(last) {
+			last = l
+		}
+	}
+	if !first.IsZero() && last.Sub(first) < 48*time.Hour {
+		out.Granularity = ByHour
 	}
 	bucket := bucketExpr(db, "confirmed_at", out.Granularity)
-	var rows []struct {
-		Bucket string
-		N      int64
-	}
-	if err := confirmed().Select(bucket + " AS bucket, COUNT(*) AS n").Group(bucket).Order("bucket").Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("models: analytics over time: %w", err)
-	}
-	for _, r := range rows {
-		t, err := parseBucket(r.Bucket)
-		if err != nil {
-			return nil, fmt.Errorf("models: analytics over time: %w", err)
+	points := map[time.Time]*TimePoint{}
+	countries := map[string]*CountryRow{}
+	for _, src := range sources {
+		var rows []struct {
+			Bucket string
+			N      int64
 		}
-		out.Series = append(out.Series, TimePoint{At: t, Signatures: r.N})
+		if err := src.rows().Select(bucket + " AS bucket, COUNT(*) AS n").Group(bucket).Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("models: analytics of %s over time: %w", src.name, err)
+		}
+		for _, r := range rows {
+			t, err := parseBucket(r.Bucket)
+			if err != nil {
+				return nil, fmt.Errorf("models: analytics over time: %w", err)
+			}
+			p := points[t]
+			if p == nil {
+				p = &TimePoint{At: t}
+				points[t] = p
+			}
+			add(src, &p.Signatures, &p.Letters, r.N)
+		}
+		var cs []struct {
+			Country string
+			N       int64
+		}
+		if err := src.rows().Select("country, COUNT(*) AS n").Group("country").Scan(&cs).Error; err != nil {
+			return nil, fmt.Errorf("models: analytics of %s by country: %w", src.name, err)
+		}
+		for _, c := range cs {
+			row := countries[c.Country]
+			if row == nil {
+				row = &CountryRow{Code: c.Country, Name: CountryName(c.Country)}
+				countries[c.Country] = row
+			}
+			add(src, &row.Signatures, &row.Letters, c.N)
+		}
 	}
+	for _, p := range points {
+		out.Series = append(out.Series, *p)
+	}
+	sort.Slice(out.Series, func(i, j int) bool { return out.Series[i].At.Before(out.Series[j].At) })
 	out.Series = fillGaps(out.Series, out.Granularity)
-	var countries []struct {
-		Country string
-		N       int64
-	}
-	if err := confirmed().Select("country, COUNT(*) AS n").Group("country").Scan(&countries).Error; err != nil {
-		return nil, fmt.Errorf("models: analytics by country: %w", err)
-	}
 	for _, c := range countries {
-		out.ByCountry = append(out.ByCountry, CountryRow{Code: c.Country, Name: CountryName(c.Country), Signatures: c.N})
+		out.ByCountry = append(out.ByCountry, *c)
 	}
 	sort.Slice(out.ByCountry, func(i, j int) bool {
 		a, b := out.ByCountry[i], out.ByCountry[j]
@@ -190,24 +260,25 @@ func analyticsOf(ctx context.Context, db *gorm.DB, sc analyticsScope) (*Analytic
 		Where("sends.id IN (?)", sc.sends).Order("sends.created_at DESC").Scan(&out.Sends).Error; err != nil {
 		return nil, fmt.Errorf("models: analytics sends: %w", err)
 	}
-	if len(out.Sends) > 0 {
-		ids := make([]string, len(out.Sends))
-		for i, s := range out.Sends {
-			ids[i] = s.ID
-		}
+	if len(out.Sends) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(out.Sends))
+	idx := make(map[string]int, len(out.Sends))
+	for i, s := range out.Sends {
+		ids[i], idx[s.ID] = s.ID, i
+	}
+	for _, src := range sources {
 		var per []struct {
 			SendID string
 			N      int64
 		}
-		if err := confirmed().Select("send_id, COUNT(*) AS n").Where("send_id IN ?", ids).Group("send_id").Scan(&per).Error; err != nil {
-			return nil, fmt.Errorf("models: analytics per send: %w", err)
+		if err := src.rows().Select("send_id, COUNT(*) AS n").Where("send_id IN ?", ids).Group("send_id").Scan(&per).Error; err != nil {
+			return nil, fmt.Errorf("models: analytics of %s per send: %w", src.name, err)
 		}
-		bySend := make(map[string]int64, len(per))
 		for _, p := range per {
-			bySend[p.SendID] = p.N
-		}
-		for i := range out.Sends {
-			out.Sends[i].Signatures = bySend[out.Sends[i].ID]
+			s := &out.Sends[idx[p.SendID]]
+			add(src, &s.Signatures, &s.Letters, p.N)
 		}
 	}
 	return out, nil
