@@ -54,6 +54,7 @@ type Config struct {
 	// relies on by sending a header.
 	TrustedProxies []netip.Prefix
 	Petitions      PetitionConfig
+	Actions        ActionConfig
 	// MediaURL is where the media library's files live (MEDIA_URL): file://DIR
 	// by default, s3://BUCKET?region=…&endpoint=… when several web processes
 	// share them.
@@ -268,6 +269,7 @@ func LoadConfig(getenv func(string) string, mode Mode) (*Config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, prefix)
 	}
 	problems = append(problems, loadPetitionConfig(getenv, c)...)
+	problems = append(problems, loadActionConfig(getenv, c)...)
 
 	if len(problems) > 0 {
 		return nil, errors.New("configuration:\n  - " + strings.Join(problems, "\n  - "))

@@ -989,6 +989,24 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		c.expect(c.call("POST", "/api/v1/targets/import", "/api/v1/targets/import", camp, "text/csv", "name,email,salutation\nAmina Diallo,amina@embassy.example.org,Your Excellency\nBad,nope,\n", nil), 200, "import targets")
 		c.expect(c.call("POST", "/api/v1/targets/import", "/api/v1/targets/import", camp, "text/csv", "name,salutation\nAmina,Dear\n", nil), 422, "import targets without an email column")
 
+		// Urgent Actions: an action with the target, a letter, the counts.
+		ua := c.expect(c.json("POST", releases, releases, camp, `{"kind":"action_alert","headline":"Free Sara Ahmed","targets":["`+tgt+`"],
+			"appeal_deadline":"2026-08-01T00:00:00Z","appeal_timezone":"Africa/Cairo","letter_subject":"Release her","letter_body":"Release her."}`), 201, "create an action")
+		uaID := ua["id"].(string)
+		c.expect(c.json("POST", release+"/submit", at(uaID, "/submit"), camp, ""), 200, "submit action")
+		c.expect(c.json("POST", release+"/approve", at(uaID, "/approve"), approver, `{}`), 200, "desk approves action")
+		uaSlug := c.expect(c.json("POST", release+"/approve", at(uaID, "/approve"), legal, `{}`), 200, "legal approves action")["slug"].(string)
+		letters := "/api/v1/public/actions/{slug}/letters"
+		lettersAt := "/api/v1/public/actions/" + uaSlug + "/letters"
+		c.expect(c.call("OPTIONS", letters, lettersAt, "", "", "", map[string]string{"Origin": "https://www.example.org", "Access-Control-Request-Method": "POST"}), 204, "letter preflight")
+		c.expect(c.json("POST", letters, lettersAt, "", `{"name":"Ana","email":"ana@example.org","country":"BR","subject":"Release her","body":"Release her, please."}`), 202, "write a letter")
+		c.expect(c.json("POST", letters, lettersAt, "", `{"name":"Ana","email":"ana@example.org","country":"BR","subject":"Again","body":"Again."}`), 202, "write again before confirming")
+		c.expect(c.json("POST", letters, lettersAt, "", `{"name":"","email":"nope","country":"BR","subject":"x","body":"x"}`), 422, "letter, bad fields")
+		c.expect(c.json("POST", letters, lettersAt, "", `{`), 400, "letter, bad JSON")
+		c.expect(c.json("POST", letters, "/api/v1/public/actions/nosuchaction/letters", "", `{}`), 404, "letter to a missing action")
+		c.expect(c.json("GET", release+"/letters", at(uaID, "/letters"), viewer, ""), 200, "letters of an action")
+		c.expect(c.json("GET", release+"/letters", at("nosuchrelease", "/letters"), viewer, ""), 404, "letters of a missing action")
+
 		// Every documented operation was exercised.
 		paths := c.o.doc["paths"].(map[string]any)
 		for _, path := range sortedKeys(paths) {

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -341,6 +342,8 @@ type releasePage struct {
 	// Analytics are an action alert's letters, linked petitions' signatures
 	// and sends.
 	Analytics *analyticsView
+	// Action is the Urgent Action part of an action alert, nil otherwise.
+	Action *actionAdmin
 }
 
 // releasePackageBox offers the one-click "Launch campaign" on an approved
@@ -349,6 +352,63 @@ type releasePackageBox struct {
 	Launched  bool
 	CanLaunch bool
 	Demand    string
+}
+
+// actionAdmin is what the action's admin page shows: its targets (a bounced
+// one marked), the deadline, the suggested letter, its updates and the
+// letters' counts per target and per country.
+type actionAdmin struct {
+	Content   *models.ActionContent
+	Targets   []models.Target
+	Deadline  string
+	Counts    *models.LetterCounts
+	Countries []countryCount
+	Updates   []models.ActionUpdate
+	Original  *models.Document
+	PublicURL string
+}
+
+func (h *ReleasesHandler) actionOf(c *gin.Context, d *models.Document) (*actionAdmin, error) {
+	ctx := c.Request.Context()
+	db := h.s.db.Gorm
+	a := d.Revision.Content().Action
+	if a == nil {
+		a = &models.ActionContent{}
+	}
+	out := &actionAdmin{Content: a}
+	var err error
+	if out.Targets, err = models.TargetsByID(ctx, db, a.TargetIDs); err != nil {
+		return nil, err
+	}
+	if a.AppealDeadline != nil {
+		out.Deadline = a.AppealDeadline.In(a.Location(h.s.cfg.DefaultTimezone)).Format("15:04 MST, 2 January 2006")
+	}
+	if out.Counts, err = models.LetterCountsOf(ctx, db, d.ID); err != nil {
+		return nil, err
+	}
+	for code, n := range out.Counts.ByCountry {
+		out.Countries = append(out.Countries, countryCount{Code: code, Name: models.CountryName(code), N: n})
+	}
+	sort.Slice(out.Countries, func(i, j int) bool {
+		if out.Countries[i].N != out.Countries[j].N {
+			return out.Countries[i].N > out.Countries[j].N
+		}
+		return out.Countries[i].Code < out.Countries[j].Code
+	})
+	root := d.ID
+	if d.UpdateOf != nil {
+		root = *d.UpdateOf
+		if out.Original, err = models.DocumentByID(ctx, db, root); err != nil {
+			return nil, err
+		}
+	}
+	if out.Updates, err = models.ActionUpdates(ctx, db, root, false, h.s.clock.Now()); err != nil {
+		return nil, err
+	}
+	if d.Slug != nil && d.Public(h.s.clock.Now()) {
+		out.PublicURL = h.s.cfg.URL("/a/" + *d.Slug)
+	}
+	return out, nil
 }
 
 func (h *ReleasesHandler) show(c *gin.Context) {
@@ -401,6 +461,10 @@ func (h *ReleasesHandler) show(c *gin.Context) {
 		return
 	}
 	if d.Kind == models.KindActionAlert {
+		if p.Action, err = h.actionOf(c, d); err != nil {
+			_ = c.Error(err)
+			return
+		}
 		a, err := models.ActionAnalytics(ctx, h.s.db.Gorm, d)
 		if err != nil {
 			_ = c.Error(err)

@@ -230,7 +230,9 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 			}
 			return tt.In(loc).Format("15:04 MST, 2 January 2006")
 		},
-		"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		// date is a day as people write it: "12 June 2026".
+		"date": func(t time.Time) string { return t.Format("2 January 2006") },
 		"tags": models.Tags,
 		"dir":  dirOf,
 		"derefTime": func(t *time.Time) time.Time {

@@ -163,6 +163,10 @@ func New(d Deps) (*Server, error) {
 	petitions.Register(root)
 	petitions.RegisterAPI(api)
 	(&PetitionEmbedHandler{pub: petitions}).Register(root)
+	actions := &ActionPublicHandler{s: s, pub: petitions}
+	actions.Register(root)
+	actions.RegisterAPI(api)
+	(&LettersAPI{s: s}).Register(api)
 	(&EmailRulesHandler{s: s}).Register(admin)
 	(&PetitionsAPI{s: s}).Register(api)
 	(&PetitionsHandler{s: s}).Register(admin)

@@ -82,6 +82,7 @@ func Register(workers *river.Workers, deps Deps) {
 	river.AddWorker(workers, &EraseSignatureIPsWorker{Deps: deps})
 	river.AddWorker(workers, &InvalidateSignaturesWorker{Deps: deps})
 	river.AddWorker(workers, &NotifyTrendingSourcesWorker{Deps: deps})
+	river.AddWorker(workers, &DeliverLetterWorker{Deps: deps})
 }
 
 // periodicJobs are the sweeps every worker process schedules; River's leader

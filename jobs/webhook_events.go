@@ -30,7 +30,8 @@ func ParseWebhookEvents(body []byte) ([]models.WebhookEventInput, error) {
 		}
 		events = append(events, models.WebhookEventInput{SGEventID: jsonScalar(e["sg_event_id"]), Event: jsonScalar(e["event"]),
 			Email: jsonScalar(e["email"]), SendID: jsonScalar(e["send_id"]), RecipientID: jsonScalar(e["recipient_id"]),
-			Timestamp: unixSeconds(e["timestamp"]), Payload: string(r)})
+			LetterDeliveryID: jsonScalar(e["letter_delivery_id"]),
+			Timestamp:        unixSeconds(e["timestamp"]), Payload: string(r)})
 	}
 	return events, nil
 }

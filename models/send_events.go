@@ -21,10 +21,12 @@ type WebhookEvent struct {
 	Email       string
 	SendID      string
 	RecipientID *int64
-	OccurredAt  *time.Time
-	Payload     string
-	ReceivedAt  time.Time
-	Processed   bool
+	// LetterDeliveryID is set on events about an Urgent Action letter.
+	LetterDeliveryID string
+	OccurredAt       *time.Time
+	Payload          string
+	ReceivedAt       time.Time
+	Processed        bool
 }
 
 // WebhookEventInput is one parsed event of a post.
@@ -34,8 +36,10 @@ type WebhookEventInput struct {
 	Email       string
 	SendID      string // custom arg send_id
 	RecipientID string // custom arg recipient_id
-	Timestamp   int64
-	Payload     string // the event's own JSON
+	// LetterDeliveryID is the custom arg letter_delivery_id of a letter.
+	LetterDeliveryID string
+	Timestamp        int64
+	Payload          string // the event's own JSON
 }
 
 // StoreWebhookEvents stores a post's events, ignoring any already stored (by
@@ -48,7 +52,7 @@ func StoreWebhookEvents(ctx context.Context, tx *gorm.DB, in []WebhookEventInput
 			continue
 		}
 		w := WebhookEvent{SGEventID: truncate(e.SGEventID, 200), Event: truncate(e.Event, 50), Email: truncate(NormalizeEmail(e.Email), 320),
-			SendID: truncate(e.SendID, 64), Payload: e.Payload, ReceivedAt: now}
+			SendID: truncate(e.SendID, 64), LetterDeliveryID: truncate(e.LetterDeliveryID, 64), Payload: e.Payload, ReceivedAt: now}
 		if id, err := strconv.ParseInt(e.RecipientID, 10, 64); err == nil {
 			w.RecipientID = &id
 		}
@@ -120,6 +124,11 @@ func applyEvent(ctx context.Context, tx *gorm.DB, e WebhookEvent) error {
 	at := e.ReceivedAt
 	if e.OccurredAt != nil {
 		at = *e.OccurredAt
+	}
+	if e.LetterDeliveryID != "" {
+		// A letter to an official: its delivery record and the target, never
+		// the suppression list (the official is not a supporter).
+		return applyLetterEvent(ctx, tx, e, at)
 	}
 	if cols, ok := eventColumns[e.Event]; ok && e.RecipientID != nil && e.SendID != "" {
 		res := tx.Model(&SendRecipient{}).Where("id = ? AND send_id = ? AND "+cols[0]+" IS NULL", *e.RecipientID, e.SendID).Update(cols[0], at)

@@ -112,6 +112,17 @@ CREATE UNIQUE INDEX letter_deliveries_once_idx ON letter_deliveries (document_id
 CREATE INDEX letter_deliveries_letter_idx ON letter_deliveries (letter_id);
 CREATE INDEX letter_deliveries_target_idx ON letter_deliveries (target_id, status);
 
+-- "I posted it": printed letters, counted apart from the emailed ones.
+CREATE TABLE letter_posts (
+    id          text PRIMARY KEY,
+    document_id text NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    target_id   text NOT NULL REFERENCES targets (id),
+    country     text NOT NULL DEFAULT '',
+    ip          text NOT NULL DEFAULT '',
+    created_at  timestamptz NOT NULL
+);
+CREATE INDEX letter_posts_document_idx ON letter_posts (document_id);
+
 -- Webhook events of letters carry the delivery id in custom_args.
 ALTER TABLE webhook_events ADD COLUMN letter_delivery_id text NOT NULL DEFAULT '';
 
@@ -126,6 +137,7 @@ ALTER TABLE send_audiences DROP CONSTRAINT IF EXISTS send_audiences_audience_che
 ALTER TABLE send_audiences ADD CONSTRAINT send_audiences_audience_check
     CHECK (audience IN ('media_list', 'supporter_list', 'media_segment', 'supporter_segment'));
 ALTER TABLE webhook_events DROP COLUMN letter_delivery_id;
+DROP TABLE letter_posts;
 DROP TABLE letter_deliveries;
 DROP TABLE letter_tokens;
 DROP TABLE letters;

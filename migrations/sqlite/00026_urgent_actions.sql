@@ -112,6 +112,17 @@ CREATE UNIQUE INDEX letter_deliveries_once_idx ON letter_deliveries (document_id
 CREATE INDEX letter_deliveries_letter_idx ON letter_deliveries (letter_id);
 CREATE INDEX letter_deliveries_target_idx ON letter_deliveries (target_id, status);
 
+-- "I posted it": printed letters, counted apart from the emailed ones.
+CREATE TABLE letter_posts (
+    id          text PRIMARY KEY,
+    document_id text NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    target_id   text NOT NULL REFERENCES targets (id),
+    country     text NOT NULL DEFAULT '',
+    ip          text NOT NULL DEFAULT '',
+    created_at  datetime NOT NULL
+);
+CREATE INDEX letter_posts_document_idx ON letter_posts (document_id);
+
 -- Webhook events of letters carry the delivery id in custom_args.
 ALTER TABLE webhook_events ADD COLUMN letter_delivery_id text NOT NULL DEFAULT '';
 
@@ -130,6 +141,7 @@ ALTER TABLE send_audiences_new RENAME TO send_audiences;
 -- +goose Down
 DELETE FROM send_audiences WHERE audience = 'action_participants';
 ALTER TABLE webhook_events DROP COLUMN letter_delivery_id;
+DROP TABLE letter_posts;
 DROP TABLE letter_deliveries;
 DROP TABLE letter_tokens;
 DROP TABLE letters;
