@@ -130,6 +130,7 @@ func TestPackageFromEmbargoedRelease(t *testing.T) {
 			vis := map[string]bool{}
 			get := func(p string) response { return anon.get(p) }
 			vis["alert page"] = get("/news/"+aslug).Status == http.StatusOK
+			vis["action page"] = get("/a/"+aslug).Status == http.StatusOK
 			vis["alert in listing"] = strings.Contains(get("/news").Body, aslug)
 			vis["alert in feed"] = strings.Contains(get("/news/feed.atom").Body, aslug)
 			vis["alert in sitemap"] = strings.Contains(get("/sitemap.xml").Body, aslug)
