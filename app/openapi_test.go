@@ -905,6 +905,16 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		c.expect(c.json("PATCH", petition, pat(pid, ""), camp, `{"demand":"Something else."}`), 409, "unconfirmed demand change")
 		c.expect(c.json("GET", petitions, petitions+"?status=open", viewer, ""), 200, "list petitions")
 		c.expect(c.json("GET", petitions, petitions+"?status=happy", viewer, ""), 400, "list petitions, bad status")
+		// Rapid-response package from the published "Forests recover".
+		pkg := release + "/package"
+		c.expect(c.json("POST", pkg, at(id, "/package"), press, `{"demand":"Halt arms sales now."}`), 403, "press officer launches a package")
+		c.expect(c.json("POST", pkg, at(id, "/package"), camp, `{"demand":""}`), 422, "package without a demand")
+		c.expect(c.json("POST", pkg, at(id, "/package"), camp, `{`), 400, "package, bad JSON")
+		c.expect(c.json("POST", pkg, at("nosuchrelease", "/package"), camp, `{"demand":"Halt arms sales now."}`), 404, "package of a missing release")
+		c.expect(c.json("POST", pkg, at(id, "/package"), camp, `{"demand":"Halt arms sales now."}`), 409, "package of a withdrawn release")
+		c.expect(c.json("POST", pkg, at(forestsID, "/package"), camp, `{"alert":true,"petition":true,"targets":[],"demand":"Halt arms sales now."}`), 201, "launch package")
+		c.expect(c.json("GET", pkg, at(forestsID, "/package"), viewer, ""), 200, "package parts")
+		c.expect(c.json("GET", pkg, at("nosuchrelease", "/package"), viewer, ""), 404, "package of a missing release")
 		c.expect(c.json("GET", campaign, "/api/v1/campaigns/"+cmp, viewer, ""), 200, "campaign with parts")
 		c.expect(c.json("GET", campaign, "/api/v1/campaigns/nosuchcampaign", viewer, ""), 404, "missing campaign")
 		sign := "/api/v1/public/petitions/{slug}/signatures"

@@ -405,6 +405,8 @@ type petitionAdminPage struct {
 	Threshold int
 	// Embed is the copy-paste snippet that frames the petition's widget.
 	Embed string
+	// Analytics are the petition's figures over time, by country and per send.
+	Analytics analyticsView
 	// The invalidation form, its preview and the invalidations so far.
 	Invalidate    invalidationForm
 	Matches       *int
@@ -460,6 +462,12 @@ func (h *PetitionsHandler) renderShow(c *gin.Context, status int, inv invalidati
 		pg.ByCountry = append(pg.ByCountry, countryCount{Code: code, Name: models.CountryName(code), N: n})
 	}
 	sortCountries(pg.ByCountry)
+	a, err := models.PetitionAnalytics(ctx, h.s.db.Gorm, p)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	pg.Analytics = newAnalyticsView(a, "/admin/petitions/"+p.ID+"/analytics.csv", currentUser(c).Location(h.s.cfg.DefaultTimezone))
 	if pg.Trending, err = models.TrendingSources(ctx, h.s.db.Gorm, p.ID, h.s.clock.Now().Add(-time.Hour), h.s.cfg.Petitions.TrendingThreshold); err != nil {
 		_ = c.Error(err)
 		return
@@ -479,8 +487,9 @@ func sortCountries(cs []countryCount) {
 }
 
 type campaignAdminPage struct {
-	C     *models.Campaign
-	Parts *models.CampaignParts
+	C         *models.Campaign
+	Parts     *models.CampaignParts
+	Analytics analyticsView
 }
 
 func (h *PetitionsHandler) campaign(c *gin.Context) {
@@ -495,5 +504,11 @@ func (h *PetitionsHandler) campaign(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	h.s.render(c, http.StatusOK, "admin/campaign", h.s.page(c, cp.Name, "petitions", campaignAdminPage{C: cp, Parts: parts}))
+	a, err := models.CampaignAnalytics(ctx, h.s.db.Gorm, cp.ID)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	pg := campaignAdminPage{C: cp, Parts: parts, Analytics: newAnalyticsView(a, "/admin/campaigns/"+cp.ID+"/analytics.csv", currentUser(c).Location(h.s.cfg.DefaultTimezone))}
+	h.s.render(c, http.StatusOK, "admin/campaign", h.s.page(c, cp.Name, "petitions", pg))
 }

@@ -193,7 +193,7 @@ func (h *PetitionEmbedHandler) page(c *gin.Context) {
 	if source == "" {
 		source = "embed"
 	}
-	h.render(c, http.StatusOK, p, signForm{Country: countryFromLanguage(c.GetHeader("Accept-Language")), Source: source}, "", nil)
+	h.render(c, http.StatusOK, p, signForm{Country: countryFromLanguage(c.GetHeader("Accept-Language")), Source: source, Src: c.Query(models.SourceParam)}, "", nil)
 }
 
 func (h *PetitionEmbedHandler) thanks(c *gin.Context) {
@@ -217,14 +217,14 @@ func (h *PetitionEmbedHandler) submit(c *gin.Context) {
 		return
 	}
 	form := signForm{Name: c.PostForm("name"), Email: c.PostForm("email"), Country: c.PostForm("country"), Postcode: c.PostForm("postcode"),
-		OptIn: c.PostForm("opt_in") == "yes", Source: c.PostForm("source")}
+		OptIn: c.PostForm("opt_in") == "yes", Source: c.PostForm("source"), Src: c.PostForm(models.SourceParam)}
 	if !h.validEmbedToken(p.ID, c.PostForm("embed_token"), s.clock.Now()) {
 		// Shown again with what they typed and a fresh token: nothing lost.
 		h.render(c, http.StatusForbidden, p, form, "", map[string]string{"form": "This form was open for too long. Check your details and press the button again."})
 		return
 	}
 	err := h.pub.sign(c, p, models.SignInput{Name: form.Name, Email: form.Email, Country: form.Country, Postcode: form.Postcode, OptIn: form.OptIn,
-		Honeypot: c.PostForm("website"), Source: form.Source})
+		Honeypot: c.PostForm("website"), Source: form.Source, Src: form.Src})
 	var ve *models.ValidationError
 	switch {
 	case errors.As(err, &ve):

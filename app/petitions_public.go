@@ -92,6 +92,7 @@ type signForm struct {
 	Postcode string
 	OptIn    bool
 	Source   string
+	Src      string // the send whose email brought the signer (models.SourceParam)
 }
 
 type petitionPage struct {
@@ -188,7 +189,7 @@ func (h *PetitionPublicHandler) page(c *gin.Context) {
 	if p == nil {
 		return
 	}
-	h.render(c, http.StatusOK, p, signForm{Country: countryFromLanguage(c.GetHeader("Accept-Language")), Source: c.Query("source")}, "", nil)
+	h.render(c, http.StatusOK, p, signForm{Country: countryFromLanguage(c.GetHeader("Accept-Language")), Source: c.Query("source"), Src: c.Query(models.SourceParam)}, "", nil)
 }
 
 // sign runs one signing request: the signature and the email it causes commit
@@ -236,9 +237,9 @@ func (h *PetitionPublicHandler) submit(c *gin.Context) {
 		return
 	}
 	form := signForm{Name: c.PostForm("name"), Email: c.PostForm("email"), Country: c.PostForm("country"), Postcode: c.PostForm("postcode"),
-		OptIn: c.PostForm("opt_in") == "yes", Source: c.PostForm("source")}
+		OptIn: c.PostForm("opt_in") == "yes", Source: c.PostForm("source"), Src: c.PostForm(models.SourceParam)}
 	err := h.sign(c, p, models.SignInput{Name: form.Name, Email: form.Email, Country: form.Country, Postcode: form.Postcode, OptIn: form.OptIn,
-		Honeypot: c.PostForm("website"), Source: form.Source})
+		Honeypot: c.PostForm("website"), Source: form.Source, Src: form.Src})
 	var ve *models.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -271,6 +272,7 @@ type signRequest struct {
 	Postcode string `json:"postcode"`
 	OptIn    bool   `json:"opt_in"`
 	Source   string `json:"source"`
+	Src      string `json:"src"`     // the ?src= of the emailed link that brought the signer
 	Website  string `json:"website"` // the honeypot
 }
 
@@ -289,7 +291,7 @@ func (h *PetitionPublicHandler) apiSign(c *gin.Context) {
 		source = "api"
 	}
 	err := h.sign(c, p, models.SignInput{Name: req.Name, Email: req.Email, Country: req.Country, Postcode: req.Postcode, OptIn: req.OptIn,
-		Honeypot: req.Website, Source: source})
+		Honeypot: req.Website, Source: source, Src: req.Src})
 	var ve *models.ValidationError
 	switch {
 	case errors.As(err, &ve):

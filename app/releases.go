@@ -338,8 +338,21 @@ type releasePage struct {
 	IsAuthor     bool
 	Barred       string // why the user may not approve, when they wrote part of the text
 	Previews     []models.PreviewLink
+	// Package is the rapid-response box of an approved press release.
+	Package *releasePackageBox
+	// Analytics are an action alert's letters, linked petitions' signatures
+	// and sends.
+	Analytics *analyticsView
 	// Action is the Urgent Action part of an action alert, nil otherwise.
 	Action *actionAdmin
+}
+
+// releasePackageBox offers the one-click "Launch campaign" on an approved
+// press release, or links to the package once launched.
+type releasePackageBox struct {
+	Launched  bool
+	CanLaunch bool
+	Demand    string
 }
 
 // actionAdmin is what the action's admin page shows: its targets (a bounced
@@ -444,13 +457,44 @@ func (h *ReleasesHandler) show(c *gin.Context) {
 		p.ApproveStep = review.OpenStepFor(u, d.Revision.ContentHash)
 		p.CanReview = p.ApproveStep != nil
 	}
+	if p.Package, err = h.packageBox(c, d); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	if d.Kind == models.KindActionAlert {
 		if p.Action, err = h.actionOf(c, d); err != nil {
 			_ = c.Error(err)
 			return
 		}
+		a, err := models.ActionAnalytics(ctx, h.s.db.Gorm, d)
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+		v := newAnalyticsView(a, "/admin/releases/"+d.ID+"/analytics.csv", u.Location(h.s.cfg.DefaultTimezone))
+		p.Analytics = &v
 	}
 	h.s.render(c, http.StatusOK, "admin/release", h.s.page(c, d.Revision.Headline, "releases", p))
+}
+
+// packageBox is the release page's rapid-response box: for an approved
+// press release (even under embargo), the Launch campaign button or a link
+// to the package launched from it.
+func (h *ReleasesHandler) packageBox(c *gin.Context, d *models.Document) (*releasePackageBox, error) {
+	if d.Kind != models.KindPressRelease {
+		return nil, nil
+	}
+	_, parts, err := models.PackageOf(c.Request.Context(), h.s.db.Gorm, d.ID, h.s.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	launched := len(parts) > 1
+	approved := d.Status == models.StatusApproved || d.Status == models.StatusScheduled || d.Status == models.StatusPublished
+	can := approved && models.CanLaunchPackage(currentUser(c))
+	if !launched && !can {
+		return nil, nil
+	}
+	return &releasePackageBox{Launched: launched, CanLaunch: can, Demand: DefaultDemand(d.Revision.Standfirst, d.Revision.Headline)}, nil
 }
 
 // doSubmit submits and enqueues the approval requests in one transaction.

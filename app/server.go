@@ -179,6 +179,8 @@ func New(d Deps) (*Server, error) {
 	(&EmailRulesHandler{s: s}).Register(admin)
 	(&PetitionsAPI{s: s}).Register(api)
 	(&PetitionsHandler{s: s}).Register(admin)
+	(&AnalyticsHandler{s: s}).Register(admin)
+	(&PackageHandler{s: s}).Register(admin, api)
 	targets := &TargetsHandler{s: s}
 	targets.Register(admin)
 	targets.RegisterAPI(api)

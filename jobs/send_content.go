@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	htmltemplate "html/template"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -172,9 +174,20 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 		return nil, err
 	}
 	out.Journalist.Embargoed = out.EmbargoAt != nil
-	if out.Supporter, err = renderEmail(TemplateAlert, data, s.Subject); err != nil {
+	// Supporters are asked to act: when a petition linked to this document
+	// (or to the release an alert was made from) is public, the button goes
+	// there.
+	sup := data
+	if p, err := models.PublicPetitionOfDocument(ctx, db, d, now); err != nil {
+		return nil, err
+	} else if p != nil {
+		sup.ActionURL, sup.ActionLabel = base+"/p/"+p.Slug, "Sign the petition"
+	}
+	if out.Supporter, err = renderEmail(TemplateAlert, sup, s.Subject); err != nil {
 		return nil, err
 	}
+	out.Journalist = trackLinks(out.Journalist, base, s.ID)
+	out.Supporter = trackLinks(out.Supporter, base, s.ID)
 	return out, nil
 }
 
@@ -202,6 +215,25 @@ func withDateline(dateline string, bodyHTML htmltemplate.HTML, bodyText string) 
 		text = dateline + "\n\n" + bodyText
 	}
 	return htmltemplate.HTML(h), text
+}
+
+// trackLinks gives every link of a message to one of our petition or action
+// pages the send's source parameter (models.SourceParam), so a signature or
+// letter that follows records the send that brought it. The value is the
+// send's id, the same for every recipient: nothing personal.
+func trackLinks(m SendMessage, base, sendID string) SendMessage {
+	if base == "" || sendID == "" {
+		return m
+	}
+	pages := regexp.QuoteMeta(base) + `/(?:p|a)/[A-Za-z0-9_~%-]+(?:/[A-Za-z0-9_~%-]+)*`
+	htmlLink := regexp.MustCompile(`href="(` + pages + `[^"]*)"`)
+	m.HTML = htmlLink.ReplaceAllStringFunc(m.HTML, func(attr string) string {
+		raw := html.UnescapeString(attr[len(`href="`) : len(attr)-1])
+		return `href="` + html.EscapeString(models.TrackedURL(raw, sendID)) + `"`
+	})
+	textLink := regexp.MustCompile(pages + `(?:\?[^\s<>()\[\]"]*)?`)
+	m.Text = textLink.ReplaceAllStringFunc(m.Text, func(u string) string { return models.TrackedURL(u, sendID) })
+	return m
 }
 
 // contentCache keeps a send's rendered content for its batch jobs: a

@@ -98,8 +98,12 @@ type Document struct {
 	// UpdateNumber its place among the original's updates (1, 2, …).
 	UpdateOf     *string
 	UpdateNumber *int
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// FollowsReleaseID is the press release an action alert was made from
+	// (a rapid-response package): the alert goes public no earlier than that
+	// release, in the sweep that lifts the release's embargo.
+	FollowsReleaseID *string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 
 	Author   *User        `gorm:"foreignKey:AuthorID"`
 	Series   *IndexSeries `gorm:"foreignKey:SeriesID"`

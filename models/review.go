@@ -416,8 +416,27 @@ func finalizeApproval(ctx context.Context, tx *gorm.DB, d *Document, cur *Revisi
 			embargo = orig.EmbargoAt
 		}
 	}
+	// An alert made from a release (a package) never goes public before that
+	// release: while the release is not public it waits, due no earlier than
+	// the release's embargo, and PublishDue lifts it with the release.
+	waitsForRelease := false
+	if d.FollowsReleaseID != nil {
+		var rel Document
+		if err := tx.First(&rel, "id = ?", *d.FollowsReleaseID).Error; err != nil {
+			return err
+		}
+		if !rel.Public(now) {
+			waitsForRelease = true
+			if rel.EmbargoAt != nil && (embargo == nil || rel.EmbargoAt.After(*embargo)) {
+				embargo = rel.EmbargoAt
+			}
+			if embargo == nil {
+				embargo = &now
+			}
+		}
+	}
 	to := StatusPublished
-	if embargo != nil && embargo.After(now) {
+	if waitsForRelease || (embargo != nil && embargo.After(now)) {
 		to = StatusScheduled
 	} else {
 		updates["published_at"] = now
@@ -426,6 +445,16 @@ func finalizeApproval(ctx context.Context, tx *gorm.DB, d *Document, cur *Revisi
 	updates["embargo_at"] = embargo
 	if err := tx.Model(&Document{}).Where("id = ?", d.ID).Updates(updates).Error; err != nil {
 		return translate(err)
+	}
+	// The alerts that follow this release take its embargo, wherever it moved
+	// (or now, when it publishes at once): they lift with it.
+	followAt := now
+	if to == StatusScheduled && embargo != nil {
+		followAt = *embargo
+	}
+	if err := tx.Model(&Document{}).Where("follows_release_id = ? AND status = ?", d.ID, StatusScheduled).
+		Updates(map[string]any{"embargo_at": followAt, "updated_at": now}).Error; err != nil {
+		return err
 	}
 	if err := Audit(ctx, tx, AuditEvent{At: now, ActorID: &u.ID, Action: "status_changed", SubjectType: "document", SubjectID: d.ID,
 		Revision: cur.Number, FromStatus: string(StatusInReview), ToStatus: string(StatusApproved), Details: "index number " + *d.IndexNumber}); err != nil {
@@ -745,12 +774,14 @@ func ReviewQueue(ctx context.Context, db *gorm.DB, u *User) ([]QueueItem, error)
 // dating each publication at its embargo time. It returns their ids.
 func PublishDue(ctx context.Context, db *gorm.DB, now time.Time) ([]string, error) {
 	// A translation waits for its original (if the original's embargo moved
-	// later, the translation must not go out first). Due translations of an
+	// later, the translation must not go out first), an alert for the release
+	// it follows. Due translations of an
 	// original that lifts now go public in the original's own transaction, so no
 	// reader ever sees one language without the other.
 	var due []Document
 	err := db.WithContext(ctx).Where("status = ? AND embargo_at <= ?", StatusScheduled, now).
 		Where("(original_id IS NULL OR EXISTS (SELECT 1 FROM documents o WHERE o.id = documents.original_id AND o.status IN ('published', 'withdrawn') AND o.published_at <= ?))", now).
+		Where("(follows_release_id IS NULL OR EXISTS (SELECT 1 FROM documents r WHERE r.id = documents.follows_release_id AND r.status IN ('published', 'withdrawn') AND r.published_at <= ?))", now).
 		Order("embargo_at").Find(&due).Error
 	if err != nil {
 		return nil, fmt.Errorf("models: due documents: %w", err)
@@ -761,8 +792,9 @@ func PublishDue(ctx context.Context, db *gorm.DB, now time.Time) ([]string, erro
 		err := Transaction(ctx, db, func(tx *gorm.DB) error {
 			batch := []Document{d}
 			if d.OriginalID == nil {
+				// Its translations and the alerts made from it lift with it.
 				var trans []Document
-				if err := tx.Where("original_id = ? AND status = ? AND embargo_at <= ?", d.ID, StatusScheduled, now).Find(&trans).Error; err != nil {
+				if err := tx.Where("(original_id = ? OR follows_release_id = ?) AND status = ? AND embargo_at <= ?", d.ID, d.ID, StatusScheduled, now).Find(&trans).Error; err != nil {
 					return err
 				}
 				batch = append(batch, trans...)

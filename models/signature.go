@@ -52,13 +52,15 @@ type Signature struct {
 	IP              string `gorm:"column:ip"`
 	IPErased        bool   `gorm:"column:ip_erased"`
 	Source          string
-	SupporterID     *string
-	EmailsSent      int
-	CreatedAt       time.Time
-	ConfirmedAt     *time.Time
-	CountedAt       *time.Time
-	InvalidationID  *string
-	StateBefore     string
+	// SendID is the send whose email link brought the signer (SendSource).
+	SendID         *string
+	SupporterID    *string
+	EmailsSent     int
+	CreatedAt      time.Time
+	ConfirmedAt    *time.Time
+	CountedAt      *time.Time
+	InvalidationID *string
+	StateBefore    string
 }
 
 // Address is the signer's email, or "" once erased.
@@ -112,6 +114,9 @@ type SignInput struct {
 	Honeypot string
 	IP       string
 	Source   string // the ?source= of the link that brought them, or "api"
+	// Src is the ?src= of an emailed link: the send it came from, kept only
+	// when it is shaped like a send id (SendSource).
+	Src string
 }
 
 // SignEmail says which email a signing request causes.
@@ -242,7 +247,7 @@ func (l SignLimits) flagging() []namedLimit {
 // confirmation link) is counted from the start.
 func newSignature(p *Petition, in SignInput, email, norm string, state SignatureState, reason string, now time.Time) *Signature {
 	sig := &Signature{ID: NewID(), PetitionID: p.ID, Name: in.Name, Email: &email, NormalisedEmail: norm, EmailDomain: norm[strings.LastIndex(norm, "@")+1:],
-		Country: in.Country, Postcode: in.Postcode, OptIn: in.OptIn, State: state, FlagReason: reason, IP: in.IP, Source: in.Source, EmailsSent: 1, CreatedAt: now}
+		Country: in.Country, Postcode: in.Postcode, OptIn: in.OptIn, State: state, FlagReason: reason, IP: in.IP, Source: in.Source, SendID: SendSource(in.Src), EmailsSent: 1, CreatedAt: now}
 	if in.OptIn {
 		sig.ConsentWording = PetitionConsentWording
 	}

@@ -334,17 +334,17 @@ func insertSignatures(ctx context.Context, tx *gorm.DB, sigs []*Signature, calls
 		return inserted, nil
 	}
 	sorted := inIndexOrder(sigs)
-	const cols = "id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, emails_sent, created_at"
+	const cols = "id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, send_id, emails_sent, created_at"
 	var sb strings.Builder
 	sb.WriteString("INSERT INTO signatures (" + cols + ") VALUES ")
-	args := make([]any, 0, len(sorted)*17)
+	args := make([]any, 0, len(sorted)*18)
 	for i, s := range sorted {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		args = append(args, s.ID, s.PetitionID, s.Name, *s.Email, s.NormalisedEmail, s.EmailDomain, s.Country, s.Postcode, s.OptIn, s.ConsentWording,
-			string(s.State), s.FlagReason, s.IP, false, s.Source, s.EmailsSent, s.CreatedAt)
+			string(s.State), s.FlagReason, s.IP, false, s.Source, s.SendID, s.EmailsSent, s.CreatedAt)
 	}
 	sb.WriteString(" ON CONFLICT (petition_id, normalised_email) DO NOTHING RETURNING id")
 	rows, err := tx.WithContext(ctx).Raw(sb.String(), args...).Rows()
@@ -404,7 +404,7 @@ func insertSignaturesPostgres(ctx context.Context, tx *gorm.DB, sigs []*Signatur
 	var (
 		ids, petitions, names, emails, norms, domains   = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		countries, postcodes, wordings, states, reasons = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		ips, sources, hashes                            = make([]string, n), make([]string, n), make([]string, n)
+		ips, sources, hashes, sendIDs                   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		optIns                                          = make([]bool, n)
 		sent                                            = make([]int64, n)
 	)
@@ -412,6 +412,9 @@ func insertSignaturesPostgres(ctx context.Context, tx *gorm.DB, sigs []*Signatur
 		ids[i], petitions[i], names[i], emails[i], norms[i], domains[i] = s.ID, s.PetitionID, s.Name, *s.Email, s.NormalisedEmail, s.EmailDomain
 		countries[i], postcodes[i], wordings[i], states[i], reasons[i] = s.Country, s.Postcode, s.ConsentWording, string(s.State), s.FlagReason
 		ips[i], sources[i], hashes[i], optIns[i], sent[i] = s.IP, s.Source, HashSecret(calls[s.ID].res.Token), s.OptIn, int64(s.EmailsSent)
+		if s.SendID != nil {
+			sendIDs[i] = *s.SendID
+		}
 	}
 	sqlTx, ok := tx.Statement.ConnPool.(interface {
 		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -421,10 +424,10 @@ func insertSignaturesPostgres(ctx context.Context, tx *gorm.DB, sigs []*Signatur
 	}
 	// WITH ORDINALITY keeps the rows in index order (see insertSignatures).
 	rows, err := sqlTx.QueryContext(ctx, `WITH s AS (
-	INSERT INTO signatures (id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, emails_sent, created_at)
-	SELECT v.id, v.petition_id, v.name, v.email, v.normalised_email, v.email_domain, v.country, v.postcode, v.opt_in, v.consent_wording, v.state, v.flag_reason, v.ip, false, v.source, v.emails_sent, $18
-	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::bigint[])
-		WITH ORDINALITY AS v(id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, source, emails_sent, ord)
+	INSERT INTO signatures (id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, send_id, emails_sent, created_at)
+	SELECT v.id, v.petition_id, v.name, v.email, v.normalised_email, v.email_domain, v.country, v.postcode, v.opt_in, v.consent_wording, v.state, v.flag_reason, v.ip, false, v.source, NULLIF(v.send_id, ''), v.emails_sent, $18
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $19::text[], $15::bigint[])
+		WITH ORDINALITY AS v(id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, source, send_id, emails_sent, ord)
 	ORDER BY v.ord
 	ON CONFLICT (petition_id, normalised_email) DO NOTHING
 	RETURNING id
@@ -432,7 +435,7 @@ func insertSignaturesPostgres(ctx context.Context, tx *gorm.DB, sigs []*Signatur
 	INSERT INTO signature_tokens (token_hash, signature_id, created_at)
 	SELECT k.token_hash, k.signature_id, $18 FROM unnest($16::text[], $17::text[]) AS k(token_hash, signature_id) JOIN s ON s.id = k.signature_id
 )
-SELECT id FROM s`, ids, petitions, names, emails, norms, domains, countries, postcodes, optIns, wordings, states, reasons, ips, sources, sent, hashes, ids, now)
+SELECT id FROM s`, ids, petitions, names, emails, norms, domains, countries, postcodes, optIns, wordings, states, reasons, ips, sources, sent, hashes, ids, now, sendIDs)
 	if err != nil {
 		return nil, fmt.Errorf("models: sign: %w", err)
 	}
