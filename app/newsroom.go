@@ -432,6 +432,7 @@ type previewPage struct {
 	Contacts []models.PressContact
 	Embargo  string
 	For      string
+	Test     bool // a link made for a test of a send
 	Media    releaseMedia
 }
 
@@ -454,7 +455,7 @@ func (h *PreviewHandler) show(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	p := previewPage{R: r, Body: h.s.markdown.Render(r.Body), Contacts: r.Contacts(), For: link.Email}
+	p := previewPage{R: r, Body: h.s.markdown.Render(r.Body), Contacts: r.Contacts(), For: link.Email, Test: link.IsTest}
 	if p.Media, err = h.s.previewReleaseMedia(c.Request.Context(), r, link.ExpiresAt); err != nil {
 		_ = c.Error(err)
 		return

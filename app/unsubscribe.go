@@ -39,6 +39,10 @@ type unsubscribePage struct {
 
 // supporter resolves the token, answering 404 itself when it is not valid.
 func (h *UnsubscribeHandler) supporter(c *gin.Context) *models.Supporter {
+	if c.Param("token") == models.TestUnsubscribeToken {
+		h.testMessage(c)
+		return nil
+	}
 	id, ok := models.SupporterIDFromUnsubscribeToken(h.s.cfg.UnsubscribeKeys(), c.Param("token"))
 	if ok {
 		sup, err := models.SupporterByID(c.Request.Context(), h.s.db.Gorm, id)
@@ -101,4 +105,18 @@ func (h *UnsubscribeHandler) post(c *gin.Context) {
 		}
 		redirect(c, "/u/"+c.Param("token")+"?done=unsubscribed")
 	}
+}
+
+// testMessage answers the unsubscribe link of a test of a send, for the page
+// and for one-click alike: it changes nothing, since whoever reads a test is
+// not the audience member it was rendered as.
+func (h *UnsubscribeHandler) testMessage(c *gin.Context) {
+	noStore(c)
+	if c.Request.Method == http.MethodPost && c.PostForm("List-Unsubscribe") == "One-Click" {
+		c.String(http.StatusOK, "This was a test message: nobody was unsubscribed.\n")
+		return
+	}
+	v := h.s.page(c, "This was a test message", "", map[string]string{"Message": "This link is in a test of a mailing. In the real mailing it unsubscribes the reader; here it does nothing, and nobody was unsubscribed."})
+	v.NoIndex = true
+	h.s.render(c, http.StatusOK, "public/error", v)
 }
