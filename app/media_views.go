@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"html/template"
 	"time"
 
 	"pressroom/models"
+	"pressroom/models/richtext"
 )
 
 // mediaView is a library item as a page or an email shows it, with its URLs
@@ -69,4 +71,32 @@ func (s *Server) previewReleaseMedia(ctx context.Context, r *models.PublicReleas
 		return releaseMedia{}, err
 	}
 	return buildReleaseMedia(lead, att, func(m *models.Medium, v string) string { return s.SignedMediaURL(m, v, exp) }), nil
+}
+
+// renderBody renders a release body with its library images at the URLs url
+// gives (public on the newsroom, signed on a preview, staff-only in the
+// editor), through the same sanitiser as every body.
+func (s *Server) renderBody(ctx context.Context, body string, url mediaURLFunc) (template.HTML, error) {
+	imgs, err := models.InlineImages(ctx, s.db.Gorm, body)
+	if err != nil {
+		return "", err
+	}
+	return s.markdown.RenderWith(body, models.InlineResolver(imgs, url, 0)), nil
+}
+
+// staffMediaURL is a variant's signed-in address, for the editor and the
+// admin pages: it serves drafts' images that no public URL answers yet.
+func staffMediaURL(m *models.Medium, variant string) string {
+	return "/admin" + libraryPath + "/" + m.ID + "/" + variant
+}
+
+// staffImages resolves a body's library images for the admin pages. A
+// failed lookup shows the alt text only: the editor's preview must not fail
+// over a picture.
+func (s *Server) staffImages(ctx context.Context, body string) richtext.ImageResolver {
+	imgs, err := models.InlineImages(ctx, s.db.Gorm, body)
+	if err != nil {
+		s.logger.WarnContext(ctx, "media: inline images", "err", err)
+	}
+	return models.InlineResolver(imgs, staffMediaURL, 0)
 }

@@ -233,7 +233,11 @@ func (h *NewsroomHandler) release(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	p := releasePublicPage{R: r, Body: h.s.markdown.Render(r.Body), Contacts: r.Contacts(), Translations: trans}
+	p := releasePublicPage{R: r, Contacts: r.Contacts(), Translations: trans}
+	if p.Body, err = h.s.renderBody(ctx, r.Body, h.s.MediaURL); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	if p.Media, err = h.s.publicReleaseMedia(ctx, r); err != nil {
 		_ = c.Error(err)
 		return
@@ -352,7 +356,12 @@ func (h *NewsroomHandler) feed(c *gin.Context) {
 		it := &feeds.Item{Title: r.Headline, Link: &feeds.Link{Href: link}, Id: link, Description: r.Summary(),
 			Created: r.PublishedAt.UTC(), Updated: r.UpdatedAt.UTC()}
 		if !r.Withdrawn() { // the model has emptied a withdrawn release's body; say so here too
-			it.Content = string(h.s.markdown.Render(r.Body))
+			body, err := h.s.renderBody(c.Request.Context(), r.Body, h.s.MediaURL)
+			if err != nil {
+				_ = c.Error(err)
+				return
+			}
+			it.Content = string(body)
 		}
 		fd.Items = append(fd.Items, it)
 	}
@@ -455,7 +464,12 @@ func (h *PreviewHandler) show(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	p := previewPage{R: r, Body: h.s.markdown.Render(r.Body), Contacts: r.Contacts(), For: link.Email, Test: link.IsTest}
+	p := previewPage{R: r, Contacts: r.Contacts(), For: link.Email, Test: link.IsTest}
+	signed := func(m *models.Medium, v string) string { return h.s.SignedMediaURL(m, v, link.ExpiresAt) }
+	if p.Body, err = h.s.renderBody(c.Request.Context(), r.Body, signed); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	if p.Media, err = h.s.previewReleaseMedia(c.Request.Context(), r, link.ExpiresAt); err != nil {
 		_ = c.Error(err)
 		return

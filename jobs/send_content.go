@@ -131,8 +131,15 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 	c := rev.Content()
 	md := richtext.New()
 	base := strings.TrimRight(baseURL, "/")
+	// Images in the body by absolute URL (mail clients fetch them; they answer
+	// once the release is public), sized for the 600 px body.
+	inline, err := models.InlineImages(ctx, db, c.Body)
+	if err != nil {
+		return nil, err
+	}
+	abs := func(m *models.Medium, v string) string { return base + m.PublicPath(v) }
 	data := emailData{Language: d.Language, Headline: c.Headline, Standfirst: c.Standfirst, Dateline: c.Dateline,
-		BodyHTML: md.Render(c.Body), BodyText: md.PlainText(c.Body), NotesHTML: md.Render(c.NotesToEditors), NotesText: md.PlainText(c.NotesToEditors),
+		BodyHTML: md.RenderWith(c.Body, models.InlineResolver(inline, abs, emailImageWidth)), BodyText: md.PlainText(c.Body), NotesHTML: md.Render(c.NotesToEditors), NotesText: md.PlainText(c.NotesToEditors),
 		PressContacts: c.PressContacts, NameKey: KeyName, PreviewKey: KeyPreviewURL, UnsubscribeKey: KeyUnsubscribe}
 	if strings.TrimSpace(c.NotesToEditors) == "" {
 		data.NotesHTML, data.NotesText = "", ""
