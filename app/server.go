@@ -55,7 +55,9 @@ type Server struct {
 	publicLimiter *Limiter
 	// newsVersion and pages are the newsroom's in-process caches (pagecache.go).
 	newsVersion *versionCache
-	pages       *pageCache
+	// mediaVisible memoises which media files are public, per newsroom version.
+	mediaVisible *mediaVisibility
+	pages        *pageCache
 }
 
 // New builds the server: parses every template (failing on any error), builds
@@ -82,6 +84,7 @@ func New(d Deps) (*Server, error) {
 		publicLimiter: NewLimiter(20, 10*time.Minute, d.Clock.Now),
 		markdown:      richtext.New(),
 		newsVersion:   &versionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
+		mediaVisible:  &mediaVisibility{},
 		pages:         newPageCache(pageCacheEntries, pageCacheBytes)}
 
 	if s.media = d.Media; s.media == nil {
