@@ -241,7 +241,13 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 		},
 		"indexPath": models.IndexPath,
 		"langName":  languageName,
-		"siteName":  func() string { return siteName },
+		"countryName": func(code string) string {
+			if n := models.CountryName(code); n != "" {
+				return n
+			}
+			return code
+		},
+		"siteName": func() string { return siteName },
 		// embargo labels an embargo in the zone it was written in.
 		"embargo": func(t *time.Time, tz string) string {
 			if t == nil {

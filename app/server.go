@@ -151,6 +151,7 @@ func New(d Deps) (*Server, error) {
 	supporters.RegisterAPI(api)
 	subscribe.Register(root)
 	subscribe.RegisterAPI(api)
+	(&NewsroomSubscribeHandler{s: s}).Register(root)
 	(&UnsubscribeHandler{s: s}).Register(root)
 	(&ImportsHandler{s: s}).Register(admin)
 	webhooks := &WebhooksHandler{s: s}

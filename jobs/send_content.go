@@ -302,6 +302,14 @@ func (c *SendContent) PersonalizeFor(r models.BatchRecipient, baseURL string, un
 		Substitute(rc.Substitutions, KeyUnsubscribe, u)
 		rc.Headers = map[string]string{"List-Unsubscribe": "<" + u + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 	default:
+		// Journalists unsubscribe in one click too (RFC 8058), as supporters
+		// do: a newsroom subscriber must be able to leave.
+		u := base + "/u/" + models.TestUnsubscribeToken // a preview's placeholder
+		if r.ContactID != nil {
+			u = models.ContactUnsubscribeURL(base, unsubscribeKey, *r.ContactID)
+			rc.Headers = map[string]string{"List-Unsubscribe": "<" + u + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+		}
+		Substitute(rc.Substitutions, KeyUnsubscribe, u)
 		preview := c.PublicURL
 		if previewToken != "" {
 			preview = base + "/preview/" + previewToken

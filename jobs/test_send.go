@@ -13,14 +13,13 @@ import (
 // as test_of, never send_id, so no event of a test counts in the send's
 // statistics.
 func (c *SendContent) TestRecipient(sample models.BatchRecipient, to Address, baseURL, previewToken string) Recipient {
-	sample.SupporterID = nil // the test must never carry the sample's own unsubscribe link
+	// The test must never carry the sample's own unsubscribe link.
+	sample.SupporterID, sample.ContactID = nil, nil
 	rc := c.PersonalizeFor(sample, baseURL, nil, previewToken)
 	rc.To = to
 	rc.CustomArgs = map[string]string{"test_of": c.Send.ID}
-	if sample.Kind == models.RecipientSupporter {
-		u := strings.TrimRight(baseURL, "/") + "/u/" + models.TestUnsubscribeToken
-		Substitute(rc.Substitutions, KeyUnsubscribe, u)
-		rc.Headers = map[string]string{"List-Unsubscribe": "<" + u + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-	}
+	u := strings.TrimRight(baseURL, "/") + "/u/" + models.TestUnsubscribeToken
+	Substitute(rc.Substitutions, KeyUnsubscribe, u)
+	rc.Headers = map[string]string{"List-Unsubscribe": "<" + u + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 	return rc
 }
