@@ -312,6 +312,8 @@ func (h *ReleasesAPI) fail(c *gin.Context, err error) {
 	switch {
 	case errors.As(err, &ve):
 		apiError(c, http.StatusUnprocessableEntity, "validation_failed", "some fields are not valid", ve.Fields)
+	case errors.Is(err, models.ErrEmbargoPassed):
+		apiError(c, http.StatusConflict, "embargo_passed", "the embargo passed while this release was in review: approve again with \"publish_now\": true to publish it now", nil)
 	case errors.As(err, &stale):
 		apiError(c, http.StatusConflict, "revision_conflict", stale.Error(), map[string]string{"revision": fmt.Sprintf("current revision is %d", stale.Current)})
 	case errors.Is(err, models.ErrForbidden):
@@ -459,6 +461,8 @@ type commentBody struct {
 	Comment string `json:"comment"`
 	Notice  string `json:"notice"`
 	Rapid   bool   `json:"rapid"`
+	// PublishNow answers yes to "the embargo passed in review: publish now?".
+	PublishNow bool `json:"publish_now"`
 }
 
 func bindOptional(c *gin.Context) (commentBody, bool) {
@@ -502,7 +506,11 @@ func (h *ReleasesAPI) approve(c *gin.Context) {
 	ctx := c.Request.Context()
 	id := c.Param("id")
 	err := models.Transaction(ctx, h.s.db.Gorm, func(tx *gorm.DB) error {
-		res, err := models.ApproveDocument(ctx, tx, currentUser(c), id, b.Comment, h.s.clock.Now())
+		var opts []models.ApproveOption
+		if b.PublishNow {
+			opts = append(opts, models.PublishNowIfEmbargoPassed)
+		}
+		res, err := models.ApproveDocument(ctx, tx, currentUser(c), id, b.Comment, h.s.clock.Now(), opts...)
 		if err != nil {
 			return err
 		}

@@ -313,7 +313,10 @@ func (h *ImportsHandler) show(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	rows, _ := csv.NewReader(strings.NewReader(im.Rejects)).ReadAll()
+	// Rejected rows keep their cells as they were, so their lengths differ.
+	rr := csv.NewReader(strings.NewReader(im.Rejects))
+	rr.FieldsPerRecord, rr.LazyQuotes = -1, true
+	rows, _ := rr.ReadAll()
 	if len(rows) > 0 {
 		rows = rows[1:]
 	}

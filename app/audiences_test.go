@@ -438,11 +438,12 @@ func TestImportAPI(t *testing.T) {
 		}
 		data, _ = os.ReadFile("../testdata/csv/supporters_unreadable_quote.csv")
 		r = env.api("POST", "/api/v1/media-lists/"+list.ID+"/import", press, string(data))
-		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "line 3") {
-			t.Errorf("unreadable = %d %s", r.Status, r.Body)
+		// A broken quote loses only its line; the rows around it import.
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, `"imported":2`) || !strings.Contains(r.Body, `{"row":3,"reason":"line 3: a quote`) {
+			t.Errorf("broken quote = %d %s", r.Status, r.Body)
 		}
-		if n, _ := models.CountContacts(ctx, env.db.Gorm, models.MediaFilter{}); n != 2 {
-			t.Errorf("%d contacts stored, want 2", n)
+		if n, _ := models.CountContacts(ctx, env.db.Gorm, models.MediaFilter{}); n != 4 {
+			t.Errorf("%d contacts stored, want 4", n)
 		}
 		if r := env.api("POST", "/api/v1/media-lists/nosuchlist/import", press, "email\na@example.org\n"); r.Status != http.StatusNotFound {
 			t.Errorf("unknown list = %d", r.Status)
@@ -460,7 +461,7 @@ func TestImportAPI(t *testing.T) {
 			t.Errorf("contacts page 2 = %s", r.Body)
 		}
 		r = env.api("GET", "/api/v1/media-lists", env.token(models.RoleViewer), "")
-		if !strings.Contains(r.Body, `"members":2`) {
+		if !strings.Contains(r.Body, `"members":4`) {
 			t.Errorf("media lists = %s", r.Body)
 		}
 

@@ -21,7 +21,7 @@ func (h *DashboardHandler) Register(r Routes) {
 
 // settings is the hub of the organisation's set-up pages.
 func (h *DashboardHandler) settings(c *gin.Context) {
-	(&SettingsHandler{s: h.s}).render(c, http.StatusOK, nil)
+	(&SettingsHandler{s: h.s}).render(c, http.StatusOK, h.s.site(c.Request.Context()), nil)
 }
 
 func (h *DashboardHandler) show(c *gin.Context) {

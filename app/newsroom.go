@@ -489,7 +489,7 @@ func (h *PreviewHandler) create(c *gin.Context) {
 	_, token, err := models.CreatePreviewLink(c.Request.Context(), h.s.db.Gorm, currentUser(c), id, c.PostForm("contact_id"), c.PostForm("email"),
 		now.Add(time.Duration(max(days, 1))*24*time.Hour), now)
 	if fields := validationFields(err); fields != nil {
-		h.s.setFlash(c, "error", "No link made: "+firstMessage(fields))
+		h.s.setFlash(c, "error", "No link made. "+firstMessage(fields))
 		redirect(c, "/admin/releases/"+id+"#previews")
 		return
 	}

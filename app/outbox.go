@@ -3,6 +3,7 @@ package app
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -69,7 +70,27 @@ func (h *OutboxHandler) html(c *gin.Context) {
 	if m == nil {
 		return
 	}
-	c.Header("Content-Security-Policy", "sandbox; default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'self'")
+	// Popups may leave the sandbox so that a link opens in a new tab, as it
+	// would from a mail client; scripts stay off.
+	c.Header("Content-Security-Policy", "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'self'")
 	c.Header("X-Frame-Options", "SAMEORIGIN")
-	c.Data(http.StatusOK, "text/html; charset=utf-8", []byte(m.HTML))
+	c.Data(http.StatusOK, "text/html; charset=utf-8", []byte(previewDocument(m.HTML)))
+}
+
+// basePopup makes every link of a previewed email open in a new tab: followed
+// inside the preview frame, a link would load the site into the frame (or be
+// refused by it) and leave the outbox page broken.
+const basePopup = `<base target="_blank">`
+
+// previewDocument puts basePopup at the start of an email's head (or of the
+// document when it has none).
+func previewDocument(html string) string {
+	lower := strings.ToLower(html)
+	if i := strings.Index(lower, "<head"); i >= 0 {
+		if j := strings.Index(lower[i:], ">"); j >= 0 {
+			at := i + j + 1
+			return html[:at] + basePopup + html[at:]
+		}
+	}
+	return basePopup + html
 }

@@ -86,12 +86,11 @@ func (f *releaseForm) embargo(fallback *time.Location) (*time.Time, string) {
 		}
 		loc = l
 	}
-	t, err := time.ParseInLocation("2006-01-02T15:04", f.EmbargoLocal, loc)
+	t, err := models.EmbargoFromLocal(f.EmbargoLocal, loc)
 	if err != nil {
-		return nil, "must be a date and time, e.g. 2026-07-10T00:01"
+		return nil, err.Error()
 	}
-	u := t.UTC()
-	return &u, ""
+	return &t, ""
 }
 
 // input converts the form for models. Tags are comma-separated.

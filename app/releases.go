@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -379,7 +380,7 @@ func (h *ReleasesHandler) doSubmit(c *gin.Context, id string, rapid bool) {
 		return h.s.notifyApprovers(ctx, tx, id, opened.Steps)
 	})
 	if fields := validationFields(err); fields != nil {
-		h.s.setFlash(c, "error", "Not submitted: "+firstMessage(fields))
+		h.s.setFlash(c, "error", "Not submitted. "+sentences(fields))
 		redirect(c, "/admin/releases/"+id)
 		return
 	}
@@ -395,9 +396,16 @@ func (h *ReleasesHandler) doSubmit(c *gin.Context, id string, rapid bool) {
 	redirect(c, "/admin/releases/"+id)
 }
 
+// firstMessage is one field's problem, as a sentence, for a flash: the field
+// first in name order, so the same input always gives the same message.
 func firstMessage(fields map[string]string) string {
-	for k, v := range fields {
-		return k + " " + v
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		return models.FieldMessage(k, fields[k])
 	}
 	return ""
 }
@@ -410,14 +418,28 @@ func (h *ReleasesHandler) approve(c *gin.Context) {
 	ctx := c.Request.Context()
 	id := c.Param("id")
 	var res *models.ApproveResult
+	var opts []models.ApproveOption
+	if c.PostForm("publish_now") == "yes" {
+		opts = append(opts, models.PublishNowIfEmbargoPassed)
+	}
 	err := models.Transaction(ctx, h.s.db.Gorm, func(tx *gorm.DB) error {
 		var err error
-		if res, err = models.ApproveDocument(ctx, tx, currentUser(c), id, c.PostForm("comment"), h.s.clock.Now()); err != nil {
+		if res, err = models.ApproveDocument(ctx, tx, currentUser(c), id, c.PostForm("comment"), h.s.clock.Now(), opts...); err != nil {
 			return err
 		}
 		return h.s.notifyApprovers(ctx, tx, id, res.Opened)
 	})
 	if err != nil {
+		if errors.Is(err, models.ErrEmbargoPassed) {
+			h.confirmPublishNow(c, id)
+			return
+		}
+		var ve *models.ValidationError
+		if errors.As(err, &ve) {
+			h.s.setFlash(c, "error", "Not approved. "+sentences(ve.Fields))
+			redirect(c, "/admin/releases/"+id)
+			return
+		}
 		if errors.Is(err, models.ErrForbidden) || errors.Is(err, models.ErrConflict) {
 			h.s.setFlash(c, "error", "Not approved: "+reason(err))
 			redirect(c, "/admin/releases/"+id)
@@ -436,6 +458,33 @@ func (h *ReleasesHandler) approve(c *gin.Context) {
 		return
 	}
 	redirect(c, "/admin/releases/"+id)
+}
+
+// confirmPublishNow asks the last approver of a release whose embargo passed
+// during review whether to publish it now; nothing was recorded yet.
+func (h *ReleasesHandler) confirmPublishNow(c *gin.Context, id string) {
+	d, err := models.DocumentByID(c.Request.Context(), h.s.db.Gorm, id)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	v := h.s.page(c, "The embargo has passed", "review", nil)
+	embargo := ""
+	if d.Revision.EmbargoAt != nil {
+		embargo = d.Revision.EmbargoAt.In(d.EmbargoLocation(v.Loc)).Format("15:04 MST on 2 January 2006")
+	}
+	v.Data = map[string]string{"ID": id, "Headline": d.Revision.Headline, "Embargo": embargo, "Comment": c.PostForm("comment"), "From": c.PostForm("from")}
+	h.s.render(c, http.StatusConflict, "admin/approve_publish_now", v)
+}
+
+// sentences joins every field's problem, each as a sentence, for a flash.
+func sentences(fields map[string]string) string {
+	msgs := make([]string, 0, len(fields))
+	for k, m := range fields {
+		msgs = append(msgs, models.FieldMessage(k, m))
+	}
+	sort.Strings(msgs)
+	return strings.Join(msgs, " ")
 }
 
 // reason is the last part of a wrapped domain error, for people to read.

@@ -135,7 +135,7 @@ func TestReleaseFlowThroughUI(t *testing.T) {
 		press := env.login(models.RolePressOfficer)
 		// A validation error keeps everything typed.
 		r := press.post("/admin/releases/new", "/admin/releases", url.Values{"kind": {"press_release"}, "headline": {""}, "body": {"Words I must not lose."}, "embargo_local": {"not a date"}})
-		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Words I must not lose.") || !strings.Contains(r.Body, "is required") || !strings.Contains(r.Body, "must be a date and time") {
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Words I must not lose.") || !strings.Contains(r.Body, "Enter a headline.") || !strings.Contains(r.Body, "Enter the embargo as a date and time") {
 			t.Fatalf("invalid draft: %d", r.Status)
 		}
 		// Save and submit in rapid-response mode in one go.

@@ -12,6 +12,8 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/csrf"
@@ -95,6 +97,7 @@ type view struct {
 	Lang      string    // the page's language (public pages of a translation)
 	Dir       string    // "rtl" for right-to-left languages
 	Meta      *pageMeta // OpenGraph and Twitter card tags of public pages
+	SiteName  string    // the organisation's name (Settings), on every page
 	NoIndex   bool      // keep the page out of search engines
 }
 
@@ -134,9 +137,36 @@ type Flash struct {
 const flashCookie = "pressroom_flash"
 
 func (s *Server) setFlash(c *gin.Context, kind, msg string) {
-	b, _ := json.Marshal(Flash{Kind: kind, Message: msg})
+	b, _ := json.Marshal(Flash{Kind: kind, Message: flashSentence(msg)})
 	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/",
 		HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+// flashSentence makes a flash read as sentences with normal capitals: "Not
+// approved: nobody approves their own release" (a label joined to a domain
+// error's wording) becomes "Not approved. Nobody approves their own release."
+// Every flash goes through it, so no call site can leave a fragment.
+func flashSentence(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if head, rest, ok := strings.Cut(msg, ": "); ok && (strings.HasPrefix(head, "Not ") || strings.HasPrefix(head, "No ")) && len(head) <= 20 && rest != "" {
+		msg = head + ". " + upperFirst(rest)
+	}
+	msg = upperFirst(msg)
+	if msg == "" {
+		return msg
+	}
+	if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "!") && !strings.HasSuffix(msg, "?") && !strings.HasSuffix(msg, "”") && !strings.HasSuffix(msg, ")") {
+		msg += "."
+	}
+	return msg
+}
+
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 func (s *Server) takeFlash(c *gin.Context) *Flash {
@@ -188,7 +218,8 @@ func (s *Server) page(c *gin.Context, title, section string, data any) view {
 		loc = u.Location(loc)
 	}
 	return view{Title: title, Section: section, User: u, CSRF: csrf.TemplateField(c.Request), CSRFToken: csrf.Token(c.Request),
-		Flash: s.takeFlash(c), Loc: loc, Data: data, BaseURL: s.cfg.BaseURL.String(), Now: s.clock.Now(), Lang: "en", Dir: "ltr"}
+		Flash: s.takeFlash(c), Loc: loc, Data: data, BaseURL: s.cfg.BaseURL.String(), Now: s.clock.Now(), Lang: "en", Dir: "ltr",
+		SiteName: s.siteFor(c).OrganisationName}
 }
 
 // render writes a page with a status.
@@ -248,6 +279,11 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 			return code
 		},
 		"siteName": func() string { return siteName },
+		// fieldMessage words a field's error as a sentence (models' catalogue).
+		"fieldMessage": models.FieldMessage,
+		"fieldLabel":   models.FieldLabel,
+		"runeCount":    utf8.RuneCountInString,
+		"countries":    models.Countries,
 		// embargo labels an embargo in the zone it was written in.
 		"embargo": func(t *time.Time, tz string) string {
 			if t == nil {

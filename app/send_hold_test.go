@@ -99,7 +99,7 @@ func TestHeldSendShownAndRepointed(t *testing.T) {
 		if f := officer.post("/admin/sends/"+ids[0], "/admin/sends/"+ids[0]+"/resume", nil); f.Status != http.StatusSeeOther {
 			t.Fatalf("resume form: %d", f.Status)
 		}
-		if p := officer.get("/admin/sends/" + ids[0]); !strings.Contains(p.Body, "Not done: this send is held") {
+		if p := officer.get("/admin/sends/" + ids[0]); !strings.Contains(p.Body, "Not done. This send is held") {
 			t.Fatal("the send page does not say why Resume was refused")
 		}
 		if got := deliveries(); len(got) != 0 {

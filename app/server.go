@@ -58,6 +58,8 @@ type Server struct {
 	// mediaVisible memoises which media files are public, per newsroom version.
 	mediaVisible *mediaVisibility
 	pages        *pageCache
+	// siteCache holds the organisation's settings (name, default list).
+	siteCache siteCache
 }
 
 // New builds the server: parses every template (failing on any error), builds
@@ -129,11 +131,11 @@ func New(d Deps) (*Server, error) {
 	(&HealthHandler{s: s}).Register(root)
 	(&AuthHandler{s: s}).Register(root)
 	(&DashboardHandler{s: s}).Register(admin)
+	(&SettingsHandler{s: s}).Register(admin)
 	(&UsersHandler{s: s}).Register(admin)
 	(&TokensHandler{s: s}).Register(admin)
 	(&AccountHandler{s: s}).Register(admin)
 	(&TwoFactorHandler{s: s}).Register(admin)
-	(&SettingsHandler{s: s}).Register(admin)
 	(&AuditHandler{s: s}).Register(admin)
 	(&OutboxHandler{s: s}).Register(admin)
 	(&ReleasesHandler{s: s}).Register(admin)

@@ -95,7 +95,7 @@ func TestAdminCreatesUserWithValidation(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("invalid user: %d", r.Status)
 		}
-		for _, want := range []string{"is not a valid address", "must be one of", "at least 12 characters", `value="Nadia Newcomer"`} {
+		for _, want := range []string{"Enter an email address like name@example.org.", "Role must be one of", "at least 12 characters", `value="Nadia Newcomer"`} {
 			if !strings.Contains(r.Body, want) {
 				t.Errorf("form lacks %q", want)
 			}

@@ -42,6 +42,7 @@ type subscribeForm struct {
 	Name    string
 	Country string
 	ListID  string
+	Consent bool // the box was ticked: kept ticked when the form comes back
 }
 
 type subscribePage struct {
@@ -53,7 +54,7 @@ type subscribePage struct {
 }
 
 func (h *SubscribeHandler) renderForm(c *gin.Context, status int, form subscribeForm, errs map[string]string) {
-	v := h.s.page(c, "Subscribe", "", subscribePage{Form: form, Wording: models.ConsentWording, Version: models.ConsentWordingVersion})
+	v := h.s.page(c, "Get our alerts", "", subscribePage{Form: form, Wording: models.ConsentWording, Version: models.ConsentWordingVersion})
 	v.Errors = errs
 	h.s.render(c, status, "public/subscribe", v)
 }
@@ -110,12 +111,19 @@ func (h *SubscribeHandler) confirmationMail(sup *models.Supporter, token string)
 }
 
 func (h *SubscribeHandler) submit(c *gin.Context) {
-	form := subscribeForm{Email: c.PostForm("email"), Name: c.PostForm("name"), Country: c.PostForm("country"), ListID: c.PostForm("list_id")}
+	form := subscribeForm{Email: c.PostForm("email"), Name: c.PostForm("name"), Country: c.PostForm("country"), ListID: c.PostForm("list_id"),
+		Consent: c.PostForm("consent") == "yes"}
 	if !h.allow(c) {
 		return
 	}
-	if c.PostForm("consent") != "yes" {
-		h.renderForm(c, http.StatusUnprocessableEntity, form, map[string]string{"consent": "tick the box to confirm you want our emails"})
+	// Every problem at once: the consent box and the fields together.
+	in := models.SubscribeInput{Email: form.Email, Name: form.Name, Country: form.Country}
+	errs := models.CheckSubscribeInput(&in)
+	if !form.Consent {
+		errs.Add("consent", "is required")
+	}
+	if errs.Err() != nil {
+		h.renderForm(c, http.StatusUnprocessableEntity, form, errs.Fields)
 		return
 	}
 	err := h.subscribe(c, form, "subscribe_form")

@@ -44,7 +44,7 @@ func TestEscalationEmailsBackupsOnce(t *testing.T) {
 		models.SaveWorkflow(ctx, db.Gorm, models.WorkflowInput{Name: "Std", IsDefault: true, Steps: []models.StepInput{
 			{Group: "Press desk", ApprovalsNeeded: 1, SLAMinutes: 15}, {Group: "Legal", ApprovalsNeeded: 1, SLAMinutes: 60}}})
 		h := "Rapid release"
-		d, err := models.CreateDocument(ctx, db.Gorm, author, models.DocumentInput{Kind: models.KindPressRelease, Headline: &h}, clock.Now())
+		d, err := models.CreateDocument(ctx, db.Gorm, author, models.DocumentInput{Kind: models.KindPressRelease, Headline: &h, Body: &h}, clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

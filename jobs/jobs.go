@@ -171,6 +171,7 @@ func NewClient(db *models.DB, workers *river.Workers, opts ClientOptions) (*Clie
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	cfg.Logger = RiverLogger(cfg.Logger)
 	if opts.Work {
 		n := opts.MaxWorkers
 		if n == 0 {

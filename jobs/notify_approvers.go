@@ -53,7 +53,7 @@ func (w *NotifyApproversWorker) Work(ctx context.Context, job *river.Job[NotifyA
 		if !ok {
 			continue
 		}
-		members, err := models.GroupMembersOf(ctx, db, st.Step.GroupID)
+		members, err := models.GroupApproversOf(ctx, db, st.Step.GroupID)
 		if err != nil {
 			return err
 		}

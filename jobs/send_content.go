@@ -147,6 +147,7 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 	if data.LeadImage, data.Attachments, err = emailMedia(ctx, db, rev, base); err != nil {
 		return nil, err
 	}
+	data.BodyHTML, data.BodyText = withDateline(c.Dateline, data.BodyHTML, data.BodyText)
 	if d.IndexNumber != nil {
 		data.IndexNumber = *d.IndexNumber
 	}
@@ -182,6 +183,32 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 		return nil, err
 	}
 	return out, nil
+}
+
+// withDateline opens the body with the dateline, as a printed release does:
+// "LONDON, 9 July 2026 — The government…" in the first paragraph. The dash only
+// joins a dateline to words that follow it on the same line: with no dateline
+// there is no dash, and a body that does not open with a paragraph (a heading, a
+// list) gets the dateline as a line of its own.
+func withDateline(dateline string, bodyHTML htmltemplate.HTML, bodyText string) (htmltemplate.HTML, string) {
+	dateline = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(dateline), "—–-"))
+	if dateline == "" {
+		return bodyHTML, bodyText
+	}
+	strong := "<strong>" + htmltemplate.HTMLEscapeString(dateline) + "</strong>"
+	h := string(bodyHTML)
+	if rest, ok := strings.CutPrefix(h, "<p>"); ok {
+		h = "<p>" + strong + " — " + rest
+	} else {
+		h = "<p>" + strong + "</p>\n" + h
+	}
+	text := dateline
+	if bodyText != "" && strings.HasPrefix(h, "<p>"+strong+" — ") {
+		text = dateline + " — " + bodyText
+	} else if bodyText != "" {
+		text = dateline + "\n\n" + bodyText
+	}
+	return htmltemplate.HTML(h), text
 }
 
 // contentCache keeps a send's rendered content for its batch jobs: a

@@ -1,17 +1,27 @@
 package models
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
-// Country is an ISO 3166-1 country or territory the signing form offers.
+// Country is an ISO 3166-1 country or territory the public forms offer.
 type Country struct {
 	Code string
 	Name string
 }
 
 // Countries lists ISO 3166-1 alpha-2 countries and territories with their
-// English names, in code order. A fixed table rather than a library: the list
-// changes rarely and every process must agree on it.
-func Countries() []Country { return countries }
+// English names, in name order as a select shows them (the table itself is in
+// code order). A fixed table rather than a library: the list changes rarely
+// and every process must agree on it.
+func Countries() []Country { return countriesByName }
+
+var countriesByName = func() []Country {
+	c := slices.Clone(countries)
+	slices.SortFunc(c, func(a, b Country) int { return strings.Compare(a.Name, b.Name) })
+	return c
+}()
 
 // ValidCountry reports whether code is an ISO 3166-1 alpha-2 code.
 func ValidCountry(code string) bool {

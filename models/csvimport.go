@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -67,8 +68,11 @@ func batchRows(tx *gorm.DB, cols int) int {
 
 // CSVTable is a decoded CSV file: its header and its non-blank rows.
 type CSVTable struct {
-	Header    []string
-	Rows      []CSVRow
+	Header []string
+	Rows   []CSVRow
+	// Broken are lines that could not be read as records (a broken quote);
+	// Records reports them as rejected, and every other row still imports.
+	Broken    []RejectedRow
 	Delimiter rune
 	Encoding  string
 }
@@ -148,7 +152,7 @@ func ParseCSV(data []byte) (*CSVTable, error) {
 		return nil, unreadable("the file contains binary data; export it as CSV text")
 	}
 	if strings.TrimSpace(text) == "" {
-		return nil, unreadable("the file is empty")
+		return nil, unreadable("the file is empty: choose a CSV file with a header row and at least one row")
 	}
 	if strings.ContainsRune(text, '\r') {
 		// encoding/csv only ends lines at LF (dropping a CR before it); classic
@@ -165,13 +169,106 @@ func ParseCSV(data []byte) (*CSVTable, error) {
 		// hand-made files and unambiguous; read it as a literal quote.
 		t, err = readCSV(text, delim, true)
 	}
+	if errors.As(err, &pe) && pe.StartLine > 1 {
+		// A broken quote below the header: read line by line so the rows
+		// around it still import, and report the broken lines.
+		t, err = readCSVByLine(text, delim)
+	}
 	if err != nil {
 		if errors.As(err, &pe) {
-			return nil, unreadable("line %d: %v", pe.StartLine, pe.Err)
+			return nil, unreadable("line %d: %s", pe.StartLine, quoteProblem(pe.Err))
 		}
 		return nil, unreadable("%v", err)
 	}
+	if len(t.Rows) == 0 && len(t.Broken) == 0 {
+		return nil, unreadable("the file has a header row but no rows below it, so there is nothing to import")
+	}
 	t.Encoding = enc
+	return t, nil
+}
+
+// quoteProblem says in words what encoding/csv found wrong.
+func quoteProblem(err error) string {
+	switch {
+	case errors.Is(err, csv.ErrQuote):
+		return `a quote (") opens a cell but does not close it, or a quoted cell has text after its closing quote; check the quotes on this line`
+	case errors.Is(err, csv.ErrBareQuote):
+		return `a quote (") appears inside a cell that does not start with one; put the cell in quotes and double the quote ("")`
+	case errors.Is(err, csv.ErrFieldCount):
+		return "the line has a different number of cells from the header"
+	}
+	return err.Error()
+}
+
+// maxRecordLines bounds how many lines a quoted cell may span when a file is
+// read line by line: a cell longer than that is taken for a broken quote.
+const maxRecordLines = 20
+
+// readCSVByLine reads a file whose quotes are broken somewhere: each record
+// starts on a line and takes the fewest following lines that make it a record
+// (a quoted cell may span lines); a line that never does is reported as
+// broken and reading resumes on the next line.
+func readCSVByLine(text string, delim rune) (*CSVTable, error) {
+	lines := strings.Split(text, "\n")
+	t := &CSVTable{Delimiter: delim}
+	parse := func(s string, lazy bool) ([]string, error) {
+		r := csv.NewReader(strings.NewReader(s))
+		r.Comma, r.FieldsPerRecord, r.LazyQuotes = delim, -1, lazy
+		recs, err := r.ReadAll()
+		if err != nil {
+			return nil, err
+		}
+		if len(recs) != 1 {
+			return nil, csv.ErrQuote
+		}
+		return recs[0], nil
+	}
+	for i := 0; i < len(lines); {
+		if strings.TrimSpace(lines[i]) == "" {
+			i++
+			continue
+		}
+		var rec []string
+		var err error = csv.ErrQuote
+		n := 1
+		for ; n <= maxRecordLines && i+n <= len(lines); n++ {
+			chunk := strings.Join(lines[i:i+n], "\n")
+			if strings.Count(chunk, `"`)%2 != 0 {
+				continue // a quoted cell still open: it may go on to the next line
+			}
+			rec, err = parse(chunk, false)
+			if errors.Is(err, csv.ErrBareQuote) {
+				rec, err = parse(chunk, true)
+			}
+			break
+		}
+		if err != nil {
+			if t.Header == nil {
+				return nil, &csv.ParseError{StartLine: i + 1, Line: i + 1, Err: err}
+			}
+			t.Broken = append(t.Broken, RejectedRow{Row: i + 1, Reason: fmt.Sprintf("line %d: %s", i+1, quoteProblem(err)), Fields: []string{lines[i]}})
+			i++
+			continue
+		}
+		blank := true
+		for j := range rec {
+			rec[j] = strings.TrimSpace(UnneutralizeCSVCell(strings.TrimSpace(rec[j])))
+			if rec[j] != "" {
+				blank = false
+			}
+		}
+		if !blank {
+			if t.Header == nil {
+				t.Header = rec
+			} else {
+				t.Rows = append(t.Rows, CSVRow{Line: i + 1, Fields: rec})
+			}
+		}
+		i += n
+	}
+	if t.Header == nil {
+		return nil, errors.New("the file has no header row")
+	}
 	return t, nil
 }
 
@@ -351,7 +448,7 @@ func (t *CSVTable) Records(a Audience, m Mapping, now time.Time) ([]ImportRecord
 	}
 	fields := ImportFields(a)
 	var recs []ImportRecord
-	var rejects []RejectedRow
+	rejects := append([]RejectedRow(nil), t.Broken...)
 	seen := map[string]int{}
 	for _, row := range t.Rows {
 		cell := func(f string) string {
@@ -418,6 +515,7 @@ func (t *CSVTable) Records(a Audience, m Mapping, now time.Time) ([]ImportRecord
 		seen[email] = len(recs)
 		recs = append(recs, ImportRecord{Line: row.Line, Email: email, Values: vals, ConsentAt: consentAt})
 	}
+	sort.SliceStable(rejects, func(i, j int) bool { return rejects[i].Row < rejects[j].Row })
 	return recs, rejects, nil
 }
 
@@ -728,7 +826,9 @@ func RunImport(ctx context.Context, db *gorm.DB, id string, chunkRows int) error
 	}
 	var rejects []RejectedRow
 	if im.Rejects != "" {
-		rows, _ := csv.NewReader(strings.NewReader(im.Rejects)).ReadAll()
+		rr := csv.NewReader(strings.NewReader(im.Rejects))
+		rr.FieldsPerRecord, rr.LazyQuotes = -1, true // rejected rows keep their own cells
+		rows, _ := rr.ReadAll()
 		for _, r := range rows[min(1, len(rows)):] {
 			n, _ := strconv.Atoi(r[0])
 			rejects = append(rejects, RejectedRow{Row: n, Reason: r[1], Fields: r[2:]})
@@ -737,6 +837,9 @@ func RunImport(ctx context.Context, db *gorm.DB, id string, chunkRows int) error
 	for start := im.Processed; start < len(t.Rows); start += chunkRows {
 		end := min(start+chunkRows, len(t.Rows))
 		part := &CSVTable{Header: t.Header, Rows: t.Rows[start:end], Delimiter: t.Delimiter, Encoding: t.Encoding}
+		if start == 0 {
+			part.Broken = t.Broken // reported once, with the first chunk
+		}
 		var res *ImportResult
 		if im.Audience == AudienceMedia {
 			res, err = ImportContacts(ctx, db, im.ListID, part, m)

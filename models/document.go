@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -200,8 +201,8 @@ func (c *Content) Validate() error {
 	c.Dateline = strings.TrimSpace(c.Dateline)
 	if c.Headline == "" {
 		v.Add("headline", "is required")
-	} else if len(c.Headline) > MaxHeadline {
-		v.Add("headline", fmt.Sprintf("is longer than %d characters", MaxHeadline))
+	} else if n := utf8.RuneCountInString(c.Headline); n > MaxHeadline {
+		v.Add("headline", fmt.Sprintf("Shorten the headline to %d characters or fewer: it has %d.", MaxHeadline, n))
 	}
 	if len(c.Body) > MaxBody {
 		v.Add("body", fmt.Sprintf("is longer than %d characters", MaxBody))
@@ -435,6 +436,7 @@ func CreateDocument(ctx context.Context, db *gorm.DB, author *User, in DocumentI
 	if errors.As(c.Validate(), &cve) {
 		v = *cve
 	}
+	checkFutureEmbargo(&v, c.EmbargoAt, now)
 	doc := &Document{ID: NewID(), Kind: in.Kind, Language: "en", AuthorID: author.ID, Status: StatusDraft, CurrentRevision: 1, CreatedAt: now, UpdatedAt: now}
 	if in.Language != nil && *in.Language != "" {
 		doc.Language = strings.ToLower(strings.TrimSpace(*in.Language))
@@ -589,6 +591,11 @@ func UpdateDocument(ctx context.Context, db *gorm.DB, editor *User, id string, i
 			return err
 		}
 		var v ValidationError
+		if in.EmbargoAt != nil && !sameTime(c.EmbargoAt, cur.EmbargoAt) {
+			// Only a changed embargo is checked: a published release keeps
+			// the embargo it lifted at through its corrections.
+			checkFutureEmbargo(&v, c.EmbargoAt, now)
+		}
 		meta := map[string]any{}
 		if in.Language != nil && *in.Language != "" && *in.Language != doc.Language {
 			if doc.Status != StatusDraft {

@@ -295,7 +295,7 @@ func TestEmbargoedReleaseIsScheduledThenPublished(t *testing.T) {
 		ctx := context.Background()
 		o := newOrg(t, db)
 		embargo := o.now.Add(2 * time.Hour)
-		d, err := models.CreateDocument(ctx, o.db, o.press, models.DocumentInput{Kind: models.KindPressRelease, Headline: ptr("Embargoed"),
+		d, err := models.CreateDocument(ctx, o.db, o.press, models.DocumentInput{Kind: models.KindPressRelease, Headline: ptr("Embargoed"), Body: ptr("Text under embargo."),
 			EmbargoAt: ptr(&embargo), EmbargoTZ: ptr("Europe/London")}, o.now)
 		if err != nil {
 			t.Fatal(err)
@@ -344,7 +344,7 @@ func TestConcurrentApprovalsGetConsecutiveSerials(t *testing.T) {
 		}
 		ids := make([]string, n)
 		for i := range ids {
-			d, err := models.CreateDocument(ctx, o.db, o.press, models.DocumentInput{Kind: models.KindPressRelease, Headline: ptr(fmt.Sprintf("Release %d", i)), Workflow: ptr("One step")}, o.now)
+			d, err := models.CreateDocument(ctx, o.db, o.press, models.DocumentInput{Kind: models.KindPressRelease, Headline: ptr(fmt.Sprintf("Release %d", i)), Body: ptr("Text."), Workflow: ptr("One step")}, o.now)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -133,7 +133,20 @@ func GroupMembers(ctx context.Context, db *gorm.DB) (map[string][]GroupMemberVie
 	return out, nil
 }
 
-// GroupMembersOf lists the active members of one group.
+// GroupApproversOf lists a group's active members who are not backups: the
+// people asked when a step opens. Backups are asked only when a
+// rapid-response deadline lapses (see the escalation job).
+func GroupApproversOf(ctx context.Context, db *gorm.DB, groupID string) ([]User, error) {
+	var us []User
+	err := db.WithContext(ctx).Joins("JOIN group_members ON group_members.user_id = users.id").
+		Where("group_members.group_id = ? AND group_members.backup = ? AND users.disabled_at IS NULL", groupID, false).Order("users.name").Find(&us).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: group approvers: %w", err)
+	}
+	return us, nil
+}
+
+// GroupMembersOf lists the active members of one group, backups included.
 func GroupMembersOf(ctx context.Context, db *gorm.DB, groupID string) ([]User, error) {
 	var us []User
 	err := db.WithContext(ctx).Joins("JOIN group_members ON group_members.user_id = users.id").

@@ -97,13 +97,43 @@ type PublicRelease struct {
 func (p *PublicRelease) Withdrawn() bool { return p.Status == StatusWithdrawn }
 
 // Summary is the one line a surface may show for the release (page
-// description, social cards, feed summary): the standfirst, or the withdrawal
-// notice once withdrawn. Plain text: escape it for its medium.
+// description, social cards, feed summary): the standfirst, else the body's
+// first paragraph trimmed to summaryMax characters (so a shared link still has
+// a preview), or only the withdrawal notice once withdrawn. Plain text: escape
+// it for its medium.
 func (p *PublicRelease) Summary() string {
 	if p.Withdrawn() {
 		return "Withdrawn: " + p.WithdrawalNotice
 	}
-	return p.Standfirst
+	if strings.TrimSpace(p.Standfirst) != "" {
+		return p.Standfirst
+	}
+	return firstParagraph(p.Body, summaryMax)
+}
+
+// summaryMax bounds a summary taken from the body: about what social cards
+// and search results show.
+const summaryMax = 200
+
+// firstParagraph is the plain text of the first paragraph of Markdown with
+// words in it, cut at a word boundary to at most max characters.
+func firstParagraph(md string, max int) string {
+	for _, para := range strings.Split(strings.ReplaceAll(md, "\r\n", "\n"), "\n\n") {
+		text := strings.Join(strings.Fields(PlainText(para)), " ")
+		if text == "" {
+			continue
+		}
+		runes := []rune(text)
+		if len(runes) <= max {
+			return text
+		}
+		cut := string(runes[:max])
+		if i := strings.LastIndex(cut, " "); i > max/2 {
+			cut = cut[:i]
+		}
+		return strings.TrimRight(cut, " ,;:.") + "…"
+	}
+	return ""
 }
 
 // Contacts decodes the press contacts of the approved revision.

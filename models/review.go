@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -220,6 +221,19 @@ func SubmitDocument(ctx context.Context, db *gorm.DB, u *User, id string, rapid 
 		if d.Status != StatusDraft && d.Status != StatusChangesRequested {
 			return &TransitionError{Action: "submit", From: d.Status}
 		}
+		cur, err := revisionOf(tx, d.ID, d.CurrentRevision)
+		if err != nil {
+			return err
+		}
+		var v ValidationError
+		// A draft may be saved half-written; what goes to review has a text.
+		if strings.TrimSpace(cur.Body) == "" {
+			v.Add("body", "is required")
+		}
+		checkFutureEmbargo(&v, cur.EmbargoAt, now)
+		if err := v.Err(); err != nil {
+			return err
+		}
 		if d.OriginalID != nil {
 			var orig Document
 			if err := tx.First(&orig, "id = ?", *d.OriginalID).Error; err != nil {
@@ -272,7 +286,11 @@ type ApproveResult struct {
 // transaction: it assigns the index number (once: a correction keeps it) and the
 // slug, pins the approved revision, and moves the document to scheduled (future
 // embargo) or published.
-func ApproveDocument(ctx context.Context, db *gorm.DB, u *User, id, comment string, now time.Time) (*ApproveResult, error) {
+//
+// An embargo that passed while the release was in review stops the last
+// approval with ErrEmbargoPassed, recording nothing, unless the approver
+// answered PublishNowIfEmbargoPassed.
+func ApproveDocument(ctx context.Context, db *gorm.DB, u *User, id, comment string, now time.Time, opts ...ApproveOption) (*ApproveResult, error) {
 	var res ApproveResult
 	err := Transaction(ctx, db, func(tx *gorm.DB) error {
 		d, err := lockDocument(tx, id)
@@ -337,6 +355,9 @@ func ApproveDocument(ctx context.Context, db *gorm.DB, u *User, id, comment stri
 			return nil
 		}
 		res.Final = true
+		if d.Status != StatusPublished && cur.EmbargoAt != nil && !cur.EmbargoAt.After(now) && !slices.Contains(opts, PublishNowIfEmbargoPassed) {
+			return ErrEmbargoPassed
+		}
 		if err := finalizeApproval(ctx, tx, d, cur, u, now); err != nil {
 			return err
 		}

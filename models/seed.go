@@ -194,5 +194,9 @@ func seedAudiences(ctx context.Context, db *gorm.DB) error {
 	if _, err := ImportSupporters(ctx, db, sl.ID, t, AutoMapping(AudienceSupporters, t.Header), nil); err != nil {
 		return fmt.Errorf("models: seed supporters: %w", err)
 	}
-	return nil
+	alerts, err := CreateSupporterList(ctx, db, "Alerts", "Everyone who signed up on the newsroom for our alerts")
+	if err != nil {
+		return fmt.Errorf("models: seed alerts list: %w", err)
+	}
+	return SaveSiteSettings(ctx, db, SiteSettings{OrganisationName: "Freedonia Rights Watch", DefaultSupporterListID: alerts.ID}, "", db.NowFunc())
 }

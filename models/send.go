@@ -15,6 +15,14 @@ import (
 // SendStatus is where a send stands.
 type SendStatus string
 
+// Label is the status as people read it, like a release's: "Draft", "Sent".
+func (s SendStatus) Label() string {
+	if s == "" {
+		return ""
+	}
+	return strings.ToUpper(string(s[:1])) + string(s[1:])
+}
+
 // Send statuses (API.md). A send is a draft until dispatched; queued until its
 // recipients are materialised (at once, or at its scheduled time); sending while
 // batches are outstanding; sent when none is pending or submitting; failed when

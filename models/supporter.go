@@ -358,14 +358,10 @@ type SubscribeResult struct {
 	Token     string
 }
 
-// RequestSubscription starts double opt-in. A new address becomes a pending
-// supporter; a pending, unsubscribed or bounced one keeps its status until it
-// confirms (re-subscribing always needs a fresh confirmation). Subscribed
-// addresses, and addresses suppressed for a complaint, a staff decision or an
-// erasure, get no email at all. The caller answers the same in every case, so
-// the form reveals nothing about who is subscribed. Call it inside a transaction
-// and enqueue the email in that transaction.
-func RequestSubscription(ctx context.Context, tx *gorm.DB, in SubscribeInput) (*SubscribeResult, error) {
+// CheckSubscribeInput normalises a signup's address, name and country and
+// reports every problem with them at once (no database needed, so a form can
+// show them beside its other checks).
+func CheckSubscribeInput(in *SubscribeInput) ValidationError {
 	var v ValidationError
 	in.Email = NormalizeEmail(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
@@ -377,10 +373,31 @@ func RequestSubscription(ctx context.Context, tx *gorm.DB, in SubscribeInput) (*
 	if len(in.Name) > 200 {
 		v.Add("name", "is too long")
 	}
-	if len(in.Country) > 3 {
+	if in.Country != "" && !ValidCountry(in.Country) {
 		v.Add("country", "must be a country code such as GB")
 	}
+	return v
+}
+
+// RequestSubscription starts double opt-in. A new address becomes a pending
+// supporter; a pending, unsubscribed or bounced one keeps its status until it
+// confirms (re-subscribing always needs a fresh confirmation). Subscribed
+// addresses, and addresses suppressed for a complaint, a staff decision or an
+// erasure, get no email at all. The caller answers the same in every case, so
+// the form reveals nothing about who is subscribed. Call it inside a transaction
+// and enqueue the email in that transaction.
+func RequestSubscription(ctx context.Context, tx *gorm.DB, in SubscribeInput) (*SubscribeResult, error) {
+	v := CheckSubscribeInput(&in)
 	var listID *string
+	if in.ListID == "" {
+		// A signup naming no list (the newsroom's "Get our alerts") joins the
+		// organisation's default list.
+		set, err := SiteSettingsOf(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		in.ListID = set.DefaultSupporterListID
+	}
 	if in.ListID != "" {
 		if _, err := SupporterListByID(ctx, tx, in.ListID); err != nil {
 			if !errors.Is(err, ErrNotFound) {

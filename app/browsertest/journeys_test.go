@@ -65,7 +65,7 @@ func adminJourneys(tb *tab) {
 		}
 		// The message sits right under the email field and is tied to it for
 		// screen readers; the rest of the form is kept.
-		if got := tb.textOf("#email-error"); got != "is not a valid address" {
+		if got := tb.textOf("#email-error"); got != "Enter an email address like name@example.org." {
 			tb.failf("email error reads %q", got)
 		}
 		next := run(tb, "error placement", chromedp.Evaluate[bool](`(() => {

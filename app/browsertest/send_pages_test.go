@@ -46,7 +46,7 @@ func TestAudiencePages(t *testing.T) {
 	check(s, "subscribe", "/subscribe?list="+list.ID)
 	s.submit("Subscribe") // nothing filled in: the errors
 	check(s, "subscribe-errors", "/subscribe")
-	s.fill("Email", "sam.reader@example.com")
+	s.fill("Email address *", "sam.reader@example.com")
 	s.fill("Name", "Sam Reader")
 	s.check(`input[name="consent"]`)
 	s.submit("Subscribe")

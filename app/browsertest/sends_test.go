@@ -63,7 +63,7 @@ func sendJourneys(tb *tab) {
 		if !regexp.MustCompile(`^/admin/sends/[^/]+$`).MatchString(tb.path()) {
 			tb.failf("after preparing, on %s, want the send page", tb.path())
 		}
-		tb.expectText("Send prepared.", "draft")
+		tb.expectText("Send prepared.", "Draft")
 		tb.check("I have checked the preview and the audience")
 		tb.submit("Dispatch")
 		tb.expectText("Dispatched. Progress updates live below.")
@@ -118,7 +118,7 @@ func audienceJourneys(tb *tab) {
 	s := tb.stranger()
 	s.journey("supporter-subscribe", func() {
 		s.open("/subscribe?list=" + list.ID) // the list's signup form, linked from a campaign page
-		s.fill("Email", email)
+		s.fill("Email address *", email)
 		s.fill("Name", "Maya Okoro")
 		s.fill("Country code", "NG")
 		actions0 := s.actions

@@ -72,7 +72,7 @@ func (o *Org) Release(t testing.TB, kind models.Kind, headline string, embargo *
 	if _, err := models.ApproveDocument(ctx, o.DB.Gorm, o.desk, d.ID, "", now); err != nil {
 		t.Fatal(err)
 	}
-	res, err := models.ApproveDocument(ctx, o.DB.Gorm, o.legal, d.ID, "", now)
+	res, err := models.ApproveDocument(ctx, o.DB.Gorm, o.legal, d.ID, "", now, models.PublishNowIfEmbargoPassed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func (o *Org) Approve(t testing.TB, id string, now time.Time) *models.Document {
 	if _, err := models.ApproveDocument(ctx, o.DB.Gorm, o.desk, id, "", now); err != nil {
 		t.Fatal(err)
 	}
-	res, err := models.ApproveDocument(ctx, o.DB.Gorm, o.legal, id, "", now)
+	res, err := models.ApproveDocument(ctx, o.DB.Gorm, o.legal, id, "", now, models.PublishNowIfEmbargoPassed)
 	if err != nil {
 		t.Fatal(err)
 	}

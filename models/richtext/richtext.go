@@ -46,12 +46,28 @@ func (r *Renderer) Render(src string) template.HTML {
 	return template.HTML(r.policy.SanitizeBytes(buf.Bytes()))
 }
 
-var tags = regexp.MustCompile(`<[^>]*>`)
+var (
+	tags    = regexp.MustCompile(`<[^>]*>`)
+	anchors = regexp.MustCompile(`(?s)<a\s[^>]*?href="([^"]*)"[^>]*>(.*?)</a>`)
+)
 
 // PlainText renders Markdown to readable plain text (for email alternatives and
 // search snippets): the HTML rendering with tags removed and entities decoded.
+// A link keeps its address after its words, "Take action <https://…>", so a
+// reader of the text part can still follow it (an autolink, whose words are its
+// address, is written once).
 func (r *Renderer) PlainText(src string) string {
 	html := string(r.Render(src))
+	html = anchors.ReplaceAllStringFunc(html, func(a string) string {
+		m := anchors.FindStringSubmatch(a)
+		href, words := m[1], m[2]
+		plain := strings.TrimSpace(tags.ReplaceAllString(words, ""))
+		if plain == href || "mailto:"+plain == href {
+			return words
+		}
+		// &lt; and &gt; survive the tag stripping and decode to < and >.
+		return words + " &lt;" + href + "&gt;"
+	})
 	html = strings.NewReplacer("</p>", "\n\n", "<br>", "\n", "<br/>", "\n", "<li>", "• ", "</h1>", "\n\n", "</h2>", "\n\n", "</h3>", "\n\n").Replace(html)
 	text := tags.ReplaceAllString(html, "")
 	text = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'", "&#34;", `"`).Replace(text)

@@ -27,6 +27,9 @@ func TestRenderSanitises(t *testing.T) {
 	if got := r.PlainText("Hello **world** & friends\n\n- one\n- two"); got != "Hello world & friends\n\n• one\n• two" {
 		t.Errorf("PlainText = %q", got)
 	}
+	if got := r.PlainText("[Take action](https://example.org/a?x=1&y=2) or mail <press@example.org>"); got != "Take action <https://example.org/a?x=1&y=2> or mail press@example.org" {
+		t.Errorf("PlainText with links = %q", got)
+	}
 }
 
 func TestWordDiff(t *testing.T) {

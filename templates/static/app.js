@@ -10,6 +10,22 @@
     }
   }, true);
 
+  // Live character counts: an element with data-count-for="<input id>" and
+  // data-max shows how long the field is, and says so when it is too long
+  // (the server refuses it with the same limit; nothing is cut off).
+  document.querySelectorAll("[data-count-for]").forEach(function (out) {
+    var input = document.getElementById(out.getAttribute("data-count-for"));
+    var max = parseInt(out.getAttribute("data-max"), 10);
+    if (!input || !max) { return; }
+    function update() {
+      var n = Array.from(input.value).length;
+      out.textContent = n > max ? n + " of " + max + " characters: " + (n - max) + " too many" : n + " of " + max + " characters";
+      out.classList.toggle("char-count-over", n > max);
+    }
+    input.addEventListener("input", update);
+    update();
+  });
+
   // htmx requests carry the CSRF token from the page's meta tag.
   document.addEventListener("htmx:configRequest", function (ev) {
     var meta = document.querySelector('meta[name="csrf-token"]');

@@ -1,0 +1,140 @@
+package browsertest
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"pressroom/models"
+)
+
+// publishDemo drafts a release in a language and has the demo approvers sign
+// it off, published now; it returns its public path.
+func publishDemo(t *testing.T, srv *server, language, headline, body string) string {
+	t.Helper()
+	ctx := context.Background()
+	db := srv.DB.Gorm
+	author, err := models.UserByEmail(ctx, db, "press@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := srv.Clock.Now()
+	d, err := models.CreateDocument(ctx, db, author, models.DocumentInput{Kind: models.KindPressRelease, Language: &language, Headline: &headline, Body: &body}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.SubmitDocument(ctx, db, author, d.ID, true, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"head.press@example.org", "legal@example.org", "director@example.org"} {
+		u, err := models.UserByEmail(ctx, db, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := models.ApproveDocument(ctx, db, u, d.ID, "", now)
+		if errors.Is(err, models.ErrNotYourStep) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Final {
+			return "/news/" + *res.Document.Slug
+		}
+	}
+	t.Fatal("the release was never fully approved")
+	return ""
+}
+
+// openDemoPetition has the demo campaigner create and open a petition; it
+// returns its public path.
+func openDemoPetition(t *testing.T, srv *server, title string) string {
+	t.Helper()
+	ctx := context.Background()
+	db := srv.DB.Gorm
+	u, err := models.UserByEmail(ctx, db, "campaigner@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, demand, goal := "The Minister for Trade", "Halt the export licence for the shipment today.", 1000
+	now := srv.Clock.Now()
+	p, err := models.CreatePetition(ctx, db, u, models.PetitionInput{Title: &title, Target: &target, Demand: &demand, Goal: &goal}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.OpenPetition(ctx, db, u, p.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	return "/p/" + p.Slug
+}
+
+// TestNoPageScrollsSideways opens every public and admin page at 1280 and
+// 390 px, left to right and right to left (Arabic), and checks the page is
+// never wider than the window: a hidden element pushed off one side (the old
+// skip link at left:-9999px) becomes thousands of pixels of scrolling in the
+// other direction. Each page also passes axe-core, and the newsroom (English
+// and Arabic), signup and settings pages are photographed.
+func TestNoPageScrollsSideways(t *testing.T) {
+	tb := newTab(t)
+	axe := axeSource(t)
+	shots := newShots(t)
+	arabic := publishDemo(t, tb.srv, "ar", "يجب الإفراج عن الصحفيين المحتجزين فوراً", "اعتقلت قوات الأمن أربعين صحفياً خلال الليل.\n\nيجب الإفراج عنهم فوراً ودون قيد أو شرط.")
+	english := publishDemo(t, tb.srv, "en", "Release the detained journalists at once", "Security forces detained forty journalists overnight.\n\nThey must be released at once.")
+	widthCheck := func(name string) {
+		t.Helper()
+		for _, w := range []int64{desktopWidth, phoneWidth} {
+			opts := []chromedp.EmulateViewportOption{}
+			if w == phoneWidth {
+				opts = append(opts, chromedp.EmulateMobile, chromedp.EmulatePortrait)
+			}
+			run(tb, "resize", chromedp.EmulateViewport(w, 900, opts...))
+			for _, dir := range []string{"", "rtl"} {
+				got := run(tb, "page width", chromedp.Evaluate[[]int64](`(() => {
+  const d = document.documentElement, was = [d.dir, d.lang];
+  if (`+jsString(dir)+` === "rtl" && d.dir !== "rtl") { d.dir = "rtl"; d.lang = "ar"; }
+  const out = [d.scrollWidth, d.clientWidth];
+  [d.dir, d.lang] = was;
+  return out;
+})()`))
+				label := "as served"
+				if dir == "rtl" {
+					label = "right to left"
+				}
+				if got[0] > got[1] {
+					tb.t.Errorf("%s (%s) at %d px is %d px wide: it scrolls sideways", name, label, w, got[0])
+				}
+			}
+		}
+		run(tb, "resize back", chromedp.EmulateViewport(desktopWidth, 900))
+	}
+	pages := func(list []string, photograph map[string]string) {
+		for _, p := range list {
+			tb.open(p)
+			tb.checkA11y(axe)
+			widthCheck(p)
+			if name, ok := photograph[p]; ok {
+				shots.capture(tb, name)
+			}
+		}
+	}
+	petition := openDemoPetition(t, tb.srv, "Stop the arms shipment")
+	pages([]string{"/news", english, arabic, "/news/search?q=journalists", "/subscribe", "/login", petition, petition + "/embed"},
+		map[string]string{"/news": "newsroom", english: "newsroom-release-en", arabic: "newsroom-release-ar", "/subscribe": "subscribe"})
+	tb.submitSubscribeErrors(shots)
+	tb.login("admin@example.org")
+	pages([]string{"/admin", "/admin/releases", "/admin/releases/new?kind=press_release", "/admin/review", "/admin/sends", "/admin/supporters",
+		"/admin/supporters/lists", "/admin/contacts", "/admin/settings", "/admin/groups", "/admin/users", "/admin/outbox", "/admin/audit",
+		"/admin/petitions", "/admin/campaigns"},
+		map[string]string{"/admin/settings": "settings"})
+}
+
+// submitSubscribeErrors photographs the signup form with every error shown.
+func (tb *tab) submitSubscribeErrors(s *shots) {
+	tb.t.Helper()
+	tb.open("/subscribe")
+	tb.fill("Email address *", "not an address")
+	tb.submit("Subscribe")
+	s.capture(tb, "subscribe-errors")
+}
