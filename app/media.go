@@ -40,6 +40,7 @@ const libraryPath = "/media-library"
 // the API under api.
 func (h *MediaHandler) Register(root, admin, api Routes) {
 	root.GET("/media/:hash/:variant", Public, h.servePublic)
+	root.GET("/site.css", Public, h.s.siteCSS)
 	admin.GET(libraryPath, Staff, h.library)
 	admin.POST(libraryPath, uploaders, h.uploadPage)
 	admin.GET(libraryPath+"/:id", Staff, h.item)

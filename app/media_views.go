@@ -3,7 +3,10 @@ package app
 import (
 	"context"
 	"html/template"
+	"net/http"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"pressroom/models"
 	"pressroom/models/richtext"
@@ -99,4 +102,36 @@ func (s *Server) staffImages(ctx context.Context, body string) richtext.ImageRes
 		s.logger.WarnContext(ctx, "media: inline images", "err", err)
 	}
 	return models.InlineResolver(imgs, staffMediaURL, 0)
+}
+
+// siteImage is one of the newsroom's own images (logo, default social card)
+// at its public URL, or nil when none is set or it cannot be read (a page
+// is still worth showing without it).
+func (s *Server) siteImage(ctx context.Context, id, variant, alt string) *mediaView {
+	if id == "" {
+		return nil
+	}
+	m, err := models.MediumByID(ctx, s.db.Gorm, id)
+	if err != nil {
+		return nil
+	}
+	v := m.Variant(variant)
+	if v == nil {
+		return nil
+	}
+	return &mediaView{Src: s.MediaURL(m, variant), Width: v.Width, Height: v.Height, Alt: alt}
+}
+
+// SiteCSS serves the newsroom's accent colour as CSS custom properties: the
+// strict Content-Security-Policy allows no inline style, so the colour comes
+// from a stylesheet of this origin.
+func (s *Server) siteCSS(c *gin.Context) {
+	site := s.site(c.Request.Context())
+	c.Header("Cache-Control", "public, max-age=60")
+	c.Header("X-Content-Type-Options", "nosniff")
+	css := "/* the newsroom's accent colour (Settings) */\n"
+	if a := site.AccentColour; a != "" {
+		css += ":root{--pico-primary:" + a + ";--pico-primary-background:" + a + ";--pico-primary-border:" + a + ";--pico-primary-hover:" + a + ";--pico-primary-hover-background:" + a + ";}\n"
+	}
+	c.Data(http.StatusOK, "text/css; charset=utf-8", []byte(css))
 }

@@ -170,7 +170,8 @@ func (h *NewsroomHandler) list(c *gin.Context) {
 		p.FeedURL += "?" + feed.Encode()
 	}
 	v := h.s.page(c, "Newsroom", "news", p)
-	v.Meta = &pageMeta{Title: "Newsroom", Description: "Press releases and urgent actions.", URL: h.s.cfg.URL("/news"), Type: "website", FeedURL: p.FeedURL}
+	v.Meta = &pageMeta{Title: "Newsroom", Description: "Press releases and urgent actions.", URL: h.s.cfg.URL("/news"), Type: "website", FeedURL: p.FeedURL,
+		Image: h.s.siteImage(c.Request.Context(), v.Site.SocialImageID, models.VariantSocial, v.SiteName)}
 	h.s.render(c, http.StatusOK, "public/news", v)
 }
 
@@ -261,6 +262,9 @@ func (h *NewsroomHandler) release(c *gin.Context) {
 	v.Lang, v.Dir = r.Language, dirOf(r.Language)
 	v.Meta = &pageMeta{Title: r.Headline, Description: r.Summary(), URL: pageURL, Type: "article", FeedURL: "/news/feed.atom",
 		Published: r.PublishedAt, Image: p.Media.Social}
+	if v.Meta.Image == nil { // no photo of its own: the newsroom's default card
+		v.Meta.Image = h.s.siteImage(ctx, v.Site.SocialImageID, models.VariantSocial, v.SiteName)
+	}
 	h.s.render(c, http.StatusOK, "public/news_release", v)
 }
 

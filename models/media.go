@@ -440,6 +440,16 @@ func PublicMediumByHash(ctx context.Context, db *gorm.DB, hash string, now time.
 		return nil, fmt.Errorf("models: public medium: %w", err)
 	}
 	if len(ids) == 0 {
+		// The newsroom's logo and default social image are public once an
+		// admin chooses them: they are on every page.
+		err := db.WithContext(ctx).Table("media").Select("media.id").
+			Where("media.content_hash = ? AND media.id IN (SELECT value FROM settings WHERE key IN ?)", hash, []string{settingLogoID, settingSocialImageID}).
+			Limit(1).Pluck("media.id", &ids).Error
+		if err != nil {
+			return nil, fmt.Errorf("models: public medium: %w", err)
+		}
+	}
+	if len(ids) == 0 {
 		return nil, fmt.Errorf("models: public medium %s: %w", hash, ErrNotFound)
 	}
 	return MediumByID(ctx, db, ids[0])
