@@ -1,11 +1,13 @@
 package app_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"pressroom/jobs"
 	"pressroom/models"
 )
 
@@ -67,6 +69,16 @@ func TestNewsroomIdentity(t *testing.T) {
 			if !strings.Contains(page.Body, want) {
 				t.Errorf("release page lacks %s", want)
 			}
+		}
+
+		// Emails carry the organisation's name and the press office block.
+		content, err := jobs.ComposeSend(context.Background(), env.db.Gorm, &models.Send{ID: "x", DocumentID: d.ID, Revision: d.ApprovedRevision, Kind: d.Kind},
+			env.cfg.BaseURL.String(), env.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "Sent by the press office of Freedonia Rights Watch. Reply to this email to reach us. Press office: +44 20 7946 0000 (24 hours)"; !strings.Contains(content.Journalist.Text, want) {
+			t.Errorf("email footer lacks %q:\n%s", want, content.Journalist.Text)
 		}
 
 		// A pale accent is saved, with a warning on the page.

@@ -162,6 +162,18 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 		data.PublicURL = "" // not public yet: no link that would 404 (or leak)
 	}
 	data.Footer = "Sent by the press office. Reply to this email to reach us."
+	// The newsroom's identity (Settings): who sent it, and the press office's
+	// own contact block, as on every release page.
+	site, err := models.SiteSettingsOf(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	if site.OrganisationName != models.DefaultOrganisationName {
+		data.Footer = "Sent by the press office of " + site.OrganisationName + ". Reply to this email to reach us."
+	}
+	if site.PressOffice != "" {
+		data.Footer += " " + site.PressOffice
+	}
 	data.FooterText = data.Footer
 	// The embargo is the document's current one (a translation may inherit its
 	// original's), not the copy in the pinned revision.
