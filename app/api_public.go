@@ -55,7 +55,8 @@ func (h *PublicAPI) toJSON(r *models.PublicRelease, full bool) publicReleaseJSON
 		Regions: nonNil(models.Tags(r.Regions)), Themes: nonNil(models.Tags(r.Themes)), Campaign: r.CampaignName,
 		PublishedAt: r.PublishedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CorrectionNote: r.CorrectionNote, WithdrawalNotice: r.WithdrawalNotice}
 	if full && r.Status != models.StatusWithdrawn {
-		out.Body, out.BodyHTML, out.NotesToEditors, out.PressContacts = r.Body, string(h.s.markdown.Render(r.Body)), r.NotesToEditors, r.Contacts()
+		// BodyHTML, with the body's images, is the caller's (it needs a query).
+		out.Body, out.NotesToEditors, out.PressContacts = r.Body, r.NotesToEditors, r.Contacts()
 	}
 	return out
 }
@@ -133,5 +134,14 @@ func (h *PublicAPI) get(c *gin.Context) {
 	if !h.s.cacheable(c, "api") {
 		return
 	}
-	c.JSON(http.StatusOK, h.toJSON(r, true))
+	out := h.toJSON(r, true)
+	if r.Status != models.StatusWithdrawn {
+		body, err := h.s.renderBody(c.Request.Context(), r.Body, h.s.MediaURL)
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+		out.BodyHTML = string(body)
+	}
+	c.JSON(http.StatusOK, out)
 }

@@ -26,6 +26,7 @@ func (h *SendsAPI) Register(r Routes) {
 	r.POST("/sends", senders, h.create)
 	r.GET("/sends", Staff, h.list)
 	r.GET("/sends/:id", Staff, h.get)
+	r.POST("/sends/:id/test", senders, h.test)
 	r.POST("/sends/:id/dispatch", senders, h.dispatch)
 	r.POST("/sends/:id/cancel", senders, h.cancel)
 	r.POST("/sends/:id/pause", senders, h.pause)

@@ -40,6 +40,7 @@ const libraryPath = "/media-library"
 // the API under api.
 func (h *MediaHandler) Register(root, admin, api Routes) {
 	root.GET("/media/:hash/:variant", Public, h.servePublic)
+	root.GET("/site.css", Public, h.s.siteCSS)
 	admin.GET(libraryPath, Staff, h.library)
 	admin.POST(libraryPath, uploaders, h.uploadPage)
 	admin.GET(libraryPath+"/:id", Staff, h.item)
@@ -108,13 +109,24 @@ func (h *MediaHandler) servePublic(c *gin.Context) {
 		h.s.serveFile(c, &ms[0], variant)
 		return
 	}
-	m, err := models.PublicMediumByHash(ctx, h.s.db.Gorm, hash, h.s.clock.Now())
+	m, err := h.s.publicMedium(ctx, hash)
 	if err != nil {
 		h.notFound(c, err)
 		return
 	}
-	// Public, and the name is the content's hash: it never changes.
-	c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	if m.Variant(variant) == nil {
+		h.notFound(c, models.ErrNotFound)
+		return
+	}
+	// Public now, but only while its release is: a short lifetime and a
+	// validator, not "immutable" (see mediaCacheControl).
+	etag := `"` + hash + "-" + variant + `"`
+	c.Header("Cache-Control", mediaCacheControl)
+	c.Header("ETag", etag)
+	c.Header("X-Content-Type-Options", "nosniff")
+	if notModified(c, etag) {
+		return
+	}
 	h.s.serveFile(c, m, variant)
 }
 

@@ -2,9 +2,14 @@ package app
 
 import (
 	"context"
+	"html/template"
+	"net/http"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"pressroom/models"
+	"pressroom/models/richtext"
 )
 
 // mediaView is a library item as a page or an email shows it, with its URLs
@@ -69,4 +74,64 @@ func (s *Server) previewReleaseMedia(ctx context.Context, r *models.PublicReleas
 		return releaseMedia{}, err
 	}
 	return buildReleaseMedia(lead, att, func(m *models.Medium, v string) string { return s.SignedMediaURL(m, v, exp) }), nil
+}
+
+// renderBody renders a release body with its library images at the URLs url
+// gives (public on the newsroom, signed on a preview, staff-only in the
+// editor), through the same sanitiser as every body.
+func (s *Server) renderBody(ctx context.Context, body string, url mediaURLFunc) (template.HTML, error) {
+	imgs, err := models.InlineImages(ctx, s.db.Gorm, body)
+	if err != nil {
+		return "", err
+	}
+	return s.markdown.RenderWith(body, models.InlineResolver(imgs, url, 0)), nil
+}
+
+// staffMediaURL is a variant's signed-in address, for the editor and the
+// admin pages: it serves drafts' images that no public URL answers yet.
+func staffMediaURL(m *models.Medium, variant string) string {
+	return "/admin" + libraryPath + "/" + m.ID + "/" + variant
+}
+
+// staffImages resolves a body's library images for the admin pages. A
+// failed lookup shows the alt text only: the editor's preview must not fail
+// over a picture.
+func (s *Server) staffImages(ctx context.Context, body string) richtext.ImageResolver {
+	imgs, err := models.InlineImages(ctx, s.db.Gorm, body)
+	if err != nil {
+		s.logger.WarnContext(ctx, "media: inline images", "err", err)
+	}
+	return models.InlineResolver(imgs, staffMediaURL, 0)
+}
+
+// siteImage is one of the newsroom's own images (logo, default social card)
+// at its public URL, or nil when none is set or it cannot be read (a page
+// is still worth showing without it).
+func (s *Server) siteImage(ctx context.Context, id, variant, alt string) *mediaView {
+	if id == "" {
+		return nil
+	}
+	m, err := models.MediumByID(ctx, s.db.Gorm, id)
+	if err != nil {
+		return nil
+	}
+	v := m.Variant(variant)
+	if v == nil {
+		return nil
+	}
+	return &mediaView{Src: s.MediaURL(m, variant), Width: v.Width, Height: v.Height, Alt: alt}
+}
+
+// SiteCSS serves the newsroom's accent colour as CSS custom properties: the
+// strict Content-Security-Policy allows no inline style, so the colour comes
+// from a stylesheet of this origin.
+func (s *Server) siteCSS(c *gin.Context) {
+	site := s.site(c.Request.Context())
+	c.Header("Cache-Control", "public, max-age=60")
+	c.Header("X-Content-Type-Options", "nosniff")
+	css := "/* the newsroom's accent colour (Settings) */\n"
+	if a := site.AccentColour; a != "" {
+		css += ":root{--pico-primary:" + a + ";--pico-primary-background:" + a + ";--pico-primary-border:" + a + ";--pico-primary-hover:" + a + ";--pico-primary-hover-background:" + a + ";}\n"
+	}
+	c.Data(http.StatusOK, "text/css; charset=utf-8", []byte(css))
 }

@@ -193,7 +193,8 @@ func (h *NewsroomHandler) list(c *gin.Context, l listing) {
 		p.FeedURL += "?" + feed.Encode()
 	}
 	v := h.s.page(c, l.Title, "news", p)
-	v.Meta = &pageMeta{Title: l.Title, Description: l.Description, URL: h.s.cfg.URL(l.Path), Type: "website", FeedURL: p.FeedURL}
+	v.Meta = &pageMeta{Title: l.Title, Description: l.Description, URL: h.s.cfg.URL(l.Path), Type: "website", FeedURL: p.FeedURL,
+		Image: h.s.siteImage(c.Request.Context(), v.Site.SocialImageID, models.VariantSocial, v.SiteName)}
 	h.s.render(c, http.StatusOK, "public/news", v)
 }
 
@@ -256,7 +257,11 @@ func (h *NewsroomHandler) release(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	p := releasePublicPage{R: r, Body: h.s.markdown.Render(r.Body), Contacts: r.Contacts(), Translations: trans}
+	p := releasePublicPage{R: r, Contacts: r.Contacts(), Translations: trans}
+	if p.Body, err = h.s.renderBody(ctx, r.Body, h.s.MediaURL); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	if p.Media, err = h.s.publicReleaseMedia(ctx, r); err != nil {
 		_ = c.Error(err)
 		return
@@ -280,6 +285,9 @@ func (h *NewsroomHandler) release(c *gin.Context) {
 	v.Lang, v.Dir = r.Language, dirOf(r.Language)
 	v.Meta = &pageMeta{Title: r.Headline, Description: r.Summary(), URL: pageURL, Type: "article", FeedURL: "/news/feed.atom",
 		Published: r.PublishedAt, Image: p.Media.Social}
+	if v.Meta.Image == nil { // no photo of its own: the newsroom's default card
+		v.Meta.Image = h.s.siteImage(ctx, v.Site.SocialImageID, models.VariantSocial, v.SiteName)
+	}
 	h.s.render(c, http.StatusOK, "public/news_release", v)
 }
 
@@ -379,7 +387,12 @@ func (h *NewsroomHandler) feed(c *gin.Context, l listing) {
 		it := &feeds.Item{Title: r.Headline, Link: &feeds.Link{Href: link}, Id: link, Description: r.Summary(),
 			Created: r.PublishedAt.UTC(), Updated: r.UpdatedAt.UTC()}
 		if !r.Withdrawn() { // the model has emptied a withdrawn release's body; say so here too
-			it.Content = string(h.s.markdown.Render(r.Body))
+			body, err := h.s.renderBody(c.Request.Context(), r.Body, h.s.MediaURL)
+			if err != nil {
+				_ = c.Error(err)
+				return
+			}
+			it.Content = string(body)
 		}
 		fd.Items = append(fd.Items, it)
 	}
@@ -507,6 +520,7 @@ type previewPage struct {
 	Contacts []models.PressContact
 	Embargo  string
 	For      string
+	Test     bool // a link made for a test of a send
 	Media    releaseMedia
 }
 
@@ -529,7 +543,12 @@ func (h *PreviewHandler) show(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	p := previewPage{R: r, Body: h.s.markdown.Render(r.Body), Contacts: r.Contacts(), For: link.Email}
+	p := previewPage{R: r, Contacts: r.Contacts(), For: link.Email, Test: link.IsTest}
+	signed := func(m *models.Medium, v string) string { return h.s.SignedMediaURL(m, v, link.ExpiresAt) }
+	if p.Body, err = h.s.renderBody(c.Request.Context(), r.Body, signed); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	if p.Media, err = h.s.previewReleaseMedia(c.Request.Context(), r, link.ExpiresAt); err != nil {
 		_ = c.Error(err)
 		return

@@ -16,7 +16,7 @@ import (
 
 // publish creates a release through the workflow (press officer, then the press
 // desk and legal approvers) and returns it approved: scheduled when embargoed.
-func (e *testEnv) publish(t *testing.T, headline, body string, embargo *time.Time, extra func(*models.DocumentInput)) *models.Document {
+func (e *testEnv) publish(t testing.TB, headline, body string, embargo *time.Time, extra func(*models.DocumentInput)) *models.Document {
 	t.Helper()
 	ctx := context.Background()
 	in := models.DocumentInput{Kind: models.KindPressRelease, Headline: &headline, Body: &body, Standfirst: ptr("Standfirst of " + headline),

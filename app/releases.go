@@ -136,7 +136,7 @@ func (h *ReleasesHandler) renderEditor(c *gin.Context, status int, f releaseForm
 	if f.EmbargoTZ == "" {
 		f.EmbargoTZ = v.Loc.String()
 	}
-	p := editorPage{Form: f, Series: series, Workflows: wfs, Campaigns: camps, Zones: zones, Preview: h.s.markdown.Render(f.Body),
+	p := editorPage{Form: f, Series: series, Workflows: wfs, Campaigns: camps, Zones: zones, Preview: h.s.markdown.RenderWith(f.Body, h.s.staffImages(ctx, f.Body)),
 		Stale: stale, Document: doc, KindLabel: models.Kind(f.Kind).Label(), Correction: f.Published}
 	if f.Kind == string(models.KindActionAlert) {
 		if p.Targets, err = models.Targets(ctx, db, models.TargetFilter{Limit: 500}); err != nil {
@@ -317,7 +317,8 @@ func (h *ReleasesHandler) update(c *gin.Context) {
 // preview renders the editor's Markdown exactly as the newsroom and the email
 // will show it (htmx fragment).
 func (h *ReleasesHandler) preview(c *gin.Context) {
-	c.Data(http.StatusOK, "text/html; charset=utf-8", []byte(h.s.markdown.Render(c.PostForm("body"))))
+	body := c.PostForm("body")
+	c.Data(http.StatusOK, "text/html; charset=utf-8", []byte(h.s.markdown.RenderWith(body, h.s.staffImages(c.Request.Context(), body))))
 }
 
 type releasePage struct {
@@ -439,7 +440,7 @@ func (h *ReleasesHandler) show(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	p := releasePage{Doc: d, Rev: d.Revision, Body: h.s.markdown.Render(d.Revision.Body), Review: review, Comments: comments, Translations: trans, Previews: previews}
+	p := releasePage{Doc: d, Rev: d.Revision, Body: h.s.markdown.RenderWith(d.Revision.Body, h.s.staffImages(ctx, d.Revision.Body)), Review: review, Comments: comments, Translations: trans, Previews: previews}
 	if d.Revision.EmbargoAt != nil {
 		p.Embargo = EmbargoLabel(*d.Revision.EmbargoAt, d.EmbargoLocation(h.s.cfg.DefaultTimezone))
 	}

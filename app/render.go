@@ -98,7 +98,12 @@ type view struct {
 	Dir       string    // "rtl" for right-to-left languages
 	Meta      *pageMeta // OpenGraph and Twitter card tags of public pages
 	SiteName  string    // the organisation's name (Settings), on every page
-	NoIndex   bool      // keep the page out of search engines
+	// Site is the rest of the newsroom's identity (Settings): accent
+	// colour, introduction, press office block; Logo is the masthead's
+	// logo, public once chosen.
+	Site    models.SiteSettings
+	Logo    *mediaView
+	NoIndex bool // keep the page out of search engines
 }
 
 // pageMeta describes a public page to social networks and crawlers.
@@ -217,9 +222,10 @@ func (s *Server) page(c *gin.Context, title, section string, data any) view {
 	if u != nil && !sharedCacheable(c) { // a shared page shows everyone the same zone
 		loc = u.Location(loc)
 	}
+	site := s.siteFor(c)
 	return view{Title: title, Section: section, User: u, CSRF: csrf.TemplateField(c.Request), CSRFToken: csrf.Token(c.Request),
 		Flash: s.takeFlash(c), Loc: loc, Data: data, BaseURL: s.cfg.BaseURL.String(), Now: s.clock.Now(), Lang: "en", Dir: "ltr",
-		SiteName: s.siteFor(c).OrganisationName}
+		SiteName: site.OrganisationName, Site: site, Logo: s.siteImage(c.Request.Context(), site.LogoID, models.VariantThumb, site.OrganisationName)}
 }
 
 // render writes a page with a status.
@@ -277,7 +283,13 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 		// languages are the languages the newsroom names, by code (a template
 		// ranges over a map in key order).
 		"languages": func() map[string]string { return languageNames },
-		"siteName":  func() string { return siteName },
+		"countryName": func(code string) string {
+			if n := models.CountryName(code); n != "" {
+				return n
+			}
+			return code
+		},
+		"siteName": func() string { return siteName },
 		// fieldMessage words a field's error as a sentence (models' catalogue).
 		"fieldMessage": models.FieldMessage,
 		"fieldLabel":   models.FieldLabel,

@@ -184,6 +184,10 @@ type sendPage struct {
 	HadEmbargo         bool
 	Samples            map[string]string // who each preview is addressed to, in words
 	DeliveryNotTracked bool              // development outbox: no delivery or open events come back
+	// TestSamples name who a test is rendered as, per kind of recipient;
+	// Tests are the tests sent so far (the send's history).
+	TestSamples []string
+	Tests       []models.AuditEvent
 }
 
 func (h *SendsHandler) load(c *gin.Context) *models.Send {
@@ -243,6 +247,20 @@ func (h *SendsHandler) show(c *gin.Context) {
 	p.Samples = map[string]string{}
 	for _, kind := range p.Kinds {
 		_, p.Samples[kind] = h.sampleRecipient(c, s, kind)
+	}
+	if p.CanAct && s.Status == models.SendDraft {
+		for _, k := range p.Kinds {
+			sample, err := h.s.testSample(ctx, currentUser(c), s, k)
+			if err != nil {
+				_ = c.Error(err)
+				return
+			}
+			p.TestSamples = append(p.TestSamples, sampleLabel(sample))
+		}
+	}
+	if p.Tests, err = models.AuditEvents(ctx, db, models.AuditFilter{SubjectType: "send", SubjectID: s.ID, Action: "send_tested", Limit: 20}); err != nil {
+		_ = c.Error(err)
+		return
 	}
 	p.Hold, p.CanRepoint = sendHold(s, p.Doc, h.s.clock.Now())
 	p.CanRepoint = p.CanRepoint && p.CanAct
@@ -380,57 +398,6 @@ func (h *SendsHandler) preview(c *gin.Context) {
 		return
 	}
 	c.Data(http.StatusOK, "text/html; charset=utf-8", []byte(jobs.Personalize(m.HTML, rc.Substitutions)))
-}
-
-// test mails the send to the signed-in user only, through the normal delivery
-// job, marked as a test in the subject.
-func (h *SendsHandler) test(c *gin.Context) {
-	s := h.load(c)
-	if s == nil {
-		return
-	}
-	ctx := c.Request.Context()
-	if !models.CanSend(currentUser(c), s.Kind) {
-		_ = c.Error(models.ErrWrongKind)
-		return
-	}
-	content, err := jobs.ComposeSend(ctx, h.s.db.Gorm, s, h.s.cfg.BaseURL.String(), h.s.clock.Now())
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	as, err := models.NamedSendAudiences(ctx, h.s.db.Gorm, s.ID)
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	from := jobs.Address{Email: h.s.cfg.MailFrom.Address, Name: h.s.cfg.MailFrom.Name}
-	var batches []jobs.Batch
-	for _, kind := range audienceKinds(as) {
-		rc := content.PersonalizeFor(h.previewRecipient(c, kind), h.s.cfg.BaseURL.String(), h.s.cfg.UnsubscribeKey(), "")
-		rc.CustomArgs = map[string]string{"send_id": s.ID, "test": "1"}
-		b := content.BatchFor(kind, from, []jobs.Recipient{rc})
-		b.Subject = "[TEST] " + b.Subject
-		batches = append(batches, b)
-	}
-	u := currentUser(c)
-	err = models.Transaction(ctx, h.s.db.Gorm, func(tx *gorm.DB) error {
-		for _, b := range batches {
-			if err := jobs.EnqueueTx(ctx, h.s.jobs, tx, jobs.DeliverMailArgs{Batch: b, Purpose: "send_test"}, nil); err != nil {
-				return err
-			}
-		}
-		// The send's history shows who tested it and where the test went; a
-		// test is never one of the send's recipients.
-		return models.Audit(ctx, tx, models.AuditEvent{At: h.s.clock.Now(), ActorID: &u.ID, Action: "send_tested", SubjectType: "send",
-			SubjectID: s.ID, Revision: s.Revision, Comment: "test sent to " + u.Email, Details: "send " + s.ID + ": test to " + u.Email, IP: c.ClientIP()})
-	})
-	if err != nil {
-		_ = c.Error(err)
-		return
-	}
-	h.s.setFlash(c, "success", "A test is on its way to "+currentUser(c).Email+".")
-	redirect(c, "/admin/sends/"+s.ID)
 }
 
 func (h *SendsHandler) dispatch(c *gin.Context) {

@@ -59,7 +59,9 @@ type Server struct {
 	// newsVersion and pages are the newsroom's in-process caches (pagecache.go).
 	newsVersion *versionCache
 	petitions   *petitionCache
-	pages       *pageCache
+	// mediaVisible memoises which media files are public, per newsroom version.
+	mediaVisible *mediaVisibility
+	pages        *pageCache
 	// siteCache holds the organisation's settings (name, default list).
 	siteCache siteCache
 	// sitemapPageSize is Deps.SitemapPageSize (0: models.SitemapPageSize).
@@ -91,6 +93,7 @@ func New(d Deps) (*Server, error) {
 		markdown:      richtext.New(),
 		newsVersion:   &versionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
 		petitions:     &petitionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
+		mediaVisible:  &mediaVisibility{},
 		pages:         newPageCache(pageCacheEntries, pageCacheBytes), sitemapPageSize: d.SitemapPageSize}
 
 	if s.media = d.Media; s.media == nil {
@@ -157,6 +160,7 @@ func New(d Deps) (*Server, error) {
 	supporters.RegisterAPI(api)
 	subscribe.Register(root)
 	subscribe.RegisterAPI(api)
+	(&NewsroomSubscribeHandler{s: s}).Register(root)
 	(&UnsubscribeHandler{s: s}).Register(root)
 	(&ImportsHandler{s: s}).Register(admin)
 	webhooks := &WebhooksHandler{s: s}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -85,6 +86,7 @@ func (h *SettingsHandler) Register(r Routes) {
 // settingsPage is the Settings hub with the organisation and two-factor forms.
 type settingsPage struct {
 	Site              models.SiteSettings
+	AccentWarning     string // the stored accent colour fails WCAG AA
 	Lists             []models.ListWithCount
 	TwoFactorRequired string
 	Options           []struct{ Value, Label string }
@@ -104,14 +106,17 @@ func (h *SettingsHandler) render(c *gin.Context, status int, site models.SiteSet
 		_ = c.Error(err)
 		return
 	}
-	v := h.s.page(c, "Settings", "settings", settingsPage{Site: site, Lists: lists, TwoFactorRequired: req, Options: models.TwoFactorRequirementLabels})
+	v := h.s.page(c, "Settings", "settings", settingsPage{Site: site, Lists: lists, TwoFactorRequired: req, Options: models.TwoFactorRequirementLabels,
+		AccentWarning: models.AccentWarning(site.AccentColour)})
 	v.Errors = errs
 	h.s.render(c, status, "admin/settings", v)
 }
 
 func (h *SettingsHandler) saveOrganisation(c *gin.Context) {
 	ctx := c.Request.Context()
-	in := models.SiteSettings{OrganisationName: c.PostForm("organisation_name"), DefaultSupporterListID: c.PostForm("default_supporter_list_id")}
+	in := models.SiteSettings{OrganisationName: c.PostForm("organisation_name"), DefaultSupporterListID: c.PostForm("default_supporter_list_id"),
+		AccentColour: c.PostForm("accent_colour"), Introduction: c.PostForm("newsroom_introduction"), PressOffice: c.PostForm("press_office_contact"),
+		LogoID: c.PostForm("logo_media_id"), SocialImageID: c.PostForm("social_image_media_id")}
 	u := currentUser(c)
 	err := models.SaveSiteSettings(ctx, h.s.db.Gorm, in, u.ID, h.s.clock.Now())
 	if fields := validationFields(err); fields != nil {
@@ -125,7 +130,11 @@ func (h *SettingsHandler) saveOrganisation(c *gin.Context) {
 	h.s.forgetSite()
 	_ = models.Audit(ctx, h.s.db.Gorm, models.AuditEvent{ActorID: &u.ID, Action: ActionSettingsChanged, SubjectType: "setting", SubjectID: "organisation", IP: c.ClientIP(),
 		Details: "name " + in.OrganisationName + ", default supporter list " + in.DefaultSupporterListID})
-	h.s.setFlash(c, "success", "The organisation's settings are saved.")
+	if w := models.AccentWarning(strings.ToLower(strings.TrimSpace(in.AccentColour))); w != "" {
+		h.s.setFlash(c, "error", "Saved, with a warning: "+w)
+	} else {
+		h.s.setFlash(c, "success", "The organisation's settings are saved.")
+	}
 	redirect(c, "/admin/settings")
 }
 

@@ -39,6 +39,14 @@ type unsubscribePage struct {
 
 // supporter resolves the token, answering 404 itself when it is not valid.
 func (h *UnsubscribeHandler) supporter(c *gin.Context) *models.Supporter {
+	if c.Param("token") == models.TestUnsubscribeToken {
+		h.testMessage(c)
+		return nil
+	}
+	if id, ok := models.ContactIDFromUnsubscribeToken(h.s.cfg.UnsubscribeKeys(), c.Param("token")); ok {
+		h.contact(c, id)
+		return nil
+	}
 	id, ok := models.SupporterIDFromUnsubscribeToken(h.s.cfg.UnsubscribeKeys(), c.Param("token"))
 	if ok {
 		sup, err := models.SupporterByID(c.Request.Context(), h.s.db.Gorm, id)
@@ -101,4 +109,60 @@ func (h *UnsubscribeHandler) post(c *gin.Context) {
 		}
 		redirect(c, "/u/"+c.Param("token")+"?done=unsubscribed")
 	}
+}
+
+// testMessage answers the unsubscribe link of a test of a send, for the page
+// and for one-click alike: it changes nothing, since whoever reads a test is
+// not the audience member it was rendered as.
+func (h *UnsubscribeHandler) testMessage(c *gin.Context) {
+	noStore(c)
+	if c.Request.Method == http.MethodPost && c.PostForm("List-Unsubscribe") == "One-Click" {
+		c.String(http.StatusOK, "This was a test message: nobody was unsubscribed.\n")
+		return
+	}
+	v := h.s.page(c, "This was a test message", "", map[string]string{"Message": "This link is in a test of a mailing. In the real mailing it unsubscribes the reader; here it does nothing, and nobody was unsubscribed."})
+	v.NoIndex = true
+	h.s.render(c, http.StatusOK, "public/error", v)
+}
+
+// contact serves a journalist's unsubscribe link: the page's button and
+// RFC 8058 one-click both stop our press releases (a suppression every send
+// honours, and leaving the newsroom subscribers' list); a GET changes
+// nothing.
+func (h *UnsubscribeHandler) contact(c *gin.Context, id string) {
+	ctx := c.Request.Context()
+	ct, err := models.ContactByID(ctx, h.s.db.Gorm, id)
+	if errors.Is(err, models.ErrNotFound) {
+		h.s.errorPage(c, http.StatusNotFound, "Link not valid", "This unsubscribe link is not valid. If you keep receiving our emails, reply to one and we will remove you.")
+		return
+	}
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	noStore(c)
+	if c.Request.Method == http.MethodPost {
+		source := "contact_page"
+		if c.PostForm("List-Unsubscribe") == "One-Click" {
+			source = "one_click"
+		}
+		if err := models.UnsubscribeContact(ctx, h.s.db.Gorm, ct.ID, source, c.ClientIP()); err != nil {
+			_ = c.Error(err)
+			return
+		}
+		if source == "one_click" {
+			c.String(http.StatusOK, "Unsubscribed.\n")
+			return
+		}
+		redirect(c, "/u/"+c.Param("token")+"?done=unsubscribed")
+		return
+	}
+	v := h.s.page(c, "Stop our press releases", "", contactUnsubscribePage{Token: c.Param("token"), Email: ct.Email, Done: c.Query("done") == "unsubscribed"})
+	v.NoIndex = true
+	h.s.render(c, http.StatusOK, "public/contact_unsubscribe", v)
+}
+
+type contactUnsubscribePage struct {
+	Token, Email string
+	Done         bool
 }

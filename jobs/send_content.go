@@ -133,8 +133,15 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 	c := rev.Content()
 	md := richtext.New()
 	base := strings.TrimRight(baseURL, "/")
+	// Images in the body by absolute URL (mail clients fetch them; they answer
+	// once the release is public), sized for the 600 px body.
+	inline, err := models.InlineImages(ctx, db, c.Body)
+	if err != nil {
+		return nil, err
+	}
+	abs := func(m *models.Medium, v string) string { return base + m.PublicPath(v) }
 	data := emailData{Language: d.Language, Headline: c.Headline, Standfirst: c.Standfirst, Dateline: c.Dateline,
-		BodyHTML: md.Render(c.Body), BodyText: md.PlainText(c.Body), NotesHTML: md.Render(c.NotesToEditors), NotesText: md.PlainText(c.NotesToEditors),
+		BodyHTML: md.RenderWith(c.Body, models.InlineResolver(inline, abs, emailImageWidth)), BodyText: md.PlainText(c.Body), NotesHTML: md.Render(c.NotesToEditors), NotesText: md.PlainText(c.NotesToEditors),
 		PressContacts: c.PressContacts, NameKey: KeyName, PreviewKey: KeyPreviewURL, UnsubscribeKey: KeyUnsubscribe}
 	if strings.TrimSpace(c.NotesToEditors) == "" {
 		data.NotesHTML, data.NotesText = "", ""
@@ -157,6 +164,18 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 		data.PublicURL = "" // not public yet: no link that would 404 (or leak)
 	}
 	data.Footer = "Sent by the press office. Reply to this email to reach us."
+	// The newsroom's identity (Settings): who sent it, and the press office's
+	// own contact block, as on every release page.
+	site, err := models.SiteSettingsOf(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	if site.OrganisationName != models.DefaultOrganisationName {
+		data.Footer = "Sent by the press office of " + site.OrganisationName + ". Reply to this email to reach us."
+	}
+	if site.PressOffice != "" {
+		data.Footer += " " + site.PressOffice
+	}
 	data.FooterText = data.Footer
 	// The embargo is the document's current one (a translation may inherit its
 	// original's), not the copy in the pinned revision.
@@ -354,6 +373,14 @@ func (c *SendContent) PersonalizeFor(r models.BatchRecipient, baseURL string, un
 		Substitute(rc.Substitutions, KeyUnsubscribe, u)
 		rc.Headers = map[string]string{"List-Unsubscribe": "<" + u + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 	default:
+		// Journalists unsubscribe in one click too (RFC 8058), as supporters
+		// do: a newsroom subscriber must be able to leave.
+		u := base + "/u/" + models.TestUnsubscribeToken // a preview's placeholder
+		if r.ContactID != nil {
+			u = models.ContactUnsubscribeURL(base, unsubscribeKey, *r.ContactID)
+			rc.Headers = map[string]string{"List-Unsubscribe": "<" + u + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+		}
+		Substitute(rc.Substitutions, KeyUnsubscribe, u)
 		preview := c.PublicURL
 		if previewToken != "" {
 			preview = base + "/preview/" + previewToken

@@ -27,8 +27,12 @@ type MediaContact struct {
 	Phone        string
 	Notes        string
 	DoNotContact bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// NewsroomStatus is "" for a contact the press office added, else where
+	// their own subscription on the newsroom stands: pending (never mailed
+	// until they confirm), subscribed or unsubscribed.
+	NewsroomStatus string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // ContactInput is what staff may set on a media contact. DoNotContact is a
@@ -173,7 +177,7 @@ func (f MediaFilter) Apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("media_contacts.id IN (SELECT contact_id FROM media_list_members WHERE list_id IN ?)", f.ListIDs)
 	}
 	if f.Sendable {
-		q = q.Where("media_contacts.do_not_contact = ?", false).Where(NotSuppressedSQL("media_contacts.email_hash"))
+		q = q.Where("media_contacts.do_not_contact = ? AND media_contacts.newsroom_status <> ?", false, NewsroomPending).Where(NotSuppressedSQL("media_contacts.email_hash"))
 	}
 	return q
 }

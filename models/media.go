@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"pressroom/models/richtext"
 )
 
 // MediaKind says what a library item is: images are shown (and derived into
@@ -261,7 +263,7 @@ type MediaUse struct {
 	Kind       Kind
 	Status     Status
 	Headline   string
-	Role       string // lead | attachment
+	Role       string // lead | attachment | inline
 }
 
 // MediumUsedIn lists the releases and actions that use an item now: in the
@@ -315,11 +317,12 @@ func (revisionMedium) TableName() string { return "revision_media" }
 // the revision: the visibility rule for media reads that index.
 func (r *Revision) AfterCreate(tx *gorm.DB) error {
 	c := r.Content()
-	if c.LeadImageID == "" && len(c.AttachmentIDs) == 0 {
+	inline := richtext.MediaRefs(c.Body)
+	if c.LeadImageID == "" && len(c.AttachmentIDs) == 0 && len(inline) == 0 {
 		return nil
 	}
 	db := tx.Session(&gorm.Session{NewDB: true})
-	ids := append([]string{}, c.AttachmentIDs...)
+	ids := append(append([]string{}, c.AttachmentIDs...), inline...)
 	if c.LeadImageID != "" {
 		ids = append(ids, c.LeadImageID)
 	}
@@ -347,6 +350,17 @@ func (r *Revision) AfterCreate(tx *gorm.DB) error {
 			v.Add("attachment_ids", fmt.Sprintf("%q is not an item of the media library", id))
 		}
 		rows = append(rows, revisionMedium{RevisionID: r.ID, MediaID: id, Role: "attachment", Position: i})
+	}
+	// Images in the body are indexed too, so the one visibility rule serves
+	// them exactly while the release is public.
+	for i, id := range inline {
+		switch k, ok := kinds[id]; {
+		case !ok:
+			v.Add("body", fmt.Sprintf("the image media:%s is not an item of the media library", id))
+		case k != MediaImage:
+			v.Add("body", fmt.Sprintf("media:%s is a document, not an image; attach it instead", id))
+		}
+		rows = append(rows, revisionMedium{RevisionID: r.ID, MediaID: id, Role: "inline", Position: i})
 	}
 	if err := v.Err(); err != nil {
 		return err
@@ -426,7 +440,59 @@ func PublicMediumByHash(ctx context.Context, db *gorm.DB, hash string, now time.
 		return nil, fmt.Errorf("models: public medium: %w", err)
 	}
 	if len(ids) == 0 {
+		// The newsroom's logo and default social image are public once an
+		// admin chooses them: they are on every page.
+		err := db.WithContext(ctx).Table("media").Select("media.id").
+			Where("media.content_hash = ? AND media.id IN (SELECT value FROM settings WHERE key IN ?)", hash, []string{settingLogoID, settingSocialImageID}).
+			Limit(1).Pluck("media.id", &ids).Error
+		if err != nil {
+			return nil, fmt.Errorf("models: public medium: %w", err)
+		}
+	}
+	if len(ids) == 0 {
 		return nil, fmt.Errorf("models: public medium %s: %w", hash, ErrNotFound)
 	}
 	return MediumByID(ctx, db, ids[0])
+}
+
+// InlineImages loads the library images a body's Markdown names
+// (![alt](media:ID)), by id; documents and unknown ids are left out.
+func InlineImages(ctx context.Context, db *gorm.DB, body string) (map[string]*Medium, error) {
+	refs := richtext.MediaRefs(body)
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	ms, err := MediaByIDs(ctx, db, refs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*Medium, len(ms))
+	for i := range ms {
+		if ms[i].IsImage() {
+			out[ms[i].ID] = &ms[i]
+		}
+	}
+	return out, nil
+}
+
+// InlineResolver resolves a body's library images for one surface: the large
+// web size at the URL url gives for it (public, signed or staff-only), scaled
+// down to maxWidth when that is narrower (0: as stored), with the library's
+// alt text.
+func InlineResolver(imgs map[string]*Medium, url func(m *Medium, variant string) string, maxWidth int) richtext.ImageResolver {
+	return func(id string) (richtext.Image, bool) {
+		m := imgs[id]
+		if m == nil {
+			return richtext.Image{}, false
+		}
+		v := m.Variant(VariantLarge)
+		if v == nil || v.Width == 0 {
+			return richtext.Image{}, false
+		}
+		w, h := v.Width, v.Height
+		if maxWidth > 0 && w > maxWidth {
+			w, h = maxWidth, v.Height*maxWidth/v.Width
+		}
+		return richtext.Image{Src: url(m, VariantLarge), Width: w, Height: h, Alt: m.AltText}, true
+	}
 }

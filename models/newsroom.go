@@ -339,7 +339,10 @@ type PreviewLink struct {
 	RevokedAt  *time.Time
 	CreatedBy  *string
 	CreatedAt  time.Time
-	Views      []PreviewView `gorm:"foreignKey:LinkID"`
+	// IsTest marks a link made for a test of a send: its page says so, so
+	// nobody mistakes a test for the real mailing.
+	IsTest bool
+	Views  []PreviewView `gorm:"foreignKey:LinkID"`
 }
 
 // PreviewView is one opening of a preview link.

@@ -151,3 +151,19 @@ func TestTranslationNeverMorePublicThanOriginal(t *testing.T) {
 		}
 	})
 }
+
+// TestAccentContrast: the WCAG 2 contrast ratio, and the warning for accent
+// colours under AA's 4.5:1 against white.
+func TestAccentContrast(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want float64
+	}{{"#000000", "#ffffff", 21}, {"#ffffff", "#ffffff", 1}, {"#777777", "#ffffff", 4.48}, {"#0b57d0", "#ffffff", 6.39}} {
+		if got := models.ContrastRatio(c.a, c.b); got < c.want-0.01 || got > c.want+0.01 {
+			t.Errorf("ContrastRatio(%s, %s) = %.2f, want %.2f", c.a, c.b, got, c.want)
+		}
+	}
+	if models.AccentWarning("#0b57d0") != "" || models.AccentWarning("") != "" || models.AccentWarning("#777777") == "" {
+		t.Errorf("AccentWarning: dark blue %q, none %q, #777 %q", models.AccentWarning("#0b57d0"), models.AccentWarning(""), models.AccentWarning("#777777"))
+	}
+}

@@ -624,7 +624,7 @@ func lockSend(tx *gorm.DB, id string) (*Send, error) {
 func audienceUnion(ctx context.Context, tx *gorm.DB, auds []SendAudience) (*gorm.DB, error) {
 	const journalistCols = `'journalist' AS kind, media_contacts.id AS contact_id, CAST(NULL AS text) AS supporter_id, media_contacts.email AS email,
 media_contacts.email_hash AS email_hash, media_contacts.name AS name, 0 AS prio, media_contacts.id AS ref,
-CASE WHEN media_contacts.do_not_contact THEN 'do_not_contact' ELSE '' END AS block`
+CASE WHEN media_contacts.do_not_contact THEN 'do_not_contact' WHEN media_contacts.newsroom_status = 'pending' THEN 'unconfirmed' ELSE '' END AS block`
 	const supporterCols = `'supporter' AS kind, CAST(NULL AS text) AS contact_id, supporters.id AS supporter_id, supporters.email AS email,
 supporters.email_hash AS email_hash, supporters.name AS name, 1 AS prio, supporters.id AS ref,
 CASE WHEN supporters.status <> 'subscribed' THEN supporters.status ELSE '' END AS block`
@@ -798,6 +798,7 @@ func BatchRecipients(ctx context.Context, db *gorm.DB, sendID string, batchNo in
   COALESCE(sp.reason, CASE
     WHEN r.kind = 'journalist' AND c.id IS NULL THEN 'deleted'
     WHEN r.kind = 'journalist' AND c.do_not_contact THEN 'do_not_contact'
+    WHEN r.kind = 'journalist' AND c.newsroom_status = 'pending' THEN 'unconfirmed'
     WHEN r.kind = 'supporter' AND (s.id IS NULL OR s.erased_at IS NOT NULL) THEN 'erased'
     WHEN r.kind = 'supporter' AND s.status <> 'subscribed' THEN s.status
     ELSE '' END) AS block

@@ -30,6 +30,10 @@ func New() *Renderer {
 	p.RequireNoFollowOnLinks(false)
 	p.AddTargetBlankToFullyQualifiedLinks(false)
 	p.RequireNoReferrerOnLinks(true)
+	// Alt text is a sentence for screen readers, with whatever punctuation
+	// it needs ("Cairo; 9 July?"); the UGC policy's pattern drops such alt
+	// text entirely. The value is escaped on output, so any text is safe.
+	p.AllowAttrs("alt").OnElements("img")
 	return &Renderer{md: goldmark.New(goldmark.WithExtensions(extension.GFM, extension.Typographer)), policy: p}
 }
 

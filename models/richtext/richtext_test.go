@@ -60,3 +60,38 @@ func TestWordDiff(t *testing.T) {
 		t.Fatal("identical texts reported as changed")
 	}
 }
+
+// TestInlineLibraryImages: ![alt](media:ID) becomes the resolved image with
+// width, height and alt text (the library's when the Markdown gives none),
+// sanitised; an unknown item leaves its words and no image; a script-bearing
+// URL from a resolver is still dropped by the sanitiser.
+func TestInlineLibraryImages(t *testing.T) {
+	r := New()
+	src := "Before.\n\n![Flooded street](media:abc)\n\n![](media:def) and ![gone](media:nope) and ![x](media:bad)"
+	if got := MediaRefs(src); strings.Join(got, ",") != "abc,def,nope,bad" {
+		t.Errorf("MediaRefs = %v", got)
+	}
+	out := string(r.RenderWith(src, func(id string) (Image, bool) {
+		switch id {
+		case "abc":
+			return Image{Src: "/media/h1/large?exp=1&sig=2", Width: 1200, Height: 800, Alt: "library alt"}, true
+		case "def":
+			return Image{Src: "https://example.org/media/h2/large", Width: 600, Height: 400, Alt: "Library's <alt>"}, true
+		case "bad":
+			return Image{Src: "javascript:alert(1)", Width: 1, Height: 1}, true
+		}
+		return Image{}, false
+	}))
+	for _, want := range []string{
+		`<img src="/media/h1/large?exp=1&amp;sig=2" alt="Flooded street" width="1200" height="800">`,
+		`<img src="https://example.org/media/h2/large" alt="Library&#39;s &lt;alt&gt;" width="600" height="400">`,
+		`and gone and`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %s in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "javascript") || strings.Contains(out, "media:") {
+		t.Errorf("unsafe or unresolved URL left in\n%s", out)
+	}
+}
