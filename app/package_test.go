@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -131,9 +133,11 @@ func TestPackageFromEmbargoedRelease(t *testing.T) {
 			get := func(p string) response { return anon.get(p) }
 			vis["alert page"] = get("/news/"+aslug).Status == http.StatusOK
 			vis["action page"] = get("/a/"+aslug).Status == http.StatusOK
-			vis["alert in listing"] = strings.Contains(get("/news").Body, aslug)
-			vis["alert in feed"] = strings.Contains(get("/news/feed.atom").Body, aslug)
-			vis["alert in sitemap"] = strings.Contains(get("/sitemap.xml").Body, aslug)
+			// Actions are listed apart from press releases, and the sitemap
+			// index points to its pages of releases.
+			vis["alert in listing"] = strings.Contains(get("/actions").Body, aslug)
+			vis["alert in feed"] = strings.Contains(get("/actions/feed.atom").Body, aslug)
+			vis["alert in sitemap"] = strings.Contains(get("/sitemap/releases.xml").Body, aslug)
 			vis["alert in public API"] = get("/api/v1/public/releases/"+aslug).Status == http.StatusOK
 			vis["alert in public API list"] = strings.Contains(get("/api/v1/public/releases").Body, aslug)
 			vis["alert by index"] = get("/news/index/"+models.IndexPath(*alert.IndexNumber)).Status != http.StatusNotFound
@@ -288,6 +292,48 @@ func TestLaunchCampaignButton(t *testing.T) {
 		r = b.post("/admin/releases/"+rel.ID+"/package", "/admin/releases/"+rel.ID+"/package", url.Values{"demand": {strings.Repeat("x", 301)}, "targets": {tg.ID}})
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="demand-error"`) || !strings.Contains(r.Body, `value="`+tg.ID+`" checked> Keep Me Ticked`) {
 			t.Errorf("bad demand = %d", r.Status)
+		}
+	})
+}
+
+// TestPackageAlertOfWithdrawnRelease: when the press release a package was
+// made from is withdrawn before its alert is approved, the last approval is
+// refused with the reason, and the alert stays off every public surface: it
+// must not go out on the strength of a release the organisation took back.
+func TestPackageAlertOfWithdrawnRelease(t *testing.T) {
+	run(t, envOptions{work: true}, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		rel := env.publish(t, "Claims we took back", "Body.", nil, nil)
+		camp := env.token(models.RoleCampaigner)
+		pkg := decode[packageResp](t, env.api("POST", "/api/v1/releases/"+rel.ID+"/package", camp, `{"petition":false,"demand":"Act now."}`).Body)
+		if pkg.AlertID == nil {
+			t.Fatalf("package %+v", pkg)
+		}
+		if _, err := models.WithdrawDocument(ctx, env.db.Gorm, env.users[models.RolePressOfficer], rel.ID, "The figures were wrong.", env.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.SubmitDocument(ctx, env.db.Gorm, env.users[models.RoleCampaigner], *pkg.AlertID, false, env.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		for _, u := range []*models.User{env.users[models.RoleApprover], env.legal} {
+			if _, err = models.ApproveDocument(ctx, env.db.Gorm, u, *pkg.AlertID, "", env.clock.Now()); err != nil {
+				break
+			}
+		}
+		var ve *models.ValidationError
+		if !errors.As(err, &ve) || !strings.Contains(fmt.Sprint(ve.Fields), "withdrawn") {
+			t.Fatalf("approving the alert of a withdrawn release: %v, want a refusal naming the withdrawal", err)
+		}
+		alert, _ := models.DocumentByID(ctx, env.db.Gorm, *pkg.AlertID)
+		if alert.Public(env.clock.Now()) || alert.Status == models.StatusScheduled {
+			t.Fatalf("alert is %s", alert.Status)
+		}
+		time.Sleep(1200 * time.Millisecond) // more than one publishing sweep
+		if alert.Slug != nil {
+			if r := env.browser().get("/news/" + *alert.Slug); r.Status != http.StatusNotFound {
+				t.Fatalf("the alert of a withdrawn release is public: %d", r.Status)
+			}
 		}
 	})
 }

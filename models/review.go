@@ -425,6 +425,12 @@ func finalizeApproval(ctx context.Context, tx *gorm.DB, d *Document, cur *Revisi
 		if err := tx.First(&rel, "id = ?", *d.FollowsReleaseID).Error; err != nil {
 			return err
 		}
+		if rel.Status == StatusWithdrawn {
+			// The organisation took the release back: an alert made from it
+			// must not go out on its strength.
+			return &ValidationError{Fields: map[string]string{"follows_release": "the press release this alert was made from (" + deref(rel.IndexNumber) +
+				") has been withdrawn, so the alert cannot be published with it: make a new alert if the case still stands"}}
+		}
 		if !rel.Public(now) {
 			waitsForRelease = true
 			if rel.EmbargoAt != nil && (embargo == nil || rel.EmbargoAt.After(*embargo)) {
