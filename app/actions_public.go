@@ -52,6 +52,7 @@ type letterForm struct {
 	TargetIDs            []string
 	OptIn                bool
 	Source               string
+	Src                  string // the send whose email brought the writer (models.SourceParam)
 }
 
 type actionPage struct {
@@ -115,17 +116,17 @@ func (h *ActionPublicHandler) page(c *gin.Context) {
 	if a == nil {
 		return
 	}
-	h.render(c, http.StatusOK, a, letterForm{Country: countryFromLanguage(c.GetHeader("Accept-Language")), Source: c.Query("source")}, "", "", nil)
+	h.render(c, http.StatusOK, a, letterForm{Country: countryFromLanguage(c.GetHeader("Accept-Language")), Source: c.Query("source"), Src: c.Query(models.SourceParam)}, "", "", nil)
 }
 
 func bindLetterForm(c *gin.Context) letterForm {
 	return letterForm{Name: c.PostForm("name"), Email: c.PostForm("email"), Country: c.PostForm("country"), Subject: c.PostForm("subject"),
-		Body: c.PostForm("body"), TargetIDs: c.PostFormArray("target_ids"), OptIn: c.PostForm("opt_in") == "yes", Source: c.PostForm("source")}
+		Body: c.PostForm("body"), TargetIDs: c.PostFormArray("target_ids"), OptIn: c.PostForm("opt_in") == "yes", Source: c.PostForm("source"), Src: c.PostForm(models.SourceParam)}
 }
 
 func (f letterForm) input(c *gin.Context, honeypot, source string) models.LetterInput {
 	return models.LetterInput{Name: f.Name, Email: f.Email, Country: f.Country, Subject: f.Subject, Body: f.Body, TargetIDs: f.TargetIDs, OptIn: f.OptIn,
-		Honeypot: honeypot, IP: c.ClientIP(), Source: source}
+		Honeypot: honeypot, IP: c.ClientIP(), Source: source, Src: f.Src}
 }
 
 // write runs one letter: stored with its confirmation email or its delivery
@@ -246,6 +247,7 @@ type letterRequest struct {
 	TargetIDs []string `json:"target_ids"`
 	OptIn     bool     `json:"opt_in"`
 	Source    string   `json:"source"`
+	Src       string   `json:"src"`     // the ?src= of the emailed link that brought the writer
 	Website   string   `json:"website"` // the honeypot
 }
 
@@ -265,7 +267,7 @@ func (h *ActionPublicHandler) apiLetter(c *gin.Context) {
 	if source == "" {
 		source = "api"
 	}
-	form := letterForm{Name: req.Name, Email: req.Email, Country: req.Country, Subject: req.Subject, Body: req.Body, TargetIDs: req.TargetIDs, OptIn: req.OptIn}
+	form := letterForm{Name: req.Name, Email: req.Email, Country: req.Country, Subject: req.Subject, Body: req.Body, TargetIDs: req.TargetIDs, OptIn: req.OptIn, Src: req.Src}
 	res, err := h.write(c, a, form.input(c, req.Website, source))
 	var ve *models.ValidationError
 	var aw *models.AlreadyWrittenError

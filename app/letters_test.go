@@ -537,3 +537,37 @@ func TestLetterPersonalDataIsKeptOnlyAsLongAsNeeded(t *testing.T) {
 		}
 	})
 }
+
+// TestLetterRecordsTheSendThatBroughtIt: a letter written from an emailed
+// link (?src=<send id>) records that send, by the page form and by the API,
+// so the action's analytics can count the letters each send brought; a value
+// not shaped like a send id is dropped.
+func TestLetterRecordsTheSendThatBroughtIt(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		ua := publishUA(t, env, "2026-08-01T00:00:00Z")
+		const send = "abcdefghijklmnop"
+		page := env.browser()
+		if p := page.get("/a/" + ua.action.Slug + "?src=" + send); !strings.Contains(p.Body, `name="src" value="`+send+`"`) {
+			t.Fatalf("the action page does not carry the link's src into its form")
+		}
+		form := url.Values{"name": {"Ana"}, "email": {"ana@example.org"}, "country": {"BR"}, "subject": {"S"}, "body": {"In my own words."}, "src": {send}}
+		if p := page.post("/a/"+ua.action.Slug, "/a/"+ua.action.Slug, form); p.Status != http.StatusSeeOther {
+			t.Fatalf("page letter = %d", p.Status)
+		}
+		if r := writeLetter(t, env, ua.action.Slug, `{"name":"Ben","email":"ben@example.org","country":"GB","subject":"S","body":"Mine.","src":"`+send+`"}`); r.Status != http.StatusAccepted {
+			t.Fatalf("API letter = %d %s", r.Status, r.Body)
+		}
+		if r := writeLetter(t, env, ua.action.Slug, `{"name":"Cy","email":"cy@example.org","country":"GB","subject":"S","body":"Mine.","src":"<script>"}`); r.Status != http.StatusAccepted {
+			t.Fatalf("API letter = %d %s", r.Status, r.Body)
+		}
+		var letters []models.Letter
+		env.db.Gorm.Order("normalised_email").Find(&letters)
+		got := map[string]string{}
+		for _, l := range letters {
+			got[l.NormalisedEmail] = deref(l.SendID)
+		}
+		if got["ana@example.org"] != send || got["ben@example.org"] != send || got["cy@example.org"] != "" {
+			t.Errorf("letters' sends = %v", got)
+		}
+	})
+}

@@ -37,10 +37,12 @@ type Letter struct {
 	IP              string `gorm:"column:ip"`
 	IPErased        bool   `gorm:"column:ip_erased"`
 	Source          string
-	SupporterID     *string
-	EmailsSent      int
-	CreatedAt       time.Time
-	ConfirmedAt     *time.Time
+	// SendID is the send whose email link brought the writer (SendSource).
+	SendID      *string
+	SupporterID *string
+	EmailsSent  int
+	CreatedAt   time.Time
+	ConfirmedAt *time.Time
 }
 
 // Address is the writer's email, or "" once erased.
@@ -207,6 +209,7 @@ type LetterInput struct {
 	Honeypot             string
 	IP                   string
 	Source               string
+	Src                  string // the ?src= of an emailed link: the send it came from (SendSource)
 	// ProvenWriter is the normalised mailbox the writer's browser proved it
 	// confirmed (its signed writer cookie), or "". Only then does a confirmed
 	// writer's letter go at once: an address alone proves nothing.
@@ -370,7 +373,7 @@ func RequestLetter(ctx context.Context, tx *gorm.DB, pa *PublicAction, in Letter
 	}
 	l := &Letter{ID: NewID(), DocumentID: pa.Release.ID, Name: in.Name, Email: &email, NormalisedEmail: norm, EmailDomain: norm[strings.LastIndex(norm, "@")+1:],
 		Country: in.Country, Subject: in.Subject, Body: in.Body, Unchanged: SameLetter(in.Body, pa.Action.LetterBody), OptIn: in.OptIn, State: state,
-		FlagReason: reason, IP: in.IP, Source: in.Source, CreatedAt: now}
+		FlagReason: reason, IP: in.IP, Source: in.Source, SendID: SendSource(in.Src), CreatedAt: now}
 	if in.OptIn {
 		l.ConsentWording = LetterConsentWording
 	}
