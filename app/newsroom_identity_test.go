@@ -80,6 +80,14 @@ func TestNewsroomIdentity(t *testing.T) {
 		if want := "Sent by the press office of Freedonia Rights Watch. Reply to this email to reach us. Press office: +44 20 7946 0000 (24 hours)"; !strings.Contains(content.Journalist.Text, want) {
 			t.Errorf("email footer lacks %q:\n%s", want, content.Journalist.Text)
 		}
+		// The HTML part opens with the organisation's logo (by absolute URL,
+		// with its size and the organisation's name as alt text) on a band of
+		// the accent colour.
+		for _, want := range []string{`<img src="` + logo.Variants["thumb"] + `"`, `alt="Freedonia Rights Watch"`, "border-top:4px solid #0b57d0"} {
+			if !strings.Contains(content.Journalist.HTML, want) {
+				t.Errorf("email HTML lacks %s", want)
+			}
+		}
 
 		// A pale accent is saved, with a warning on the page.
 		form.Set("accent_colour", "#ffcc00")

@@ -61,6 +61,11 @@ type emailData struct {
 	Footer, FooterText                                             string
 	LeadImage                                                      *emailImage
 	Attachments                                                    []emailLink
+	// Logo and Accent are the newsroom's identity (Settings): the logo opens
+	// the message on a band of the accent colour; OrgName is the logo's alt
+	// text, and the masthead's words when there is no logo.
+	Logo            *emailImage
+	OrgName, Accent string
 }
 
 // emailImage is the lead image as an email shows it: an absolute URL (mail
@@ -175,6 +180,18 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 	}
 	if site.PressOffice != "" {
 		data.Footer += " " + site.PressOffice
+	}
+	if site.OrganisationName != models.DefaultOrganisationName {
+		data.OrgName = site.OrganisationName
+	}
+	data.Accent = site.AccentColour
+	if site.LogoID != "" {
+		if m, err := models.MediumByID(ctx, db, site.LogoID); err == nil {
+			if v := m.Variant(models.VariantThumb); v != nil && v.Width > 0 {
+				w := min(v.Width, 160)
+				data.Logo = &emailImage{Src: base + m.PublicPath(models.VariantThumb), Width: w, Height: v.Height * w / v.Width, Alt: site.OrganisationName}
+			}
+		}
 	}
 	data.FooterText = data.Footer
 	// The embargo is the document's current one (a translation may inherit its
