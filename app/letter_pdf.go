@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"pressroom/pdffont"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -49,6 +50,29 @@ func (h *ActionPublicHandler) print(c *gin.Context) {
 	if len(targets) == 0 {
 		targets = a.Targets
 	}
+	font, err := pdffont.Load()
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	// The embedded font prints Latin, Greek and Cyrillic; scripts that need
+	// shaping or right-to-left layout would come out as wrong letters, so the
+	// writer is told rather than handed a garbled letter.
+	for field, text := range map[string]string{"name": form.Name, "subject": form.Subject, "body": form.Body} {
+		if ok, script := font.Printable(text); !ok {
+			if script == "" {
+				script = "this script"
+			} else {
+				script += " script"
+			}
+			errs[field] = "cannot be printed in " + script + " yet: send the letter by email, or copy it from this page to print it yourself"
+		}
+	}
+	for _, t := range targets {
+		if ok, _ := font.Printable(t.Name + t.Title + t.PostalAddress + t.Organisation); !ok {
+			errs["target_ids"] = "the address of " + t.Name + " cannot be printed in its script yet: copy it from this page to print it yourself"
+		}
+	}
 	if len(errs) > 0 {
 		h.render(c, http.StatusUnprocessableEntity, a, form, "", "", errs)
 		return
@@ -63,15 +87,17 @@ func (h *ActionPublicHandler) print(c *gin.Context) {
 	c.Data(http.StatusOK, "application/pdf", buf.Bytes())
 }
 
-// letterPDF writes one page per target. The built-in PDF fonts cover Latin-1
-// only: other letters print as "?" until a Unicode font is embedded.
+// letterPDF writes one page per target, in the embedded Unicode font (print
+// checks first that the font can show the letter).
 func (s *Server) letterPDF(w *bytes.Buffer, a *models.PublicAction, targets []models.Target, form letterForm) error {
 	if len(targets) == 0 {
 		return errors.New("app: letter pdf: no targets")
 	}
 	pdf := fpdf.New("P", "mm", "A4", "")
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	pdf.SetTitle(tr(form.Subject), false)
+	pdf.AddUTF8FontFromBytes(pdffont.Family, "", pdffont.Regular)
+	pdf.AddUTF8FontFromBytes(pdffont.Family, "B", pdffont.Bold)
+	tr := func(s string) string { return s }
+	pdf.SetTitle(form.Subject, true)
 	pdf.SetCreator(siteName, false)
 	pdf.SetMargins(windowLeft, 20, 20)
 	pdf.SetAutoPageBreak(true, 20)
@@ -79,7 +105,7 @@ func (s *Server) letterPDF(w *bytes.Buffer, a *models.PublicAction, targets []mo
 	for _, t := range targets {
 		pdf.AddPage()
 		// The writer's own name and country, top right, as a letter's sender.
-		pdf.SetFont("Helvetica", "", 10)
+		pdf.SetFont(pdffont.Family, "", 10)
 		pdf.SetXY(120, 20)
 		sender := strings.TrimSpace(form.Name)
 		if n := models.CountryName(strings.ToUpper(form.Country)); n != "" {
@@ -87,7 +113,7 @@ func (s *Server) letterPDF(w *bytes.Buffer, a *models.PublicAction, targets []mo
 		}
 		pdf.MultiCell(70, 5, tr(sender), "", "R", false)
 		// The address block, in the window.
-		pdf.SetFont("Helvetica", "", 11)
+		pdf.SetFont(pdffont.Family, "", 11)
 		pdf.SetXY(windowLeft, windowTop)
 		addr := t.Name
 		if t.Title != "" {
@@ -106,10 +132,10 @@ func (s *Server) letterPDF(w *bytes.Buffer, a *models.PublicAction, targets []mo
 		pdf.SetXY(windowLeft, windowTop+windowHeight+5)
 		pdf.CellFormat(0, 6, tr(date), "", 1, "R", false, 0, "")
 		pdf.Ln(4)
-		pdf.SetFont("Helvetica", "B", 11)
+		pdf.SetFont(pdffont.Family, "B", 11)
 		pdf.MultiCell(0, 6, tr(strings.TrimSpace(form.Subject)), "", "L", false)
 		pdf.Ln(3)
-		pdf.SetFont("Helvetica", "", 11)
+		pdf.SetFont(pdffont.Family, "", 11)
 		pdf.MultiCell(0, 5.5, tr(models.LetterText(&t, form.Body, strings.TrimSpace(form.Name), form.Country)), "", "L", false)
 	}
 	return pdf.Output(w)

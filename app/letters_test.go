@@ -410,9 +410,22 @@ func TestLetterComposerNudgesAndPrints(t *testing.T) {
 			t.Fatalf("print = %d %s", pdf.Status, pdf.Header.Get("Content-Type"))
 		}
 		for _, want := range []string{"Lazoghly Square", "Cairo", "Dear Minister", "Ana Lima"} {
-			if !strings.Contains(pdfText(t, pdf.Body), want) {
+			if !strings.Contains(pdfText(t, pdf.Body), pdfString(want)) {
 				t.Errorf("the PDF letter lacks %q", want)
 			}
+		}
+		// A writer in Cyrillic gets their own name on the letter, as written.
+		pdf = b.post("/a/"+slug, "/a/"+slug+"/print", url.Values{"name": {"Анна Лима"}, "country": {"BR"}, "subject": {"Освободите Сару Ахмед"},
+			"body": {"Своими словами."}, "target_ids": {ua.minister.ID}})
+		if pdf.Status != http.StatusOK || !strings.Contains(pdfText(t, pdf.Body), pdfString("Анна Лима")) || !strings.Contains(pdfText(t, pdf.Body), pdfString("Своими словами.")) {
+			t.Errorf("Cyrillic letter: %d, name or text missing from the PDF", pdf.Status)
+		}
+		// A letter in Arabic script cannot be laid out by the PDF writer: the
+		// page says so instead of printing wrong letters.
+		ar := b.post("/a/"+slug, "/a/"+slug+"/print", url.Values{"name": {"Ana Lima"}, "country": {"BR"}, "subject": {"Release Sara Ahmed"},
+			"body": {"أطلقوا سراح سارة أحمد"}, "target_ids": {ua.minister.ID}})
+		if ar.Status != http.StatusUnprocessableEntity || !strings.Contains(ar.Body, "Arabic script") {
+			t.Errorf("Arabic letter print = %d, want 422 naming the script", ar.Status)
 		}
 		if r := b.post("/a/"+slug, "/a/"+slug+"/posted", url.Values{"target_ids": {ua.minister.ID, ua.attorney.ID}, "country": {"BR"}}); r.Status != http.StatusOK ||
 			!strings.Contains(r.Body, "posting your 2 letters") {
