@@ -995,7 +995,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		c.expect(c.call("POST", "/api/v1/targets/import", "/api/v1/targets/import", camp, "text/csv", "name,salutation\nAmina,Dear\n", nil), 422, "import targets without an email column")
 
 		// Urgent Actions: an action with the target, a letter, the counts.
-		ua := c.expect(c.json("POST", releases, releases, camp, `{"kind":"action_alert","headline":"Free Sara Ahmed","targets":["`+tgt+`"],
+		ua := c.expect(c.json("POST", releases, releases, camp, `{"kind":"action_alert","headline":"Free Sara Ahmed","body":"Sara Ahmed, a lawyer, was arrested on 2 June.","targets":["`+tgt+`"],
 			"appeal_deadline":"2026-08-01T00:00:00Z","appeal_timezone":"Africa/Cairo","letter_subject":"Release her","letter_body":"Release her."}`), 201, "create an action")
 		uaID := ua["id"].(string)
 		c.expect(c.json("POST", release+"/submit", at(uaID, "/submit"), camp, ""), 200, "submit action")
