@@ -184,7 +184,7 @@ func releaseJourneys(tb *tab) {
 		if status := tb.open(indexPath); status != http.StatusNotFound {
 			tb.failf("%s under embargo: status %d, want 404", indexPath, status)
 		}
-		for _, p := range []string{"/news/feed.atom", "/sitemap.xml"} {
+		for _, p := range []string{"/news/feed.atom", "/sitemap.xml", "/sitemap/releases.xml"} {
 			if body := fetch(tb, p); strings.Contains(body, r.slug) || strings.Contains(body, r.headline) {
 				tb.failf("%s mentions the embargoed release", p)
 			}
@@ -211,7 +211,7 @@ func releaseJourneys(tb *tab) {
 		if body := fetch(tb, "/news/feed.atom"); !strings.Contains(body, "/news/"+r.slug) || !strings.Contains(body, r.headline) {
 			tb.failf("the Atom feed lacks the published release")
 		}
-		if body := fetch(tb, "/sitemap.xml"); !strings.Contains(body, "/news/"+r.slug) {
+		if body := fetch(tb, "/sitemap/releases.xml"); !strings.Contains(body, "/news/"+r.slug) {
 			tb.failf("the sitemap lacks the published release")
 		}
 	})

@@ -95,7 +95,7 @@ func TestAudiencePages(t *testing.T) {
 	tb.check("Foreign desks")
 	tb.submit("Prepare send")
 	sendPath := tb.path()
-	tb.submit("Send a test to me")
+	tb.submit("Send a test")
 	tb.frameText("/preview")
 	check(tb, "send-draft", sendPath)
 	tb.check("I have checked the preview and the audience")
