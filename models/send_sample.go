@@ -52,7 +52,6 @@ func TestAddresses(in []string) ([]string, error) {
 	return out, nil
 }
 
-
 // CreateTestPreviewLinks makes one preview link, marked as a test, for each
 // address a test of a send goes to, and returns the tokens by address. The
 // links work like a journalist's (until expires) so the tester can check them.
