@@ -38,6 +38,21 @@ func signConfirmed(t *testing.T, env *testEnv, petitionID string, from, n int, i
 	}
 }
 
+// waitTrendingMail waits up to 10 s for n trending-source emails to reach to's
+// outbox (the sweep's job enqueues them; their delivery is a job of its own)
+// and returns those there.
+func waitTrendingMail(t *testing.T, env *testEnv, to string, n int) []models.OutboxMessage {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ms := trendingMail(outboxTo(t, env, to))
+		if len(ms) >= n || time.Now().After(deadline) {
+			return ms
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // completedJobs counts the finished jobs of a kind.
 func completedJobs(t *testing.T, env *testEnv, kind string) int64 {
 	t.Helper()
@@ -170,7 +185,7 @@ func TestPetitionTrendingSources(t *testing.T) {
 		}
 		signConfirmed(t, env, p.ID, 4, 1, "203.0.113.7", func(i int) string { return fmt.Sprintf("a%d@d%d.example", i, i) })
 		sweep()
-		ms := trendingMail(outboxTo(t, env, me))
+		ms := waitTrendingMail(t, env, me, 1)
 		if len(ms) != 1 || !strings.Contains(ms[0].Subject, `Unusual signing on "Watched"`) || !strings.Contains(ms[0].TextBody, "IP address 203.0.113.7: 3 signatures") ||
 			strings.Contains(ms[0].TextBody, "198.51.100.1") {
 			t.Fatalf("trending mail: %v", ms)
@@ -182,7 +197,7 @@ func TestPetitionTrendingSources(t *testing.T) {
 		}
 		signConfirmed(t, env, p.ID, 7, 3, "", func(i int) string { return fmt.Sprintf("c%d@bulk.example", i) })
 		sweep()
-		ms = trendingMail(outboxTo(t, env, me))
+		ms = waitTrendingMail(t, env, me, 2)
 		if len(ms) != 2 || !strings.Contains(ms[0].TextBody+ms[1].TextBody, "email domain bulk.example: 3 signatures") {
 			t.Fatalf("new domain: %v", subjects(ms))
 		}
