@@ -321,29 +321,9 @@ func RequestLetter(ctx context.Context, tx *gorm.DB, pa *PublicAction, in Letter
 		return nil, err
 	}
 	db := tx.WithContext(ctx)
-	if limits.Ceiling.N > 0 && in.IP != "" {
-		var n int64
-		if err := db.Model(&Letter{}).Where("ip = ? AND created_at > ?", in.IP, now.Add(-limits.Ceiling.Window)).Count(&n).Error; err != nil {
-			return nil, fmt.Errorf("models: letter: %w", err)
-		}
-		if n >= int64(limits.Ceiling.N) {
-			return nil, ErrSignFlood
-		}
-	}
-	state, reason := SignaturePending, ""
-	if strings.TrimSpace(in.Honeypot) != "" {
-		state, reason = SignatureFlagged, "honeypot"
-	} else if in.IP != "" {
-		for _, l := range limits.flagging() {
-			var n int64
-			if err := db.Model(&Letter{}).Where("document_id = ? AND ip = ? AND created_at > ?", pa.Release.ID, in.IP, now.Add(-l.Window)).Count(&n).Error; err != nil {
-				return nil, fmt.Errorf("models: letter: %w", err)
-			}
-			if n >= int64(l.N) {
-				state, reason = SignatureFlagged, "rate_"+l.name
-				break
-			}
-		}
+	state, reason, err := abuseState(db, &Letter{}, "document_id", pa.Release.ID, in.IP, in.Honeypot, limits, now)
+	if err != nil {
+		return nil, err
 	}
 	norm := NormaliseEmail(email, rules)
 	var taken []LetterDelivery

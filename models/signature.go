@@ -148,29 +148,9 @@ func RequestSignature(ctx context.Context, tx *gorm.DB, p *Petition, in SignInpu
 		return nil, err
 	}
 	db := tx.WithContext(ctx)
-	if limits.Ceiling.N > 0 && in.IP != "" {
-		var n int64
-		if err := db.Model(&Signature{}).Where("ip = ? AND created_at > ?", in.IP, now.Add(-limits.Ceiling.Window)).Count(&n).Error; err != nil {
-			return nil, fmt.Errorf("models: sign: %w", err)
-		}
-		if n >= int64(limits.Ceiling.N) {
-			return nil, ErrSignFlood
-		}
-	}
-	state, reason := SignaturePending, ""
-	if strings.TrimSpace(in.Honeypot) != "" {
-		state, reason = SignatureFlagged, "honeypot"
-	} else if in.IP != "" {
-		for _, l := range limits.flagging() {
-			var n int64
-			if err := db.Model(&Signature{}).Where("petition_id = ? AND ip = ? AND created_at > ?", p.ID, in.IP, now.Add(-l.Window)).Count(&n).Error; err != nil {
-				return nil, fmt.Errorf("models: sign: %w", err)
-			}
-			if n >= int64(l.N) {
-				state, reason = SignatureFlagged, "rate_"+l.name
-				break
-			}
-		}
+	state, reason, err := abuseState(db, &Signature{}, "petition_id", p.ID, in.IP, in.Honeypot, limits, now)
+	if err != nil {
+		return nil, err
 	}
 	sig := newSignature(p, in, email, NormaliseEmail(email, rules), state, reason, now)
 	res := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "petition_id"}, {Name: "normalised_email"}}, DoNothing: true}).Create(sig)
@@ -241,6 +221,37 @@ func (l SignLimits) flagging() []namedLimit {
 		}
 	}
 	return out
+}
+
+// abuseState applies the public forms' abuse rules to one more signature or
+// letter from ip: past the flood ceiling (all rows of model from ip) it is
+// ErrSignFlood; a filled honeypot or a burst or sustained rate within the
+// scope (scopeCol = scopeID: the petition, the action) flags it silently.
+func abuseState(db *gorm.DB, model any, scopeCol, scopeID, ip, honeypot string, limits SignLimits, now time.Time) (SignatureState, string, error) {
+	if limits.Ceiling.N > 0 && ip != "" {
+		var n int64
+		if err := db.Model(model).Where("ip = ? AND created_at > ?", ip, now.Add(-limits.Ceiling.Window)).Count(&n).Error; err != nil {
+			return "", "", fmt.Errorf("models: abuse limits: %w", err)
+		}
+		if n >= int64(limits.Ceiling.N) {
+			return "", "", ErrSignFlood
+		}
+	}
+	if strings.TrimSpace(honeypot) != "" {
+		return SignatureFlagged, "honeypot", nil
+	}
+	if ip != "" {
+		for _, l := range limits.flagging() {
+			var n int64
+			if err := db.Model(model).Where(scopeCol+" = ? AND ip = ? AND created_at > ?", scopeID, ip, now.Add(-l.Window)).Count(&n).Error; err != nil {
+				return "", "", fmt.Errorf("models: abuse limits: %w", err)
+			}
+			if n >= int64(l.N) {
+				return SignatureFlagged, "rate_" + l.name, nil
+			}
+		}
+	}
+	return SignaturePending, "", nil
 }
 
 // newSignature builds the row a new signature stores; its first email (the
