@@ -112,5 +112,7 @@ func NormaliseEmail(email string, rules EmailRules) string {
 		r, ok := rules[domain]
 		apply(r, ok)
 	}
-	return local + "@" + domain
+	// Removing dots can expose spaces that sat between a dot and the start
+	// (". a@gmail.com"); trimming them again keeps the result a fixed point.
+	return strings.TrimSpace(local) + "@" + domain
 }
