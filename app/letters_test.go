@@ -537,8 +537,22 @@ func TestLetterPersonalDataIsKeptOnlyAsLongAsNeeded(t *testing.T) {
 		if err := env.db.Gorm.Take(&sup, "email = ?", "ana@example.org").Error; err != nil {
 			t.Fatal(err)
 		}
+		// The supporter's data export holds the letter: their words, the
+		// officials it went to, and its state.
+		camp := env.login(models.RoleCampaigner)
+		exp := decode[models.SupporterExport](t, camp.get("/admin/supporters/"+sup.ID+"/export.json").Body)
+		if len(exp.Letters) != 1 || exp.Letters[0].Body != "My words." || exp.Letters[0].Action != ua.action.Slug || len(exp.Letters[0].Deliveries) != 2 {
+			t.Fatalf("export letters = %+v", exp.Letters)
+		}
+		if d := exp.Letters[0].Deliveries; d[0].Target != "Hisham Barakat" || d[1].Target != "Omar Marwan" {
+			t.Errorf("export deliveries = %+v", d)
+		}
 		if err := models.EraseSupporter(ctx, env.db.Gorm, sup.ID, &env.users[models.RoleAdmin].ID); err != nil {
 			t.Fatal(err)
+		}
+		exp = decode[models.SupporterExport](t, camp.get("/admin/supporters/"+sup.ID+"/export.json").Body)
+		if len(exp.Letters) != 0 {
+			t.Errorf("after erasure the export still lists letters: %+v", exp.Letters)
 		}
 		env.db.Gorm.Take(&l, "id = ?", l.ID)
 		if l.Name != "" || l.Email != nil || l.Body != "" || strings.Contains(l.NormalisedEmail, "ana") {

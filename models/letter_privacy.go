@@ -89,3 +89,73 @@ func anonymiseLetters(ctx context.Context, tx *gorm.DB, sup *Supporter) error {
 	}
 	return nil
 }
+
+// LetterExport is one letter in a supporter's data export: what they wrote,
+// to whom, and what became of it.
+type LetterExport struct {
+	Action         string                 `json:"action"`
+	Name           string                 `json:"name"`
+	Email          string                 `json:"email"`
+	Country        string                 `json:"country"`
+	Subject        string                 `json:"subject"`
+	Body           string                 `json:"body"`
+	State          SignatureState         `json:"state"`
+	OptIn          bool                   `json:"opt_in"`
+	ConsentWording string                 `json:"consent_wording"`
+	IP             string                 `json:"ip"`
+	Source         string                 `json:"source"`
+	WrittenAt      time.Time              `json:"written_at"`
+	ConfirmedAt    *time.Time             `json:"confirmed_at"`
+	Deliveries     []LetterDeliveryExport `json:"deliveries"`
+}
+
+// LetterDeliveryExport is the letter's copy to one official.
+type LetterDeliveryExport struct {
+	Target string     `json:"target"`
+	Status string     `json:"status"`
+	SentAt *time.Time `json:"sent_at"`
+}
+
+// lettersOfSupporter gathers the letters a supporter wrote (linked by their
+// opt-in or written with their address) with their deliveries, for a
+// data-subject access request.
+func lettersOfSupporter(ctx context.Context, db *gorm.DB, sup *Supporter) ([]LetterExport, error) {
+	q := db.WithContext(ctx).Table("letters").Select("letters.*, documents.slug AS action_slug").
+		Joins("JOIN documents ON documents.id = letters.document_id")
+	if sup.Email != nil {
+		q = q.Where("letters.supporter_id = ? OR letters.email = ?", sup.ID, *sup.Email)
+	} else {
+		q = q.Where("letters.supporter_id = ?", sup.ID)
+	}
+	var rows []struct {
+		Letter
+		ActionSlug *string
+	}
+	if err := q.Order("letters.created_at").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("models: supporter letters: %w", err)
+	}
+	out := make([]LetterExport, 0, len(rows))
+	for _, r := range rows {
+		e := LetterExport{Name: r.Name, Email: r.Address(), Country: r.Country, Subject: r.Subject, Body: r.Body, State: r.State,
+			OptIn: r.OptIn, ConsentWording: r.ConsentWording, IP: r.IP, Source: r.Source, WrittenAt: r.CreatedAt.UTC(), ConfirmedAt: r.ConfirmedAt,
+			Deliveries: []LetterDeliveryExport{}}
+		if r.ActionSlug != nil {
+			e.Action = *r.ActionSlug
+		}
+		var ds []struct {
+			Name   string
+			Status string
+			SentAt *time.Time
+		}
+		if err := db.WithContext(ctx).Table("letter_deliveries").Select("targets.name, letter_deliveries.status, letter_deliveries.sent_at").
+			Joins("JOIN targets ON targets.id = letter_deliveries.target_id").Where("letter_deliveries.letter_id = ?", r.ID).
+			Order("targets.name").Scan(&ds).Error; err != nil {
+			return nil, fmt.Errorf("models: supporter letters: %w", err)
+		}
+		for _, d := range ds {
+			e.Deliveries = append(e.Deliveries, LetterDeliveryExport{Target: d.Name, Status: d.Status, SentAt: d.SentAt})
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

@@ -651,6 +651,7 @@ type SupporterExport struct {
 	ConsentRecords []ConsentRecord   `json:"consent_records"`
 	Suppression    *Suppression      `json:"suppression"`
 	Signatures     []SignatureExport `json:"signatures"`
+	Letters        []LetterExport    `json:"letters"`
 	ExportedAt     time.Time         `json:"exported_at"`
 }
 
@@ -669,6 +670,9 @@ func ExportSupporter(ctx context.Context, db *gorm.DB, id string) (*SupporterExp
 		return nil, err
 	}
 	if out.Signatures, err = signaturesOfSupporter(ctx, db, sup); err != nil {
+		return nil, err
+	}
+	if out.Letters, err = lettersOfSupporter(ctx, db, sup); err != nil {
 		return nil, err
 	}
 	var sp Suppression
