@@ -183,6 +183,7 @@ func New(d Deps) (*Server, error) {
 	(&EmailRulesHandler{s: s}).Register(admin)
 	(&PetitionsAPI{s: s}).Register(api)
 	(&PetitionsHandler{s: s}).Register(admin)
+	(&LetterReviewHandler{s: s}).Register(admin)
 	(&AnalyticsHandler{s: s}).Register(admin)
 	(&PackageHandler{s: s}).Register(admin, api)
 	targets := &TargetsHandler{s: s}

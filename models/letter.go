@@ -687,6 +687,7 @@ type TargetLetterCount struct {
 type LetterCounts struct {
 	Total     int64               `json:"total"`
 	Flagged   int64               `json:"flagged"`
+	Rejected  int64               `json:"rejected"`
 	Pending   int64               `json:"pending"`
 	Unchanged int64               `json:"unchanged"`
 	Posted    int64               `json:"posted"`
@@ -747,6 +748,8 @@ func LetterCountsOf(ctx context.Context, db *gorm.DB, docID string) (*LetterCoun
 			}
 		case SignatureFlagged:
 			out.Flagged += s.N
+		case SignatureInvalidated:
+			out.Rejected += s.N
 		case SignaturePending:
 			out.Pending += s.N
 		}
