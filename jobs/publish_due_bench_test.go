@@ -39,18 +39,20 @@ func BenchmarkEmbargoLatency(b *testing.B) {
 		models.SaveWorkflow(ctx, db.Gorm, models.WorkflowInput{Name: "One", IsDefault: true, Steps: []models.StepInput{{Group: "Desk", ApprovalsNeeded: 1}}})
 
 		const n = 100
-		start := time.Now().Add(5 * time.Second).Truncate(time.Second)
+		start := time.Now().Add(15 * time.Second).Truncate(time.Second)
 		// 100 embargoes spread over the next ten seconds, 50 ms apart (stored to
 		// the second, so about ten lift together at each second).
 		embargoes := map[string]time.Time{}
 		for j := 0; j < n; j++ {
 			at := start.Add(time.Duration(j) * 50 * time.Millisecond).UTC()
-			h := fmt.Sprintf("Scheduled %d", j)
-			d, err := models.CreateDocument(ctx, db.Gorm, author, models.DocumentInput{Kind: models.KindPressRelease, Headline: &h, EmbargoAt: ptrTo(&at)}, time.Now())
+			h, body := fmt.Sprintf("Scheduled %d", j), "Text under embargo."
+			d, err := models.CreateDocument(ctx, db.Gorm, author, models.DocumentInput{Kind: models.KindPressRelease, Headline: &h, Body: &body, EmbargoAt: ptrTo(&at)}, time.Now())
 			if err != nil {
 				b.Fatal(err)
 			}
-			models.SubmitDocument(ctx, db.Gorm, author, d.ID, false, time.Now())
+			if _, err := models.SubmitDocument(ctx, db.Gorm, author, d.ID, false, time.Now()); err != nil {
+				b.Fatal(err)
+			}
 			res, err := models.ApproveDocument(ctx, db.Gorm, approver, d.ID, "", time.Now())
 			if err != nil {
 				b.Fatal(err)
