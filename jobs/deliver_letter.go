@@ -41,9 +41,13 @@ type DeliverLetterWorker struct {
 
 // Work sends the letter once: a delivery that is no longer queued (sent
 // already, cancelled) is left alone, and one to a target whose address has
-// bounced since it was queued waits instead. A crash between the provider's
-// acceptance and the status update can send one letter twice; the official
-// then has the same writer's letter twice, which is the lesser harm.
+// bounced since it was queued waits instead. The request is marked before it
+// goes; an attempt that finds the mark (a crash or a lost answer between the
+// provider's acceptance and the status update) first settles the letter from
+// the provider's events (models.SettleDelivery) and sends it again only if
+// none arrives within SettleWait. Without the webhook (SettleWait 0) it is
+// sent again at once: the official may then get that letter twice, the lesser
+// harm than never.
 func (w *DeliverLetterWorker) Work(ctx context.Context, job *river.Job[DeliverLetterArgs]) error {
 	db := w.DB.Gorm
 	m, err := models.LetterMessageByDelivery(ctx, db, job.Args.DeliveryID)
@@ -57,6 +61,19 @@ func (w *DeliverLetterWorker) Work(ctx context.Context, job *river.Job[DeliverLe
 		return nil
 	}
 	now := w.Clock.Now()
+	if m.Delivery.SubmittingAt != nil && w.SettleWait > 0 {
+		st, err := models.SettleDelivery(ctx, db, m.Delivery.ID, w.SettleWait, now)
+		if err != nil {
+			return err
+		}
+		if st.Sent {
+			w.Logger.InfoContext(ctx, "letter settled from provider events", "delivery", m.Delivery.ID)
+			return nil
+		}
+		if now.Before(st.SettleBy) {
+			return river.JobSnooze(settlePoll)
+		}
+	}
 	if m.Action.Status != models.StatusPublished || m.Letter.State != models.SignatureConfirmed || m.Letter.Email == nil {
 		_, err := models.MarkDelivery(ctx, db, m.Delivery.ID, models.DeliveryQueued, models.DeliveryCancelled, "", "the action or the letter was withdrawn before it went", now)
 		return err
@@ -73,9 +90,20 @@ func (w *DeliverLetterWorker) Work(ctx context.Context, job *river.Job[DeliverLe
 	b := Batch{From: w.MailFrom, ReplyTo: &Address{Email: m.Letter.Address(), Name: m.Letter.Name}, Subject: m.Letter.Subject, Text: text, HTML: body.String(),
 		Categories: []string{"letter"}, CustomArgs: map[string]string{"letter_delivery_id": m.Delivery.ID},
 		Recipients: []Recipient{{To: Address{Email: m.Target.Email, Name: m.Target.Name}}}}
+	if ok, err := models.MarkDeliverySubmitting(ctx, db, m.Delivery.ID, now); err != nil || !ok {
+		return err
+	}
 	res, err := w.Mail.Send(ctx, b)
 	var se *SendError
 	if errors.As(err, &se) {
+		// The provider answered with an error: nothing of the request went
+		// out, so the next attempt need not wait for events. No answer at
+		// all (status 0) leaves the mark: the provider may have it.
+		if se.Status != 0 {
+			if cerr := models.ClearDeliverySubmitting(ctx, db, m.Delivery.ID); cerr != nil {
+				return cerr
+			}
+		}
 		if !se.Retryable {
 			_, _ = models.MarkDelivery(ctx, db, m.Delivery.ID, models.DeliveryQueued, models.DeliveryBounced, "", se.Message, now)
 			return river.JobCancel(fmt.Errorf("jobs: deliver letter: %w", err))

@@ -82,7 +82,12 @@ type LetterDelivery struct {
 	PostedAt        *time.Time
 	MessageID       string
 	Error           string
-	CreatedAt       time.Time
+	// SubmittingAt is set while a request with this letter may be out at the
+	// provider; SettleBy is when waiting for the provider's word on it ends
+	// (see SettleDelivery).
+	SubmittingAt *time.Time
+	SettleBy     *time.Time
+	CreatedAt    time.Time
 }
 
 // LetterToken is one emailed confirmation link of a letter; only its hash is
