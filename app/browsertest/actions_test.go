@@ -98,4 +98,31 @@ func urgentActionJourney(tb *tab) {
 			return sent == 2, err
 		})
 	})
+
+	// A letter the honeypot flagged waits for the campaigner, who reads it on
+	// the action's queue and rejects it.
+	bot := "bot@example.net"
+	flagged := models.Letter{ID: models.NewID(), DocumentID: d.ID, Name: "Watch Seller", Email: &bot, NormalisedEmail: bot, EmailDomain: "example.net",
+		Country: "US", Subject: "Cheap watches", Body: "Buy cheap watches today.", State: models.SignatureFlagged, FlagReason: "the hidden form field was filled in",
+		IP: "198.51.100.7", CreatedAt: now, ConfirmedAt: &now}
+	if err := db.Create(&flagged).Error; err != nil {
+		tb.t.Fatal(err)
+	}
+	if err := db.Create(&models.LetterDelivery{ID: models.NewID(), LetterID: flagged.ID, DocumentID: d.ID, TargetID: ids[0], NormalisedEmail: bot,
+		Country: "US", Status: models.DeliveryPending, CreatedAt: now}).Error; err != nil {
+		tb.t.Fatal(err)
+	}
+	tb.login("campaigner@example.org")
+	tb.journey("campaigner-reviews-a-flagged-letter", func() {
+		tb.open("/admin/releases/" + d.ID)
+		tb.click("Review the 1 flagged letter")
+		tb.expectText("Flagged letters", "Watch Seller", "Flagged for:", "the hidden form field was filled in", "Buy cheap watches today.")
+		check(tb, "letters-flagged")
+		tb.submit("Reject it")
+		tb.expectText("The letter was rejected", "No flagged letters wait for a decision.")
+		var l models.Letter
+		if err := db.Take(&l, "id = ?", flagged.ID).Error; err != nil || l.State != models.SignatureInvalidated {
+			tb.failf("the rejected letter is %s (%v)", l.State, err)
+		}
+	})
 }
