@@ -199,10 +199,21 @@ func (h *PetitionPublicHandler) sign(c *gin.Context, p *models.Petition, in mode
 	h.signerOnce.Do(func() {
 		h.signer = models.NewSignatureCommitter(h.s.db, h.s.clock.Now, h.enqueueSignatureMails)
 		h.signer.RulesTTL = h.s.petitions.ttl
+		h.signer.MailJob = signatureMailJob
 	})
 	in.IP = c.ClientIP()
 	_, err := h.signer.Sign(c.Request.Context(), p, in, h.s.cfg.Petitions.Limits)
 	return err
+}
+
+// signatureMailJob is the confirmation job of a new signature, for the
+// statement that stores it on PostgreSQL.
+func signatureMailJob(d models.SignedRequest) (models.JobRow, bool, error) {
+	if d.Result.Email == models.SignEmailNone {
+		return models.JobRow{}, false, nil
+	}
+	row, err := jobs.SignatureMailJob(jobs.SignatureMailArgs{SignatureID: d.Result.Signature.ID, Email: d.Result.Email, Token: d.Result.Token})
+	return row, err == nil, err
 }
 
 // enqueueSignatureMails inserts the emails of a committed batch of signatures
