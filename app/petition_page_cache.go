@@ -23,7 +23,7 @@ const petitionPagesMax = 500
 // petitionPages holds what a spike on one petition asks for again and again:
 // its rendered public page and its count, each rebuilt at most once per ttl
 // (the web process's bounded staleness, as for the petition itself; zero keeps
-// nothing). A page is rendered once for everyone, without the per-visitor
+// nothing; never longer than the count interval). A page is rendered once for everyone, without the per-visitor
 // parts: the form's CSRF field is a placeholder filled per request and the
 // default country is marked selected by a second pass over the bytes, so no
 // visitor's token or country can reach another. Signed-in staff and visitors
@@ -57,7 +57,14 @@ type cachedCount struct {
 	at    time.Time // process clock
 }
 
-func newPetitionPages(ttl time.Duration) *petitionPages {
+// newPetitionPages keeps pages and counts for the process's trust in what it
+// read (versionTTL), but never longer than the count interval: a count may be
+// an interval behind the counter row at most, whatever the process trusts.
+func newPetitionPages(versionTTL, countInterval time.Duration) *petitionPages {
+	ttl := versionTTL
+	if countInterval > 0 {
+		ttl = min(ttl, countInterval)
+	}
 	return &petitionPages{ttl: ttl, hole: []byte("<!--csrf-" + models.NewSecret(12) + "-->")}
 }
 

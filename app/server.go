@@ -95,7 +95,7 @@ func New(d Deps) (*Server, error) {
 		markdown:      richtext.New(),
 		newsVersion:   &versionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
 		petitions:     &petitionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
-		petitionPages: newPetitionPages(d.NewsroomVersionTTL),
+		petitionPages: newPetitionPages(d.NewsroomVersionTTL, d.Config.Petitions.CountInterval),
 		mediaVisible:  &mediaVisibility{},
 		pages:         newPageCache(pageCacheEntries, pageCacheBytes), sitemapPageSize: d.SitemapPageSize}
 
