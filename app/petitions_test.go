@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"pressroom/app"
 	"pressroom/jobs"
 	"pressroom/jobs/sendgridfake"
 	"pressroom/models"
@@ -333,7 +334,7 @@ func TestPetitionAbuseOverHTTP(t *testing.T) {
 // TestPetitionWaitsForEmbargo: a petition linked to an embargoed release is
 // on no public surface until the embargo lifts, then open within seconds.
 func TestPetitionWaitsForEmbargo(t *testing.T) {
-	run(t, envOptions{work: true}, func(t *testing.T, env *testEnv) {
+	run(t, envOptions{work: true, versionTTL: app.DefaultNewsroomVersionTTL}, func(t *testing.T, env *testEnv) {
 		ctx := context.Background()
 		now := env.clock.Now()
 		embargo := now.Add(time.Hour)
