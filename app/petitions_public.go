@@ -135,7 +135,7 @@ func (h *PetitionPublicHandler) load(c *gin.Context) *models.Petition {
 }
 
 func (h *PetitionPublicHandler) view(c *gin.Context, p *models.Petition, form signForm) (petitionPage, error) {
-	count, err := models.PetitionCountOf(c.Request.Context(), h.s.db.Gorm, p.ID)
+	count, err := h.s.petitionPages.count(c.Request.Context(), h.s.db, p.ID)
 	if err != nil {
 		return petitionPage{}, err
 	}
@@ -157,16 +157,26 @@ func (h *PetitionPublicHandler) view(c *gin.Context, p *models.Petition, form si
 }
 
 func (h *PetitionPublicHandler) render(c *gin.Context, status int, p *models.Petition, form signForm, state string, errs map[string]string) {
-	pg, err := h.view(c, p, form)
+	v, err := h.pageView(c, p, form, state)
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
+	v.Errors = errs
+	h.s.render(c, status, "public/petition", v)
+}
+
+// pageView is the view of the petition page in a state.
+func (h *PetitionPublicHandler) pageView(c *gin.Context, p *models.Petition, form signForm, state string) (view, error) {
+	pg, err := h.view(c, p, form)
+	if err != nil {
+		return view{}, err
+	}
 	pg.State = state
 	v := h.s.page(c, p.Title, "", pg)
-	v.Errors, v.Lang = errs, p.Language
+	v.Lang = p.Language
 	v.Meta = &pageMeta{Title: p.Title, Description: p.Demand, URL: pg.ShareURL, Type: "website"}
-	h.s.render(c, status, "public/petition", v)
+	return v, nil
 }
 
 // countryFromLanguage picks the default country from Accept-Language
@@ -189,7 +199,11 @@ func (h *PetitionPublicHandler) page(c *gin.Context) {
 	if p == nil {
 		return
 	}
-	h.render(c, http.StatusOK, p, signForm{Country: countryFromLanguage(c.GetHeader("Accept-Language")), Source: c.Query("source"), Src: c.Query(models.SourceParam)}, "", nil)
+	form := signForm{Country: countryFromLanguage(c.GetHeader("Accept-Language")), Source: c.Query("source"), Src: c.Query(models.SourceParam)}
+	if h.cachedPage(c, p, form) {
+		return
+	}
+	h.render(c, http.StatusOK, p, form, "", nil)
 }
 
 // sign runs one signing request: the signature and the email it causes commit
@@ -199,10 +213,21 @@ func (h *PetitionPublicHandler) sign(c *gin.Context, p *models.Petition, in mode
 	h.signerOnce.Do(func() {
 		h.signer = models.NewSignatureCommitter(h.s.db, h.s.clock.Now, h.enqueueSignatureMails)
 		h.signer.RulesTTL = h.s.petitions.ttl
+		h.signer.MailJob = signatureMailJob
 	})
 	in.IP = c.ClientIP()
 	_, err := h.signer.Sign(c.Request.Context(), p, in, h.s.cfg.Petitions.Limits)
 	return err
+}
+
+// signatureMailJob is the confirmation job of a new signature, for the
+// statement that stores it on PostgreSQL.
+func signatureMailJob(d models.SignedRequest) (models.JobRow, bool, error) {
+	if d.Result.Email == models.SignEmailNone {
+		return models.JobRow{}, false, nil
+	}
+	row, err := jobs.SignatureMailJob(jobs.SignatureMailArgs{SignatureID: d.Result.Signature.ID, Email: d.Result.Email, Token: d.Result.Token})
+	return row, err == nil, err
 }
 
 // enqueueSignatureMails inserts the emails of a committed batch of signatures
@@ -322,7 +347,7 @@ func (h *PetitionPublicHandler) count(c *gin.Context) {
 	if p == nil {
 		return
 	}
-	count, err := models.PetitionCountOf(c.Request.Context(), h.s.db.Gorm, p.ID)
+	count, err := h.s.petitionPages.count(c.Request.Context(), h.s.db, p.ID)
 	if err != nil {
 		_ = c.Error(err)
 		return
@@ -333,7 +358,19 @@ func (h *PetitionPublicHandler) count(c *gin.Context) {
 	}
 	secs := int(h.s.cfg.Petitions.CountInterval.Seconds())
 	c.Header("Cache-Control", fmt.Sprintf("public, max-age=%d", max(1, secs)))
-	c.JSON(http.StatusOK, countJSON{Confirmed: count.Confirmed, Goal: p.Goal, Status: status, ByCountry: count.ByCountry})
+	body, err := marshalCount(countJSON{Confirmed: count.Confirmed, Goal: p.Goal, Status: status, ByCountry: count.ByCountry})
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	// A poller whose count has not moved gets 304 and no body.
+	etag := countETag(body)
+	c.Header("ETag", etag)
+	if inm := c.GetHeader("If-None-Match"); inm != "" && (inm == etag || inm == "W/"+etag) {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
 // tokenPetition resolves a confirmation link to its petition, which must be

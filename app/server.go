@@ -59,6 +59,8 @@ type Server struct {
 	// newsVersion and pages are the newsroom's in-process caches (pagecache.go).
 	newsVersion *versionCache
 	petitions   *petitionCache
+	// petitionPages: rendered petition pages and counts, for a spike.
+	petitionPages *petitionPages
 	// mediaVisible memoises which media files are public, per newsroom version.
 	mediaVisible *mediaVisibility
 	pages        *pageCache
@@ -93,6 +95,7 @@ func New(d Deps) (*Server, error) {
 		markdown:      richtext.New(),
 		newsVersion:   &versionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
 		petitions:     &petitionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
+		petitionPages: newPetitionPages(d.NewsroomVersionTTL, d.Config.Petitions.CountInterval),
 		mediaVisible:  &mediaVisibility{},
 		pages:         newPageCache(pageCacheEntries, pageCacheBytes), sitemapPageSize: d.SitemapPageSize}
 

@@ -1,7 +1,9 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -31,6 +33,18 @@ func (SignatureMailArgs) Kind() string { return "signature_mail" }
 // visible failure.
 func (SignatureMailArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 8}
+}
+
+// SignatureMailJob is the job row River's insert would write for args, for
+// the statement that stores a batch of signatures with their jobs.
+func SignatureMailJob(args SignatureMailArgs) (models.JobRow, error) {
+	encoded, err := json.Marshal(args)
+	if err != nil {
+		return models.JobRow{}, fmt.Errorf("jobs: signature mail: %w", err)
+	}
+	opts := args.InsertOpts()
+	return models.JobRow{Kind: args.Kind(), Args: encoded, MaxAttempts: cmp.Or(opts.MaxAttempts, river.MaxAttemptsDefault),
+		Priority: cmp.Or(opts.Priority, river.PriorityDefault), Queue: cmp.Or(opts.Queue, river.QueueDefault)}, nil
 }
 
 // SignatureMailWorker renders a signature's email and hands it to the mail

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"gorm.io/gorm"
 )
 
@@ -49,12 +50,19 @@ type SignatureCommitter struct {
 	maxBatch int
 	// workers bounds the concurrent flushers (one on SQLite: one connection).
 	workers int
+	// MailJob gives the confirmation job of a new signature as a row; with it
+	// a PostgreSQL batch writes its jobs in the statement that stores its
+	// signatures (storeOneStatement) instead of through after. Set it before
+	// the first Sign.
+	MailJob func(SignedRequest) (JobRow, bool, error)
+	pool    *pgxpool.Pool // PostgreSQL only
 
-	mu      sync.Mutex
-	queue   []*signCall
-	running int
-	rules   EmailRules
-	rulesAt time.Time // on the process's clock: the ttl is about staleness
+	mu         sync.Mutex
+	queue      []*signCall
+	running    int
+	rules      EmailRules
+	rulesAt    time.Time // on the process's clock: the ttl is about staleness
+	notifiedAt time.Time // the last insert notification (process clock)
 }
 
 // signCall is one queued request and, once done is closed, its answer.
@@ -75,7 +83,7 @@ func NewSignatureCommitter(db *DB, now func() time.Time, after SignAfterFunc) *S
 	if db.Dialect == SQLite {
 		workers = 1
 	}
-	return &SignatureCommitter{db: db.Gorm, dialect: db.Dialect, now: now, after: after, maxBatch: 64, workers: workers}
+	return &SignatureCommitter{db: db.Gorm, pool: db.Pool, dialect: db.Dialect, now: now, after: after, maxBatch: 64, workers: workers}
 }
 
 // Sign validates a signing request, queues it for the next batch and waits
@@ -122,10 +130,37 @@ func (c *SignatureCommitter) flush() {
 	}
 }
 
-// commit stores one batch in one transaction and answers its requests; a
-// failed batch of several is retried one request at a time.
+// commit stores one batch and answers its requests; the requests a failed
+// batch of several left unsettled are retried one at a time.
 func (c *SignatureCommitter) commit(batch []*signCall) {
 	ctx := context.Background()
+	store := c.storeTx
+	if c.usesOneStatement() {
+		store = c.storeOneStatement
+	}
+	unsettled, err := store(ctx, batch)
+	if err != nil && len(batch) > 1 {
+		for _, call := range batch {
+			if !slices.Contains(unsettled, call) {
+				close(call.done)
+			}
+		}
+		for _, call := range unsettled {
+			c.commit([]*signCall{call})
+		}
+		return
+	}
+	for _, call := range batch {
+		if err != nil && slices.Contains(unsettled, call) {
+			call.res, call.err = nil, fmt.Errorf("models: sign: %w", err)
+		}
+		close(call.done)
+	}
+}
+
+// storeTx stores one batch in one transaction with the emails it causes;
+// when it fails nothing is stored and every request is unsettled.
+func (c *SignatureCommitter) storeTx(ctx context.Context, batch []*signCall) ([]*signCall, error) {
 	err := Transaction(ctx, c.db, func(tx *gorm.DB) error {
 		rules, err := c.emailRules(ctx, tx)
 		if err != nil {
@@ -140,18 +175,10 @@ func (c *SignatureCommitter) commit(batch []*signCall) {
 		}
 		return c.after(ctx, tx, done)
 	})
-	if err != nil && len(batch) > 1 {
-		for _, call := range batch {
-			c.commit([]*signCall{call})
-		}
-		return
+	if err != nil {
+		return batch, err
 	}
-	for _, call := range batch {
-		if err != nil {
-			call.res, call.err = nil, fmt.Errorf("models: sign: %w", err)
-		}
-		close(call.done)
-	}
+	return nil, nil
 }
 
 // emailRules returns the address rules, read again once RulesTTL has passed.
@@ -189,13 +216,41 @@ func signBatch(ctx context.Context, tx *gorm.DB, dialect Dialect, rules EmailRul
 	if err != nil {
 		return nil, err
 	}
+	plan := planBatch(rules, batch, counts, now)
+	insert := insertSignatures
+	if dialect == Postgres {
+		insert = insertSignaturesPostgres
+	}
+	inserted, err := insert(ctx, tx, plan.fresh, plan.freshCall, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := plan.storeRest(ctx, tx, plan.fresh, inserted, now); err != nil {
+		return nil, err
+	}
+	return answered(batch), nil
+}
+
+// batchPlan is what a batch's requests were decided to be, before anything is
+// stored: new signatures (with their requests) and repeats of a mailbox that
+// signed before (in this batch or earlier).
+type batchPlan struct {
+	batch     []*signCall
+	fresh     []*Signature
+	freshCall map[string]*signCall
+	repeats   []*signCall
+	norms     map[*signCall]string
+}
+
+// planBatch makes RequestSignature's decisions for a batch in arrival order,
+// given the stored signatures per limit window (batchIPCounts): floods are
+// refused (call.err), the rest become new signatures with their link's token
+// or repeats.
+func planBatch(rules EmailRules, batch []*signCall, counts map[time.Duration]map[ipKey]int64, now time.Time) *batchPlan {
+	plan := &batchPlan{batch: batch, freshCall: map[string]*signCall{}, norms: make(map[*signCall]string, len(batch))}
 	inBatchIP := map[string]int64{}
 	inBatch := map[ipKey]int64{}
 	seen := map[ipKey]bool{} // petition and normalised mailbox
-	var fresh []*Signature
-	freshCall := map[string]*signCall{}
-	var repeats []*signCall
-	norms := make(map[*signCall]string, len(batch))
 	for _, call := range batch {
 		call.res, call.err = nil, nil
 		in, l := call.in, call.limits
@@ -228,55 +283,63 @@ func signBatch(ctx context.Context, tx *gorm.DB, dialect Dialect, rules EmailRul
 			inBatch[k]++
 		}
 		norm := NormaliseEmail(call.email, rules)
-		norms[call] = norm
+		plan.norms[call] = norm
 		if mk := (ipKey{call.p.ID, norm}); seen[mk] {
-			repeats = append(repeats, call)
+			plan.repeats = append(plan.repeats, call)
 			continue
 		} else {
 			seen[mk] = true
 		}
 		sig := newSignature(call.p, in, call.email, norm, state, reason, now)
-		fresh = append(fresh, sig)
-		freshCall[sig.ID] = call
+		plan.fresh = append(plan.fresh, sig)
+		plan.freshCall[sig.ID] = call
 		// The link's token is made now so that it is stored with the
 		// signature in the same statement (only if the signature is).
 		call.res = &SignResult{Signature: sig, Email: SignEmailConfirm, Token: NewSecret(20)}
 	}
+	return plan
+}
 
-	insert := insertSignatures
-	if dialect == Postgres {
-		insert = insertSignaturesPostgres
-	}
-	inserted, err := insert(ctx, tx, fresh, freshCall, now)
-	if err != nil {
-		return nil, err
-	}
-	for _, sig := range fresh {
-		call := freshCall[sig.ID]
+// storeRest finishes a batch inside tx once the signatures stored holds those
+// of stored that the insert took: their supporters are attached, and the ones
+// it skipped (the mailbox had signed already) join the repeats, which are then
+// answered in arrival order, so a repeat within the batch sees the signature
+// stored just before it.
+func (plan *batchPlan) storeRest(ctx context.Context, tx *gorm.DB, stored []*Signature, inserted map[string]bool, now time.Time) error {
+	for _, sig := range stored {
+		call := plan.freshCall[sig.ID]
 		if !inserted[sig.ID] {
 			call.res = nil
-			repeats = append(repeats, call)
+			plan.repeats = append(plan.repeats, call)
 			continue
 		}
 		if err := attachSupporter(ctx, tx, call.p, sig, call.in, now); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	// Mailboxes that had signed before, in arrival order so a repeat within
-	// the batch sees the signature stored just before it.
-	slices.SortStableFunc(repeats, func(a, b *signCall) int { return slices.Index(batch, a) - slices.Index(batch, b) })
-	for _, call := range repeats {
-		if call.res, err = repeatSignature(ctx, tx, call.p, norms[call], now); err != nil {
-			return nil, err
+	order := make(map[*signCall]int, len(plan.batch))
+	for i, call := range plan.batch {
+		order[call] = i
+	}
+	slices.SortStableFunc(plan.repeats, func(a, b *signCall) int { return order[a] - order[b] })
+	for _, call := range plan.repeats {
+		var err error
+		if call.res, err = repeatSignature(ctx, tx, call.p, plan.norms[call], now); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// answered lists the requests of a batch that were not refused, in order.
+func answered(batch []*signCall) []SignedRequest {
 	out := make([]SignedRequest, 0, len(batch))
 	for _, call := range batch {
 		if call.err == nil {
 			out = append(out, SignedRequest{Petition: call.p, Result: call.res})
 		}
 	}
-	return out, nil
+	return out
 }
 
 // batchIPCounts counts, per limit window the batch uses, the stored

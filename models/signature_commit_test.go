@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,12 +20,28 @@ import (
 // flood from one address. Every answered signature is stored exactly once, each
 // email the rules allow is handed to the batch's transaction, and the flood is
 // refused past the ceiling.
+//
+// On PostgreSQL it runs twice: with River's insert in each batch's
+// transaction, and with the jobs written by the statement that stores the
+// signatures (MailJob set), where opt-in signers and repeats still take the
+// transaction.
 func TestSignatureCommitterConcurrent(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
-		ctx := context.Background()
 		o := dbtest.NewOrg(t, db)
+		for _, oneStatement := range []bool{false, true} {
+			if oneStatement && db.Dialect != models.Postgres {
+				continue
+			}
+			t.Run(fmt.Sprintf("one_statement=%t", oneStatement), func(t *testing.T) { testCommitterConcurrent(t, db, o, oneStatement) })
+		}
+	})
+}
+
+func testCommitterConcurrent(t *testing.T, db *models.DB, o *dbtest.Org, oneStatement bool) {
+	{
+		ctx := context.Background()
 		now := time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)
-		p := openPetition(t, db.Gorm, o.Campaigner, "Batch", now)
+		p := openPetition(t, db.Gorm, o.Campaigner, fmt.Sprintf("Batch %t", oneStatement), now)
 		var mu sync.Mutex
 		mails := map[string][]models.SignEmail{}
 		after := func(ctx context.Context, tx *gorm.DB, done []models.SignedRequest) error {
@@ -45,12 +62,26 @@ func TestSignatureCommitterConcurrent(t *testing.T) {
 			return nil
 		}
 		c := models.NewSignatureCommitter(db, func() time.Time { return now }, after)
+		kind := "test_mail_" + p.ID
+		if oneStatement {
+			c.MailJob = func(d models.SignedRequest) (models.JobRow, bool, error) {
+				args := fmt.Sprintf(`{"signature_id":%q,"email":%q}`, d.Result.Signature.ID, d.Result.Email)
+				return models.JobRow{Kind: kind, Args: []byte(args), MaxAttempts: 8, Priority: 1, Queue: "default"}, true, nil
+			}
+		}
 		limits := models.SignLimits{Ceiling: models.RateLimit{N: 10, Window: time.Minute}}
+		floodIP := "192.0.2.50" // the ceiling counts an IP's signatures on every petition
+		if oneStatement {
+			floodIP = "192.0.2.51"
+		}
 		var wg sync.WaitGroup
 		var floods, signed sync.Map
 		sign := func(key, email, ip string) {
 			defer wg.Done()
-			_, err := c.Sign(ctx, p, models.SignInput{Name: "N " + key, Email: email, Country: "GB", IP: ip}, limits)
+			// Every fifth new signer opts in: a supporter to attach, so a
+			// transaction after the one statement.
+			optIn := strings.HasPrefix(key, "new") && strings.HasSuffix(key, "5")
+			_, err := c.Sign(ctx, p, models.SignInput{Name: "N " + key, Email: email, Country: "GB", IP: ip, OptIn: optIn}, limits)
 			switch {
 			case errors.Is(err, models.ErrSignFlood):
 				floods.Store(key, true)
@@ -70,7 +101,7 @@ func TestSignatureCommitterConcurrent(t *testing.T) {
 		}
 		for i := range 15 {
 			wg.Add(1)
-			go sign(fmt.Sprint("flood", i), fmt.Sprintf("bot%d@flood.example", i), "192.0.2.50")
+			go sign(fmt.Sprint("flood", i), fmt.Sprintf("bot%d@flood.example", i), floodIP)
 		}
 		wg.Wait()
 
@@ -92,7 +123,27 @@ func TestSignatureCommitterConcurrent(t *testing.T) {
 			t.Errorf("%d signatures stored, want %d (40 new, one for the five aliases, 10 of the flood)", stored, want)
 		}
 		var tokens int64
-		db.Gorm.Model(&models.SignatureToken{}).Count(&tokens)
+		db.Gorm.Model(&models.SignatureToken{}).Where("signature_id IN (SELECT id FROM signatures WHERE petition_id = ?)", p.ID).Count(&tokens)
+		if oneStatement {
+			// The statement's jobs are emails too, one per stored signature.
+			var jobMails []struct{ NormalisedEmail, Email string }
+			if err := db.Gorm.Raw(`SELECT s.normalised_email, j.args->>'email' AS email FROM river_job j JOIN signatures s ON s.id = j.args->>'signature_id' WHERE j.kind = ?`, kind).
+				Scan(&jobMails).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(jobMails) == 0 {
+				t.Error("no batch wrote its jobs in its statement")
+			}
+			for _, m := range jobMails {
+				mails[m.NormalisedEmail] = append(mails[m.NormalisedEmail], models.SignEmail(m.Email))
+			}
+		}
+		var optedIn, attached int64
+		db.Gorm.Model(&models.Signature{}).Where("petition_id = ? AND opt_in", p.ID).Count(&optedIn)
+		db.Gorm.Model(&models.Signature{}).Where("petition_id = ? AND opt_in AND supporter_id IS NOT NULL", p.ID).Count(&attached)
+		if optedIn != 4 || attached != optedIn {
+			t.Errorf("%d opted-in signatures, %d with their supporter; want 4 and 4", optedIn, attached)
+		}
 		if got := mails["janedoe@gmail.com"]; len(got) != models.MaxSignatureEmails {
 			t.Errorf("aliases of one mailbox caused emails %v, want %d confirmation links", got, models.MaxSignatureEmails)
 		}
@@ -103,7 +154,7 @@ func TestSignatureCommitterConcurrent(t *testing.T) {
 		if want := 40 + models.MaxSignatureEmails + 15 - refused; total != want || tokens != int64(total) {
 			t.Errorf("%d emails and %d tokens, want %d", total, tokens, want)
 		}
-	})
+	}
 }
 
 // TestSignatureCommitterFailedBatch: when the emails of a batch cannot be

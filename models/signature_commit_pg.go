@@ -1,0 +1,200 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// JobRow is a River job as River's own insert writes it for a job without
+// unique options: available now, no tags, empty metadata. A statement that
+// stores rows and the jobs working on them together writes these columns.
+type JobRow struct {
+	Kind        string
+	Args        []byte // the job's JSON arguments
+	MaxAttempts int
+	Priority    int
+	Queue       string
+}
+
+// insertNotifyEvery is how often a committer tells the workers that jobs are
+// waiting, as River's insert does (at most once per fetch cooldown a queue):
+// a NOTIFY serialises the commits that send one, and the workers poll anyway.
+const insertNotifyEvery = 50 * time.Millisecond
+
+// storeOneStatement stores a batch on PostgreSQL with as few round trips as
+// the batch allows. The new signatures of signers who did not opt in — nearly
+// all of a spike — go in ONE autocommitted statement with their link tokens
+// and their confirmation jobs (a single statement is a transaction of its
+// own: all of a row's parts or none), so the common batch costs one round
+// trip and one commit. What needs more than an insert (opt-in signers'
+// supporters, mailboxes that had signed already) follows in a transaction
+// of its own with River's insert, as before. It returns the requests not
+// settled when it fails: the statement's signatures are stored and answered
+// even if the transaction after it fails, and must not be tried again (they
+// would look like repeats).
+func (c *SignatureCommitter) storeOneStatement(ctx context.Context, batch []*signCall) ([]*signCall, error) {
+	now := c.now()
+	rules, err := c.emailRules(ctx, c.db)
+	if err != nil {
+		return batch, err
+	}
+	counts, err := batchIPCounts(ctx, c.db, batch, now)
+	if err != nil {
+		return batch, err
+	}
+	plan := planBatch(rules, batch, counts, now)
+	var plain, optIn []*Signature
+	for _, sig := range plan.fresh {
+		if plan.freshCall[sig.ID].in.OptIn {
+			optIn = append(optIn, sig)
+		} else {
+			plain = append(plain, sig)
+		}
+	}
+	inserted, err := c.insertWithJobs(ctx, plain, plan.freshCall, now)
+	if err != nil {
+		return batch, err
+	}
+	if len(optIn) == 0 && len(plan.repeats) == 0 && len(inserted) == len(plain) {
+		return nil, nil
+	}
+	settled := make(map[*signCall]bool, len(inserted))
+	for id := range inserted {
+		settled[plan.freshCall[id]] = true
+	}
+	err = Transaction(ctx, c.db, func(tx *gorm.DB) error {
+		more, err := insertSignaturesPostgres(ctx, tx, optIn, plan.freshCall, now)
+		if err != nil {
+			return err
+		}
+		for id := range inserted {
+			more[id] = true
+		}
+		if err := plan.storeRest(ctx, tx, plan.fresh, more, now); err != nil {
+			return err
+		}
+		var done []SignedRequest
+		for _, call := range batch {
+			if call.err == nil && !settled[call] {
+				done = append(done, SignedRequest{Petition: call.p, Result: call.res})
+			}
+		}
+		if len(done) == 0 {
+			return nil
+		}
+		return c.after(ctx, tx, done)
+	})
+	if err != nil {
+		var unsettled []*signCall
+		for _, call := range batch {
+			if call.err == nil && !settled[call] {
+				unsettled = append(unsettled, call)
+			}
+		}
+		return unsettled, err
+	}
+	return nil, nil
+}
+
+// insertWithJobs stores new signatures, the tokens of their links and their
+// confirmation jobs (c.MailJob's rows) in one statement outside any
+// transaction, skipping a mailbox that has signed the petition already (the
+// unique index decides; its token and job are skipped with it), and returns
+// the IDs it stored. Rows go in index order, as in insertSignatures.
+func (c *SignatureCommitter) insertWithJobs(ctx context.Context, sigs []*Signature, calls map[string]*signCall, now time.Time) (map[string]bool, error) {
+	inserted := make(map[string]bool, len(sigs))
+	if len(sigs) == 0 {
+		return inserted, nil
+	}
+	sorted := inIndexOrder(sigs)
+	n := len(sorted)
+	var (
+		ids, petitions, names, emails, norms, domains   = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		countries, postcodes, wordings, states, reasons = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		ips, sources, hashes, sendIDs                   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		optIns                                          = make([]bool, n)
+		sent                                            = make([]int64, n)
+		jobSigs, jobArgs, jobKinds, jobQueues           []string
+		jobAttempts, jobPriorities                      []int16
+	)
+	for i, s := range sorted {
+		call := calls[s.ID]
+		ids[i], petitions[i], names[i], emails[i], norms[i], domains[i] = s.ID, s.PetitionID, s.Name, *s.Email, s.NormalisedEmail, s.EmailDomain
+		countries[i], postcodes[i], wordings[i], states[i], reasons[i] = s.Country, s.Postcode, s.ConsentWording, string(s.State), s.FlagReason
+		ips[i], sources[i], hashes[i], optIns[i], sent[i] = s.IP, s.Source, HashSecret(call.res.Token), s.OptIn, int64(s.EmailsSent)
+		if s.SendID != nil {
+			sendIDs[i] = *s.SendID
+		}
+		job, ok, err := c.MailJob(SignedRequest{Petition: call.p, Result: call.res})
+		if err != nil {
+			return nil, fmt.Errorf("models: sign: %w", err)
+		}
+		if !ok {
+			continue
+		}
+		jobSigs, jobArgs, jobKinds, jobQueues = append(jobSigs, s.ID), append(jobArgs, string(job.Args)), append(jobKinds, job.Kind), append(jobQueues, job.Queue)
+		jobAttempts, jobPriorities = append(jobAttempts, int16(job.MaxAttempts)), append(jobPriorities, int16(job.Priority))
+	}
+	c.mu.Lock()
+	notify := time.Since(c.notifiedAt) >= insertNotifyEvery
+	if notify {
+		c.notifiedAt = time.Now()
+	}
+	c.mu.Unlock()
+	// River writes its own clock's time (not the domain's) as created_at and
+	// scheduled_at; so does this.
+	jobTime := time.Now().UTC()
+	// The last SELECT reads n so that the notification is sent (a CTE that
+	// changes nothing runs only if read); pg_notify's channel and payload are
+	// River's insert notification's.
+	rows, err := c.pool.Query(ctx, `WITH s AS (
+	INSERT INTO signatures (id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, send_id, emails_sent, created_at)
+	SELECT v.id, v.petition_id, v.name, v.email, v.normalised_email, v.email_domain, v.country, v.postcode, v.opt_in, v.consent_wording, v.state, v.flag_reason, v.ip, false, v.source, NULLIF(v.send_id, ''), v.emails_sent, $18
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $19::text[], $15::bigint[])
+		WITH ORDINALITY AS v(id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, source, send_id, emails_sent, ord)
+	ORDER BY v.ord
+	ON CONFLICT (petition_id, normalised_email) DO NOTHING
+	RETURNING id
+), t AS (
+	INSERT INTO signature_tokens (token_hash, signature_id, created_at)
+	SELECT k.token_hash, k.signature_id, $18 FROM unnest($16::text[], $17::text[]) AS k(token_hash, signature_id) JOIN s ON s.id = k.signature_id
+), j AS (
+	INSERT INTO river_job (args, created_at, kind, max_attempts, metadata, priority, queue, scheduled_at, state, tags)
+	SELECT r.args::jsonb, $20, r.kind, r.max_attempts, '{}'::jsonb, r.priority, r.queue, $20, 'available', '{}'::varchar(255)[]
+	FROM unnest($21::text[], $22::text[], $23::text[], $24::smallint[], $25::smallint[], $26::text[]) WITH ORDINALITY AS r(signature_id, args, kind, max_attempts, priority, queue, ord)
+	JOIN s ON s.id = r.signature_id
+	ORDER BY r.ord
+	RETURNING queue
+), n AS (
+	SELECT count(pg_notify(current_schema() || '.river_insert', json_build_object('queue', q.queue)::text)) AS sent
+	FROM (SELECT DISTINCT queue FROM j) q WHERE $27::boolean
+)
+SELECT s.id FROM s, n`, ids, petitions, names, emails, norms, domains, countries, postcodes, optIns, wordings, states, reasons, ips, sources, sent, hashes, ids, now, sendIDs,
+		jobTime, jobSigs, jobArgs, jobKinds, jobAttempts, jobPriorities, jobQueues, notify)
+	if err != nil {
+		return nil, fmt.Errorf("models: sign: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("models: sign: %w", err)
+		}
+		inserted[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("models: sign: %w", err)
+	}
+	return inserted, nil
+}
+
+// usesOneStatement reports whether the committer stores batches with
+// storeOneStatement: on PostgreSQL, when it knows the jobs to write. SQLite
+// has no data-modifying CTE, so River's insert runs there in the batch's
+// transaction.
+func (c *SignatureCommitter) usesOneStatement() bool {
+	return c.dialect == Postgres && c.pool != nil && c.MailJob != nil
+}
