@@ -30,7 +30,9 @@ type Audience struct {
 func (a *Audience) SupporterEmail(i int) string { return fmt.Sprintf("%s-%d@example.org", a.Prefix, i) }
 
 // JournalistEmail is journalist j's address.
-func (a *Audience) JournalistEmail(j int) string { return fmt.Sprintf("%s-j%d@press.example", a.Prefix, j) }
+func (a *Audience) JournalistEmail(j int) string {
+	return fmt.Sprintf("%s-j%d@press.example", a.Prefix, j)
+}
 
 // SupporterID is the id of supporter i's (first) row.
 func (a *Audience) SupporterID(i int) string { return fmt.Sprintf("%s-%d", a.Prefix, i) }
