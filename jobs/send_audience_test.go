@@ -139,6 +139,15 @@ WHERE r.send_id = ? AND r.email = ?`, s.ID, a.SupporterEmail(i)).Scan(&st).Error
 		if s.Status != models.SendSent || p.Submitted != e.fake.Count() || p.Queued != 0 {
 			t.Fatalf("send %s, progress %+v; the provider accepted %d", s.Status, p, e.fake.Count())
 		}
+		// Read as people read them: one submitted recipient per message.
+		counts, err := models.RecipientStatusCounts(ctx, db.Gorm, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts[models.RecipientSubmitted] != e.fake.Count() || counts[models.RecipientPending] != 0 ||
+			counts[models.RecipientSuppressed] != s.Recipients-e.fake.Count() {
+			t.Fatalf("recipient statuses %v for %d recipients, %d accepted", counts, s.Recipients, e.fake.Count())
+		}
 		t.Logf("%d mailboxes, %d deliverable, %d accepted; %d unsubscribes during the send (%d before their batch, %d while it was out)",
 			s.Recipients, len(want), e.fake.Count(), unsubscribes, waiting, raced)
 	})

@@ -34,9 +34,7 @@ const (
 // proof the claim is stale: the batch is worker's own (its earlier attempt is
 // over, since this one runs), or its claimant's liveness lock is free (the
 // claimant is dead); otherwise the claimant may be sending it right now and the
-// answer is ClaimBusy. A batch found "submitted" whose recipient rows were not
-// yet recorded (a crash right after the checkpoint) gets them recorded now.
-// worker is the claiming River client's id ("" claims like a worker of its own).
+// answer is ClaimBusy. worker is the claiming River client's id ("" claims like a worker of its own).
 func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, worker string, now time.Time) (BatchClaim, int, *Send, error) {
 	claim, attempts := ClaimDone, 0
 	var s Send
@@ -66,10 +64,6 @@ WHERE send_id = ? AND batch_no = ? AND (status = ? OR (status = ? AND (claimed_b
 		var b SendBatch
 		if err := tx.Take(&b, "send_id = ? AND batch_no = ?", sendID, batchNo).Error; err != nil {
 			return translate(err)
-		}
-		if b.Status == BatchSubmitted {
-			claim = ClaimDone
-			return recordSubmitted(tx, sendID, batchNo, b.MessageID, b.SubmittedAt)
 		}
 		if b.Status != BatchPending && b.Status != BatchSubmitting {
 			claim = ClaimDone
@@ -201,9 +195,10 @@ func MarkRecipientsBlocked(ctx context.Context, db *gorm.DB, sendID string, batc
 // CheckpointBatch records that the provider accepted a batch's (last) request:
 // the batch becomes "submitted" with the provider's message id. This is the
 // checkpoint, and it is one row: between the provider's answer and this commit a
-// crash duplicates the batch, so the window is kept as short as it can be. The
-// recipient rows follow with RecordBatchRecipients (or, after a crash, when the
-// batch is claimed again).
+// crash duplicates the batch, so the window is kept as short as it can be. It
+// is also the only write: the recipients still pending in a submitted batch
+// are submitted, with the batch's message id and time (see send_status.go),
+// so no recipient row is touched.
 //
 // It may be repeated (a commit whose answer was lost with its connection): the
 // same checkpoint again changes nothing.
@@ -216,20 +211,6 @@ func CheckpointBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo in
 		return fmt.Errorf("models: checkpoint batch: %w", err)
 	}
 	return nil
-}
-
-// RecordBatchRecipients marks the still-pending recipients of a submitted batch
-// "submitted" with the provider's message id: one UPDATE on the batch index.
-func RecordBatchRecipients(ctx context.Context, db *gorm.DB, sendID string, batchNo int, messageID string, at time.Time) error {
-	if err := recordSubmitted(db.WithContext(ctx), sendID, batchNo, messageID, &at); err != nil {
-		return fmt.Errorf("models: record batch recipients: %w", err)
-	}
-	return nil
-}
-
-func recordSubmitted(tx *gorm.DB, sendID string, batchNo int, messageID string, at *time.Time) error {
-	return tx.Model(&SendRecipient{}).Where("send_id = ? AND batch_no = ? AND status = ?", sendID, batchNo, RecipientPending).
-		Updates(map[string]any{"status": RecipientSubmitted, "message_id": messageID, "submitted_at": at}).Error
 }
 
 // MarkRecipientsSubmitted records part of a batch as accepted (a batch holding

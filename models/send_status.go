@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -61,4 +62,76 @@ func SuppressedRecipients(ctx context.Context, db *gorm.DB, sendID string, limit
 		return nil, fmt.Errorf("models: suppressed recipients: %w", err)
 	}
 	return rs, nil
+}
+
+// A recipient's submitted state lives on its batch: the checkpoint marks the
+// batch row "submitted" (one UPDATE per thousand recipients) and leaves the
+// recipient rows as materialised. A recipient row says "pending" until
+// something about that recipient alone differs from its batch: blocked before
+// the request (suppressed), failed, submitted on its own (the journalists of a
+// mixed batch, a recipient settled from the provider's events), or later the
+// webhook's event timestamps. Every reader of recipient status goes through
+// RecipientStatusSQL and its companions, never send_recipients.status alone.
+
+// RecipientStatusSQL is a recipient's status as people read it, for a query
+// over send_recipients r LEFT JOIN send_batches b ON RecipientBatchJoin.
+const RecipientStatusSQL = "CASE WHEN r.status = 'pending' AND b.status = 'submitted' THEN 'submitted' ELSE r.status END"
+
+// RecipientBatchJoin joins a recipient (r) to its batch (b).
+const RecipientBatchJoin = "LEFT JOIN send_batches b ON b.send_id = r.send_id AND b.batch_no = r.batch_no"
+
+// SendRecipients lists a send's recipients by address with their status as
+// people read it, optionally only those in one status ("" for all): a
+// recipient still pending in a submitted batch is submitted, with the batch's
+// message id and time.
+func SendRecipients(ctx context.Context, db *gorm.DB, sendID, status string, limit int) ([]SendRecipient, error) {
+	// The batch's columns come raw and are applied here: SQLite types a CASE
+	// expression's value as text, which a *time.Time cannot scan.
+	q := "SELECT r.*, b.status AS batch_status, b.message_id AS batch_message_id, b.submitted_at AS batch_submitted_at FROM send_recipients r " +
+		RecipientBatchJoin + " WHERE r.send_id = ?"
+	args := []any{sendID}
+	if status != "" {
+		q += " AND " + RecipientStatusSQL + " = ?"
+		args = append(args, status)
+	}
+	q += " ORDER BY r.email LIMIT ?"
+	var rows []struct {
+		SendRecipient
+		BatchStatus      *string
+		BatchMessageID   *string
+		BatchSubmittedAt *time.Time
+	}
+	if err := db.WithContext(ctx).Raw(q, append(args, limit)...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("models: send recipients: %w", err)
+	}
+	out := make([]SendRecipient, len(rows))
+	for i, r := range rows {
+		out[i] = r.SendRecipient
+		if r.Status == RecipientPending && r.BatchStatus != nil && *r.BatchStatus == BatchSubmitted {
+			out[i].Status, out[i].SubmittedAt = RecipientSubmitted, r.BatchSubmittedAt
+			if r.BatchMessageID != nil {
+				out[i].MessageID = *r.BatchMessageID
+			}
+		}
+	}
+	return out, nil
+}
+
+// RecipientStatusCounts counts a send's recipients by their status as people
+// read it.
+func RecipientStatusCounts(ctx context.Context, db *gorm.DB, sendID string) (map[string]int, error) {
+	var rows []struct {
+		Status string
+		N      int
+	}
+	err := db.WithContext(ctx).Raw("SELECT "+RecipientStatusSQL+" AS status, COUNT(*) AS n FROM send_recipients r "+RecipientBatchJoin+
+		" WHERE r.send_id = ? GROUP BY "+RecipientStatusSQL, sendID).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: recipient status counts: %w", err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
 }
