@@ -24,7 +24,8 @@ import (
 	"pressroom/models/dbtest"
 )
 
-// sendRig is a PostgreSQL database with a 200,000-supporter send ready to
+// sendRig is a PostgreSQL database with a send (to crashRecipients supporters,
+// or a realistic audience) ready to
 // dispatch, the built binary and a fake SendGrid for worker processes to use.
 type sendRig struct {
 	bin, dbURL string
@@ -77,7 +78,7 @@ func newAudienceRig(t testing.TB, n int) *sendRig {
 
 func newRig(t testing.TB, n int, audience func(r *sendRig)) *sendRig {
 	if testing.Short() {
-		t.Skip("builds the binary and sends to 200,000 recipients")
+		t.Skip("builds the binary and sends to tens of thousands of recipients")
 	}
 	if os.Getenv(dbtest.EnvURL) == "" {
 		t.Skip("crash and multi-worker tests need PostgreSQL: set TEST_DATABASE_URL")
@@ -175,8 +176,20 @@ func (r *sendRig) counts() map[string]int {
 	return seen
 }
 
+// crashRecipients is the audience of the crash and multi-worker tests: 60,000
+// supporters (60 batches, ten in each sixth of the send where a kill lands,
+// so every kill still finds requests in flight, eight of them with
+// SENDS_IN_FLIGHT=8), or SEND_CRASH_RECIPIENTS for a longer run (these tests
+// used 200,000).
+func crashRecipients() int {
+	if v, err := strconv.Atoi(os.Getenv("SEND_CRASH_RECIPIENTS")); err == nil && v >= 10_000 {
+		return v
+	}
+	return 60_000
+}
+
 // TestWorkerCrashLosesNobody SIGKILLs the worker process at random moments of a
-// 200,000-recipient send, five times, restarting it each time, with one send
+// send to crashRecipients() supporters, five times, restarting it each time, with one send
 // request in flight per worker (the default) and with SENDS_IN_FLIGHT=8 while
 // the provider takes 100 ms to answer. Every recipient must be accepted by the
 // provider at least once, and each kill may duplicate at most as many batches
@@ -197,7 +210,7 @@ func TestWorkerCrashLosesNobody(t *testing.T) {
 }
 
 func crashFiveTimes(t *testing.T, inFlight int, webhook bool) {
-	const n, kills = 200_000, 5
+	n, kills := crashRecipients(), 5
 	r := newSendRig(t, n)
 	r.env = append(r.env, fmt.Sprintf("SENDS_IN_FLIGHT=%d", inFlight))
 	r.fake.SetLatency(100 * time.Millisecond) // keep requests in flight when the kill lands
@@ -307,9 +320,10 @@ func crashFiveTimes(t *testing.T, inFlight int, webhook bool) {
 }
 
 // TestTwoWorkersShareASend runs two worker processes on one database: both
-// submit batches of one 200,000-recipient send, and nobody is mailed twice.
+// submit batches of one send to crashRecipients() supporters, and nobody is
+// mailed twice.
 func TestTwoWorkersShareASend(t *testing.T) {
-	const n = 200_000
+	n := crashRecipients()
 	r := newSendRig(t, n)
 	r.fake.SetFault(sendgridfake.Slow(20 * time.Millisecond))
 	logsA, logsB := &syncBuffer{}, &syncBuffer{}
