@@ -8,6 +8,7 @@
 //	go run ./cmd/bench postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 //	go run ./cmd/bench sqlite:            (a temporary file)
 //	go run ./cmd/bench sqlite:/tmp/b.db   (a file that must not exist yet)
+//	go run ./cmd/bench -rows send -recipients 50000 postgres://…   (the send rows, small)
 //
 // Rows whose code belongs to other parts of the system (signing) go through
 // the public HTTP API, so that improvements there show up here unchanged.
