@@ -241,7 +241,6 @@ func (w *SendBatchWorker) send(ctx context.Context, job *river.Job[SendBatchArgs
 			kinds = append(kinds, k)
 		}
 	}
-	var messageID string
 	for i, kind := range kinds {
 		rs := make([]Recipient, 0, len(groups[kind]))
 		ids := make([]int64, 0, len(groups[kind]))
@@ -253,7 +252,7 @@ func (w *SendBatchWorker) send(ctx context.Context, job *river.Job[SendBatchArgs
 		if err != nil {
 			return w.failed(ctx, job, attempts, err)
 		}
-		if messageID, err = w.submit(ctx, a, send, i == len(kinds)-1, ids); err != nil {
+		if _, err := w.submit(ctx, a, send, i == len(kinds)-1, ids); err != nil {
 			var se *SendError
 			if errors.As(err, &se) {
 				return w.failed(ctx, job, attempts, err)
@@ -261,12 +260,8 @@ func (w *SendBatchWorker) send(ctx context.Context, job *river.Job[SendBatchArgs
 			return err
 		}
 	}
-	// The batch is checkpointed; its recipient rows are recorded outside the
-	// gate, while the next batch's request is in flight. A crash before this
-	// commit is repaired when the job runs again (models.ClaimBatch).
-	if err := models.RecordBatchRecipients(ctx, db, a.SendID, a.BatchNo, messageID, w.Clock.Now()); err != nil {
-		return err
-	}
+	// The checkpoint was the batch's last write: its recipients' submitted
+	// state follows from the batch row (models.RecipientStatusSQL).
 	w.Logger.InfoContext(ctx, "send batch submitted", "send", a.SendID, "batch", a.BatchNo, "recipients", len(recips)-len(blocked), "attempt", attempts)
 	return w.complete(ctx, a.SendID)
 }

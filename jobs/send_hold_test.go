@@ -450,10 +450,11 @@ func TestSendHeldWhenReleaseWithdrawnMidSend(t *testing.T) {
 				t.Fatalf("%s received %d", addr, n)
 			}
 		}
-		var pending, submitted int64
-		db.Gorm.Model(&models.SendRecipient{}).Where("send_id = ? AND status = ?", s.ID, models.RecipientPending).Count(&pending)
-		db.Gorm.Model(&models.SendRecipient{}).Where("send_id = ? AND status = ?", s.ID, models.RecipientSubmitted).Count(&submitted)
-		if pending != 500 || submitted != 1000 {
+		counts, err := models.RecipientStatusCounts(r.ctx, db.Gorm, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pending, submitted := counts[models.RecipientPending], counts[models.RecipientSubmitted]; pending != 500 || submitted != 1000 {
 			t.Fatalf("recipients: %d pending, %d submitted; want 500 waiting and 1000 kept", pending, submitted)
 		}
 		if _, err := models.ResumeSend(r.ctx, db.Gorm, r.org.Campaigner, s.ID, r.clock.Now()); !errors.Is(err, models.ErrConflict) || !strings.Contains(err.Error(), "withdrawn") {
@@ -533,8 +534,11 @@ func TestSendRepointedAfterCorrection(t *testing.T) {
 				t.Fatalf("re-pointed mail says %q, want the corrected %q", subject, headline)
 			}
 		}
-		var submitted int64
-		db.Gorm.Model(&models.SendRecipient{}).Where("send_id = ? AND status = ?", s.ID, models.RecipientSubmitted).Count(&submitted)
+		counts, err := models.RecipientStatusCounts(r.ctx, db.Gorm, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		submitted := counts[models.RecipientSubmitted]
 		if s, _ = models.SendByID(r.ctx, db.Gorm, s.ID); s.Status != models.SendSent || submitted != 1500 {
 			t.Fatalf("send %s with %d submitted", s.Status, submitted)
 		}

@@ -251,10 +251,18 @@ func TestEveryRecipientOnceThroughAStorm(t *testing.T) {
 		if len(seen) != 2500 || e.fake.Count() != 2500 {
 			t.Fatalf("accepted %d addresses, %d recipients", len(seen), e.fake.Count())
 		}
-		var submitted int64
-		db.Gorm.Model(&models.SendRecipient{}).Where("send_id = ? AND status = 'submitted' AND message_id <> ''", s.ID).Count(&submitted)
-		if submitted != 2500 {
-			t.Fatalf("%d recipients marked submitted", submitted)
+		submitted, err := models.SendRecipients(context.Background(), db.Gorm, s.ID, models.RecipientSubmitted, 5000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		withID := 0
+		for _, r := range submitted {
+			if r.MessageID != "" && r.SubmittedAt != nil {
+				withID++
+			}
+		}
+		if len(submitted) != 2500 || withID != 2500 {
+			t.Fatalf("%d recipients read as submitted, %d with the provider's message id and a time; want 2500", len(submitted), withID)
 		}
 		t.Logf("2500 recipients through %d requests (faults included)", e.fake.Requests())
 	})

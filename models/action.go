@@ -310,13 +310,14 @@ func ActionStatusOf(ctx context.Context, db *gorm.DB, doc *Document, a *ActionCo
 // subscription status, do-not-contact), and duplicates collapse.
 func actionParticipants(fresh func() *gorm.DB, originalID, journalistCols, supporterCols string) []*gorm.DB {
 	const docs = "(SELECT id FROM documents WHERE id = ? OR update_of = ?)"
-	reached := "(SELECT %s FROM send_recipients JOIN sends ON sends.id = send_recipients.send_id WHERE sends.document_id IN " + docs +
-		" AND send_recipients.status = 'submitted' AND send_recipients.%s IS NOT NULL)"
+	// Reached: submitted, on the recipient row or (the usual case) by its batch.
+	reached := "(SELECT r.%s FROM send_recipients r JOIN sends ON sends.id = r.send_id " + RecipientBatchJoin + " WHERE sends.document_id IN " + docs +
+		" AND " + RecipientStatusSQL + " = 'submitted' AND r.%s IS NOT NULL)"
 	writers := fresh().Table("supporters").Select(supporterCols).
 		Where("supporters.erased_at IS NULL AND supporters.email IS NOT NULL").
 		Where("(supporters.email IN (SELECT email FROM letters WHERE document_id IN "+docs+" AND state = 'confirmed' AND email IS NOT NULL)"+
-			" OR supporters.id IN "+fmt.Sprintf(reached, "send_recipients.supporter_id", "supporter_id")+")", originalID, originalID, originalID, originalID)
+			" OR supporters.id IN "+fmt.Sprintf(reached, "supporter_id", "supporter_id")+")", originalID, originalID, originalID, originalID)
 	journalists := fresh().Table("media_contacts").Select(journalistCols).
-		Where("media_contacts.id IN "+fmt.Sprintf(reached, "send_recipients.contact_id", "contact_id"), originalID, originalID)
+		Where("media_contacts.id IN "+fmt.Sprintf(reached, "contact_id", "contact_id"), originalID, originalID)
 	return []*gorm.DB{writers, journalists}
 }

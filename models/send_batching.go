@@ -1,0 +1,266 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// BatchClaim is what a batch job may do with its batch.
+type BatchClaim int
+
+// Claim outcomes.
+const (
+	// ClaimSend: the batch is now "submitting"; send it.
+	ClaimSend BatchClaim = iota
+	// ClaimDone: the batch was already submitted, failed or cancelled; do nothing.
+	ClaimDone
+	// ClaimPaused: the send is paused; try again later.
+	ClaimPaused
+	// ClaimCancelled: the send was cancelled; the batch is now cancelled.
+	ClaimCancelled
+	// ClaimBusy: the batch is "submitting" for another worker that is still
+	// alive, and may be sending it right now; try again later.
+	ClaimBusy
+)
+
+// ClaimBatch marks a batch "submitting" before its request goes out, in its own
+// short transaction, and returns the send with it (so the batch job needs no
+// second read). A batch found "submitting" here was interrupted before its
+// checkpoint: it is claimed again and re-sent, so nobody is skipped. On
+// PostgreSQL, where several worker processes share the batches, that needs
+// proof the claim is stale: the batch is worker's own (its earlier attempt is
+// over, since this one runs), or its claimant's liveness lock is free (the
+// claimant is dead); otherwise the claimant may be sending it right now and the
+// answer is ClaimBusy. worker is the claiming River client's id ("" claims like a worker of its own).
+func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, worker string, now time.Time) (BatchClaim, int, *Send, error) {
+	claim, attempts := ClaimDone, 0
+	var s Send
+	// The common case, a sending send and a pending batch, takes one read and one
+	// guarded UPDATE; anything else is sorted out in a transaction below.
+	if err := db.WithContext(ctx).Take(&s, "id = ?", sendID).Error; err != nil {
+		return ClaimDone, 0, nil, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, translate(err))
+	}
+	if s.Status == SendSending {
+		var claimed []int
+		// SQLite runs one worker process: any "submitting" batch is its own.
+		anyOwner := db.Dialector.Name() != "postgres"
+		err := db.WithContext(ctx).Raw(`UPDATE send_batches SET status = ?, attempts = attempts + 1, claimed_by = ?, updated_at = ?
+WHERE send_id = ? AND batch_no = ? AND (status = ? OR (status = ? AND (claimed_by = ? OR ?))) RETURNING attempts`,
+			BatchSubmitting, worker, now, sendID, batchNo, BatchPending, BatchSubmitting, worker, anyOwner).Scan(&claimed).Error
+		if err != nil {
+			return ClaimDone, 0, nil, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, err)
+		}
+		if len(claimed) == 1 {
+			return ClaimSend, claimed[0], &s, nil
+		}
+	}
+	err := Transaction(ctx, db, func(tx *gorm.DB) error {
+		if err := tx.Take(&s, "id = ?", sendID).Error; err != nil {
+			return translate(err)
+		}
+		var b SendBatch
+		if err := tx.Take(&b, "send_id = ? AND batch_no = ?", sendID, batchNo).Error; err != nil {
+			return translate(err)
+		}
+		if b.Status != BatchPending && b.Status != BatchSubmitting {
+			claim = ClaimDone
+			return nil
+		}
+		switch s.Status {
+		case SendCancelled:
+			claim = ClaimCancelled
+			return tx.Model(&SendBatch{}).Where("send_id = ? AND batch_no = ?", sendID, batchNo).
+				Updates(map[string]any{"status": BatchCancelled, "updated_at": now}).Error
+		case SendPaused:
+			claim = ClaimPaused
+			return nil
+		}
+		if b.Status == BatchSubmitting && b.ClaimedBy != "" && b.ClaimedBy != worker && tx.Dialector.Name() == "postgres" {
+			gone, err := workerGone(tx, b.ClaimedBy)
+			if err != nil {
+				return err
+			}
+			if !gone {
+				claim = ClaimBusy
+				return nil
+			}
+		}
+		// Guarded by the state read above: a claim by someone else meanwhile wins.
+		res := tx.Model(&SendBatch{}).Where("send_id = ? AND batch_no = ? AND status = ? AND claimed_by = ?", sendID, batchNo, b.Status, b.ClaimedBy).
+			Updates(map[string]any{"status": BatchSubmitting, "attempts": gorm.Expr("attempts + 1"), "claimed_by": worker, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			claim = ClaimBusy
+			return nil
+		}
+		claim, attempts = ClaimSend, b.Attempts+1
+		return nil
+	})
+	if err != nil {
+		return ClaimDone, 0, nil, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, err)
+	}
+	return claim, attempts, &s, nil
+}
+
+// BatchRecipient is a pending recipient of a batch as it stands right before the
+// request: Block is why they may no longer be mailed ("" when they may), checked
+// against the suppression list, supporter status and do-not-contact flag now, so
+// an unsubscribe takes effect before the next batch.
+type BatchRecipient struct {
+	ID          int64
+	Kind        string
+	ContactID   *string
+	SupporterID *string
+	Email       string
+	Name        string
+	Block       string
+}
+
+// BatchRecipients lists the still-pending recipients of a batch, re-checked.
+func BatchRecipients(ctx context.Context, db *gorm.DB, sendID string, batchNo int) ([]BatchRecipient, error) {
+	rows, err := db.WithContext(ctx).Raw(`SELECT r.id, r.kind, r.contact_id, r.supporter_id, r.email, r.name,
+  COALESCE(sp.reason, CASE
+    WHEN r.kind = 'journalist' AND c.id IS NULL THEN 'deleted'
+    WHEN r.kind = 'journalist' AND c.do_not_contact THEN 'do_not_contact'
+    WHEN r.kind = 'journalist' AND c.newsroom_status = 'pending' THEN 'unconfirmed'
+    WHEN r.kind = 'supporter' AND (s.id IS NULL OR s.erased_at IS NOT NULL) THEN 'erased'
+    WHEN r.kind = 'supporter' AND s.status <> 'subscribed' THEN s.status
+    ELSE '' END) AS block
+FROM send_recipients r
+LEFT JOIN media_contacts c ON c.id = r.contact_id
+LEFT JOIN supporters s ON s.id = r.supporter_id
+LEFT JOIN suppressions sp ON sp.email_hash = COALESCE(c.email_hash, s.email_hash)
+WHERE r.send_id = ? AND r.batch_no = ? AND r.status = 'pending'
+ORDER BY r.id`, sendID, batchNo).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("models: batch recipients: %w", err)
+	}
+	defer rows.Close()
+	// Scanned by hand: a thousand rows per batch through GORM's reflection cost
+	// more than the query.
+	out := make([]BatchRecipient, 0, SendBatchSize)
+	for rows.Next() {
+		var r BatchRecipient
+		if err := rows.Scan(&r.ID, &r.Kind, &r.ContactID, &r.SupporterID, &r.Email, &r.Name, &r.Block); err != nil {
+			return nil, fmt.Errorf("models: batch recipients: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("models: batch recipients: %w", err)
+	}
+	return out, nil
+}
+
+// markBlocked records recipients found blocked at submission time.
+func markBlocked(tx *gorm.DB, blocked map[int64]string) error {
+	byReason := map[string][]int64{}
+	for id, reason := range blocked {
+		byReason[reason] = append(byReason[reason], id)
+	}
+	for reason, ids := range byReason {
+		if err := tx.Model(&SendRecipient{}).Where("id IN ? AND status = ?", ids, RecipientPending).
+			Updates(map[string]any{"status": RecipientSuppressed, "reason": reason}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MarkRecipientsBlocked records, before a batch's request, the recipients found
+// blocked since materialisation: they are left out of the request whatever the
+// provider answers, so they need not wait for the checkpoint.
+func MarkRecipientsBlocked(ctx context.Context, db *gorm.DB, sendID string, batchNo int, blocked map[int64]string, now time.Time) error {
+	if len(blocked) == 0 {
+		return nil
+	}
+	err := Transaction(ctx, db, func(tx *gorm.DB) error {
+		if err := markBlocked(tx, blocked); err != nil {
+			return err
+		}
+		return tx.Model(&SendBatch{}).Where("send_id = ? AND batch_no = ?", sendID, batchNo).
+			Updates(map[string]any{"suppressed": gorm.Expr("suppressed + ?", len(blocked)), "updated_at": now}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("models: mark recipients blocked: %w", err)
+	}
+	return nil
+}
+
+// CheckpointBatch records that the provider accepted a batch's (last) request:
+// the batch becomes "submitted" with the provider's message id. This is the
+// checkpoint, and it is one row: between the provider's answer and this commit a
+// crash duplicates the batch, so the window is kept as short as it can be. It
+// is also the only write: the recipients still pending in a submitted batch
+// are submitted, with the batch's message id and time (see send_status.go),
+// so no recipient row is touched.
+//
+// It may be repeated (a commit whose answer was lost with its connection): the
+// same checkpoint again changes nothing.
+func CheckpointBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, messageID string, sent int, now time.Time) error {
+	err := db.WithContext(ctx).Model(&SendBatch{}).Where("send_id = ? AND batch_no = ?", sendID, batchNo).
+		Where("NOT (status = ? AND message_id = ?)", BatchSubmitted, messageID).Updates(map[string]any{
+		"status": BatchSubmitted, "submitted": gorm.Expr("submitted + ?", sent), "message_id": messageID, "error": "",
+		"submitted_at": now, "updated_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("models: checkpoint batch: %w", err)
+	}
+	return nil
+}
+
+// MarkRecipientsSubmitted records part of a batch as accepted (a batch holding
+// journalists and supporters goes out as two requests), so a retry of the rest
+// never repeats the part already accepted.
+func MarkRecipientsSubmitted(ctx context.Context, db *gorm.DB, sendID string, batchNo int, ids []int64, messageID string, now time.Time) error {
+	err := Transaction(ctx, db, func(tx *gorm.DB) error {
+		res := tx.Model(&SendRecipient{}).Where("id IN ? AND status = ?", ids, RecipientPending).
+			Updates(map[string]any{"status": RecipientSubmitted, "message_id": messageID, "submitted_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		return tx.Model(&SendBatch{}).Where("send_id = ? AND batch_no = ?", sendID, batchNo).
+			Updates(map[string]any{"submitted": gorm.Expr("submitted + ?", res.RowsAffected), "updated_at": now}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("models: mark recipients submitted: %w", err)
+	}
+	return nil
+}
+
+// MarkBatchFailed records a permanent refusal: the batch and its pending
+// recipients become "failed" with the provider's message, shown to staff.
+func MarkBatchFailed(ctx context.Context, db *gorm.DB, sendID string, batchNo int, message string, blocked map[int64]string, now time.Time) error {
+	message = truncate(message, 1000)
+	err := Transaction(ctx, db, func(tx *gorm.DB) error {
+		if err := markBlocked(tx, blocked); err != nil {
+			return err
+		}
+		res := tx.Model(&SendRecipient{}).Where("send_id = ? AND batch_no = ? AND status = ?", sendID, batchNo, RecipientPending).
+			Updates(map[string]any{"status": RecipientFailed, "error": message})
+		if res.Error != nil {
+			return res.Error
+		}
+		return tx.Model(&SendBatch{}).Where("send_id = ? AND batch_no = ?", sendID, batchNo).Updates(map[string]any{
+			"status": BatchFailed, "failed": res.RowsAffected, "suppressed": gorm.Expr("suppressed + ?", len(blocked)), "error": message, "updated_at": now}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("models: mark batch failed: %w", err)
+	}
+	return nil
+}
+
+// MarkBatchRetrying puts a batch back to pending with the last transient error
+// (429, 5xx, timeout), which the progress page shows while it waits.
+func MarkBatchRetrying(ctx context.Context, db *gorm.DB, sendID string, batchNo int, message string, now time.Time) error {
+	err := db.WithContext(ctx).Model(&SendBatch{}).Where("send_id = ? AND batch_no = ? AND status IN ?", sendID, batchNo, []string{BatchPending, BatchSubmitting}).
+		Updates(map[string]any{"status": BatchPending, "error": truncate(message, 1000), "updated_at": now}).Error
+	if err != nil {
+		return fmt.Errorf("models: mark batch retrying: %w", err)
+	}
+	return nil
+}
