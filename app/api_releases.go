@@ -199,7 +199,7 @@ func (h *ReleasesAPI) toJSON(c *gin.Context, d *models.Document) (*releaseJSON, 
 		return nil, err
 	}
 	if d.Slug != nil && d.Public(h.s.clock.Now()) {
-		u := h.s.cfg.URL("/news/" + *d.Slug)
+		u := h.s.cfg.URL(releasePath(*d.Slug))
 		out.PublicURL = &u
 	}
 	for _, s := range review.Steps {
