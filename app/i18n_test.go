@@ -151,3 +151,56 @@ func selectBlock(t *testing.T, body, id string) string {
 	block, _, _ := strings.Cut(rest, "</select>")
 	return block
 }
+
+// TestEditorWritesArabicRightToLeft: the editor of an Arabic draft lays out
+// its headline, standfirst and body fields and the preview right to left
+// (with lang="ar") from the server, so it works without the script; the
+// script that flips them live is on the page, with the server's list of
+// right-to-left languages. An English draft stays left to right.
+func TestEditorWritesArabicRightToLeft(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		ctx := t.Context()
+		officer := env.users[models.RolePressOfficer]
+		draft := func(lang, headline string) *models.Document {
+			body := "نص."
+			d, err := models.CreateDocument(ctx, env.db.Gorm, officer, models.DocumentInput{Kind: models.KindPressRelease, Headline: &headline, Body: &body, Language: &lang}, env.clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		b := env.loginAs(officer.Email)
+		ar := b.get("/admin/releases/" + draft("ar", "وقف إطلاق النار").ID + "/edit")
+		if ar.Status != http.StatusOK {
+			t.Fatalf("editor: %d", ar.Status)
+		}
+		for _, id := range []string{`id="headline"`, `id="standfirst"`, `id="body"`, `id="preview"`} {
+			tag := openingTag(t, ar.Body, id)
+			if !strings.Contains(tag, `dir="rtl"`) || !strings.Contains(tag, `lang="ar"`) {
+				t.Errorf("Arabic editor: %s is not right to left: %s", id, tag)
+			}
+		}
+		if !strings.Contains(ar.Body, `<script src="/static/direction.js"`) || !strings.Contains(ar.Body, `data-rtl-languages="ar `) {
+			t.Error("the editor lacks the live direction script or its language list")
+		}
+		en := b.get("/admin/releases/" + draft("en", "Ceasefire now").ID + "/edit")
+		if tag := openingTag(t, en.Body, `id="body"`); !strings.Contains(tag, `dir="ltr"`) {
+			t.Errorf("English editor body: %s", tag)
+		}
+		if js := env.browser().get("/static/direction.js"); js.Status != http.StatusOK || !strings.Contains(js.Body, "data-follows-language") {
+			t.Errorf("/static/direction.js: %d", js.Status)
+		}
+	})
+}
+
+// openingTag is the start tag of the element with the attribute.
+func openingTag(t *testing.T, body, attr string) string {
+	t.Helper()
+	i := strings.Index(body, attr)
+	if i < 0 {
+		t.Fatalf("no element with %s", attr)
+	}
+	start := strings.LastIndex(body[:i], "<")
+	end := strings.Index(body[i:], ">")
+	return body[start : i+end+1]
+}

@@ -286,6 +286,8 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 		"date": func(t time.Time) string { return t.Format("2 January 2006") },
 		"tags": models.Tags,
 		"dir":  dirOf,
+		// rtlLanguages is the right-to-left rule, for the editor's script.
+		"rtlLanguages": func() string { return strings.Join(models.RTLLanguages(), " ") },
 		"derefTime": func(t *time.Time) time.Time {
 			if t == nil {
 				return time.Time{}

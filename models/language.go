@@ -1,6 +1,9 @@
 package models
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 // rtlLanguages are written right to left: their text, in the editor and on
 // public pages, is laid out with dir="rtl".
@@ -17,4 +20,16 @@ func TextDirection(lang string) string {
 		return "rtl"
 	}
 	return "ltr"
+}
+
+// RTLLanguages lists the right-to-left languages, sorted: the editor's
+// script reads them from the page, so the browser and the server share this
+// one rule.
+func RTLLanguages() []string {
+	out := make([]string, 0, len(rtlLanguages))
+	for l := range rtlLanguages {
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return out
 }
