@@ -164,7 +164,7 @@ func (h *PetitionPublicHandler) render(c *gin.Context, status int, p *models.Pet
 	}
 	pg.State = state
 	v := h.s.page(c, p.Title, "", pg)
-	v.Errors, v.Lang = errs, p.Language
+	v.Errors, v.Lang, v.Dir = errs, p.Language, dirOf(p.Language)
 	v.Meta = &pageMeta{Title: p.Title, Description: p.Demand, URL: pg.ShareURL, Type: "website"}
 	h.s.render(c, status, "public/petition", v)
 }
@@ -375,7 +375,7 @@ func (h *PetitionPublicHandler) confirmPage(c *gin.Context) {
 	}
 	pg.State, pg.Token = state, c.Param("token")
 	v := h.s.page(c, "Confirm your signature", "", pg)
-	v.NoIndex, v.Lang = true, p.Language
+	v.NoIndex, v.Lang, v.Dir = true, p.Language, dirOf(p.Language)
 	h.s.render(c, http.StatusOK, "public/petition_confirm", v)
 }
 
@@ -400,7 +400,7 @@ func (h *PetitionPublicHandler) confirm(c *gin.Context) {
 	}
 	pg.State = "confirmed"
 	v := h.s.page(c, "Thank you", "", pg)
-	v.NoIndex, v.Lang = true, p.Language
+	v.NoIndex, v.Lang, v.Dir = true, p.Language, dirOf(p.Language)
 	h.s.render(c, http.StatusOK, "public/petition_confirm", v)
 }
 
