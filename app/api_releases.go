@@ -138,7 +138,7 @@ func (s *Server) actionOf(d *models.Document, r *models.Revision) actionJSON {
 		out.Outcome = &a.Outcome
 	}
 	if d.Slug != nil && d.Public(s.clock.Now()) {
-		u := s.cfg.URL("/a/" + *d.Slug)
+		u := s.cfg.URL("/a/" + models.EscapeSlug(*d.Slug))
 		out.ActionURL = &u
 	}
 	return out

@@ -141,7 +141,7 @@ func (h *PetitionPublicHandler) view(c *gin.Context, p *models.Petition, form si
 	}
 	pg := petitionPage{P: p, Body: h.s.markdown.Render(p.Body), Count: count, Signable: p.Signable(h.s.clock.Now()), Form: form,
 		Countries: models.Countries(), Wording: models.PetitionConsentWording, Interval: int(h.s.cfg.Petitions.CountInterval.Seconds()),
-		ShareURL: h.s.cfg.URL("/p/" + p.Slug)}
+		ShareURL: h.s.cfg.URL("/p/" + models.EscapeSlug(p.Slug))}
 	if pg.Interval < 1 {
 		pg.Interval = 1
 	}
@@ -252,7 +252,7 @@ func (h *PetitionPublicHandler) submit(c *gin.Context) {
 	case err != nil:
 		_ = c.Error(err)
 	default:
-		redirect(c, "/p/"+p.Slug+"/thanks")
+		redirect(c, "/p/"+models.EscapeSlug(p.Slug)+"/thanks")
 	}
 }
 
@@ -435,6 +435,6 @@ func (h *PetitionPublicHandler) campaign(c *gin.Context) {
 		return
 	}
 	v := h.s.page(c, cp.Name, "", campaignPublicPage{C: cp, Releases: rels, Petitions: ps})
-	v.Meta = &pageMeta{Title: cp.Name, Description: cp.Description, URL: h.s.cfg.URL("/c/" + cp.Slug), Type: "website"}
+	v.Meta = &pageMeta{Title: cp.Name, Description: cp.Description, URL: h.s.cfg.URL("/c/" + models.EscapeSlug(cp.Slug)), Type: "website"}
 	h.s.render(c, http.StatusOK, "public/campaign", v)
 }

@@ -408,7 +408,7 @@ func (h *ReleasesHandler) actionOf(c *gin.Context, d *models.Document) (*actionA
 		return nil, err
 	}
 	if d.Slug != nil && d.Public(h.s.clock.Now()) {
-		out.PublicURL = h.s.cfg.URL("/a/" + *d.Slug)
+		out.PublicURL = h.s.cfg.URL("/a/" + models.EscapeSlug(*d.Slug))
 	}
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -69,3 +70,8 @@ func truncateSlug(s string) string {
 	}
 	return strings.TrimRight(out, "-")
 }
+
+// EscapeSlug is a slug as it goes into a URL path: percent-encoded, so a link
+// in an email, a feed or a Location header is valid ASCII whatever the
+// script ("وقف-إطلاق" → "%D9%88%D9%82%D9%81-..."). A Latin slug is unchanged.
+func EscapeSlug(s string) string { return url.PathEscape(s) }
