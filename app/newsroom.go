@@ -186,10 +186,13 @@ func (h *NewsroomHandler) list(c *gin.Context, l listing) {
 		_ = c.Error(err)
 		return
 	}
-	tags, err := h.s.newsTags.tags(ctx, h.s.db, c.MustGet(ctxNewsroomState).(*models.NewsroomState), l.Kind, f.Now)
+	tags, fresh, err := h.s.newsTags.tags(ctx, h.s.db, c.MustGet(ctxNewsroomState).(*models.NewsroomState), l.Kind, f.Now)
 	if err != nil {
 		_ = c.Error(err)
 		return
+	}
+	if !fresh {
+		c.Set(ctxNotThisVersion, true)
 	}
 	p := newsListPage{Listing: l, Items: items, Filter: f, Campaigns: camps,
 		Countries: filterChoices(tags.Countries, f.Country, countryLabel), Themes: filterChoices(tags.Themes, f.Theme, func(s string) string { return s })}

@@ -22,6 +22,7 @@ func BenchmarkPublicTagValues(b *testing.B) {
 		dialect = models.Postgres
 	}
 	db := dbtest.New(b, dialect)
+	newOrg(b, db) // the user, series and workflow the bulk releases are written by
 	ctx := context.Background()
 	now := time.Date(2026, 7, 9, 12, 0, 0, 0, time.UTC)
 	if err := dbtest.BulkNewsroom(ctx, db, 100_000, now.Add(-time.Hour), b.Logf); err != nil {
