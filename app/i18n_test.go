@@ -143,7 +143,14 @@ func TestNewsroomFiltersOfferValuesInUse(t *testing.T) {
 		// cache does not keep the older list as the new version's page.
 		env.publish(t, "Arms sales to Chile", "Text.", nil, tagged([]string{"Chile"}, nil))
 		deadline := time.Now().Add(10 * time.Second)
-		for !strings.Contains(selectBlock(t, env.browser().get("/news").Body, "country"), ">Chile</option>") {
+		for {
+			r := env.browser().get("/news")
+			if strings.Contains(selectBlock(t, r.Body, "country"), ">Chile</option>") {
+				break
+			}
+			if cc := r.Header.Get("Cache-Control"); cc != "no-store" || r.Header.Get("ETag") != "" {
+				t.Fatalf("a listing with the earlier choices is cacheable: Cache-Control %q, ETag %q", cc, r.Header.Get("ETag"))
+			}
 			if time.Now().After(deadline) {
 				t.Fatal("the country filter never offered the newly published release's country")
 			}

@@ -192,7 +192,9 @@ func (h *NewsroomHandler) list(c *gin.Context, l listing) {
 		return
 	}
 	if !fresh {
-		c.Set(ctxNotThisVersion, true)
+		// Built with an earlier version's choices: no cache (ours, a
+		// browser's or a CDN's) may keep it under this version's ETag.
+		noStore(c)
 	}
 	p := newsListPage{Listing: l, Items: items, Filter: f, Campaigns: camps,
 		Countries: filterChoices(tags.Countries, f.Country, countryLabel), Themes: filterChoices(tags.Themes, f.Theme, func(s string) string { return s })}

@@ -156,11 +156,6 @@ func (w *teeWriter) WriteString(s string) (int, error) {
 
 const ctxPageCached = "pressroom.page_cached"
 
-// ctxNotThisVersion marks a response built partly from an earlier newsroom
-// version's data (the filters' choices while they refresh): it is served,
-// but not kept in the page cache as this version's page.
-const ctxNotThisVersion = "pressroom.not_this_version"
-
 // cached wraps a public newsroom handler with the newsroom's caching: HTTP
 // validators and 304 (cacheable), then the in-process page cache keyed by the
 // newsroom version, the path, salt and the normalised params. A hit answers
@@ -184,7 +179,7 @@ func (s *Server) cached(salt string, params []string, h gin.HandlerFunc) gin.Han
 		c.Writer = tw
 		h(c)
 		c.Writer = tw.ResponseWriter
-		if tw.Status() == http.StatusOK && len(c.Errors) == 0 && sharedCacheable(c) && !c.GetBool(ctxNotThisVersion) && tw.Header().Get("Cache-Control") == newsroomCacheControl {
+		if tw.Status() == http.StatusOK && len(c.Errors) == 0 && sharedCacheable(c) && tw.Header().Get("Cache-Control") == newsroomCacheControl {
 			s.pages.put(st.Version, &cachedPage{key: key, contentType: tw.Header().Get("Content-Type"), body: tw.buf})
 		}
 	}
