@@ -93,7 +93,7 @@ func (h *ActionPublicHandler) load(c *gin.Context) *models.PublicAction {
 
 func (h *ActionPublicHandler) render(c *gin.Context, status int, a *models.PublicAction, form letterForm, state, msg string, errs map[string]string) {
 	pg := actionPage{A: a, Body: h.s.markdown.Render(a.Release.Body), Form: form, Countries: models.Countries(), Wording: models.LetterConsentWording,
-		State: state, Message: msg, Deadline: a.Action.AppealDeadline, Loc: a.Action.Location(h.s.cfg.DefaultTimezone), ShareURL: h.s.cfg.URL("/a/" + *a.Release.Slug)}
+		State: state, Message: msg, Deadline: a.Action.AppealDeadline, Loc: a.Action.Location(h.s.cfg.DefaultTimezone), ShareURL: h.s.cfg.URL("/a/" + models.EscapeSlug(*a.Release.Slug))}
 	if n := len(a.Status.Updates); n > 0 {
 		pg.Latest = &a.Status.Updates[n-1]
 	}
@@ -219,9 +219,9 @@ func (h *ActionPublicHandler) submit(c *gin.Context) {
 	case err != nil:
 		_ = c.Error(err)
 	case res.Status == models.LetterQueued:
-		redirect(c, "/a/"+*a.Release.Slug+"/thanks?s=sent")
+		redirect(c, "/a/"+models.EscapeSlug(*a.Release.Slug)+"/thanks?s=sent")
 	default:
-		redirect(c, "/a/"+*a.Release.Slug+"/thanks?s=check")
+		redirect(c, "/a/"+models.EscapeSlug(*a.Release.Slug)+"/thanks?s=check")
 	}
 }
 

@@ -58,7 +58,7 @@ type campaignDetailJSON struct {
 }
 
 func (h *PetitionsAPI) campaignJSON(cp *models.Campaign) campaignJSON {
-	return campaignJSON{ID: cp.ID, Slug: cp.Slug, Name: cp.Name, Description: cp.Description, PublicURL: h.s.cfg.URL("/c/" + cp.Slug), CreatedAt: cp.CreatedAt.UTC()}
+	return campaignJSON{ID: cp.ID, Slug: cp.Slug, Name: cp.Name, Description: cp.Description, PublicURL: h.s.cfg.URL("/c/" + models.EscapeSlug(cp.Slug)), CreatedAt: cp.CreatedAt.UTC()}
 }
 
 type campaignRequest struct {

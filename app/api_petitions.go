@@ -82,7 +82,7 @@ func (h *PetitionsAPI) toJSON(c *gin.Context, p *models.Petition) (petitionJSON,
 		OpensAt: utcPtr(p.OpensAt), ClosesAt: utcPtr(p.ClosesAt), OpenedAt: utcPtr(p.OpenedAt), ClosedAt: utcPtr(p.ClosedAt),
 		TextUpdatedAt: utcPtr(p.TextUpdatedAt), Public: p.Public(rel, h.s.clock.Now()), CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 	if out.Public {
-		u := h.s.cfg.URL("/p/" + p.Slug)
+		u := h.s.cfg.URL("/p/" + models.EscapeSlug(p.Slug))
 		out.PublicURL = &u
 	}
 	return out, nil

@@ -50,7 +50,7 @@ type publicReleaseJSON struct {
 }
 
 func (h *PublicAPI) toJSON(r *models.PublicRelease, full bool) publicReleaseJSON {
-	out := publicReleaseJSON{Slug: *r.Slug, URL: h.s.cfg.URL("/news/" + *r.Slug), Kind: r.Kind, Status: r.Status, IndexNumber: r.IndexNumber,
+	out := publicReleaseJSON{Slug: *r.Slug, URL: h.s.cfg.URL(releasePath(*r.Slug)), Kind: r.Kind, Status: r.Status, IndexNumber: r.IndexNumber,
 		Language: r.Language, Headline: r.Headline, Standfirst: r.Standfirst, Dateline: r.Dateline, Countries: nonNil(models.Tags(r.Countries)),
 		Regions: nonNil(models.Tags(r.Regions)), Themes: nonNil(models.Tags(r.Themes)), Campaign: r.CampaignName,
 		PublishedAt: r.PublishedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CorrectionNote: r.CorrectionNote, WithdrawalNotice: r.WithdrawalNotice}

@@ -138,7 +138,7 @@ func (s *Server) actionOf(d *models.Document, r *models.Revision) actionJSON {
 		out.Outcome = &a.Outcome
 	}
 	if d.Slug != nil && d.Public(s.clock.Now()) {
-		u := s.cfg.URL("/a/" + *d.Slug)
+		u := s.cfg.URL("/a/" + models.EscapeSlug(*d.Slug))
 		out.ActionURL = &u
 	}
 	return out
@@ -199,7 +199,7 @@ func (h *ReleasesAPI) toJSON(c *gin.Context, d *models.Document) (*releaseJSON, 
 		return nil, err
 	}
 	if d.Slug != nil && d.Public(h.s.clock.Now()) {
-		u := h.s.cfg.URL("/news/" + *d.Slug)
+		u := h.s.cfg.URL(releasePath(*d.Slug))
 		out.PublicURL = &u
 	}
 	for _, s := range review.Steps {

@@ -16,7 +16,7 @@ func (s *Server) letterConfirmMail(a *models.PublicAction, l *models.Letter, tok
 	if l.Name != "" {
 		greeting = "Hello " + l.Name + ","
 	}
-	link := s.cfg.URL("/a/" + *a.Release.Slug + "/confirm/" + token)
+	link := s.cfg.URL("/a/" + models.EscapeSlug(*a.Release.Slug) + "/confirm/" + token)
 	title := a.Release.Headline
 	subject := "Please confirm your letter: " + title
 	text := greeting + "\n\nThank you for writing on \"" + title + "\" (subject: " + l.Subject + ").\n\n" +

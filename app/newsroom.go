@@ -49,15 +49,31 @@ var (
 	newsSearchParams = []string{"q", "lang", "page"}
 )
 
-// rtlLanguages are written right to left; their pages get dir="rtl".
-var rtlLanguages = map[string]bool{"ar": true, "he": true, "fa": true, "ur": true, "ps": true, "ku": true}
-
-func dirOf(lang string) string {
-	if rtlLanguages[strings.SplitN(lang, "-", 2)[0]] {
-		return "rtl"
+// pageLanguage writes a listing in the language it is filtered to, when the
+// catalog has that language: an Arabic-only listing reads right to left with
+// Arabic labels. Any other value leaves the page in English, so a typed
+// ?lang= never reaches the lang attribute.
+func (s *Server) pageLanguage(v *view, lang string) {
+	if lang != "" && s.renderer.catalog.has(lang) {
+		v.Lang, v.Dir = models.BaseLanguage(lang), dirOf(lang)
 	}
-	return "ltr"
 }
+
+// countryLabel names a country tag: an ISO code by its name, a name as it is.
+func countryLabel(tag string) string {
+	if len(tag) == 2 {
+		return models.CountryName(tag)
+	}
+	return tag
+}
+
+// dirOf is a language's writing direction, "rtl" or "ltr" (models' rule).
+func dirOf(lang string) string { return models.TextDirection(lang) }
+
+// releasePath is a release's public path. A slug in another script than
+// Latin is percent-encoded, so sitemaps, feeds and redirects carry a valid
+// URL; the router decodes it back.
+func releasePath(slug string) string { return "/news/" + url.PathEscape(slug) }
 
 const ctxNewsroomState = "pressroom.newsroom_state"
 
@@ -112,14 +128,15 @@ func (s *Server) cacheable(c *gin.Context, salt string, params ...string) bool {
 // an urgent action never sits among the releases a journalist reads.
 type listing struct {
 	Kind        models.Kind
+	Key         string // "news", "actions": the prefix of its messages (templates/i18n)
 	Path, Title string
 	Description string
 	Noun        string // "releases", "actions"
 }
 
 var (
-	newsListing    = listing{Kind: models.KindPressRelease, Path: "/news", Title: "Newsroom", Description: "Press releases.", Noun: "releases"}
-	actionsListing = listing{Kind: models.KindActionAlert, Path: "/actions", Title: "Actions", Description: "Urgent actions and alerts: what you can do now.", Noun: "actions"}
+	newsListing    = listing{Kind: models.KindPressRelease, Key: "news", Path: "/news", Title: "Newsroom", Description: "Press releases.", Noun: "releases"}
+	actionsListing = listing{Kind: models.KindActionAlert, Key: "actions", Path: "/actions", Title: "Actions", Description: "Urgent actions and alerts: what you can do now.", Noun: "actions"}
 )
 
 type newsListPage struct {
@@ -127,6 +144,8 @@ type newsListPage struct {
 	Items     []models.PublicRelease
 	Filter    models.PublicFilter
 	Campaigns []models.Campaign
+	Countries []filterChoice // the countries in use, for the filter's select
+	Themes    []filterChoice
 	Latest    string // URL of the first page, when this is a later one
 	Older     string // URL of the next page by key, when there is one
 	FeedURL   string
@@ -167,7 +186,18 @@ func (h *NewsroomHandler) list(c *gin.Context, l listing) {
 		_ = c.Error(err)
 		return
 	}
-	p := newsListPage{Listing: l, Items: items, Filter: f, Campaigns: camps}
+	tags, fresh, err := h.s.newsTags.tags(ctx, h.s.db, c.MustGet(ctxNewsroomState).(*models.NewsroomState), l.Kind, f.Now)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	if !fresh {
+		// Built with an earlier version's choices: no cache (ours, a
+		// browser's or a CDN's) may keep it under this version's ETag.
+		noStore(c)
+	}
+	p := newsListPage{Listing: l, Items: items, Filter: f, Campaigns: camps,
+		Countries: filterChoices(tags.Countries, f.Country, countryLabel), Themes: filterChoices(tags.Themes, f.Theme, func(s string) string { return s })}
 	q := c.Request.URL.Query()
 	q.Del("page")
 	if f.After != nil {
@@ -193,7 +223,9 @@ func (h *NewsroomHandler) list(c *gin.Context, l listing) {
 		p.FeedURL += "?" + feed.Encode()
 	}
 	v := h.s.page(c, l.Title, "news", p)
-	v.Meta = &pageMeta{Title: l.Title, Description: l.Description, URL: h.s.cfg.URL(l.Path), Type: "website", FeedURL: p.FeedURL,
+	h.s.pageLanguage(&v, f.Language)
+	v.Title = h.s.renderer.catalog.T(v.Lang, l.Key+"Title")
+	v.Meta = &pageMeta{Title: v.Title, Description: l.Description, URL: h.s.cfg.URL(l.Path), Type: "website", FeedURL: p.FeedURL,
 		Image: h.s.siteImage(c.Request.Context(), v.Site.SocialImageID, models.VariantSocial, v.SiteName)}
 	h.s.render(c, http.StatusOK, "public/news", v)
 }
@@ -266,7 +298,7 @@ func (h *NewsroomHandler) release(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
-	pageURL := h.s.cfg.URL("/news/" + *r.Slug)
+	pageURL := h.s.cfg.URL(releasePath(*r.Slug))
 	ld := map[string]any{
 		"@context": "https://schema.org", "@type": "NewsArticle", "headline": r.Headline, "description": r.Summary(),
 		"datePublished": r.PublishedAt.UTC().Format(time.RFC3339), "dateModified": r.UpdatedAt.UTC().Format(time.RFC3339),
@@ -337,6 +369,7 @@ func (h *NewsroomHandler) search(c *gin.Context) {
 		title = "Search: " + q
 	}
 	v := h.s.page(c, title, "news", p)
+	h.s.pageLanguage(&v, p.Lang)
 	v.NoIndex = q != "" // result pages are not content of their own
 	h.s.render(c, http.StatusOK, "public/search", v)
 }
@@ -355,7 +388,7 @@ func (h *NewsroomHandler) byIndex(c *gin.Context) {
 	// a 301 without a lifetime is kept forever by browsers and CDNs.
 	c.Header("Vary", "Accept-Language")
 	c.Header("Cache-Control", "public, max-age=60")
-	c.Redirect(http.StatusMovedPermanently, "/news/"+*r.Slug)
+	c.Redirect(http.StatusMovedPermanently, releasePath(*r.Slug))
 }
 
 // feed serves Atom 1.0 for the whole newsroom, or one campaign or language.
@@ -383,7 +416,7 @@ func (h *NewsroomHandler) feed(c *gin.Context, l listing) {
 		fd.Updated = items[0].UpdatedAt.UTC()
 	}
 	for _, r := range items {
-		link := h.s.cfg.URL("/news/" + *r.Slug)
+		link := h.s.cfg.URL(releasePath(*r.Slug))
 		it := &feeds.Item{Title: r.Headline, Link: &feeds.Link{Href: link}, Id: link, Description: r.Summary(),
 			Created: r.PublishedAt.UTC(), Updated: r.UpdatedAt.UTC()}
 		if !r.Withdrawn() { // the model has emptied a withdrawn release's body; say so here too
@@ -482,7 +515,7 @@ func (h *NewsroomHandler) sitemapReleases(c *gin.Context) {
 		set.URLs = append(set.URLs, sitemapURL{Loc: h.s.cfg.URL("/news")})
 	}
 	for _, r := range items {
-		set.URLs = append(set.URLs, sitemapURL{Loc: h.s.cfg.URL("/news/" + r.Slug), LastMod: r.UpdatedAt.UTC().Format(time.RFC3339)})
+		set.URLs = append(set.URLs, sitemapURL{Loc: h.s.cfg.URL(releasePath(r.Slug)), LastMod: r.UpdatedAt.UTC().Format(time.RFC3339)})
 	}
 	h.writeXML(c, set)
 }
@@ -554,7 +587,11 @@ func (h *PreviewHandler) show(c *gin.Context) {
 		return
 	}
 	if r.EmbargoAt != nil && r.EmbargoAt.After(h.s.clock.Now()) {
-		p.Embargo = EmbargoLabel(*r.EmbargoAt, r.EmbargoLocation(h.s.cfg.DefaultTimezone))
+		loc := r.EmbargoLocation(h.s.cfg.DefaultTimezone)
+		p.Embargo = EmbargoLabel(*r.EmbargoAt, loc)
+		if cat := h.s.renderer.catalog; models.BaseLanguage(r.Language) != "en" && cat.has(r.Language) {
+			p.Embargo = strings.ToUpper(cat.T(r.Language, "EmbargoedUntil")) + " " + cat.When(r.Language, *r.EmbargoAt, loc)
+		}
 	}
 	v := h.s.page(c, r.Headline, "", p)
 	v.Lang, v.Dir, v.NoIndex = r.Language, dirOf(r.Language), true

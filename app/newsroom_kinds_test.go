@@ -13,7 +13,7 @@ import (
 // TestNewsroomListsReleasesAndActionsApart: the journalists' newsroom and its
 // feed list press releases only; action alerts have their own public listing
 // and feed at /actions. The language filter is a select whose empty choice
-// reads "All languages", not a placeholder that looks like a value.
+// reads "Any language", not a placeholder that looks like a value.
 func TestNewsroomListsReleasesAndActionsApart(t *testing.T) {
 	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
 		ctx := context.Background()
@@ -63,7 +63,7 @@ func TestNewsroomListsReleasesAndActionsApart(t *testing.T) {
 		if afeed.Status != http.StatusOK || !strings.Contains(afeed.Body, headline) || strings.Contains(afeed.Body, "Release the detained journalists") {
 			t.Errorf("the actions feed: %d", afeed.Status)
 		}
-		if strings.Contains(news.Body, `placeholder="en"`) || !strings.Contains(news.Body, `<option value="">All languages</option>`) {
+		if strings.Contains(news.Body, `placeholder="en"`) || !strings.Contains(news.Body, `<option value="">Any language</option>`) {
 			t.Error("the language filter's placeholder looks like a value")
 		}
 		if !strings.Contains(news.Body, `<a href="/actions">Actions</a>`) {

@@ -426,7 +426,7 @@ func (h *PetitionsHandler) renderShow(c *gin.Context, status int, inv invalidati
 		_ = c.Error(err)
 		return
 	}
-	pg := petitionAdminPage{P: p, PublicURL: h.s.cfg.URL("/p/" + p.Slug), Invalidate: inv, Matches: matches,
+	pg := petitionAdminPage{P: p, PublicURL: h.s.cfg.URL("/p/" + models.EscapeSlug(p.Slug)), Invalidate: inv, Matches: matches,
 		Threshold: h.s.cfg.Petitions.TrendingThreshold, Embed: h.s.embedSnippet(p)}
 	if pg.Invalidations, err = models.InvalidationsOf(ctx, h.s.db.Gorm, p.ID); err != nil {
 		_ = c.Error(err)

@@ -238,13 +238,13 @@ func (h *PetitionEmbedHandler) submit(c *gin.Context) {
 	case err != nil:
 		_ = c.Error(err)
 	default:
-		redirect(c, "/p/"+p.Slug+"/embed/thanks")
+		redirect(c, "/p/"+models.EscapeSlug(p.Slug)+"/embed/thanks")
 	}
 }
 
 // embedSnippet is the HTML a campaigner pastes into one of the organisation's
 // sites to show the widget.
 func (s *Server) embedSnippet(p *models.Petition) string {
-	return `<iframe src="` + html.EscapeString(s.cfg.URL("/p/"+p.Slug+"/embed")) + `" title="` + html.EscapeString("Sign the petition: "+p.Title) +
+	return `<iframe src="` + html.EscapeString(s.cfg.URL("/p/"+models.EscapeSlug(p.Slug)+"/embed")) + `" title="` + html.EscapeString("Sign the petition: "+p.Title) +
 		`" width="100%" height="720" style="border:0;max-width:560px" loading="lazy"></iframe>`
 }

@@ -141,7 +141,7 @@ func (h *PetitionPublicHandler) view(c *gin.Context, p *models.Petition, form si
 	}
 	pg := petitionPage{P: p, Body: h.s.markdown.Render(p.Body), Count: count, Signable: p.Signable(h.s.clock.Now()), Form: form,
 		Countries: models.Countries(), Wording: models.PetitionConsentWording, Interval: int(h.s.cfg.Petitions.CountInterval.Seconds()),
-		ShareURL: h.s.cfg.URL("/p/" + p.Slug)}
+		ShareURL: h.s.cfg.URL("/p/" + models.EscapeSlug(p.Slug))}
 	if pg.Interval < 1 {
 		pg.Interval = 1
 	}
@@ -174,7 +174,7 @@ func (h *PetitionPublicHandler) pageView(c *gin.Context, p *models.Petition, for
 	}
 	pg.State = state
 	v := h.s.page(c, p.Title, "", pg)
-	v.Lang = p.Language
+	v.Lang, v.Dir = p.Language, dirOf(p.Language)
 	v.Meta = &pageMeta{Title: p.Title, Description: p.Demand, URL: pg.ShareURL, Type: "website"}
 	return v, nil
 }
@@ -277,7 +277,7 @@ func (h *PetitionPublicHandler) submit(c *gin.Context) {
 	case err != nil:
 		_ = c.Error(err)
 	default:
-		redirect(c, "/p/"+p.Slug+"/thanks")
+		redirect(c, "/p/"+models.EscapeSlug(p.Slug)+"/thanks")
 	}
 }
 
@@ -412,7 +412,7 @@ func (h *PetitionPublicHandler) confirmPage(c *gin.Context) {
 	}
 	pg.State, pg.Token = state, c.Param("token")
 	v := h.s.page(c, "Confirm your signature", "", pg)
-	v.NoIndex, v.Lang = true, p.Language
+	v.NoIndex, v.Lang, v.Dir = true, p.Language, dirOf(p.Language)
 	h.s.render(c, http.StatusOK, "public/petition_confirm", v)
 }
 
@@ -437,7 +437,7 @@ func (h *PetitionPublicHandler) confirm(c *gin.Context) {
 	}
 	pg.State = "confirmed"
 	v := h.s.page(c, "Thank you", "", pg)
-	v.NoIndex, v.Lang = true, p.Language
+	v.NoIndex, v.Lang, v.Dir = true, p.Language, dirOf(p.Language)
 	h.s.render(c, http.StatusOK, "public/petition_confirm", v)
 }
 
@@ -472,6 +472,6 @@ func (h *PetitionPublicHandler) campaign(c *gin.Context) {
 		return
 	}
 	v := h.s.page(c, cp.Name, "", campaignPublicPage{C: cp, Releases: rels, Petitions: ps})
-	v.Meta = &pageMeta{Title: cp.Name, Description: cp.Description, URL: h.s.cfg.URL("/c/" + cp.Slug), Type: "website"}
+	v.Meta = &pageMeta{Title: cp.Name, Description: cp.Description, URL: h.s.cfg.URL("/c/" + models.EscapeSlug(cp.Slug)), Type: "website"}
 	h.s.render(c, http.StatusOK, "public/campaign", v)
 }

@@ -408,7 +408,7 @@ func (h *ReleasesHandler) actionOf(c *gin.Context, d *models.Document) (*actionA
 		return nil, err
 	}
 	if d.Slug != nil && d.Public(h.s.clock.Now()) {
-		out.PublicURL = h.s.cfg.URL("/a/" + *d.Slug)
+		out.PublicURL = h.s.cfg.URL("/a/" + models.EscapeSlug(*d.Slug))
 	}
 	return out, nil
 }
@@ -445,7 +445,7 @@ func (h *ReleasesHandler) show(c *gin.Context) {
 		p.Embargo = EmbargoLabel(*d.Revision.EmbargoAt, d.EmbargoLocation(h.s.cfg.DefaultTimezone))
 	}
 	if d.Slug != nil && d.Public(h.s.clock.Now()) {
-		p.PublicURL = h.s.cfg.URL("/news/" + *d.Slug)
+		p.PublicURL = h.s.cfg.URL(releasePath(*d.Slug))
 	}
 	can := models.CanEdit(u, d.Kind)
 	p.Barred = review.Barred(u)

@@ -26,7 +26,8 @@ import (
 // without colliding, and parsing at start-up means a broken template stops the
 // process before it serves anything.
 type Renderer struct {
-	pages map[string]*template.Template
+	pages   map[string]*template.Template
+	catalog *catalog // the public pages' words in each language (t, tdate, twhen)
 }
 
 // layoutFor maps a page area (the folder under pages/) to its layout.
@@ -36,13 +37,26 @@ var layoutFor = map[string]string{
 	"embed":  "layouts/embed.html",
 }
 
-// NewRenderer parses every page under pages/<area>/ in fsys.
-func NewRenderer(fsys fs.FS, funcs template.FuncMap) (*Renderer, error) {
+// NewRenderer loads the message files under i18n/ in fsys and parses every
+// page under pages/<area>/, with funcs and the catalog's functions.
+func NewRenderer(fsys fs.FS, funcs template.FuncMap, defaultLoc *time.Location) (*Renderer, error) {
 	partials, err := fs.Glob(fsys, "partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("app: templates: %w", err)
 	}
-	r := &Renderer{pages: map[string]*template.Template{}}
+	cat, err := loadCatalog(fsys)
+	if err != nil {
+		return nil, err
+	}
+	all := template.FuncMap{}
+	for k, f := range funcs {
+		all[k] = f
+	}
+	for k, f := range cat.funcs(defaultLoc) {
+		all[k] = f
+	}
+	funcs = all
+	r := &Renderer{pages: map[string]*template.Template{}, catalog: cat}
 	for area, layout := range layoutFor {
 		pages, err := fs.Glob(fsys, "pages/"+area+"/*.html")
 		if err != nil {
@@ -272,6 +286,8 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 		"date": func(t time.Time) string { return t.Format("2 January 2006") },
 		"tags": models.Tags,
 		"dir":  dirOf,
+		// rtlLanguages is the right-to-left rule, for the editor's script.
+		"rtlLanguages": func() string { return strings.Join(models.RTLLanguages(), " ") },
 		"derefTime": func(t *time.Time) time.Time {
 			if t == nil {
 				return time.Time{}

@@ -58,6 +58,7 @@ type Server struct {
 	publicLimiter *Limiter
 	// newsVersion and pages are the newsroom's in-process caches (pagecache.go).
 	newsVersion *versionCache
+	newsTags    *tagCache // the newsroom filters' choices, per version
 	petitions   *petitionCache
 	// petitionPages: rendered petition pages and counts, for a spike.
 	petitionPages *petitionPages
@@ -83,7 +84,7 @@ func New(d Deps) (*Server, error) {
 	if tfs == nil {
 		tfs = templates.Files()
 	}
-	renderer, err := NewRenderer(tfs, templateFuncs(d.Config.DefaultTimezone))
+	renderer, err := NewRenderer(tfs, templateFuncs(d.Config.DefaultTimezone), d.Config.DefaultTimezone)
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +95,7 @@ func New(d Deps) (*Server, error) {
 		publicLimiter: NewLimiter(20, 10*time.Minute, d.Clock.Now),
 		markdown:      richtext.New(),
 		newsVersion:   &versionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
+		newsTags:      &tagCache{},
 		petitions:     &petitionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
 		petitionPages: newPetitionPages(d.NewsroomVersionTTL, d.Config.Petitions.CountInterval),
 		mediaVisible:  &mediaVisibility{},

@@ -160,7 +160,7 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 	}
 	out := &SendContent{Send: s, Document: d}
 	if d.Slug != nil {
-		out.PublicURL = base + "/news/" + *d.Slug
+		out.PublicURL = base + "/news/" + models.EscapeSlug(*d.Slug)
 		data.PublicURL = out.PublicURL
 	}
 	if (d.Status == models.StatusPublished || d.Status == models.StatusWithdrawn) && d.PublishedAt != nil && !d.PublishedAt.After(now) {
@@ -217,7 +217,7 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 	if p, err := models.PublicPetitionOfDocument(ctx, db, d, now); err != nil {
 		return nil, err
 	} else if p != nil {
-		sup.ActionURL, sup.ActionLabel = base+"/p/"+p.Slug, "Sign the petition"
+		sup.ActionURL, sup.ActionLabel = base+"/p/"+models.EscapeSlug(p.Slug), "Sign the petition"
 	}
 	if out.Supporter, err = renderEmail(TemplateAlert, sup, s.Subject); err != nil {
 		return nil, err

@@ -78,7 +78,7 @@ func SignatureMail(baseURL string, from Address, p *models.Petition, sig *models
 	if sig.Name != "" {
 		greeting = "Hello " + sig.Name + ","
 	}
-	page := baseURL + "/p/" + p.Slug
+	page := baseURL + "/p/" + models.EscapeSlug(p.Slug)
 	var subject, text, body string
 	switch kind {
 	case models.SignEmailAlready:
@@ -89,7 +89,7 @@ func SignatureMail(baseURL string, from Address, p *models.Petition, sig *models
 			"</strong> with this address. You have already signed it, and your signature is counted once.</p><p><a href=\"" + html.EscapeString(page) +
 			"\">See the petition</a></p><p>There is nothing more to do.</p>"
 	default:
-		link := baseURL + "/p/" + p.Slug + "/confirm/" + token
+		link := baseURL + "/p/" + models.EscapeSlug(p.Slug) + "/confirm/" + token
 		subject = "Please confirm your signature: " + p.Title
 		text = greeting + "\n\nThank you for signing \"" + p.Title + "\":\n\n" + p.Demand + "\n\nYour signature counts once you confirm it. Open this link and press the button:\n\n" +
 			link + "\n\nIf you did not sign, ignore this email: nothing is counted and you will hear nothing more.\n"

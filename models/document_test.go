@@ -26,7 +26,7 @@ type org struct {
 	now                     time.Time
 }
 
-func newOrg(t *testing.T, db *models.DB) *org {
+func newOrg(t testing.TB, db *models.DB) *org {
 	t.Helper()
 	ctx := context.Background()
 	o := &org{db: db.Gorm, now: time.Date(2026, 7, 9, 9, 0, 0, 0, time.UTC)}

@@ -8,7 +8,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/gosimple/slug"
 	"gorm.io/gorm"
 )
 
@@ -278,10 +277,7 @@ func CreatePetition(ctx context.Context, db *gorm.DB, by *User, in PetitionInput
 
 // uniqueSlug makes a URL slug from a title, adding a number when it is taken.
 func uniqueSlug(ctx context.Context, tx *gorm.DB, table, title string) (string, error) {
-	base := slug.Make(title)
-	if len(base) > 80 {
-		base = strings.TrimRight(base[:80], "-")
-	}
+	base := MakeSlug(title)
 	if base == "" {
 		base = strings.ToLower(NewID()[:8])
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gosimple/slug"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -390,13 +389,9 @@ func finalizeApproval(ctx context.Context, tx *gorm.DB, d *Document, cur *Revisi
 		}
 		updates["index_number"], updates["index_year"], updates["index_serial"] = d.IndexNumber, d.IndexYear, d.IndexSerial
 	}
-	s := slug.Make(cur.Headline)
-	if len(s) > 80 {
-		s = strings.TrimRight(s[:80], "-")
-	}
-	s = strings.Trim(s+"-"+strings.ToLower(IndexPath(*d.IndexNumber)), "-")
+	s := strings.Trim(MakeSlug(cur.Headline)+"-"+strings.ToLower(IndexPath(*d.IndexNumber)), "-")
 	if d.UpdateOf != nil {
-		s = slug.Make(s)
+		s = slugWords(s) // the update's number, "(Update 2)", in slug form
 	}
 	if d.OriginalID != nil {
 		s += "-" + d.Language

@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed layouts pages partials emails static
+//go:embed layouts pages partials emails static i18n
 var files embed.FS
 
 // Files returns the embedded tree: layouts/, pages/<area>/, partials/, emails/,

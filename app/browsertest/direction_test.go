@@ -120,14 +120,60 @@ func TestNoPageScrollsSideways(t *testing.T) {
 		}
 	}
 	petition := openDemoPetition(t, tb.srv, "Stop the arms shipment")
-	pages([]string{"/news", english, arabic, "/news/search?q=journalists", "/subscribe", "/login", petition, petition + "/embed"},
-		map[string]string{"/news": "newsroom", english: "newsroom-release-en", arabic: "newsroom-release-ar", "/subscribe": "subscribe"})
+	arabicEditor := draftDemo(t, tb.srv, "ar", "وقف إطلاق النار الآن", "يجب وقف القتال فوراً.\n\n- أولاً\n- ثانياً")
+	pages([]string{"/news", "/news?lang=ar", english, arabic, "/news/search?q=journalists", "/subscribe", "/login", petition, petition + "/embed"},
+		map[string]string{"/news": "newsroom", "/news?lang=ar": "newsroom-ar", english: "newsroom-release-en", arabic: "newsroom-release-ar", "/subscribe": "subscribe"})
+	tb.open(arabic)
+	tb.expectText("→ كل البيانات", "بيان صحفي") // the Arabic release page's labels, and its way back pointing right
 	tb.submitSubscribeErrors(shots)
 	tb.login("admin@example.org")
 	pages([]string{"/admin", "/admin/releases", "/admin/releases/new?kind=press_release", "/admin/review", "/admin/sends", "/admin/supporters",
 		"/admin/supporters/lists", "/admin/contacts", "/admin/settings", "/admin/groups", "/admin/users", "/admin/outbox", "/admin/audit",
 		"/admin/petitions", "/admin/campaigns"},
 		map[string]string{"/admin/settings": "settings", "/admin": "dashboard", "/admin/review": "review-queue", "/admin/releases/new?kind=press_release": "editor-en"})
+	pages([]string{arabicEditor}, map[string]string{arabicEditor: "editor-ar"})
+}
+
+// draftDemo has the demo press officer draft a release in a language; it
+// returns the path of its editor.
+func draftDemo(t *testing.T, srv *server, language, headline, body string) string {
+	t.Helper()
+	ctx := context.Background()
+	author, err := models.UserByEmail(ctx, srv.DB.Gorm, "press@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	standfirst := "بيان بشأن وقف إطلاق النار."
+	d, err := models.CreateDocument(ctx, srv.DB.Gorm, author, models.DocumentInput{Kind: models.KindPressRelease, Language: &language, Headline: &headline,
+		Standfirst: &standfirst, Body: &body}, srv.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "/admin/releases/" + d.ID + "/edit"
+}
+
+// TestEditorFollowsTheLanguage: typing a right-to-left language into the
+// editor's Language field turns the headline, standfirst, body and preview
+// right to left at once, and back when the language is English again.
+func TestEditorFollowsTheLanguage(t *testing.T) {
+	tb := newTab(t)
+	tb.login("press@example.org")
+	tb.open("/admin/releases/new?kind=press_release")
+	dirs := func() string {
+		return run(tb, "directions", chromedp.Evaluate[string](`["headline", "standfirst", "body", "preview"].map(id => document.getElementById(id).dir + "/" + document.getElementById(id).lang).join(" ")`))
+	}
+	if got := dirs(); got != "ltr/en ltr/en ltr/en ltr/en" {
+		t.Fatalf("new English draft: %s", got)
+	}
+	run(tb, "open the language section", chromedp.Click(chromedp.CSS("details > summary")))
+	tb.fill("Language", "ar")
+	if got := dirs(); got != "rtl/ar rtl/ar rtl/ar rtl/ar" {
+		t.Errorf("after choosing Arabic: %s", got)
+	}
+	tb.fill("Language", "fr")
+	if got := dirs(); got != "ltr/fr ltr/fr ltr/fr ltr/fr" {
+		t.Errorf("after choosing French: %s", got)
+	}
 }
 
 // submitSubscribeErrors photographs the signup form with every error shown.

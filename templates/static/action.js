@@ -8,7 +8,7 @@
     var lang = document.documentElement.lang || undefined;
     if (lang === "en") { lang = "en-GB"; } // "12 June 2026", as the page writes it
     try {
-      el.textContent = d.toLocaleDateString(lang, { day: "numeric", month: "long", year: "numeric" });
+      el.textContent = d.toLocaleDateString(lang, { day: "numeric", month: "long", year: "numeric", numberingSystem: "latn" });
     } catch (e) { /* keep the server's text */ }
   });
 })();

@@ -1,0 +1,106 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"pressroom/models"
+)
+
+// tagCache keeps the newsroom filters' choices (the countries and themes in
+// use) per kind, with the newsroom version they were read at. Reading them
+// looks at every public release (hundreds of milliseconds at 100,000), so
+// it is done once per version, never per page view, and not in the way of a
+// reader: when the version has moved, the choices read at an earlier version
+// are served (fresh=false) while one refresh runs in the background. They
+// can only lack a tag published since, never offer one still under embargo:
+// a release that was not public then was not read.
+type tagCache struct {
+	mu     sync.Mutex
+	byKind map[models.Kind]*kindTags
+}
+
+type kindTags struct {
+	version    int64
+	tags       *models.PublicTags
+	refreshing bool
+}
+
+// tags returns the filter choices of a kind and whether they are those of
+// the newsroom version st (a page showing older ones must not be cached as
+// this version's).
+func (tc *tagCache) tags(ctx context.Context, db *models.DB, st *models.NewsroomState, kind models.Kind, now time.Time) (*models.PublicTags, bool, error) {
+	tc.mu.Lock()
+	if tc.byKind == nil {
+		tc.byKind = map[models.Kind]*kindTags{}
+	}
+	k := tc.byKind[kind]
+	if k != nil && k.version == st.Version {
+		tc.mu.Unlock()
+		return k.tags, true, nil
+	}
+	if k != nil { // an older version's: serve it, refresh once behind it
+		if !k.refreshing {
+			k.refreshing = true
+			go tc.refresh(context.WithoutCancel(ctx), db, st.Version, kind, now)
+		}
+		tc.mu.Unlock()
+		return k.tags, false, nil
+	}
+	tc.mu.Unlock()
+	t, err := models.PublicTagValues(ctx, db.Gorm, kind, now)
+	if err != nil {
+		return nil, false, err
+	}
+	tc.store(st.Version, kind, t)
+	return t, true, nil
+}
+
+// refresh reads a kind's choices for a version, behind the readers.
+func (tc *tagCache) refresh(ctx context.Context, db *models.DB, version int64, kind models.Kind, now time.Time) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	t, err := models.PublicTagValues(ctx, db.Gorm, kind, now)
+	if err != nil { // keep the older choices; the next page view tries again
+		tc.mu.Lock()
+		tc.byKind[kind].refreshing = false
+		tc.mu.Unlock()
+		return
+	}
+	tc.store(version, kind, t)
+}
+
+func (tc *tagCache) store(version int64, kind models.Kind, t *models.PublicTags) {
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if k := tc.byKind[kind]; k == nil || k.version <= version {
+		tc.byKind[kind] = &kindTags{version: version, tags: t}
+	}
+}
+
+// filterChoice is one option of a newsroom filter's select.
+type filterChoice struct {
+	Value, Label string
+	Selected     bool
+}
+
+// filterChoices are the options of a filter: every value in use, and the
+// current one even when nothing carries it any more (a bookmarked link), so
+// the select shows what the page is filtered by.
+func filterChoices(values []string, current string, label func(string) string) []filterChoice {
+	current = strings.TrimSpace(current)
+	out := make([]filterChoice, 0, len(values)+1)
+	found := current == ""
+	for _, v := range values {
+		sel := current != "" && strings.EqualFold(v, current)
+		found = found || sel
+		out = append(out, filterChoice{Value: v, Label: label(v), Selected: sel})
+	}
+	if !found {
+		out = slices.Insert(out, 0, filterChoice{Value: current, Label: label(current), Selected: true})
+	}
+	return out
+}
