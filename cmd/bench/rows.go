@@ -155,13 +155,15 @@ func embargoRow(ctx context.Context, dbURL string) (row, error) {
 		return row{}, err
 	}
 	const n = 100
-	first := time.Now().Add(5 * time.Second).Truncate(time.Second)
+	// Far enough ahead that all 100 are approved before the first embargo,
+	// on a busy machine too (an embargo already past is refused).
+	first := time.Now().Add(40 * time.Second).Truncate(time.Second)
 	embargoes := map[string]time.Time{}
 	for j := range n {
 		at := first.Add(time.Duration(j) * 50 * time.Millisecond).UTC()
-		h := fmt.Sprintf("Scheduled %d", j)
+		h, body := fmt.Sprintf("Scheduled %d", j), "The government must act."
 		ap := &at
-		d, err := models.CreateDocument(ctx, db.Gorm, author, models.DocumentInput{Kind: models.KindPressRelease, Headline: &h, EmbargoAt: &ap}, time.Now())
+		d, err := models.CreateDocument(ctx, db.Gorm, author, models.DocumentInput{Kind: models.KindPressRelease, Headline: &h, Body: &body, EmbargoAt: &ap}, time.Now())
 		if err != nil {
 			return row{}, err
 		}
