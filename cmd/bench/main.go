@@ -23,7 +23,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"pressroom/app"
@@ -35,7 +37,10 @@ import (
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+	// Interrupted, the run stops its load and still drops what it built.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -183,6 +188,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	add(row{measurement: "1M-recipient send at 0 ms and 200 ms", figure: "not in this command yet",
 		baseline: "SQL floor", target: "≤ 1.3× floor; ≤ 30 s at 200 ms", met: "—"})
 
+	if err := ctx.Err(); err != nil {
+		// Load runs cut short measure nothing: no table rather than a wrong one.
+		return fmt.Errorf("stopped before the end (%w); nothing measured is printed", err)
+	}
 	fmt.Fprintf(out, "\nmachine: %s\n", benchkit.Machine(ctx, db))
 	fmt.Fprintf(out, "load runs: %s each, %d clients for the newsroom and search rows, Go HTTP clients over loopback; whole run %s\n\n",
 		o.d, o.clients, time.Since(began).Round(time.Second))
