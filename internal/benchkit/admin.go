@@ -97,7 +97,11 @@ func BuildAdminData(ctx context.Context, db *models.DB, author, sender *models.U
 		stmts = append(stmts, ix.Indexdef)
 	}
 	for _, s := range stmts {
-		if err := db.Gorm.WithContext(ctx).Exec(s, map[string]any{"author": author.ID}).Error; err != nil {
+		var args []any
+		if strings.Contains(s, "@author") {
+			args = append(args, map[string]any{"author": author.ID})
+		}
+		if err := db.Gorm.WithContext(ctx).Exec(s, args...).Error; err != nil {
 			return AdminData{}, fmt.Errorf("admin data: %w", err)
 		}
 	}
