@@ -47,9 +47,7 @@ import (
 //     later row counts as updated, exactly as if it had been imported by a second
 //     file.
 //   - Writes are set-based: existing rows are looked up in chunks, then batched
-//     INSERT … ON CONFLICT statements write everything in one transaction (on
-//     PostgreSQL, supporters go in one statement per table, see
-//     writeSupporterImport).
+//     INSERT … ON CONFLICT statements write everything in one transaction.
 
 // MaxImportBytes bounds an uploaded file.
 const MaxImportBytes = 64 << 20
@@ -646,19 +644,23 @@ func ImportSupporters(ctx context.Context, db *gorm.DB, listID string, t *CSVTab
 		for i, r := range recs {
 			hashes[i] = EmailHash(r.Email)
 		}
-		known, err := knownSupporters(ctx, tx, emailsOf(recs))
-		if err != nil {
-			return err
+		for _, part := range chunks(emailsOf(recs), importBatch) {
+			var ss []Supporter
+			if err := tx.Where("email IN ?", part).Find(&ss).Error; err != nil {
+				return err
+			}
+			for _, s := range ss {
+				existing[s.Address()] = s
+			}
 		}
-		for _, s := range known {
-			existing[s.Address()] = s
-		}
-		gone, err := erasedHashes(ctx, tx, hashes)
-		if err != nil {
-			return err
-		}
-		for _, h := range gone {
-			erased[h] = true
+		for _, part := range chunks(hashes, importBatch) {
+			var hs []string
+			if err := tx.Model(&Suppression{}).Where("email_hash IN ? AND email IS NULL", part).Pluck("email_hash", &hs).Error; err != nil {
+				return err
+			}
+			for _, h := range hs {
+				erased[h] = true
+			}
 		}
 		rows := make([]Supporter, 0, len(recs))
 		consents := make([]ConsentRecord, 0, len(recs))
@@ -708,7 +710,15 @@ func ImportSupporters(ctx context.Context, db *gorm.DB, listID string, t *CSVTab
 		if len(rows) == 0 {
 			return nil
 		}
-		return writeSupporterImport(ctx, tx, rows, consents, members)
+		upsert := clause.OnConflict{Columns: []clause.Column{{Name: "email"}},
+			DoUpdates: clause.AssignmentColumns([]string{"name", "country", "language", "tags", "status", "updated_at"})}
+		if err := tx.Clauses(upsert).CreateInBatches(rows, batchRows(tx, 16)).Error; err != nil {
+			return err
+		}
+		if err := tx.CreateInBatches(consents, batchRows(tx, 9)).Error; err != nil {
+			return err
+		}
+		return tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(members, batchRows(tx, 3)).Error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("models: import supporters: %w", translate(err))
