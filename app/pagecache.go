@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/sync/singleflight"
 
 	"pressroom/models"
 )
@@ -79,6 +80,11 @@ type pageCache struct {
 	bytes   int
 	order   *list.List // front: most recently used
 	byKey   map[string]*list.Element
+
+	// misses coalesces concurrent misses of one page of one version: a spike
+	// on a page nobody asked for since the last change (a new release, a
+	// search everyone runs) renders it once, not once per waiting client.
+	misses singleflight.Group
 }
 
 func newPageCache(entries, bytes int) *pageCache {
@@ -175,12 +181,38 @@ func (s *Server) cached(salt string, params []string, h gin.HandlerFunc) gin.Han
 			return
 		}
 		c.Set(ctxPageCached, true)
-		tw := &teeWriter{ResponseWriter: c.Writer}
-		c.Writer = tw
-		h(c)
-		c.Writer = tw.ResponseWriter
-		if tw.Status() == http.StatusOK && len(c.Errors) == 0 && sharedCacheable(c) && tw.Header().Get("Cache-Control") == newsroomCacheControl {
-			s.pages.put(st.Version, &cachedPage{key: key, contentType: tw.Header().Get("Content-Type"), body: tw.buf})
+		// The first request of a page renders it; those that arrive while it
+		// does wait for its page. A render that is not a shareable 200 (an
+		// error, a 404, a client gone) gives the waiters nothing, and each
+		// then renders for itself as if it had been first.
+		leader := false
+		v, _, _ := s.pages.misses.Do(fmt.Sprintf("%d|%s", st.Version, key), func() (any, error) {
+			leader = true
+			return s.renderMiss(c, st.Version, key, h), nil
+		})
+		if leader {
+			return
 		}
+		if pg, _ := v.(*cachedPage); pg != nil {
+			c.Data(http.StatusOK, pg.contentType, pg.body)
+			return
+		}
+		s.renderMiss(c, st.Version, key, h)
 	}
+}
+
+// renderMiss runs a cached handler on a miss and keeps its answer when it is a
+// 200 that cacheable marked shared and no error was raised, returning it then
+// (nil otherwise).
+func (s *Server) renderMiss(c *gin.Context, version int64, key string, h gin.HandlerFunc) *cachedPage {
+	tw := &teeWriter{ResponseWriter: c.Writer}
+	c.Writer = tw
+	h(c)
+	c.Writer = tw.ResponseWriter
+	if tw.Status() != http.StatusOK || len(c.Errors) > 0 || !sharedCacheable(c) || tw.Header().Get("Cache-Control") != newsroomCacheControl {
+		return nil
+	}
+	pg := &cachedPage{key: key, contentType: tw.Header().Get("Content-Type"), body: tw.buf}
+	s.pages.put(version, pg)
+	return pg
 }

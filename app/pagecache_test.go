@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -151,6 +152,62 @@ func TestNewsroomPagesByKey(t *testing.T) {
 		}
 		if r := b.get("/news?after=bm90LWEta2V5"); r.Status != http.StatusNotFound {
 			t.Errorf("a key the newsroom never issued: %d, want 404", r.Status)
+		}
+	})
+}
+
+// TestConcurrentMissesRenderOnce: a spike on a page that is not cached yet (a
+// search everyone runs right after a release) renders it once; the requests
+// that arrive while it renders get the same page, not a search each.
+func TestConcurrentMissesRenderOnce(t *testing.T) {
+	run(t, envOptions{versionTTL: app.DefaultNewsroomVersionTTL}, func(t *testing.T, env *testEnv) {
+		env.publish(t, "Spike release zqspike", "The government must act on zqspike.", nil, nil)
+		env.publish(t, "Quiet release zqquiet", "The government must act on zqquiet.", nil, nil)
+		var searches atomic.Int64
+		var slow atomic.Bool
+		err := env.db.Gorm.Callback().Row().After("gorm:row").Register("test:count_search", func(db *gorm.DB) {
+			if strings.Contains(db.Statement.SQL.String(), "search_entries") {
+				searches.Add(1)
+				// Hold the render up, so every client is waiting on it.
+				if slow.Load() {
+					time.Sleep(time.Second)
+				}
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// What one render of a search costs, alone.
+		if r := env.browser().get("/news/search?q=zqquiet"); r.Status != http.StatusOK || !strings.Contains(r.Body, "zqquiet") {
+			t.Fatalf("search alone: %d", r.Status)
+		}
+		one := searches.Swap(0)
+		if one == 0 {
+			t.Fatal("a search ran no statement on search_entries: the counter counts nothing")
+		}
+		slow.Store(true)
+		const clients = 16
+		bodies := make([]string, clients)
+		var wg sync.WaitGroup
+		for i := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := env.browser().get("/news/search?q=zqspike")
+				if r.Status != http.StatusOK {
+					t.Errorf("client %d: %d", i, r.Status)
+				}
+				bodies[i] = r.Body
+			}()
+		}
+		wg.Wait()
+		for i, b := range bodies {
+			if !strings.Contains(b, "zqspike") || b != bodies[0] {
+				t.Fatalf("client %d got a different page from client 0 (or no result)", i)
+			}
+		}
+		if n := searches.Load(); n != one {
+			t.Errorf("%d concurrent requests of one uncached search ran %d search statements; one render runs %d", clients, n, one)
 		}
 	})
 }

@@ -155,13 +155,13 @@ func embargoRow(ctx context.Context, dbURL string) (row, error) {
 		return row{}, err
 	}
 	const n = 100
-	// Far enough ahead that creating and approving all 100 (slow on a busy
-	// machine) ends before the first embargo: a past embargo is refused.
-	first := time.Now().Add(15 * time.Second).Truncate(time.Second)
+	// Far enough ahead that all 100 are approved before the first embargo,
+	// on a busy machine too (an embargo already past is refused).
+	first := time.Now().Add(40 * time.Second).Truncate(time.Second)
 	embargoes := map[string]time.Time{}
 	for j := range n {
 		at := first.Add(time.Duration(j) * 50 * time.Millisecond).UTC()
-		h, body := fmt.Sprintf("Scheduled %d", j), "Text under embargo."
+		h, body := fmt.Sprintf("Scheduled %d", j), "The government must act."
 		ap := &at
 		d, err := models.CreateDocument(ctx, db.Gorm, author, models.DocumentInput{Kind: models.KindPressRelease, Headline: &h, Body: &body, EmbargoAt: &ap}, time.Now())
 		if err != nil {
