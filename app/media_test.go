@@ -22,7 +22,6 @@ import (
 	"pressroom/jobs"
 	"pressroom/jobs/mediafake"
 	"pressroom/models"
-	"pressroom/models/dbtest"
 )
 
 // runMedia runs a test on both storage backends (a directory and an
@@ -30,7 +29,7 @@ import (
 func runMedia(t *testing.T, opts envOptions, fn func(t *testing.T, env *testEnv, store *jobs.MediaStore)) {
 	for _, backend := range []string{"file", "s3"} {
 		t.Run(backend, func(t *testing.T) {
-			dbtest.Run(t, func(t *testing.T, db *models.DB) {
+			envData.Run(t, func(t *testing.T, db *models.DB) {
 				u := "file://" + t.TempDir()
 				if backend == "s3" {
 					u = mediafake.S3URL(t)

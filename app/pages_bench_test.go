@@ -25,7 +25,7 @@ func BenchmarkAdminPages(b *testing.B) {
 	if os.Getenv(dbtest.EnvURL) == "" {
 		b.Skip("needs TEST_DATABASE_URL (PostgreSQL)")
 	}
-	db := dbtest.New(b, models.Postgres)
+	db := envDB(b, models.Postgres)
 	env := newEnv(b, db, envOptions{})
 	author := env.users[models.RolePressOfficer].ID
 	started := time.Now()
