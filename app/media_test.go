@@ -26,10 +26,11 @@ import (
 
 // runMedia runs a test on both storage backends (a directory and an
 // in-process S3-compatible server) and, under each, on every database.
+//
+// Unlike run, it does not run the test in parallel with others: the fake S3
+// server sets the AWS credentials in the environment (t.Setenv), which a
+// parallel test may not do.
 func runMedia(t *testing.T, opts envOptions, fn func(t *testing.T, env *testEnv, store *jobs.MediaStore)) {
-	if !opts.serial {
-		t.Parallel()
-	}
 	for _, backend := range []string{"file", "s3"} {
 		t.Run(backend, func(t *testing.T) {
 			envData.Run(t, func(t *testing.T, db *models.DB) {
@@ -233,7 +234,7 @@ func pathOf(env *testEnv, u string) string {
 // credit, og:image is the 1200×630 card, the PDF downloads with the right
 // headers, and no served variant carries the GPS data.
 func TestMediaInReleasesEndToEnd(t *testing.T) {
-	runMedia(t, envOptions{work: true, serial: true}, func(t *testing.T, env *testEnv, store *jobs.MediaStore) {
+	runMedia(t, envOptions{work: true}, func(t *testing.T, env *testEnv, store *jobs.MediaStore) {
 		ctx := context.Background()
 		token := env.token(models.RolePressOfficer)
 		photo := decodeUpload(t, env.uploadAPI(t, token, map[string]string{"title": "Protest in Valletta", "caption": "Families outside the court.",
