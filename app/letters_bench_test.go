@@ -13,7 +13,6 @@ import (
 	"pressroom/jobs"
 	"pressroom/jobs/sendgridfake"
 	"pressroom/models"
-	"pressroom/models/dbtest"
 )
 
 // BenchmarkLetters measures Urgent Action letters on PostgreSQL with the
@@ -34,7 +33,7 @@ func BenchmarkLetters(b *testing.B) {
 	}
 	fake := sendgridfake.New("SG.bench").Start()
 	b.Cleanup(fake.Close)
-	db := dbtest.New(b, models.Postgres)
+	db := envDB(b, models.Postgres)
 	env := newEnv(b, db, envOptions{work: true, transport: jobs.NewSendGrid("SG.bench", fake.URL()), env: map[string]string{"LETTERS_PER_TARGET_PER_HOUR": "0"}})
 	env.cfg.Petitions.Limits = models.SignLimits{}
 	ua := publishUA(b, env, "2027-01-01T00:00:00Z")

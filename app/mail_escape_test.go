@@ -46,7 +46,8 @@ var substitutionKeys = []string{"-name-", "-name_html-", "-preview_url-", "-prev
 // subject the plain text, and no substitution key is left over.
 func TestMailEscapesPeoplesText(t *testing.T) {
 	fake := sendgridfake.New("SG.escape").Start()
-	defer fake.Close()
+	// Not a defer: the subtests run in parallel, after this function returns.
+	t.Cleanup(fake.Close)
 	for _, transport := range []string{"sendgrid", "outbox"} {
 		t.Run(transport, func(t *testing.T) {
 			opts := envOptions{work: true}

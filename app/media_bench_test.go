@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"pressroom/models"
-	"pressroom/models/dbtest"
 )
 
 // photo12MP is a 4000×3000 JPEG (12 megapixels) with enough detail that the
@@ -79,7 +78,7 @@ func peakHeap(fn func()) uint64 {
 //
 //	go test ./app -run '^$' -bench MediaUpload12MP -benchtime 5x
 func BenchmarkMediaUpload12MP(b *testing.B) {
-	db := dbtest.New(b, models.SQLite)
+	db := envDB(b, models.SQLite)
 	env := newEnv(b, db, envOptions{env: map[string]string{"MEDIA_URL": "file://" + b.TempDir()}})
 	token := env.token(models.RolePressOfficer)
 	data := photo12MP(b)
@@ -108,7 +107,7 @@ func BenchmarkMediaUpload12MP(b *testing.B) {
 //
 //	go test ./app -run '^$' -bench MediaServe -benchtime 3s
 func BenchmarkMediaServe(b *testing.B) {
-	db := dbtest.New(b, models.SQLite)
+	db := envDB(b, models.SQLite)
 	env := newEnv(b, db, envOptions{env: map[string]string{"MEDIA_URL": "file://" + b.TempDir()}, versionTTL: time.Second})
 	token := env.token(models.RolePressOfficer)
 	r := env.uploadAPI(b, token, map[string]string{"title": "Photo", "alt_text": "A test photo"}, "photo.jpg", photo12MP(b))

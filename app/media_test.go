@@ -22,15 +22,18 @@ import (
 	"pressroom/jobs"
 	"pressroom/jobs/mediafake"
 	"pressroom/models"
-	"pressroom/models/dbtest"
 )
 
 // runMedia runs a test on both storage backends (a directory and an
 // in-process S3-compatible server) and, under each, on every database.
+//
+// Unlike run, it does not run the test in parallel with others: the fake S3
+// server sets the AWS credentials in the environment (t.Setenv), which a
+// parallel test may not do.
 func runMedia(t *testing.T, opts envOptions, fn func(t *testing.T, env *testEnv, store *jobs.MediaStore)) {
 	for _, backend := range []string{"file", "s3"} {
 		t.Run(backend, func(t *testing.T) {
-			dbtest.Run(t, func(t *testing.T, db *models.DB) {
+			envData.Run(t, func(t *testing.T, db *models.DB) {
 				u := "file://" + t.TempDir()
 				if backend == "s3" {
 					u = mediafake.S3URL(t)

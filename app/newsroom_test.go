@@ -55,7 +55,7 @@ type surface struct {
 // feed, sitemap, public API, index lookup, nor a translation or another page's
 // metadata); within two seconds after the embargo time, all of them do.
 func TestEmbargoLeak(t *testing.T) {
-	run(t, envOptions{work: true}, func(t *testing.T, env *testEnv) {
+	run(t, envOptions{work: true, serial: true}, func(t *testing.T, env *testEnv) {
 		ctx := context.Background()
 		control := env.publish(t, "Control release already public", "Public words.", nil, nil)
 		embargo := env.clock.Now().Add(time.Hour)

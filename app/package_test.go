@@ -41,7 +41,7 @@ func approveAlert(t *testing.T, env *testEnv, id string) *models.Document {
 // linked to it; after each part's own approval both stay off every public
 // surface until the release's embargo lifts, and are public within 2 s after.
 func TestPackageFromEmbargoedRelease(t *testing.T) {
-	run(t, envOptions{work: true}, func(t *testing.T, env *testEnv) {
+	run(t, envOptions{work: true, serial: true}, func(t *testing.T, env *testEnv) {
 		ctx := context.Background()
 		embargo := env.clock.Now().Add(time.Hour)
 		rel := env.publish(t, "Wombat exports condemned", "The government sold them.", &embargo, nil)
@@ -191,7 +191,7 @@ func TestPackageFromEmbargoedRelease(t *testing.T) {
 // past the old time) and then earlier than the alert's own copy (it goes out
 // with the release).
 func TestPackageAlertFollowsMovedEmbargo(t *testing.T) {
-	run(t, envOptions{work: true}, func(t *testing.T, env *testEnv) {
+	run(t, envOptions{work: true, serial: true}, func(t *testing.T, env *testEnv) {
 		ctx := context.Background()
 		first := env.clock.Now().Add(time.Hour)
 		rel := env.publish(t, "Embargo on the move", "Body.", &first, nil)

@@ -27,7 +27,7 @@ func BenchmarkAdminPages(b *testing.B) {
 	if os.Getenv(dbtest.EnvURL) == "" {
 		b.Skip("needs TEST_DATABASE_URL (PostgreSQL)")
 	}
-	db := dbtest.New(b, models.Postgres)
+	db := envDB(b, models.Postgres)
 	env := newEnv(b, db, envOptions{})
 	started := time.Now()
 	data, err := benchkit.BuildAdminData(context.Background(), db, env.users[models.RolePressOfficer], env.users[models.RoleAdmin])

@@ -30,7 +30,7 @@ func BenchmarkSigning(b *testing.B) {
 		b.Run(string(d), func(b *testing.B) {
 			for _, clients := range []int{8, 32, 128} {
 				b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-					db := dbtest.New(b, d)
+					db := envDB(b, d)
 					// The production web process trusts a public petition it read for a second.
 					env := newEnv(b, db, envOptions{versionTTL: app.DefaultNewsroomVersionTTL})
 					env.cfg.Petitions.Limits = models.SignLimits{}

@@ -246,23 +246,28 @@ func postgresDatabase(t testing.TB) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer admin.Close()
 	tmpl, err := postgresTemplate(admin, base)
+	admin.Close()
 	if err != nil {
 		return "", err
 	}
-	name := "pressroom_test_" + strings.ToLower(models.NewID())
-	ctx := context.Background()
-	// CREATE DATABASE … TEMPLATE fails while another session is copying the same
-	// template; parallel test binaries make that likely, so retry briefly.
-	for attempt := 0; ; attempt++ {
-		_, err = admin.ExecContext(ctx, "CREATE DATABASE "+name+" TEMPLATE "+tmpl)
-		if err == nil || attempt == 50 || !strings.Contains(err.Error(), "being accessed by other users") {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
+	return postgresCopy(t, tmpl)
+}
+
+// postgresCopy creates a database copied from tmpl, dropped when the test ends,
+// and returns its URL.
+func postgresCopy(t testing.TB, tmpl string) (string, error) {
+	base := os.Getenv(EnvURL)
+	if base == "" {
+		return "", fmt.Errorf("%s is not set", EnvURL)
 	}
+	admin, err := sql.Open("pgx", base)
 	if err != nil {
+		return "", err
+	}
+	defer admin.Close()
+	name := "pressroom_test_" + strings.ToLower(models.NewID())
+	if err := createFromTemplate(context.Background(), admin, name, tmpl); err != nil {
 		return "", fmt.Errorf("create test database: %w", err)
 	}
 	t.Cleanup(func() {
@@ -274,4 +279,18 @@ func postgresDatabase(t testing.TB) (string, error) {
 		a.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
 	return withDatabase(base, name)
+}
+
+// createFromTemplate creates the database name as a copy of tmpl.
+func createFromTemplate(ctx context.Context, admin *sql.DB, name, tmpl string) error {
+	var err error
+	// CREATE DATABASE … TEMPLATE fails while another session is copying the same
+	// template; parallel test binaries make that likely, so retry briefly.
+	for attempt := 0; ; attempt++ {
+		_, err = admin.ExecContext(ctx, "CREATE DATABASE "+name+" TEMPLATE "+tmpl)
+		if err == nil || attempt == 50 || !strings.Contains(err.Error(), "being accessed by other users") {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
