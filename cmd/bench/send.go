@@ -30,6 +30,12 @@ func sendRows(ctx context.Context, db *models.DB, n int) ([]row, error) {
 		return []row{{measurement: fmt.Sprintf("%s-recipient send", count(n)), figure: "measured on PostgreSQL only", baseline: "SQL floor",
 			target: "≤ 1.3× floor; ≤ 30 s at 200 ms", met: "—"}}, nil
 	}
+	// The send's worker runs every queue: what the earlier rows left queued
+	// (the signing rows' confirmation mail) would share its time and the
+	// fake. The send starts from an empty queue.
+	if err := db.Gorm.WithContext(ctx).Exec("DELETE FROM river_job WHERE state IN ('available', 'scheduled', 'retryable', 'pending')").Error; err != nil {
+		return nil, fmt.Errorf("empty the job queue: %w", err)
+	}
 	start := time.Now()
 	a, err := dbtest.BulkAudience(ctx, db, "bench", n)
 	if err != nil {
@@ -148,6 +154,11 @@ func timeSend(ctx context.Context, db *models.DB, fake *sendgridfake.Server, by 
 	out.unsubscribe = len(gone)
 	var emails []string
 	for _, rc := range fake.Recipients() {
+		// The worker also runs whatever else is queued in this database (the
+		// signing rows' confirmation mail): only this send's messages count.
+		if rc.CustomArgs["send_id"] != s.ID {
+			continue
+		}
 		if !want[rc.Email] {
 			return out, fmt.Errorf("%s is not deliverable and was mailed", rc.Email)
 		}
