@@ -12,7 +12,16 @@ import (
 
 type queuePage struct {
 	Items []queueEntry
+	// Total is how many releases wait in all; Items holds the oldest
+	// queuePageSize of them.
+	Total int
 }
+
+// queuePageSize is how many waiting releases the queue shows, each with its
+// whole text or diff. An approver reads them oldest first; a desk with a
+// thousand waiting (a backlog after a holiday, a bulk import) would otherwise
+// get one enormous page, slow to build and to read.
+const queuePageSize = 50
 
 // queueEntry is one release in the review queue with what the approver must
 // read before approving from there: the whole text, or, when they approved an
@@ -32,6 +41,8 @@ func (h *ReleasesHandler) queue(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
+	total := len(items)
+	items = items[:min(total, queuePageSize)]
 	ids := make([]string, len(items))
 	for i, it := range items {
 		ids[i] = it.Document.ID
@@ -63,7 +74,7 @@ func (h *ReleasesHandler) queue(c *gin.Context) {
 		}
 		entries[i] = e
 	}
-	h.s.render(c, http.StatusOK, "admin/review", h.s.page(c, "Review queue", "review", queuePage{Items: entries}))
+	h.s.render(c, http.StatusOK, "admin/review", h.s.page(c, "Review queue", "review", queuePage{Items: entries, Total: total}))
 }
 
 // changed reports whether a word diff adds or removes anything.

@@ -2,11 +2,13 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"pressroom/models"
 )
@@ -73,6 +75,45 @@ func TestReviewQueueShowsTheText(t *testing.T) {
 		admin := env.login(models.RoleAdmin)
 		if q := admin.get("/admin/review").Body; strings.Contains(q, "an admin can add you") {
 			t.Error("an admin's queue tells them an admin can add them")
+		}
+	})
+}
+
+// TestReviewQueueShowsTheOldestPage: with more releases waiting than one page
+// holds, the queue shows the oldest ones with their text and says how many
+// wait in all; approving one brings the next up.
+func TestReviewQueueShowsTheOldestPage(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		press := env.users[models.RolePressOfficer]
+		const n = 53
+		var first string
+		for i := range n {
+			headline, body := fmt.Sprintf("Waiting release %02d", i), fmt.Sprintf("Text of waiting release %02d.", i)
+			d, err := models.CreateDocument(ctx, env.db.Gorm, press, models.DocumentInput{Kind: models.KindPressRelease, Headline: &headline, Body: &body}, env.clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := models.SubmitDocument(ctx, env.db.Gorm, press, d.ID, false, env.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				first = d.ID
+			}
+			env.clock.Advance(time.Minute)
+		}
+		desk := env.login(models.RoleApprover)
+		q := desk.get("/admin/review").Body
+		if !strings.Contains(q, "53 releases wait for you; the 50 oldest are shown.") || !strings.Contains(q, "Text of waiting release 00.") ||
+			!strings.Contains(q, "Text of waiting release 49.") || strings.Contains(q, "Waiting release 50") {
+			t.Fatalf("the queue does not show the 50 oldest of 53:\n%s", q)
+		}
+		if r := desk.post("/admin/review", "/admin/releases/"+first+"/approve", url.Values{"from": {"queue"}, "revision": {"1"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("approve = %d", r.Status)
+		}
+		q = desk.get("/admin/review").Body
+		if !strings.Contains(q, "52 releases wait for you") || !strings.Contains(q, "Text of waiting release 50.") || strings.Contains(q, "Text of waiting release 00.") {
+			t.Errorf("after approving the oldest, the next does not move up")
 		}
 	})
 }
