@@ -344,8 +344,13 @@ func TestVisibility(t *testing.T) {
 								t.Errorf("%s lacks the headline or the withdrawal notice (status %d)", name, r.Status)
 							}
 						}
-						if !strings.Contains(o.page.Body, *s.doc.IndexNumber) || !strings.Contains(o.page.Body, "This release has been withdrawn.") {
-							t.Error("withdrawn page lacks its index number or the notice banner")
+						// The banner speaks the release's language.
+						banner := "This release has been withdrawn."
+						if s.doc.Language == "fr" {
+							banner = "Ce communiqué a été retiré."
+						}
+						if !strings.Contains(o.page.Body, *s.doc.IndexNumber) || !strings.Contains(o.page.Body, banner) {
+							t.Errorf("withdrawn page lacks its index number or the notice banner %q", banner)
 						}
 						var api struct{ Status, Standfirst, Body string }
 						if err := json.Unmarshal([]byte(o.api.Body), &api); err != nil || api.Status != "withdrawn" || api.Standfirst != "" || api.Body != "" {
