@@ -46,11 +46,14 @@ var substitutionKeys = []string{"-name-", "-name_html-", "-preview_url-", "-prev
 // subject the plain text, and no substitution key is left over.
 func TestMailEscapesPeoplesText(t *testing.T) {
 	fake := sendgridfake.New("SG.escape").Start()
-	// Not a defer: the subtests run in parallel, after this function returns.
 	t.Cleanup(fake.Close)
 	for _, transport := range []string{"sendgrid", "outbox"} {
 		t.Run(transport, func(t *testing.T) {
-			opts := envOptions{work: true}
+			// Serial: run beside the other transport's subtest, the SendGrid
+			// path intermittently delivered only part of its twenty messages
+			// within the wait (seen in CI and alone with -count=4); serial, as
+			// it ran before the suite went parallel, it has not failed.
+			opts := envOptions{work: true, serial: true}
 			if transport == "sendgrid" {
 				opts.transport = jobs.NewSendGrid("SG.escape", fake.URL())
 			}
