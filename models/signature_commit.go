@@ -415,15 +415,8 @@ func insertSignatures(ctx context.Context, tx *gorm.DB, sigs []*Signature, calls
 		return nil, fmt.Errorf("models: sign: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("models: sign: %w", err)
-		}
-		inserted[id] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("models: sign: %w", err)
+	if err := readInserted(rows, inserted); err != nil {
+		return nil, err
 	}
 	rows.Close()
 	var tokens []SignatureToken
@@ -503,15 +496,32 @@ SELECT id FROM s`, ids, petitions, names, emails, norms, domains, countries, pos
 		return nil, fmt.Errorf("models: sign: %w", err)
 	}
 	defer rows.Close()
+	if err := readInserted(rows, inserted); err != nil {
+		return nil, err
+	}
+	return inserted, nil
+}
+
+// idRows is what both drivers' result rows (database/sql's and pgx's) offer
+// for reading a RETURNING id.
+type idRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// readInserted marks in inserted every id a "RETURNING id" gave back: the
+// signatures the statement stored (the others were already there).
+func readInserted(rows idRows, inserted map[string]bool) error {
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("models: sign: %w", err)
+			return fmt.Errorf("models: sign: %w", err)
 		}
 		inserted[id] = true
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("models: sign: %w", err)
+		return fmt.Errorf("models: sign: %w", err)
 	}
-	return inserted, nil
+	return nil
 }

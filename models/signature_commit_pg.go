@@ -178,15 +178,8 @@ SELECT s.id FROM s, n`, ids, petitions, names, emails, norms, domains, countries
 		return nil, fmt.Errorf("models: sign: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("models: sign: %w", err)
-		}
-		inserted[id] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("models: sign: %w", err)
+	if err := readInserted(rows, inserted); err != nil {
+		return nil, err
 	}
 	return inserted, nil
 }

@@ -237,12 +237,22 @@ func postgresTemplate(admin *sql.DB, baseURL string) (string, error) {
 	return pgTemplate, pgErr
 }
 
-func postgresDatabase(t testing.TB) (string, error) {
+// openServer connects to the PostgreSQL server of TEST_DATABASE_URL, where
+// test databases are created and dropped, and returns its URL too.
+func openServer() (*sql.DB, string, error) {
 	base := os.Getenv(EnvURL)
 	if base == "" {
-		return "", fmt.Errorf("%s is not set", EnvURL)
+		return nil, "", fmt.Errorf("%s is not set", EnvURL)
 	}
 	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return nil, "", err
+	}
+	return admin, base, nil
+}
+
+func postgresDatabase(t testing.TB) (string, error) {
+	admin, base, err := openServer()
 	if err != nil {
 		return "", err
 	}
@@ -257,11 +267,7 @@ func postgresDatabase(t testing.TB) (string, error) {
 // postgresCopy creates a database copied from tmpl, dropped when the test ends,
 // and returns its URL.
 func postgresCopy(t testing.TB, tmpl string) (string, error) {
-	base := os.Getenv(EnvURL)
-	if base == "" {
-		return "", fmt.Errorf("%s is not set", EnvURL)
-	}
-	admin, err := sql.Open("pgx", base)
+	admin, base, err := openServer()
 	if err != nil {
 		return "", err
 	}

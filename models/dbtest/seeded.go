@@ -146,11 +146,7 @@ const seededPrefix = "pressroom_seeded_"
 const seededStaleAfter = 24 * time.Hour
 
 func (s *Seeded) buildPostgres() (string, error) {
-	base := os.Getenv(EnvURL)
-	if base == "" {
-		return "", fmt.Errorf("%s is not set", EnvURL)
-	}
-	admin, err := sql.Open("pgx", base)
+	admin, base, err := openServer()
 	if err != nil {
 		return "", err
 	}
