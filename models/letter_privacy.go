@@ -134,26 +134,37 @@ func lettersOfSupporter(ctx context.Context, db *gorm.DB, sup *Supporter) ([]Let
 	if err := q.Order("letters.created_at").Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("models: supporter letters: %w", err)
 	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	var ds []struct {
+		LetterID string
+		Name     string
+		Status   string
+		SentAt   *time.Time
+	}
+	if len(ids) > 0 {
+		if err := db.WithContext(ctx).Table("letter_deliveries").Select("letter_deliveries.letter_id, targets.name, letter_deliveries.status, letter_deliveries.sent_at").
+			Joins("JOIN targets ON targets.id = letter_deliveries.target_id").Where("letter_deliveries.letter_id IN ?", ids).
+			Order("targets.name").Scan(&ds).Error; err != nil {
+			return nil, fmt.Errorf("models: supporter letters: %w", err)
+		}
+	}
+	byLetter := map[string][]LetterDeliveryExport{}
+	for _, d := range ds {
+		byLetter[d.LetterID] = append(byLetter[d.LetterID], LetterDeliveryExport{Target: d.Name, Status: d.Status, SentAt: d.SentAt})
+	}
 	out := make([]LetterExport, 0, len(rows))
 	for _, r := range rows {
 		e := LetterExport{Name: r.Name, Email: r.Address(), Country: r.Country, Subject: r.Subject, Body: r.Body, State: r.State,
 			OptIn: r.OptIn, ConsentWording: r.ConsentWording, IP: r.IP, Source: r.Source, WrittenAt: r.CreatedAt.UTC(), ConfirmedAt: r.ConfirmedAt,
-			Deliveries: []LetterDeliveryExport{}}
+			Deliveries: byLetter[r.ID]}
+		if e.Deliveries == nil {
+			e.Deliveries = []LetterDeliveryExport{}
+		}
 		if r.ActionSlug != nil {
 			e.Action = *r.ActionSlug
-		}
-		var ds []struct {
-			Name   string
-			Status string
-			SentAt *time.Time
-		}
-		if err := db.WithContext(ctx).Table("letter_deliveries").Select("targets.name, letter_deliveries.status, letter_deliveries.sent_at").
-			Joins("JOIN targets ON targets.id = letter_deliveries.target_id").Where("letter_deliveries.letter_id = ?", r.ID).
-			Order("targets.name").Scan(&ds).Error; err != nil {
-			return nil, fmt.Errorf("models: supporter letters: %w", err)
-		}
-		for _, d := range ds {
-			e.Deliveries = append(e.Deliveries, LetterDeliveryExport{Target: d.Name, Status: d.Status, SentAt: d.SentAt})
 		}
 		out = append(out, e)
 	}
