@@ -86,6 +86,31 @@ func Up(ctx context.Context, db *sql.DB, dialect string) (applied int, err error
 	return applied + len(results), nil
 }
 
+// DownTo rolls our migrations back, newest first, until version is the
+// newest applied (0: all of them), and returns how many it rolled back.
+// River's tables are left alone: they hold no schema of ours. It is for an
+// operator undoing a release's migrations; nothing runs it on its own.
+func DownTo(ctx context.Context, db *sql.DB, dialect string, version int64) (int, error) {
+	p, err := provider(db, dialect)
+	if err != nil {
+		return 0, err
+	}
+	results, err := p.DownTo(ctx, version)
+	if err != nil {
+		return len(results), fmt.Errorf("migrations: down to %d: %w", version, err)
+	}
+	return len(results), nil
+}
+
+// Count returns how many migrations of ours the dialect has.
+func Count(dialect string) (int, error) {
+	entries, err := fs.Glob(files, dialect+"/*.sql")
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	return len(entries), nil
+}
+
 // Check returns ErrSchemaBehind when any migration, ours or River's, is pending.
 // `web` and `worker` call it at start-up and `/readyz` on every probe.
 func Check(ctx context.Context, db *sql.DB, dialect string) error {
