@@ -432,59 +432,25 @@ func searchSQLite(db *gorm.DB, which string, pq parsedQuery, opts SearchOptions)
 		ORDER BY search_fts.rowid DESC
 		LIMIT ?
 	)
-	SELECT m.*, count(*) OVER () AS total FROM m
-	ORDER BY ` + searchOrder + `
-	LIMIT ? OFFSET ?`
+	SELECT p.*, s.standfirst, s.body FROM (
+		SELECT m.*, count(*) OVER () AS total FROM m
+		ORDER BY ` + searchOrder + `
+		LIMIT ? OFFSET ?
+	) p JOIN search_entries s ON s.id = p.entry_id
+	ORDER BY ` + searchOrder
 	args := append([]any{match}, filterArgs...)
 	args = append(args, SearchCandidateLimit, opts.Limit, opts.Offset)
 	var rows []searchRow
 	if err := db.Raw(sql, args...).Scan(&rows).Error; err != nil {
 		return nil, 0, err
 	}
-	if len(rows) == 0 {
-		return nil, 0, nil
-	}
-	// Snippets only for the page, not for every hit counted.
-	ids := make([]int64, len(rows))
-	for i, r := range rows {
-		ids[i] = r.EntryID
-	}
-	var snips []struct {
-		ID         int64
-		Standfirst string
-		Body       string
-	}
-	err := db.Raw(`SELECT rowid AS id,
-		snippet(search_fts, 1, ?, ?, ' … ', 24) AS standfirst,
-		snippet(search_fts, 2, ?, ?, ' … ', 24) AS body
-	FROM search_fts WHERE search_fts MATCH ? AND rowid IN ?`,
-		markOpen, markClose, markOpen, markClose, match, ids).Scan(&snips).Error
-	if err != nil {
-		return nil, 0, err
-	}
-	byID := map[int64]int{}
-	for i, s := range snips {
-		byID[s.ID] = i
-	}
-	for i, r := range rows {
-		if j, ok := byID[r.EntryID]; ok {
-			rows[i].Snippet = pickSnippet(snips[j].Standfirst, snips[j].Body)
-		}
+	// Snippets only for the page, from the text just read (search_snippet.go
+	// says why not FTS5's snippet()).
+	m := newSnippetMatcher(pq.snippetWords())
+	for i := range rows {
+		rows[i].Snippet = goSnippet(rows[i].Standfirst, rows[i].Body, m)
 	}
 	return collectHits(rows)
-}
-
-// pickSnippet prefers the excerpt that shows a match, the body's first.
-func pickSnippet(standfirst, body string) string {
-	switch {
-	case strings.Contains(body, markOpen):
-		return body
-	case strings.Contains(standfirst, markOpen):
-		return standfirst
-	case standfirst != "":
-		return standfirst
-	}
-	return body
 }
 
 func collectHits(rows []searchRow) ([]SearchHit, int, error) {

@@ -316,6 +316,32 @@ func TestSearchSnippets(t *testing.T) {
 	})
 }
 
+// TestSearchSnippetDeepMatch: a match far into a long body is what the
+// snippet shows, marked, with the cut marked too; the words of a phrase are
+// marked and an excluded word is not.
+func TestSearchSnippetDeepMatch(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		o := newOrg(t, db)
+		filler := strings.Repeat("Lorem ipsum dolor sit amet consectetur adipiscing elit. ", 12)
+		body := filler + "The tribunal heard the exhumation evidence on Tuesday. " + filler
+		d := o.publish(t, o.write(t, "Hearing in Arkham", "Families attend.", body).ID)
+		hits := searchPublic(t, o, `"exhumation evidence" -lorem2`, o.now)
+		if len(hits) != 1 || hits[0].DocumentID != d.ID {
+			t.Fatalf("hits = %v", ids(hits))
+		}
+		snip := string(hits[0].Snippet)
+		if !strings.Contains(snip, "<mark>exhumation</mark>") || !strings.Contains(snip, "<mark>evidence</mark>") {
+			t.Errorf("snippet %q does not mark the phrase", snip)
+		}
+		if strings.Count(snip, "Lorem") > 3 {
+			t.Errorf("snippet %q is not an excerpt around the match", snip)
+		}
+		if strings.Contains(snip, "<mark>Lorem") || strings.Contains(snip, "<mark>Families") {
+			t.Errorf("snippet %q marks a word not searched for", snip)
+		}
+	})
+}
+
 func TestPlainText(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"## Heading\n\nSome **bold** and _italic_ text.", "Heading\n\nSome bold and italic text."},
