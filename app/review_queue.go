@@ -36,13 +36,11 @@ type queueEntry struct {
 func (h *ReleasesHandler) queue(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
-	items, err := models.ReviewQueue(ctx, h.s.db.Gorm, u)
+	items, total, err := models.ReviewQueuePage(ctx, h.s.db.Gorm, u, queuePageSize)
 	if err != nil {
 		_ = c.Error(err)
 		return
 	}
-	total := len(items)
-	items = items[:min(total, queuePageSize)]
 	ids := make([]string, len(items))
 	for i, it := range items {
 		ids[i] = it.Document.ID
@@ -52,17 +50,24 @@ func (h *ReleasesHandler) queue(c *gin.Context) {
 		_ = c.Error(err)
 		return
 	}
+	// The revisions each was last approved at, for the diffs, in one query.
+	earlier := map[string]int{}
+	for _, it := range items {
+		if n, ok := seen[it.Document.ID]; ok && n < it.Document.CurrentRevision {
+			earlier[it.Document.ID] = n
+		}
+	}
+	olds, err := models.RevisionsByNumber(ctx, h.s.db.Gorm, earlier)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
 	entries := make([]queueEntry, len(items))
 	for i, it := range items {
 		e := queueEntry{QueueItem: it}
 		cur := it.Document.Revision
-		if n, ok := seen[it.Document.ID]; ok && n < it.Document.CurrentRevision {
-			old, err := models.RevisionByNumber(ctx, h.s.db.Gorm, it.Document.ID, n)
-			if err != nil {
-				_ = c.Error(err)
-				return
-			}
-			e.Since = n
+		if old, ok := olds[it.Document.ID]; ok {
+			e.Since = old.Number
 			for _, f := range revisionDiff(old, cur) {
 				if changed(f.Parts) {
 					e.Changes = append(e.Changes, f)

@@ -496,3 +496,50 @@ func TestReviewQueue(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewQueuePage: a page of the queue is its oldest items, each read
+// whole (author, series, current revision with its text), with the count of
+// all that wait; the barred editor rule still applies to items not shown.
+func TestReviewQueuePage(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		o := newOrg(t, db)
+		var ds []*models.Document
+		heads := []string{"Oldest waiting", "Second waiting", "Newest waiting"}
+		for i, h := range heads {
+			d := o.draft(t, h)
+			if _, err := models.SubmitDocument(ctx, o.db, o.press, d.ID, false, o.now.Add(time.Duration(i)*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			ds = append(ds, d)
+		}
+		items, total, err := models.ReviewQueuePage(ctx, o.db, o.desk, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != 3 || len(items) != 2 {
+			t.Fatalf("page of 2: %d items of %d, want 2 of 3", len(items), total)
+		}
+		for i, it := range items {
+			d := it.Document
+			if d.ID != ds[i].ID || d.Revision == nil || d.Revision.Headline != heads[i] || d.Revision.Body == "" ||
+				d.Author == nil || d.Author.ID != o.press.ID || d.Series == nil || d.Kind == "" || d.Status != models.StatusInReview {
+				t.Fatalf("item %d is not its document read whole: %+v", i, d)
+			}
+		}
+		if items[0].Document.Revision.Headline != "Oldest waiting" || items[1].Document.Revision.Headline != "Second waiting" {
+			t.Fatalf("page = %s, %s; want the two oldest", items[0].Document.Revision.Headline, items[1].Document.Revision.Headline)
+		}
+		all, total, err := models.ReviewQueuePage(ctx, o.db, o.desk, 0)
+		if err != nil || len(all) != 3 || total != 3 {
+			t.Fatalf("whole queue: %d of %d, %v", len(all), total, err)
+		}
+		if _, err := models.ApproveDocument(ctx, o.db, o.desk, ds[0].ID, "", o.now); err != nil {
+			t.Fatal(err)
+		}
+		items, total, err = models.ReviewQueuePage(ctx, o.db, o.desk, 2)
+		if err != nil || total != 2 || items[0].Document.ID != ds[1].ID || items[1].Document.ID != ds[2].ID {
+			t.Fatalf("after approving the oldest: %d items of %d, %v", len(items), total, err)
+		}
+	})
+}
