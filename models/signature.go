@@ -255,9 +255,11 @@ func abuseState(db *gorm.DB, model any, scopeCol, scopeID, ip, honeypot string, 
 }
 
 // newSignature builds the row a new signature stores; its first email (the
-// confirmation link) is counted from the start.
+// confirmation link) is counted from the start. Its ID is time-ordered
+// (NewSortableID): a spike's signatures and their links' tokens go to the
+// end of the primary key and of signature_tokens' index on it.
 func newSignature(p *Petition, in SignInput, email, norm string, state SignatureState, reason string, now time.Time) *Signature {
-	sig := &Signature{ID: NewID(), PetitionID: p.ID, Name: in.Name, Email: &email, NormalisedEmail: norm, EmailDomain: norm[strings.LastIndex(norm, "@")+1:],
+	sig := &Signature{ID: NewSortableID(), PetitionID: p.ID, Name: in.Name, Email: &email, NormalisedEmail: norm, EmailDomain: norm[strings.LastIndex(norm, "@")+1:],
 		Country: in.Country, Postcode: in.Postcode, OptIn: in.OptIn, State: state, FlagReason: reason, IP: in.IP, Source: in.Source, SendID: SendSource(in.Src), EmailsSent: 1, CreatedAt: now}
 	if in.OptIn {
 		sig.ConsentWording = PetitionConsentWording

@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -70,6 +71,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.signN, "signatures", 2000, "signatures per concurrency level (and as many plain inserts)")
 	fs.IntVar(&o.recips, "recipients", 1_000_000, "mailboxes of the send rows' audience")
 	only := fs.String("rows", "news,search,sign,import,embargo,send,admin", "which groups of rows to measure")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured rows (not the data build) to this file")
 	dbFlag := fs.String("db", "", "PostgreSQL server URL (a database is created on it and dropped) or sqlite:[path]; may be given as the argument instead")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -137,6 +139,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	petition, err := openPetition(ctx, db)
 	if err != nil {
 		return err
+	}
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 
 	var rows []row
