@@ -46,7 +46,7 @@ type petitionPages struct {
 type pageKey struct {
 	slug, version, source, src string
 	country                    string
-	signable                   bool
+	signable, embed            bool // embed: the widget, /p/{slug}/embed
 }
 
 // sharedPage is one shared render and its validator.
@@ -130,10 +130,7 @@ func (h *PetitionPublicHandler) cachedPage(c *gin.Context, p *models.Petition, f
 	if _, err := c.Request.Cookie(flashCookie); err == nil {
 		return false
 	}
-	signable := p.Signable(h.s.clock.Now())
-	key := pageKey{slug: p.Slug, version: p.UpdatedAt.UTC().Format(time.RFC3339Nano) + "|" + string(p.Status), source: form.Source, src: form.Src,
-		country: form.Country, signable: signable}
-	page, err := pp.shared(key, func() ([]byte, error) {
+	page, err := pp.shared(h.pageKey(p, form, false), func() ([]byte, error) {
 		v, err := h.pageView(c, p, form, "")
 		if err != nil {
 			return nil, err
@@ -148,17 +145,26 @@ func (h *PetitionPublicHandler) cachedPage(c *gin.Context, p *models.Petition, f
 		_ = c.Error(err)
 		return true
 	}
-	serveShared(c, page.body, page.etag)
+	serveShared(c, page, "public, no-cache")
 	return true
 }
 
+// pageKey is the key of a petition's shared page or widget for a form's
+// defaults.
+func (h *PetitionPublicHandler) pageKey(p *models.Petition, form signForm, embed bool) pageKey {
+	return pageKey{slug: p.Slug, version: p.UpdatedAt.UTC().Format(time.RFC3339Nano) + "|" + string(p.Status), source: form.Source, src: form.Src,
+		country: form.Country, signable: p.Signable(h.s.clock.Now()), embed: embed}
+}
+
 // serveShared writes a page that is the same for everyone who sent the same
-// Accept-Language: any cache may keep it, but must revalidate it before each
-// use (no-cache), so a closed or withdrawn petition shows at once; the
+// Accept-Language: any cache may keep it (the petition page must revalidate it
+// before each use, no-cache, so a closed or withdrawn petition shows at once;
+// the widget may keep it for the count interval, as before); the
 // revalidation is a 304 without a body while the page is unchanged.
-func serveShared(c *gin.Context, body []byte, etag string) {
+func serveShared(c *gin.Context, page sharedPage, cacheControl string) {
+	body, etag := page.body, page.etag
 	hd := c.Writer.Header()
-	hd.Set("Cache-Control", "public, no-cache")
+	hd.Set("Cache-Control", cacheControl)
 	hd.Add("Vary", "Accept-Language")
 	hd.Set("ETag", etag)
 	if etagMatches(c.GetHeader("If-None-Match"), etag) {

@@ -175,3 +175,37 @@ func TestPetitionCountETag(t *testing.T) {
 		}
 	})
 }
+
+// TestPetitionWidgetSharedAndRevalidated: the widget is one render for every
+// visitor of a default country within the cache's second (its form token
+// names the petition and the time only), sets no cookie and answers 304 to
+// its own validator.
+func TestPetitionWidgetSharedAndRevalidated(t *testing.T) {
+	run(t, envOptions{versionTTL: app.DefaultNewsroomVersionTTL}, func(t *testing.T, env *testEnv) {
+		p := newOpenPetition(t, env, env.token(models.RoleCampaigner), `{"title":"Shared widget","target":"T","demand":"D."}`)
+		path := "/p/" + p.Slug + "/embed"
+		withCookie := env.browser()
+		withCookie.csrf("/login")
+		lang := map[string]string{"Accept-Language": "en-GB"}
+		fresh := env.browser()
+		// The two fetches may straddle a rebuild (a new second, a new
+		// token): the bytes must match within one build.
+		var a, b response
+		for range 5 {
+			a, b = withCookie.do(http.MethodGet, path, nil, lang), fresh.do(http.MethodGet, path, nil, lang)
+			if a.Header.Get("ETag") == b.Header.Get("ETag") {
+				break
+			}
+		}
+		etag := a.Header.Get("ETag")
+		if a.Status != http.StatusOK || etag == "" || a.Body != b.Body || etag != b.Header.Get("ETag") || len(a.Header.Values("Set-Cookie")) != 0 {
+			t.Fatalf("widgets = %d/%d, ETag %q/%q, same bytes %t, cookies %q", a.Status, b.Status, etag, b.Header.Get("ETag"), a.Body == b.Body, a.Header.Values("Set-Cookie"))
+		}
+		if !strings.Contains(a.Body, `<option value="GB" selected>`) || !strings.HasPrefix(a.Header.Get("Cache-Control"), "public, max-age=") {
+			t.Errorf("widget: no GB default, or Cache-Control %q", a.Header.Get("Cache-Control"))
+		}
+		if r := fresh.do(http.MethodGet, path, nil, map[string]string{"Accept-Language": "en-GB", "If-None-Match": etag}); r.Status != http.StatusNotModified && r.Header.Get("ETag") == etag {
+			t.Errorf("revalidating the widget = %d, want 304", r.Status)
+		}
+	})
+}
