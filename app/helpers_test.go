@@ -265,6 +265,14 @@ func (b *browser) post(from, path string, form url.Values) response {
 	return b.do(http.MethodPost, path, form, nil)
 }
 
+// sameOrigin posts a form the way a browser does from one of this site's
+// pages when the form carries no token (the petition page's): with the
+// Sec-Fetch-Site and Origin headers it sends.
+func (b *browser) sameOrigin(path string, form url.Values) response {
+	b.env.t.Helper()
+	return b.do(http.MethodPost, path, form, map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": b.env.http.URL})
+}
+
 // login signs a browser in as the user of a role.
 func (e *testEnv) login(role models.Role) *browser {
 	e.t.Helper()

@@ -92,8 +92,11 @@ type ginContextKey struct{}
 // unsubscribe posts and browsers' CSP violation reports are exempt: they carry
 // no ambient credentials to abuse. The framable petition widget is exempt too:
 // a cross-site frame never gets the SameSite cookie, so it has its own check
-// (PetitionEmbedHandler).
+// (PetitionEmbedHandler). The petition page's signing form is checked by
+// origin instead of by token (petitionFormGuard), so the page is the same
+// bytes for every visitor.
 func (s *Server) csrfProtect() gin.HandlerFunc {
+	petitionForm := s.petitionFormGuard()
 	protect := csrf.Protect(s.cfg.SessionSecret,
 		csrf.Secure(s.cfg.Secure()),
 		csrf.Path("/"),
@@ -119,6 +122,10 @@ func (s *Server) csrfProtect() gin.HandlerFunc {
 			(publicCacheablePath(path) && (r.Method == http.MethodGet || r.Method == http.MethodHead)) ||
 			embedPath(path) {
 			c.Next()
+			return
+		}
+		if petitionFormPath(path) {
+			petitionForm(c)
 			return
 		}
 		if plaintext {

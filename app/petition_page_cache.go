@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"html/template"
+	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/gorilla/csrf"
 
 	"pressroom/models"
 )
@@ -23,32 +23,36 @@ const petitionPagesMax = 500
 // petitionPages holds what a spike on one petition asks for again and again:
 // its rendered public page and its count, each rebuilt at most once per ttl
 // (the web process's bounded staleness, as for the petition itself; zero keeps
-// nothing; never longer than the count interval). A page is rendered once for everyone, without the per-visitor
-// parts: the form's CSRF field is a placeholder filled per request and the
-// default country is marked selected by a second pass over the bytes, so no
-// visitor's token or country can reach another. Signed-in staff and visitors
-// carrying a flash message get a page rendered for them alone.
+// nothing; never longer than the count interval). A page is rendered for
+// nobody in particular and served to everyone as the same bytes, with an ETag
+// a revalidating browser or cache gets 304 for: the signing form carries no
+// per-visitor token (its POST is checked by origin, petitionFormGuard), and
+// the default country picked from Accept-Language is part of the key, a
+// bounded set of variants (the valid country codes and none). Signed-in staff
+// and visitors carrying a flash message get a page rendered for them alone,
+// and so does every answer to a POST (a validation error shows what was
+// typed).
 type petitionPages struct {
 	ttl time.Duration
-	// hole stands where each visitor's CSRF field goes; random per process,
-	// so no petition text can contain it by chance or by design.
-	hole []byte
 
 	mu     sync.Mutex
-	pages  map[pageKey]cachedBytes
+	pages  map[pageKey]sharedPage
 	counts map[string]cachedCount
 }
 
-// pageKey is what the shared part of a petition page depends on besides the
-// count: the petition's version and state, and the query's source fields
-// (kept in hidden inputs).
+// pageKey is everything a shared petition page depends on besides the count:
+// the petition's version and state, the query's source fields (kept in hidden
+// inputs) and the default country.
 type pageKey struct {
 	slug, version, source, src string
-	signable                   bool
+	country                    string
+	signable, embed            bool // embed: the widget, /p/{slug}/embed
 }
 
-type cachedBytes struct {
+// sharedPage is one shared render and its validator.
+type sharedPage struct {
 	body []byte
+	etag string
 	at   time.Time // process clock
 }
 
@@ -65,7 +69,7 @@ func newPetitionPages(versionTTL, countInterval time.Duration) *petitionPages {
 	if countInterval > 0 {
 		ttl = min(ttl, countInterval)
 	}
-	return &petitionPages{ttl: ttl, hole: []byte("<!--csrf-" + models.NewSecret(12) + "-->")}
+	return &petitionPages{ttl: ttl}
 }
 
 // count returns a petition's count, read at most once per ttl.
@@ -94,35 +98,25 @@ func (pp *petitionPages) count(ctx context.Context, db *models.DB, petitionID st
 
 // shared returns the page of key rendered for nobody in particular, building
 // it with build when it is missing or older than ttl.
-func (pp *petitionPages) shared(key pageKey, build func() ([]byte, error)) ([]byte, error) {
+func (pp *petitionPages) shared(key pageKey, build func() ([]byte, error)) (sharedPage, error) {
 	pp.mu.Lock()
 	e, ok := pp.pages[key]
 	pp.mu.Unlock()
 	if ok && time.Since(e.at) < pp.ttl {
-		return e.body, nil
+		return e, nil
 	}
 	body, err := build()
 	if err != nil {
-		return nil, err
+		return sharedPage{}, err
 	}
+	e = sharedPage{body: body, etag: bodyETag(body), at: time.Now()}
 	pp.mu.Lock()
 	if pp.pages == nil || len(pp.pages) >= petitionPagesMax {
-		pp.pages = map[pageKey]cachedBytes{}
+		pp.pages = map[pageKey]sharedPage{}
 	}
-	pp.pages[key] = cachedBytes{body: body, at: time.Now()}
+	pp.pages[key] = e
 	pp.mu.Unlock()
-	return body, nil
-}
-
-// personal fills one visitor's parts into a shared page: their CSRF field and
-// their default country.
-func (pp *petitionPages) personal(shared []byte, csrfField template.HTML, country string) []byte {
-	out := bytes.Replace(shared, pp.hole, []byte(csrfField), 1)
-	if country != "" && models.ValidCountry(country) {
-		option := []byte(`<option value="` + country + `">`)
-		out = bytes.Replace(out, option, []byte(`<option value="`+country+`" selected>`), 1)
-	}
-	return out
+	return e, nil
 }
 
 // cachedPage answers GET /p/{slug} from the shared page when it may: it
@@ -136,17 +130,11 @@ func (h *PetitionPublicHandler) cachedPage(c *gin.Context, p *models.Petition, f
 	if _, err := c.Request.Cookie(flashCookie); err == nil {
 		return false
 	}
-	signable := p.Signable(h.s.clock.Now())
-	key := pageKey{slug: p.Slug, version: p.UpdatedAt.UTC().Format(time.RFC3339Nano) + "|" + string(p.Status), source: form.Source, src: form.Src, signable: signable}
-	shared, err := pp.shared(key, func() ([]byte, error) {
-		anyone := form
-		anyone.Country = ""
-		v, err := h.pageView(c, p, anyone, "")
+	page, err := pp.shared(h.pageKey(p, form, false), func() ([]byte, error) {
+		v, err := h.pageView(c, p, form, "")
 		if err != nil {
 			return nil, err
 		}
-		v.CSRF = template.HTML(pp.hole)
-		v.CSRFToken = ""
 		var buf bytes.Buffer
 		if err := h.s.renderer.Render(&buf, "public/petition", v); err != nil {
 			return nil, fmt.Errorf("app: petition page: %w", err)
@@ -157,12 +145,49 @@ func (h *PetitionPublicHandler) cachedPage(c *gin.Context, p *models.Petition, f
 		_ = c.Error(err)
 		return true
 	}
-	c.Data(200, "text/html; charset=utf-8", pp.personal(shared, csrf.TemplateField(c.Request), form.Country))
+	serveShared(c, page, "public, no-cache")
 	return true
 }
 
-// countETag is the validator of a count.json body.
-func countETag(body []byte) string {
+// pageKey is the key of a petition's shared page or widget for a form's
+// defaults.
+func (h *PetitionPublicHandler) pageKey(p *models.Petition, form signForm, embed bool) pageKey {
+	return pageKey{slug: p.Slug, version: p.UpdatedAt.UTC().Format(time.RFC3339Nano) + "|" + string(p.Status), source: form.Source, src: form.Src,
+		country: form.Country, signable: p.Signable(h.s.clock.Now()), embed: embed}
+}
+
+// serveShared writes a page that is the same for everyone who sent the same
+// Accept-Language: any cache may keep it (the petition page must revalidate it
+// before each use, no-cache, so a closed or withdrawn petition shows at once;
+// the widget may keep it for the count interval, as before); the
+// revalidation is a 304 without a body while the page is unchanged.
+func serveShared(c *gin.Context, page sharedPage, cacheControl string) {
+	body, etag := page.body, page.etag
+	hd := c.Writer.Header()
+	hd.Set("Cache-Control", cacheControl)
+	hd.Add("Vary", "Accept-Language")
+	hd.Set("ETag", etag)
+	if etagMatches(c.GetHeader("If-None-Match"), etag) {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	c.Data(http.StatusOK, "text/html; charset=utf-8", body)
+}
+
+// etagMatches is If-None-Match's weak comparison against one validator: any
+// of a list of tags, or "*".
+func etagMatches(header, etag string) bool {
+	for tag := range strings.SplitSeq(header, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == etag || tag == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// bodyETag is the validator of a body: count.json's, a shared petition page's.
+func bodyETag(body []byte) string {
 	h := fnv.New64a()
 	_, _ = h.Write(body)
 	return fmt.Sprintf(`"%x"`, h.Sum64())

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -174,14 +175,55 @@ func (h *PetitionEmbedHandler) render(c *gin.Context, status int, p *models.Peti
 		_ = c.Error(err)
 		return
 	}
-	pg.State, pg.Token = state, h.embedToken(p.ID, s.clock.Now())
-	v := view{Title: p.Title, Loc: s.cfg.DefaultTimezone, Data: pg, BaseURL: s.cfg.BaseURL.String(), Now: s.clock.Now(), Lang: p.Language, Dir: "ltr", Errors: errs, NoIndex: true}
+	v := h.widgetView(pg, state, errs)
 	if status == http.StatusOK && c.Request.Method == http.MethodGet {
-		c.Header("Cache-Control", fmt.Sprintf("public, max-age=%d", max(1, int(s.cfg.Petitions.CountInterval.Seconds()))))
+		c.Header("Cache-Control", h.cacheControl())
 	} else {
 		noStore(c)
 	}
 	s.render(c, status, "embed/petition", v)
+}
+
+// widgetView is the view of the widget in a state, with a form token issued
+// now. The token names the petition and the time only, so a widget rendered
+// for one visitor serves every other within the page cache's second.
+func (h *PetitionEmbedHandler) widgetView(pg petitionPage, state string, errs map[string]string) view {
+	s := h.pub.s
+	pg.State, pg.Token = state, h.embedToken(pg.P.ID, s.clock.Now())
+	return view{Title: pg.P.Title, Loc: s.cfg.DefaultTimezone, Data: pg, BaseURL: s.cfg.BaseURL.String(), Now: s.clock.Now(), Lang: pg.P.Language, Dir: "ltr", Errors: errs, NoIndex: true}
+}
+
+// cacheControl is the widget's: browsers and caches may keep it for the count
+// interval, which is as often as its count moves.
+func (h *PetitionEmbedHandler) cacheControl() string {
+	return fmt.Sprintf("public, max-age=%d", max(1, int(h.pub.s.cfg.Petitions.CountInterval.Seconds())))
+}
+
+// cachedPage answers GET /p/{slug}/embed from the shared render, built at most
+// once per second per process for a form's defaults; it reports false (and
+// writes nothing) when the page cache is off or the query is too long to key.
+func (h *PetitionEmbedHandler) cachedPage(c *gin.Context, p *models.Petition, form signForm) bool {
+	s := h.pub.s
+	if s.petitionPages.ttl <= 0 || len(form.Source)+len(form.Src) > 200 {
+		return false
+	}
+	page, err := s.petitionPages.shared(h.pub.pageKey(p, form, true), func() ([]byte, error) {
+		pg, err := h.pub.view(c, p, form)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := s.renderer.Render(&buf, "embed/petition", h.widgetView(pg, "", nil)); err != nil {
+			return nil, fmt.Errorf("app: petition widget: %w", err)
+		}
+		return buf.Bytes(), nil
+	})
+	if err != nil {
+		_ = c.Error(err)
+		return true
+	}
+	serveShared(c, page, h.cacheControl())
+	return true
 }
 
 func (h *PetitionEmbedHandler) page(c *gin.Context) {
@@ -193,7 +235,11 @@ func (h *PetitionEmbedHandler) page(c *gin.Context) {
 	if source == "" {
 		source = "embed"
 	}
-	h.render(c, http.StatusOK, p, signForm{Country: countryFromLanguage(c.GetHeader("Accept-Language")), Source: source, Src: c.Query(models.SourceParam)}, "", nil)
+	form := signForm{Country: countryFromLanguage(c.GetHeader("Accept-Language")), Source: source, Src: c.Query(models.SourceParam)}
+	if h.cachedPage(c, p, form) {
+		return
+	}
+	h.render(c, http.StatusOK, p, form, "", nil)
 }
 
 func (h *PetitionEmbedHandler) thanks(c *gin.Context) {

@@ -111,9 +111,10 @@ func TestPetitionEmbedSigning(t *testing.T) {
 		if r.Status != http.StatusForbidden || !strings.Contains(r.Body, `value="late@example.org"`) || !strings.Contains(r.Body, "open for too long") || !embedTokenField.MatchString(r.Body) {
 			t.Errorf("expired token = %d %s", r.Status, r.Body)
 		}
-		// The page's own form still needs the cookie and its token.
-		if r := env.browser().do(http.MethodPost, "/p/"+p.Slug, form("main@example.org", ""), map[string]string{"Origin": own}); r.Status != http.StatusForbidden {
-			t.Errorf("page form without CSRF = %d", r.Status)
+		// The page's own form takes no widget token, and refuses a post from a
+		// foreign site as the widget does (TestPetitionFormCrossOrigin).
+		if r := env.browser().do(http.MethodPost, "/p/"+p.Slug, form("main@example.org", ""), map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}); r.Status != http.StatusForbidden {
+			t.Errorf("page form from a foreign site = %d", r.Status)
 		}
 		got := map[string]bool{}
 		for _, s := range signatureRows(t, env, p.ID) {

@@ -163,6 +163,9 @@ func (h *PetitionPublicHandler) render(c *gin.Context, status int, p *models.Pet
 		return
 	}
 	v.Errors = errs
+	if status != http.StatusOK {
+		noStore(c) // it shows what the visitor typed
+	}
 	h.s.render(c, status, "public/petition", v)
 }
 
@@ -203,6 +206,7 @@ func (h *PetitionPublicHandler) page(c *gin.Context) {
 	if h.cachedPage(c, p, form) {
 		return
 	}
+	noStore(c) // a page of their own: a staff member's, or one with a flash message
 	h.render(c, http.StatusOK, p, form, "", nil)
 }
 
@@ -364,7 +368,7 @@ func (h *PetitionPublicHandler) count(c *gin.Context) {
 		return
 	}
 	// A poller whose count has not moved gets 304 and no body.
-	etag := countETag(body)
+	etag := bodyETag(body)
 	c.Header("ETag", etag)
 	if inm := c.GetHeader("If-None-Match"); inm != "" && (inm == etag || inm == "W/"+etag) {
 		c.Status(http.StatusNotModified)
