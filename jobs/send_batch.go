@@ -241,11 +241,12 @@ func (w *SendBatchWorker) send(ctx context.Context, job *river.Job[SendBatchArgs
 			kinds = append(kinds, k)
 		}
 	}
+	signer := models.NewUnsubscribeSigner(w.UnsubscribeKey)
 	for i, kind := range kinds {
 		rs := make([]Recipient, 0, len(groups[kind]))
 		ids := make([]int64, 0, len(groups[kind]))
 		for _, r := range groups[kind] {
-			rs = append(rs, content.PersonalizeFor(r, w.BaseURL, w.UnsubscribeKey, tokens[r.ID]))
+			rs = append(rs, content.PersonalizeWith(r, w.BaseURL, signer, tokens[r.ID]))
 			ids = append(ids, r.ID)
 		}
 		send, err := prepareSend(w.Mail, content.BatchFor(kind, w.MailFrom, rs))

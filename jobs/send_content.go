@@ -371,6 +371,12 @@ func renderEmail(name string, data emailData, subjectOverride string) (SendMessa
 // RFC 8058 one-click unsubscribe headers for supporters, and custom args holding
 // ids only (SendGrid echoes them in events; they must carry no personal data).
 func (c *SendContent) PersonalizeFor(r models.BatchRecipient, baseURL string, unsubscribeKey []byte, previewToken string) Recipient {
+	return c.PersonalizeWith(r, baseURL, models.NewUnsubscribeSigner(unsubscribeKey), previewToken)
+}
+
+// PersonalizeWith is PersonalizeFor with a signer shared by a batch's
+// recipients.
+func (c *SendContent) PersonalizeWith(r models.BatchRecipient, baseURL string, signer *models.UnsubscribeSigner, previewToken string) Recipient {
 	name := strings.TrimSpace(r.Name)
 	if name == "" {
 		name = "colleague"
@@ -385,7 +391,7 @@ func (c *SendContent) PersonalizeFor(r models.BatchRecipient, baseURL string, un
 	case models.RecipientSupporter:
 		u := base
 		if r.SupporterID != nil {
-			u = models.UnsubscribeURL(base, unsubscribeKey, *r.SupporterID)
+			u = signer.SupporterURL(base, *r.SupporterID)
 		}
 		Substitute(rc.Substitutions, KeyUnsubscribe, u)
 		rc.Headers = map[string]string{"List-Unsubscribe": "<" + u + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
@@ -394,7 +400,7 @@ func (c *SendContent) PersonalizeFor(r models.BatchRecipient, baseURL string, un
 		// do: a newsroom subscriber must be able to leave.
 		u := base + "/u/" + models.TestUnsubscribeToken // a preview's placeholder
 		if r.ContactID != nil {
-			u = models.ContactUnsubscribeURL(base, unsubscribeKey, *r.ContactID)
+			u = signer.ContactURL(base, *r.ContactID)
 			rc.Headers = map[string]string{"List-Unsubscribe": "<" + u + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 		}
 		Substitute(rc.Substitutions, KeyUnsubscribe, u)

@@ -120,7 +120,10 @@ func (s *SendGrid) Prepare(b Batch) (func(context.Context) (Result, error), erro
 	if err := b.Validate(); err != nil {
 		return nil, &SendError{Status: 400, Message: err.Error()}
 	}
-	body := sgmail.GetRequestBody(s.Build(b))
+	body, err := sendGridBody(s.Build(b))
+	if err != nil {
+		return nil, &SendError{Status: 400, Message: "encode request: " + err.Error()}
+	}
 	return func(ctx context.Context) (Result, error) { return s.post(ctx, body) }, nil
 }
 

@@ -38,15 +38,32 @@ const (
 func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, worker string, now time.Time) (BatchClaim, int, *Send, error) {
 	claim, attempts := ClaimDone, 0
 	var s Send
-	// The common case, a sending send and a pending batch, takes one read and one
-	// guarded UPDATE; anything else is sorted out in a transaction below.
-	if err := db.WithContext(ctx).Take(&s, "id = ?", sendID).Error; err != nil {
+	if db.Dialector.Name() == "postgres" {
+		// The common case, a sending send and a pending batch, is one guarded
+		// UPDATE that returns the send with the claim: a round trip less per
+		// batch. (SQLite's RETURNING cannot name the joined table.)
+		var rows []struct {
+			Send
+			ClaimAttempts int
+		}
+		err := db.WithContext(ctx).Raw(`UPDATE send_batches b SET status = ?, attempts = b.attempts + 1, claimed_by = ?, updated_at = ?
+FROM sends s WHERE s.id = b.send_id AND s.status = ? AND b.send_id = ? AND b.batch_no = ? AND (b.status = ? OR (b.status = ? AND b.claimed_by = ?))
+RETURNING s.*, b.attempts AS claim_attempts`, BatchSubmitting, worker, now, SendSending, sendID, batchNo, BatchPending, BatchSubmitting, worker).Scan(&rows).Error
+		if err != nil {
+			return ClaimDone, 0, nil, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, err)
+		}
+		if len(rows) == 1 {
+			s = rows[0].Send
+			return ClaimSend, rows[0].ClaimAttempts, &s, nil
+		}
+	} else if err := db.WithContext(ctx).Take(&s, "id = ?", sendID).Error; err != nil {
 		return ClaimDone, 0, nil, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, translate(err))
 	}
-	if s.Status == SendSending {
+	if s.Status == SendSending && db.Dialector.Name() != "postgres" {
+		// The common case in one read and one guarded UPDATE; SQLite runs one
+		// worker process, so any "submitting" batch is its own.
 		var claimed []int
-		// SQLite runs one worker process: any "submitting" batch is its own.
-		anyOwner := db.Dialector.Name() != "postgres"
+		anyOwner := true
 		err := db.WithContext(ctx).Raw(`UPDATE send_batches SET status = ?, attempts = attempts + 1, claimed_by = ?, updated_at = ?
 WHERE send_id = ? AND batch_no = ? AND (status = ? OR (status = ? AND (claimed_by = ? OR ?))) RETURNING attempts`,
 			BatchSubmitting, worker, now, sendID, batchNo, BatchPending, BatchSubmitting, worker, anyOwner).Scan(&claimed).Error

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -25,7 +26,7 @@ import (
 // in flight, right after the SQL floor on the same data (benchkit.SendFloor),
 // and at 200 ms per request with 16 in flight. PostgreSQL only, like the
 // floor.
-func sendRows(ctx context.Context, db *models.DB, n int) ([]row, error) {
+func sendRows(ctx context.Context, db *models.DB, n int, cpuProfile string) ([]row, error) {
 	if db.Dialect != models.Postgres {
 		return []row{{measurement: fmt.Sprintf("%s-recipient send", count(n)), figure: "measured on PostgreSQL only", baseline: "SQL floor",
 			target: "≤ 1.3× floor; ≤ 30 s at 200 ms", met: "—"}}, nil
@@ -63,6 +64,17 @@ func sendRows(ctx context.Context, db *models.DB, n int) ([]row, error) {
 		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "  SQL floor: %s (load %s)\n", floor, benchkit.LoadAverage())
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	r0, err := timeSend(ctx, db, fake, &admin, docID, a, want, 0, 1)
 	if err != nil {
 		return nil, err
