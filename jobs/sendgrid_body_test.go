@@ -70,3 +70,26 @@ func BenchmarkSendGridBody(b *testing.B) {
 		}
 	})
 }
+
+// FuzzSendGridBody holds the hand encoder to encoding/json's bytes for any
+// text people can put in a message: a recipient's name, a substitution, a
+// custom argument, a header and the subject.
+func FuzzSendGridBody(f *testing.F) {
+	f.Add("Ann <&>", "https://press.example.org/u/a?x=1&y=2", "s1", "Subject \u2028")
+	f.Add("\xff\xc3 😀", "\x00\x1f\x7f", "", "")
+	f.Fuzz(func(t *testing.T, name, value, arg, subject string) {
+		rc := Recipient{To: Address{Email: "r@example.org", Name: name},
+			Substitutions: Substitutions(KeyName, name), CustomArgs: map[string]string{"send_id": arg, arg: value}}
+		Substitute(rc.Substitutions, KeyUnsubscribe, value)
+		rc.Headers = map[string]string{"List-Unsubscribe": "<" + value + ">", name: arg}
+		b := Batch{From: Address{Email: "press@example.org", Name: name}, Subject: subject, HTML: value, Text: name, Recipients: []Recipient{rc, {To: Address{Email: "s@example.org"}}}}
+		sg := NewSendGrid("SG.test", "")
+		got, err := sendGridBody(sg.Build(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := sgmail.GetRequestBody(sg.Build(b)); !bytes.Equal(got, want) {
+			t.Fatalf("bodies differ:\n got %s\nwant %s", got, want)
+		}
+	})
+}
