@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.clients, "c", 32, "concurrent clients for the newsroom and search rows")
 	fs.IntVar(&o.signN, "signatures", 2000, "signatures per concurrency level (and as many plain inserts)")
 	fs.IntVar(&o.recips, "recipients", 1_000_000, "mailboxes of the send rows' audience")
-	fs.StringVar(&o.cpuProf, "cpuprofile", "", "write a Go CPU profile of the timed sends (not the audience or the floor) to this file")
+	fs.StringVar(&o.cpuProf, "send-cpuprofile", "", "write a Go CPU profile of the timed sends alone (not the audience or the floor) to this file")
 	only := fs.String("rows", "news,search,sign,import,embargo,send,admin", "which groups of rows to measure")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured rows (not the data build) to this file")
 	dbFlag := fs.String("db", "", "PostgreSQL server URL (a database is created on it and dropped) or sqlite:[path]; may be given as the argument instead")
