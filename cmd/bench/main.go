@@ -55,12 +55,13 @@ type row struct {
 
 // opts are the run's bounds.
 type opts struct {
-	n       int           // published releases
-	d       time.Duration // per load run
-	clients int           // concurrent clients for the newsroom rows
-	signN   int           // signatures per concurrency level
-	recips  int           // mailboxes of the send rows' audience
-	cpuProf string        // CPU profile of the timed sends, "" for none
+	n        int           // published releases
+	d        time.Duration // per load run
+	clients  int           // concurrent clients for the newsroom rows
+	signN    int           // signatures per concurrency level
+	recips   int           // mailboxes of the send rows' audience
+	inFlight int           // requests in flight for the 200 ms send
+	cpuProf  string        // CPU profile of the timed sends, "" for none
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -71,6 +72,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.clients, "c", 32, "concurrent clients for the newsroom and search rows")
 	fs.IntVar(&o.signN, "signatures", 2000, "signatures per concurrency level (and as many plain inserts)")
 	fs.IntVar(&o.recips, "recipients", 1_000_000, "mailboxes of the send rows' audience")
+	fs.IntVar(&o.inFlight, "in-flight", 32, "send requests in flight for the 200 ms send (SENDS_IN_FLIGHT: also the most a crash can duplicate without the Event Webhook)")
 	fs.StringVar(&o.cpuProf, "send-cpuprofile", "", "write a Go CPU profile of the timed sends alone (not the audience or the floor) to this file")
 	only := fs.String("rows", "news,search,sign,import,embargo,send,admin", "which groups of rows to measure")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured rows (not the data build) to this file")
@@ -198,7 +200,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		add(er)
 	}
 	if want["send"] {
-		sr, err := sendRows(ctx, db, o.recips, o.cpuProf)
+		sr, err := sendRows(ctx, db, o.recips, o.inFlight, o.cpuProf)
 		if err != nil {
 			return err
 		}
