@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -313,13 +312,11 @@ const contactTokenPrefix = "j-"
 // an HMAC of it (keyed like supporters', with its own label), so every email
 // carries it without a lookup.
 func ContactUnsubscribeToken(key []byte, contactID string) string {
-	return contactTokenPrefix + contactID + "." + contactMAC(key, contactID)
+	return NewUnsubscribeSigner(key).ContactToken(contactID)
 }
 
 func contactMAC(key []byte, id string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("unsubscribe-contact:" + id))
-	return idEncoding.EncodeToString(m.Sum(nil)[:16])
+	return NewUnsubscribeSigner(key).sign(contactUnsubscribeLabel, id)
 }
 
 // ContactIDFromUnsubscribeToken checks a journalist's token against each key
@@ -343,5 +340,5 @@ func ContactIDFromUnsubscribeToken(keys [][]byte, token string) (string, bool) {
 
 // ContactUnsubscribeURL is a journalist's one-click unsubscribe link.
 func ContactUnsubscribeURL(baseURL string, key []byte, contactID string) string {
-	return strings.TrimRight(baseURL, "/") + "/u/" + ContactUnsubscribeToken(key, contactID)
+	return NewUnsubscribeSigner(key).ContactURL(baseURL, contactID)
 }

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -611,13 +610,11 @@ func UpdatePreferences(ctx context.Context, db *gorm.DB, supporterID string, top
 // without a lookup and a database leak reveals no working link. The key must be
 // stable (it is derived from SESSION_SECRET): rotating it breaks old links.
 func UnsubscribeToken(key []byte, supporterID string) string {
-	return supporterID + "." + unsubscribeMAC(key, supporterID)
+	return NewUnsubscribeSigner(key).SupporterToken(supporterID)
 }
 
 func unsubscribeMAC(key []byte, id string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("unsubscribe:" + id))
-	return idEncoding.EncodeToString(m.Sum(nil)[:16])
+	return NewUnsubscribeSigner(key).sign(supporterUnsubscribeLabel, id)
 }
 
 // SupporterIDFromUnsubscribeToken checks a token against each key it may have
@@ -640,7 +637,7 @@ func SupporterIDFromUnsubscribeToken(keys [][]byte, token string) (string, bool)
 // the footer of every supporter email; POSTing "List-Unsubscribe=One-Click" to
 // it unsubscribes (RFC 8058).
 func UnsubscribeURL(baseURL string, key []byte, supporterID string) string {
-	return strings.TrimRight(baseURL, "/") + "/u/" + UnsubscribeToken(key, supporterID)
+	return NewUnsubscribeSigner(key).SupporterURL(baseURL, supporterID)
 }
 
 // SupporterExport is everything Pressroom holds on one supporter, for a

@@ -31,12 +31,30 @@ func (s *UnsubscribeSigner) sign(label, id string) string {
 	return idEncoding.EncodeToString(s.sum[:16])
 }
 
-// SupporterURL is UnsubscribeURL(baseURL, key, supporterID).
-func (s *UnsubscribeSigner) SupporterURL(baseURL, supporterID string) string {
-	return strings.TrimRight(baseURL, "/") + "/u/" + supporterID + "." + s.sign("unsubscribe:", supporterID)
+// The labels keep a supporter's token from passing for a contact's of the same
+// id, and the other way round.
+const (
+	supporterUnsubscribeLabel = "unsubscribe:"
+	contactUnsubscribeLabel   = "unsubscribe-contact:"
+)
+
+// SupporterToken is a supporter's unsubscribe token: their id and its MAC.
+func (s *UnsubscribeSigner) SupporterToken(supporterID string) string {
+	return supporterID + "." + s.sign(supporterUnsubscribeLabel, supporterID)
 }
 
-// ContactURL is ContactUnsubscribeURL(baseURL, key, contactID).
+// ContactToken is a journalist's unsubscribe token, told apart from a
+// supporter's by its prefix.
+func (s *UnsubscribeSigner) ContactToken(contactID string) string {
+	return contactTokenPrefix + contactID + "." + s.sign(contactUnsubscribeLabel, contactID)
+}
+
+// SupporterURL is a supporter's one-click unsubscribe link.
+func (s *UnsubscribeSigner) SupporterURL(baseURL, supporterID string) string {
+	return strings.TrimRight(baseURL, "/") + "/u/" + s.SupporterToken(supporterID)
+}
+
+// ContactURL is a journalist's one-click unsubscribe link.
 func (s *UnsubscribeSigner) ContactURL(baseURL, contactID string) string {
-	return strings.TrimRight(baseURL, "/") + "/u/" + contactTokenPrefix + contactID + "." + s.sign("unsubscribe-contact:", contactID)
+	return strings.TrimRight(baseURL, "/") + "/u/" + s.ContactToken(contactID)
 }
