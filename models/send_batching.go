@@ -36,45 +36,16 @@ const (
 // claimant is dead); otherwise the claimant may be sending it right now and the
 // answer is ClaimBusy. worker is the claiming River client's id ("" claims like a worker of its own).
 func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, worker string, now time.Time) (BatchClaim, int, *Send, error) {
-	claim, attempts := ClaimDone, 0
+	claimed, attempts, err := claimSendingBatch(ctx, db, sendID, batchNo, worker, now)
+	if err != nil {
+		return ClaimDone, 0, nil, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, err)
+	}
+	if claimed != nil {
+		return ClaimSend, attempts, claimed, nil
+	}
+	claim := ClaimDone
 	var s Send
-	if db.Dialector.Name() == "postgres" {
-		// The common case, a sending send and a pending batch, is one guarded
-		// UPDATE that returns the send with the claim: a round trip less per
-		// batch. (SQLite's RETURNING cannot name the joined table.)
-		var rows []struct {
-			Send
-			ClaimAttempts int
-		}
-		err := db.WithContext(ctx).Raw(`UPDATE send_batches b SET status = ?, attempts = b.attempts + 1, claimed_by = ?, updated_at = ?
-FROM sends s WHERE s.id = b.send_id AND s.status = ? AND b.send_id = ? AND b.batch_no = ? AND (b.status = ? OR (b.status = ? AND b.claimed_by = ?))
-RETURNING s.*, b.attempts AS claim_attempts`, BatchSubmitting, worker, now, SendSending, sendID, batchNo, BatchPending, BatchSubmitting, worker).Scan(&rows).Error
-		if err != nil {
-			return ClaimDone, 0, nil, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, err)
-		}
-		if len(rows) == 1 {
-			s = rows[0].Send
-			return ClaimSend, rows[0].ClaimAttempts, &s, nil
-		}
-	} else if err := db.WithContext(ctx).Take(&s, "id = ?", sendID).Error; err != nil {
-		return ClaimDone, 0, nil, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, translate(err))
-	}
-	if s.Status == SendSending && db.Dialector.Name() != "postgres" {
-		// The common case in one read and one guarded UPDATE; SQLite runs one
-		// worker process, so any "submitting" batch is its own.
-		var claimed []int
-		anyOwner := true
-		err := db.WithContext(ctx).Raw(`UPDATE send_batches SET status = ?, attempts = attempts + 1, claimed_by = ?, updated_at = ?
-WHERE send_id = ? AND batch_no = ? AND (status = ? OR (status = ? AND (claimed_by = ? OR ?))) RETURNING attempts`,
-			BatchSubmitting, worker, now, sendID, batchNo, BatchPending, BatchSubmitting, worker, anyOwner).Scan(&claimed).Error
-		if err != nil {
-			return ClaimDone, 0, nil, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, err)
-		}
-		if len(claimed) == 1 {
-			return ClaimSend, claimed[0], &s, nil
-		}
-	}
-	err := Transaction(ctx, db, func(tx *gorm.DB) error {
+	err = Transaction(ctx, db, func(tx *gorm.DB) error {
 		if err := tx.Take(&s, "id = ?", sendID).Error; err != nil {
 			return translate(err)
 		}
@@ -122,6 +93,46 @@ WHERE send_id = ? AND batch_no = ? AND (status = ? OR (status = ? AND (claimed_b
 		return ClaimDone, 0, nil, fmt.Errorf("models: claim batch %s/%d: %w", sendID, batchNo, err)
 	}
 	return claim, attempts, &s, nil
+}
+
+// claimSendingBatch is ClaimBatch's common case, a sending send and a pending
+// batch (or one of worker's own interrupted), in as few round trips as the
+// dialect allows; it returns a nil send, claiming nothing, for every other
+// case, which ClaimBatch sorts out in a transaction.
+func claimSendingBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, worker string, now time.Time) (*Send, int, error) {
+	q := db.WithContext(ctx)
+	if db.Dialector.Name() == "postgres" {
+		// One guarded UPDATE that returns the send with the claim. (SQLite's
+		// RETURNING cannot name the joined table.)
+		var rows []struct {
+			Send
+			ClaimAttempts int
+		}
+		err := q.Raw(`UPDATE send_batches b SET status = ?, attempts = b.attempts + 1, claimed_by = ?, updated_at = ?
+FROM sends s WHERE s.id = b.send_id AND s.status = ? AND b.send_id = ? AND b.batch_no = ? AND (b.status = ? OR (b.status = ? AND b.claimed_by = ?))
+RETURNING s.*, b.attempts AS claim_attempts`, BatchSubmitting, worker, now, SendSending, sendID, batchNo, BatchPending, BatchSubmitting, worker).Scan(&rows).Error
+		if err != nil || len(rows) != 1 {
+			return nil, 0, err
+		}
+		return &rows[0].Send, rows[0].ClaimAttempts, nil
+	}
+	// One read and one guarded UPDATE. SQLite runs one worker process, so any
+	// "submitting" batch is its own.
+	var s Send
+	if err := q.Take(&s, "id = ?", sendID).Error; err != nil {
+		return nil, 0, translate(err)
+	}
+	if s.Status != SendSending {
+		return nil, 0, nil
+	}
+	var claimed []int
+	err := q.Raw(`UPDATE send_batches SET status = ?, attempts = attempts + 1, claimed_by = ?, updated_at = ?
+WHERE send_id = ? AND batch_no = ? AND status IN (?, ?) RETURNING attempts`,
+		BatchSubmitting, worker, now, sendID, batchNo, BatchPending, BatchSubmitting).Scan(&claimed).Error
+	if err != nil || len(claimed) != 1 {
+		return nil, 0, err
+	}
+	return &s, claimed[0], nil
 }
 
 // BatchRecipient is a pending recipient of a batch as it stands right before the
