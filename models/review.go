@@ -127,9 +127,27 @@ func reviewOf(tx *gorm.DB, d *Document) (*Review, error) {
 	if err := tx.Preload("User").Preload("Group").Where("document_id = ?", d.ID).Order("created_at DESC").Find(&all).Error; err != nil {
 		return nil, fmt.Errorf("models: approvals: %w", err)
 	}
+	editors, err := editorsSince(tx, d)
+	if err != nil {
+		return nil, err
+	}
+	r := newReview(wf, d, cur.ContentHash, all, editors)
+	if !d.reviewable() {
+		for i := range r.Steps {
+			r.Steps[i].Open = false
+		}
+	}
+	return r, nil
+}
+
+// newReview works out a document's review from its workflow, the hash of its
+// current text, its approvals (only those of that text count) and who edited
+// it since its last approval: the rules the release page and the review queue
+// share.
+func newReview(wf *Workflow, d *Document, currentHash string, approvals []Approval, editors map[string]int) *Review {
 	var valid []Approval
-	for _, a := range all {
-		if a.ContentHash == cur.ContentHash {
+	for _, a := range approvals {
+		if a.ContentHash == currentHash {
 			valid = append(valid, a)
 		}
 	}
@@ -137,23 +155,14 @@ func reviewOf(tx *gorm.DB, d *Document) (*Review, error) {
 	if d.SubmittedAt != nil {
 		submitted = *d.SubmittedAt
 	}
-	editors, err := editorsSince(tx, d)
-	if err != nil {
-		return nil, err
-	}
-	r := &Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted), Approvals: all, Complete: true, authorID: d.AuthorID, editors: editors,
+	r := &Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted), Approvals: approvals, Complete: true, authorID: d.AuthorID, editors: editors,
 		current: d.CurrentRevision, approved: d.ApprovedRevision}
 	for _, s := range r.Steps {
 		if !s.Done {
 			r.Complete = false
 		}
 	}
-	if !d.reviewable() {
-		for i := range r.Steps {
-			r.Steps[i].Open = false
-		}
-	}
-	return r, nil
+	return r
 }
 
 // OpenStepFor returns the open step the user may approve (the first of their

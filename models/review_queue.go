@@ -38,7 +38,7 @@ const queueDocColumns = "documents.id, documents.workflow_id, documents.author_i
 // as actionable.
 //
 // Which releases wait for u depends on each one's approvals, so every release
-// in review is worked out, with the same rules as ReviewOf; but that takes
+// in review is worked out, with the same rules as ReviewOf (newReview); but that takes
 // only a few narrow columns (no text), read in three queries (and the workflows) whatever the
 // length of the queue. Only the items returned are then read whole (document,
 // author, series, current revision with its text) in three more: a backlog of
@@ -112,18 +112,7 @@ func ReviewQueuePage(ctx context.Context, db *gorm.DB, u *User, limit int) ([]Qu
 		if !ok || wf == nil {
 			continue
 		}
-		var valid []Approval
-		for _, a := range appsByDoc[d.ID] {
-			if a.ContentHash == hash {
-				valid = append(valid, a)
-			}
-		}
-		submitted := d.CreatedAt
-		if d.SubmittedAt != nil {
-			submitted = *d.SubmittedAt
-		}
-		r := Review{Steps: stepStates(wf.Steps, valid, d.Rapid, submitted), authorID: d.AuthorID, editors: editorsByDoc[d.ID],
-			current: d.CurrentRevision, approved: d.ApprovedRevision}
+		r := newReview(wf, d, hash, appsByDoc[d.ID], editorsByDoc[d.ID])
 		if s := r.openStep(u); s != nil {
 			out = append(out, QueueItem{Document: d, Step: *s, Barred: r.Barred(u)})
 		}
