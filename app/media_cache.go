@@ -77,9 +77,10 @@ func (s *Server) publicMedium(ctx context.Context, hash string) (*models.Medium,
 	return m, err
 }
 
-// notModified answers a revalidation of a public file whose content is the
-// one the client holds (the ETag names the hash and variant): 304, with the
-// caching headers renewed.
+// notModified answers a revalidation of a public response (a file, a shared
+// petition page, a count) whose content is the one the client holds: 304,
+// with the caching headers already set renewed. If-None-Match's weak
+// comparison: any tag of the list, W/ or not, or "*".
 func notModified(c *gin.Context, etag string) bool {
 	for _, t := range strings.Split(c.GetHeader("If-None-Match"), ",") {
 		if t = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t), "W/")); t == etag || t == "*" {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -96,6 +95,12 @@ func (pp *petitionPages) count(ctx context.Context, db *models.DB, petitionID st
 	return count, nil
 }
 
+// keeps reports whether pages for a form's defaults are kept: not when the
+// cache is off, nor for a query too long to make a key of.
+func (pp *petitionPages) keeps(form signForm) bool {
+	return pp.ttl > 0 && len(form.Source)+len(form.Src) <= 200
+}
+
 // shared returns the page of key rendered for nobody in particular, building
 // it with build when it is missing or older than ttl.
 func (pp *petitionPages) shared(key pageKey, build func() ([]byte, error)) (sharedPage, error) {
@@ -124,7 +129,7 @@ func (pp *petitionPages) shared(key pageKey, build func() ([]byte, error)) (shar
 // own.
 func (h *PetitionPublicHandler) cachedPage(c *gin.Context, p *models.Petition, form signForm) bool {
 	pp := h.s.petitionPages
-	if pp.ttl <= 0 || currentUser(c) != nil || len(form.Source)+len(form.Src) > 200 {
+	if !pp.keeps(form) || currentUser(c) != nil {
 		return false
 	}
 	if _, err := c.Request.Cookie(flashCookie); err == nil {
@@ -162,28 +167,14 @@ func (h *PetitionPublicHandler) pageKey(p *models.Petition, form signForm, embed
 // the widget may keep it for the count interval, as before); the
 // revalidation is a 304 without a body while the page is unchanged.
 func serveShared(c *gin.Context, page sharedPage, cacheControl string) {
-	body, etag := page.body, page.etag
 	hd := c.Writer.Header()
 	hd.Set("Cache-Control", cacheControl)
 	hd.Add("Vary", "Accept-Language")
-	hd.Set("ETag", etag)
-	if etagMatches(c.GetHeader("If-None-Match"), etag) {
-		c.Status(http.StatusNotModified)
+	hd.Set("ETag", page.etag)
+	if notModified(c, page.etag) {
 		return
 	}
-	c.Data(http.StatusOK, "text/html; charset=utf-8", body)
-}
-
-// etagMatches is If-None-Match's weak comparison against one validator: any
-// of a list of tags, or "*".
-func etagMatches(header, etag string) bool {
-	for tag := range strings.SplitSeq(header, ",") {
-		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
-		if tag == etag || tag == "*" {
-			return true
-		}
-	}
-	return false
+	c.Data(http.StatusOK, "text/html; charset=utf-8", page.body)
 }
 
 // bodyETag is the validator of a body: count.json's, a shared petition page's.

@@ -204,7 +204,7 @@ func (h *PetitionEmbedHandler) cacheControl() string {
 // writes nothing) when the page cache is off or the query is too long to key.
 func (h *PetitionEmbedHandler) cachedPage(c *gin.Context, p *models.Petition, form signForm) bool {
 	s := h.pub.s
-	if s.petitionPages.ttl <= 0 || len(form.Source)+len(form.Src) > 200 {
+	if !s.petitionPages.keeps(form) {
 		return false
 	}
 	page, err := s.petitionPages.shared(h.pub.pageKey(p, form, true), func() ([]byte, error) {

@@ -206,7 +206,7 @@ func (h *PetitionPublicHandler) page(c *gin.Context) {
 	if h.cachedPage(c, p, form) {
 		return
 	}
-	noStore(c) // a page of their own: a staff member's, or one with a flash message
+	noStore(c) // not the shared page: a staff member's, one with a flash message, or the cache is off
 	h.render(c, http.StatusOK, p, form, "", nil)
 }
 
@@ -370,8 +370,7 @@ func (h *PetitionPublicHandler) count(c *gin.Context) {
 	// A poller whose count has not moved gets 304 and no body.
 	etag := bodyETag(body)
 	c.Header("ETag", etag)
-	if inm := c.GetHeader("If-None-Match"); inm != "" && (inm == etag || inm == "W/"+etag) {
-		c.Status(http.StatusNotModified)
+	if notModified(c, etag) {
 		return
 	}
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
