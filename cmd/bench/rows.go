@@ -51,10 +51,13 @@ func signingRows(ctx context.Context, o opts, db *models.DB, site string, p *mod
 			if err != nil {
 				return false
 			}
-			defer res.Body.Close()
+			// Read to the end so the connection is kept for the next
+			// request, as a browser or an integration would keep it: a
+			// body left unread closes it, and the figure measures dialling.
+			b, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+			res.Body.Close()
 			if res.StatusCode != http.StatusAccepted {
-				b, _ := io.ReadAll(io.LimitReader(res.Body, 300))
-				refusal.CompareAndSwap(nil, fmt.Sprintf("%d %s", res.StatusCode, b))
+				refusal.CompareAndSwap(nil, fmt.Sprintf("%d %s", res.StatusCode, b[:min(len(b), 300)]))
 				return false
 			}
 			return true
