@@ -217,44 +217,35 @@ func (h *PetitionPublicHandler) sign(c *gin.Context, p *models.Petition, in mode
 	h.signerOnce.Do(func() {
 		h.signer = models.NewSignatureCommitter(h.s.db, h.s.clock.Now, h.enqueueSignatureMails)
 		h.signer.RulesTTL = h.s.petitions.ttl
-		h.signer.MailJob = signatureMailJob
+		job := jobs.SignatureMailsJob()
+		h.signer.MailJob = &job
 	})
 	in.IP = c.ClientIP()
 	_, err := h.signer.Sign(c.Request.Context(), p, in, h.s.cfg.Petitions.Limits)
 	return err
 }
 
-// signatureMailJob is the confirmation job of a new signature, for the
-// statement that stores it on PostgreSQL.
-func signatureMailJob(d models.SignedRequest) (models.JobRow, bool, error) {
-	if d.Result.Email == models.SignEmailNone {
-		return models.JobRow{}, false, nil
-	}
-	row, err := jobs.SignatureMailJob(jobs.SignatureMailArgs{SignatureID: d.Result.Signature.ID, Email: d.Result.Email, Token: d.Result.Token})
-	return row, err == nil, err
-}
-
 // enqueueSignatureMails inserts the emails of a committed batch of signatures
-// in its transaction, in one statement; the worker renders each (a small job
-// row per signature, not the whole message).
+// in its transaction, as one job: the worker renders them (a small row per
+// batch, not the messages) and sends each petition's in one request.
 func (h *PetitionPublicHandler) enqueueSignatureMails(ctx context.Context, tx *gorm.DB, done []models.SignedRequest) error {
-	params := make([]river.InsertManyParams, 0, len(done))
+	var args jobs.SignatureMailsArgs
 	for _, d := range done {
 		if d.Result.Email == models.SignEmailNone {
 			continue
 		}
-		params = append(params, river.InsertManyParams{Args: jobs.SignatureMailArgs{SignatureID: d.Result.Signature.ID, Email: d.Result.Email, Token: d.Result.Token}})
+		args.Mails = append(args.Mails, jobs.SignatureMailArgs{SignatureID: d.Result.Signature.ID, Email: d.Result.Email, Token: d.Result.Token})
 	}
-	if len(params) == 0 {
+	if len(args.Mails) == 0 {
 		return nil
 	}
 	sqlTx, err := jobs.SQLTx(tx)
 	if err != nil {
 		return err
 	}
-	// The fast variant returns no rows to decode; these jobs have no unique
+	// The fast variant returns no row to decode; the job has no unique
 	// options to conflict on.
-	if _, err := h.s.jobs.InsertManyFastTx(ctx, sqlTx, params); err != nil {
+	if _, err := h.s.jobs.InsertManyFastTx(ctx, sqlTx, []river.InsertManyParams{{Args: args}}); err != nil {
 		return fmt.Errorf("app: enqueue signature mails: %w", err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -9,11 +10,11 @@ import (
 	"pressroom/models"
 )
 
-// TestSigningJobRowIsRiversOwn: on PostgreSQL a signing batch writes its
-// confirmation jobs in the statement that stores the signatures, not through
-// River. The row must be the one River's insert would have written for the
-// same arguments (every column a worker reads), or the worker could skip or
-// mishandle it.
+// TestSigningJobRowIsRiversOwn: on PostgreSQL a signing batch writes the job
+// of its confirmation emails in the statement that stores the signatures, not
+// through River. The row must be the one River's insert would have written
+// for the same arguments (every column a worker reads, and arguments that
+// decode as jobs.SignatureMailsArgs), or the worker could skip or mishandle it.
 func TestSigningJobRowIsRiversOwn(t *testing.T) {
 	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
 		if env.db.Dialect != models.Postgres {
@@ -34,33 +35,38 @@ func TestSigningJobRowIsRiversOwn(t *testing.T) {
 		}
 		const cols = `kind, queue, state::text AS state, metadata::text AS metadata, tags::text AS tags, max_attempts, priority, attempt,
 			encode(unique_key, 'hex') AS unique_key, unique_states::text AS unique_states,
-			args->>'signature_id' AS signature_id, args->>'email' AS email, scheduled_at <= created_at AS scheduled_not_after_created`
+			args->'mails'->0->>'signature_id' AS signature_id, args->'mails'->0->>'email' AS email, scheduled_at <= created_at AS scheduled_not_after_created`
 		var ours []jobRow
-		if err := env.db.Gorm.Raw("SELECT "+cols+" FROM river_job WHERE kind = 'signature_mail' AND args->>'signature_id' = ?", sig.ID).Scan(&ours).Error; err != nil {
+		if err := env.db.Gorm.Raw("SELECT "+cols+" FROM river_job WHERE kind = 'signature_mails' AND args->'mails'->0->>'signature_id' = ?", sig.ID).Scan(&ours).Error; err != nil {
 			t.Fatal(err)
 		}
 		if len(ours) != 1 {
 			t.Fatalf("%d confirmation jobs for the signature, want 1", len(ours))
 		}
-		var token string
-		env.db.Gorm.Raw("SELECT args->>'token' FROM river_job WHERE kind = 'signature_mail' AND args->>'signature_id' = ?", sig.ID).Scan(&token)
-		if token == "" {
-			t.Fatal("the job carries no link token")
+		var raw string
+		env.db.Gorm.Raw("SELECT args::text FROM river_job WHERE kind = 'signature_mails' AND args->'mails'->0->>'signature_id' = ?", sig.ID).Scan(&raw)
+		var args jobs.SignatureMailsArgs
+		if err := json.Unmarshal([]byte(raw), &args); err != nil {
+			t.Fatalf("job arguments %s: %v", raw, err)
 		}
+		if len(args.Mails) != 1 || args.Mails[0].SignatureID != sig.ID || args.Mails[0].Email != models.SignEmailConfirm || args.Mails[0].Token == "" {
+			t.Fatalf("job arguments %+v, want the signature's confirmation with its link token", args)
+		}
+		token := args.Mails[0].Token
 		// The same arguments through River, in a transaction of their own.
 		tx := env.db.Gorm.Begin()
 		sqlTx, err := jobs.SQLTx(tx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := env.jobs.InsertTx(ctx, sqlTx, jobs.SignatureMailArgs{SignatureID: "river-" + sig.ID, Email: models.SignEmailConfirm, Token: token}, nil); err != nil {
+		if _, err := env.jobs.InsertTx(ctx, sqlTx, jobs.SignatureMailsArgs{Mails: []jobs.SignatureMailArgs{{SignatureID: "river-" + sig.ID, Email: models.SignEmailConfirm, Token: token}}}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if err := tx.Commit().Error; err != nil {
 			t.Fatal(err)
 		}
 		var rivers []jobRow
-		if err := env.db.Gorm.Raw("SELECT "+cols+" FROM river_job WHERE kind = 'signature_mail' AND args->>'signature_id' = ?", "river-"+sig.ID).Scan(&rivers).Error; err != nil || len(rivers) != 1 {
+		if err := env.db.Gorm.Raw("SELECT "+cols+" FROM river_job WHERE kind = 'signature_mails' AND args->'mails'->0->>'signature_id' = ?", "river-"+sig.ID).Scan(&rivers).Error; err != nil || len(rivers) != 1 {
 			t.Fatalf("River's row: %v %d", err, len(rivers))
 		}
 		want := rivers[0]

@@ -42,6 +42,13 @@ func (w *DeliverMailWorker) Work(ctx context.Context, job *river.Job[DeliverMail
 // deliver sends one transactional batch the way every mail job does.
 func deliver(ctx context.Context, mail Transport, b Batch, purpose string) error {
 	_, err := mail.Send(ctx, b)
+	return deliverError(err, purpose)
+}
+
+// deliverError is what a mail job returns for a send's error: a permanent
+// refusal cancels the job, a retryable one with the provider's reset snoozes
+// it until then, any other error leaves it to River's backoff.
+func deliverError(err error, purpose string) error {
 	var se *SendError
 	if errors.As(err, &se) {
 		if !se.Retryable {

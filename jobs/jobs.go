@@ -73,6 +73,7 @@ func Register(workers *river.Workers, deps Deps) {
 	}
 	river.AddWorker(workers, &DeliverMailWorker{Mail: deps.Mail})
 	river.AddWorker(workers, &SignatureMailWorker{Deps: deps})
+	river.AddWorker(workers, &SignatureMailsWorker{Deps: deps})
 	river.AddWorker(workers, &NotifyApproversWorker{Deps: deps})
 	river.AddWorker(workers, &EscalateOverdueWorker{Deps: deps})
 	river.AddWorker(workers, &PublishDueWorker{Deps: deps})

@@ -1,9 +1,7 @@
 package jobs
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -35,18 +33,6 @@ func (SignatureMailArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 8}
 }
 
-// SignatureMailJob is the job row River's insert would write for args, for
-// the statement that stores a batch of signatures with their jobs.
-func SignatureMailJob(args SignatureMailArgs) (models.JobRow, error) {
-	encoded, err := json.Marshal(args)
-	if err != nil {
-		return models.JobRow{}, fmt.Errorf("jobs: signature mail: %w", err)
-	}
-	opts := args.InsertOpts()
-	return models.JobRow{Kind: args.Kind(), Args: encoded, MaxAttempts: cmp.Or(opts.MaxAttempts, river.MaxAttemptsDefault),
-		Priority: cmp.Or(opts.Priority, river.PriorityDefault), Queue: cmp.Or(opts.Queue, river.QueueDefault)}, nil
-}
-
 // SignatureMailWorker renders a signature's email and hands it to the mail
 // transport.
 type SignatureMailWorker struct {
@@ -70,14 +56,27 @@ func (w *SignatureMailWorker) Work(ctx context.Context, job *river.Job[Signature
 	return deliver(ctx, w.Mail, SignatureMail(w.BaseURL, w.MailFrom, p, sig, job.Args.Email, job.Args.Token), "petition_"+string(job.Args.Email))
 }
 
-// SignatureMail builds the transactional email of a signing request. Neither
-// kind is a campaign mail (no unsubscribe: it answers the person's own
-// request).
+// SignatureMail builds the transactional email of a signing request: the
+// content of its kind with one recipient.
 func SignatureMail(baseURL string, from Address, p *models.Petition, sig *models.Signature, kind models.SignEmail, token string) Batch {
-	greeting := "Hello,"
-	if sig.Name != "" {
-		greeting = "Hello " + sig.Name + ","
-	}
+	b := signatureMailContent(baseURL, from, p, kind)
+	b.Recipients = []Recipient{signatureRecipient(baseURL, p, sig, token)}
+	return b
+}
+
+// Keys of a signature email's own parts in the content its kind shares.
+const (
+	keyGreeting    = "-greeting-"
+	keyConfirmLink = "-confirm_link-"
+)
+
+// signatureMailContent is the content the emails of one kind share for a
+// petition; each recipient's greeting and link are substitutions
+// (signatureRecipient), so one provider request carries a batch of them.
+// Neither kind is a campaign mail (no unsubscribe: it answers the person's
+// own request).
+func signatureMailContent(baseURL string, from Address, p *models.Petition, kind models.SignEmail) Batch {
+	greeting, greetingHTML, link, linkHTML := keyGreeting, HTMLKey(keyGreeting), keyConfirmLink, HTMLKey(keyConfirmLink)
 	page := baseURL + "/p/" + models.EscapeSlug(p.Slug)
 	var subject, text, body string
 	switch kind {
@@ -85,18 +84,31 @@ func SignatureMail(baseURL string, from Address, p *models.Petition, sig *models
 		subject = "You have already signed: " + p.Title
 		text = greeting + "\n\nSomeone (probably you) asked to sign the petition \"" + p.Title + "\" with this address. You have already signed it, and your signature is counted once.\n\n" +
 			page + "\n\nThere is nothing more to do.\n"
-		body = "<p>" + html.EscapeString(greeting) + "</p><p>Someone (probably you) asked to sign the petition <strong>" + html.EscapeString(p.Title) +
+		body = "<p>" + greetingHTML + "</p><p>Someone (probably you) asked to sign the petition <strong>" + html.EscapeString(p.Title) +
 			"</strong> with this address. You have already signed it, and your signature is counted once.</p><p><a href=\"" + html.EscapeString(page) +
 			"\">See the petition</a></p><p>There is nothing more to do.</p>"
 	default:
-		link := baseURL + "/p/" + models.EscapeSlug(p.Slug) + "/confirm/" + token
 		subject = "Please confirm your signature: " + p.Title
 		text = greeting + "\n\nThank you for signing \"" + p.Title + "\":\n\n" + p.Demand + "\n\nYour signature counts once you confirm it. Open this link and press the button:\n\n" +
 			link + "\n\nIf you did not sign, ignore this email: nothing is counted and you will hear nothing more.\n"
-		body = "<p>" + html.EscapeString(greeting) + "</p><p>Thank you for signing <strong>" + html.EscapeString(p.Title) + "</strong>:</p><p><strong>" +
-			html.EscapeString(p.Demand) + "</strong></p><p>Your signature counts once you confirm it:</p><p><a href=\"" + html.EscapeString(link) +
+		body = "<p>" + greetingHTML + "</p><p>Thank you for signing <strong>" + html.EscapeString(p.Title) + "</strong>:</p><p><strong>" +
+			html.EscapeString(p.Demand) + "</strong></p><p>Your signature counts once you confirm it:</p><p><a href=\"" + linkHTML +
 			"\">Confirm my signature</a></p><p>If you did not sign, ignore this email: nothing is counted and you will hear nothing more.</p>"
 	}
 	return Batch{From: from, Subject: subject, Text: text, HTML: body, Categories: []string{"petition_" + string(kind)},
-		CustomArgs: map[string]string{"petition_id": p.ID}, Recipients: []Recipient{{To: Address{Email: sig.Address(), Name: sig.Name}}}}
+		CustomArgs: map[string]string{"petition_id": p.ID}}
+}
+
+// signatureRecipient is one signer of a signature email: their address, and
+// their greeting and confirmation link as substitutions.
+func signatureRecipient(baseURL string, p *models.Petition, sig *models.Signature, token string) Recipient {
+	greeting := "Hello,"
+	if sig.Name != "" {
+		greeting = "Hello " + sig.Name + ","
+	}
+	link := ""
+	if token != "" {
+		link = baseURL + "/p/" + models.EscapeSlug(p.Slug) + "/confirm/" + token
+	}
+	return Recipient{To: Address{Email: sig.Address(), Name: sig.Name}, Substitutions: Substitutions(keyGreeting, greeting, keyConfirmLink, link)}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -363,6 +365,33 @@ func SignatureAndPetition(ctx context.Context, db *gorm.DB, id string) (*Signatu
 		return nil, nil, err
 	}
 	return &sig, p, nil
+}
+
+// SignaturesAndPetitions loads the signatures of ids that still exist, and
+// their petitions, by ID, in two statements (a batch of confirmation emails).
+func SignaturesAndPetitions(ctx context.Context, db *gorm.DB, ids []string) (map[string]*Signature, map[string]*Petition, error) {
+	var sigs []*Signature
+	if err := db.WithContext(ctx).Where("id IN ?", ids).Find(&sigs).Error; err != nil {
+		return nil, nil, fmt.Errorf("models: signatures: %w", err)
+	}
+	byID := make(map[string]*Signature, len(sigs))
+	petitionIDs := map[string]bool{}
+	for _, s := range sigs {
+		byID[s.ID] = s
+		petitionIDs[s.PetitionID] = true
+	}
+	petitions := make(map[string]*Petition, len(petitionIDs))
+	if len(petitionIDs) == 0 {
+		return byID, petitions, nil
+	}
+	var ps []*Petition
+	if err := db.WithContext(ctx).Where("id IN ?", slices.Collect(maps.Keys(petitionIDs))).Find(&ps).Error; err != nil {
+		return nil, nil, fmt.Errorf("models: signatures' petitions: %w", err)
+	}
+	for _, p := range ps {
+		petitions[p.ID] = p
+	}
+	return byID, petitions, nil
 }
 
 // SignatureByToken finds the signature and petition of a confirmation link,

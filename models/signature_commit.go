@@ -50,11 +50,12 @@ type SignatureCommitter struct {
 	maxBatch int
 	// workers bounds the concurrent flushers (one on SQLite: one connection).
 	workers int
-	// MailJob gives the confirmation job of a new signature as a row; with it
-	// a PostgreSQL batch writes its jobs in the statement that stores its
-	// signatures (storeOneStatement) instead of through after. Set it before
-	// the first Sign.
-	MailJob func(SignedRequest) (JobRow, bool, error)
+	// MailJob is the River job, as a row, that carries the emails of a
+	// batch's new signatures (its Args unused: the statement writes them);
+	// with it a PostgreSQL batch writes that one job in the statement that
+	// stores its signatures (storeOneStatement) instead of through after.
+	// Set it before the first Sign.
+	MailJob *JobRow
 	pool    *pgxpool.Pool // PostgreSQL only
 
 	mu         sync.Mutex

@@ -8,12 +8,12 @@ import (
 	"gorm.io/gorm"
 )
 
-// JobRow is a River job as River's own insert writes it for a job without
-// unique options: available now, no tags, empty metadata. A statement that
-// stores rows and the jobs working on them together writes these columns.
+// JobRow is the columns of a River job as River's own insert writes them for
+// a job without unique options (available now, no tags, empty metadata), but
+// its arguments: a statement that stores rows and the job working on them
+// together writes the arguments from the rows.
 type JobRow struct {
 	Kind        string
-	Args        []byte // the job's JSON arguments
 	MaxAttempts int
 	Priority    int
 	Queue       string
@@ -99,11 +99,13 @@ func (c *SignatureCommitter) storeOneStatement(ctx context.Context, batch []*sig
 	return nil, nil
 }
 
-// insertWithJobs stores new signatures, the tokens of their links and their
-// confirmation jobs (c.MailJob's rows) in one statement outside any
+// insertWithJobs stores new signatures, the tokens of their links and the
+// one job that emails them all (c.MailJob) in one statement outside any
 // transaction, skipping a mailbox that has signed the petition already (the
-// unique index decides; its token and job are skipped with it), and returns
-// the IDs it stored. Rows go in index order, as in insertSignatures.
+// unique index decides; its token and email are skipped with it), and
+// returns the IDs it stored. Rows go in index order, as in insertSignatures.
+// One job per batch rather than per signature: a job row and its five index
+// entries (two of them GIN) cost more than the signature itself.
 func (c *SignatureCommitter) insertWithJobs(ctx context.Context, sigs []*Signature, calls map[string]*signCall, now time.Time) (map[string]bool, error) {
 	inserted := make(map[string]bool, len(sigs))
 	if len(sigs) == 0 {
@@ -117,8 +119,7 @@ func (c *SignatureCommitter) insertWithJobs(ctx context.Context, sigs []*Signatu
 		ips, sources, hashes, sendIDs                   = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		optIns                                          = make([]bool, n)
 		sent                                            = make([]int64, n)
-		jobSigs, jobArgs, jobKinds, jobQueues           []string
-		jobAttempts, jobPriorities                      []int16
+		mailSigs, mailKinds, mailTokens                 []string
 	)
 	for i, s := range sorted {
 		call := calls[s.ID]
@@ -128,15 +129,9 @@ func (c *SignatureCommitter) insertWithJobs(ctx context.Context, sigs []*Signatu
 		if s.SendID != nil {
 			sendIDs[i] = *s.SendID
 		}
-		job, ok, err := c.MailJob(SignedRequest{Petition: call.p, Result: call.res})
-		if err != nil {
-			return nil, fmt.Errorf("models: sign: %w", err)
+		if call.res.Email != SignEmailNone {
+			mailSigs, mailKinds, mailTokens = append(mailSigs, s.ID), append(mailKinds, string(call.res.Email)), append(mailTokens, call.res.Token)
 		}
-		if !ok {
-			continue
-		}
-		jobSigs, jobArgs, jobKinds, jobQueues = append(jobSigs, s.ID), append(jobArgs, string(job.Args)), append(jobKinds, job.Kind), append(jobQueues, job.Queue)
-		jobAttempts, jobPriorities = append(jobAttempts, int16(job.MaxAttempts)), append(jobPriorities, int16(job.Priority))
 	}
 	c.mu.Lock()
 	notify := time.Since(c.notifiedAt) >= insertNotifyEvery
@@ -147,9 +142,14 @@ func (c *SignatureCommitter) insertWithJobs(ctx context.Context, sigs []*Signatu
 	// River writes its own clock's time (not the domain's) as created_at and
 	// scheduled_at; so does this.
 	jobTime := time.Now().UTC()
-	// The last SELECT reads n so that the notification is sent (a CTE that
-	// changes nothing runs only if read); pg_notify's channel and payload are
-	// River's insert notification's.
+	job := c.MailJob
+	// The job lists the emails of the signatures stored, in the batch's
+	// order, as {"mails": [{"signature_id", "email", "token"}]}: the JSON of
+	// jobs.SignatureMailsArgs (TestSigningJobRowIsRiversOwn holds the two
+	// together). HAVING leaves the job out when nothing was stored. The last
+	// SELECT reads n so that the notification is sent (a CTE that changes
+	// nothing runs only if read); pg_notify's channel and payload are River's
+	// insert notification's.
 	rows, err := c.pool.Query(ctx, `WITH s AS (
 	INSERT INTO signatures (id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, send_id, emails_sent, created_at)
 	SELECT v.id, v.petition_id, v.name, v.email, v.normalised_email, v.email_domain, v.country, v.postcode, v.opt_in, v.consent_wording, v.state, v.flag_reason, v.ip, false, v.source, NULLIF(v.send_id, ''), v.emails_sent, $18
@@ -163,17 +163,18 @@ func (c *SignatureCommitter) insertWithJobs(ctx context.Context, sigs []*Signatu
 	SELECT k.token_hash, k.signature_id, $18 FROM unnest($16::text[], $17::text[]) AS k(token_hash, signature_id) JOIN s ON s.id = k.signature_id
 ), j AS (
 	INSERT INTO river_job (args, created_at, kind, max_attempts, metadata, priority, queue, scheduled_at, state, tags)
-	SELECT r.args::jsonb, $20, r.kind, r.max_attempts, '{}'::jsonb, r.priority, r.queue, $20, 'available', '{}'::varchar(255)[]
-	FROM unnest($21::text[], $22::text[], $23::text[], $24::smallint[], $25::smallint[], $26::text[]) WITH ORDINALITY AS r(signature_id, args, kind, max_attempts, priority, queue, ord)
-	JOIN s ON s.id = r.signature_id
-	ORDER BY r.ord
+	SELECT jsonb_build_object('mails', jsonb_agg(jsonb_build_object('signature_id', m.signature_id, 'email', m.email, 'token', m.token) ORDER BY m.ord)),
+		$20, $21, $22, '{}'::jsonb, $23, $24, $20, 'available', '{}'::varchar(255)[]
+	FROM unnest($25::text[], $26::text[], $27::text[]) WITH ORDINALITY AS m(signature_id, email, token, ord)
+	JOIN s ON s.id = m.signature_id
+	HAVING count(*) > 0
 	RETURNING queue
 ), n AS (
-	SELECT count(pg_notify(current_schema() || '.river_insert', json_build_object('queue', q.queue)::text)) AS sent
-	FROM (SELECT DISTINCT queue FROM j) q WHERE $27::boolean
+	SELECT count(pg_notify(current_schema() || '.river_insert', json_build_object('queue', j.queue)::text)) AS sent
+	FROM j WHERE $28::boolean
 )
 SELECT s.id FROM s, n`, ids, petitions, names, emails, norms, domains, countries, postcodes, optIns, wordings, states, reasons, ips, sources, sent, hashes, ids, now, sendIDs,
-		jobTime, jobSigs, jobArgs, jobKinds, jobAttempts, jobPriorities, jobQueues, notify)
+		jobTime, job.Kind, int16(job.MaxAttempts), int16(job.Priority), job.Queue, mailSigs, mailKinds, mailTokens, notify)
 	if err != nil {
 		return nil, fmt.Errorf("models: sign: %w", err)
 	}

@@ -64,10 +64,7 @@ func testCommitterConcurrent(t *testing.T, db *models.DB, o *dbtest.Org, oneStat
 		c := models.NewSignatureCommitter(db, func() time.Time { return now }, after)
 		kind := "test_mail_" + p.ID
 		if oneStatement {
-			c.MailJob = func(d models.SignedRequest) (models.JobRow, bool, error) {
-				args := fmt.Sprintf(`{"signature_id":%q,"email":%q}`, d.Result.Signature.ID, d.Result.Email)
-				return models.JobRow{Kind: kind, Args: []byte(args), MaxAttempts: 8, Priority: 1, Queue: "default"}, true, nil
-			}
+			c.MailJob = &models.JobRow{Kind: kind, MaxAttempts: 8, Priority: 1, Queue: "default"}
 		}
 		limits := models.SignLimits{Ceiling: models.RateLimit{N: 10, Window: time.Minute}}
 		floodIP := "192.0.2.50" // the ceiling counts an IP's signatures on every petition
@@ -125,14 +122,20 @@ func testCommitterConcurrent(t *testing.T, db *models.DB, o *dbtest.Org, oneStat
 		var tokens int64
 		db.Gorm.Model(&models.SignatureToken{}).Where("signature_id IN (SELECT id FROM signatures WHERE petition_id = ?)", p.ID).Count(&tokens)
 		if oneStatement {
-			// The statement's jobs are emails too, one per stored signature.
+			// The statements' jobs are emails too, one job per batch listing
+			// each stored signature's.
 			var jobMails []struct{ NormalisedEmail, Email string }
-			if err := db.Gorm.Raw(`SELECT s.normalised_email, j.args->>'email' AS email FROM river_job j JOIN signatures s ON s.id = j.args->>'signature_id' WHERE j.kind = ?`, kind).
-				Scan(&jobMails).Error; err != nil {
+			if err := db.Gorm.Raw(`SELECT s.normalised_email, m->>'email' AS email FROM river_job j, jsonb_array_elements(j.args->'mails') m
+				JOIN signatures s ON s.id = m->>'signature_id' WHERE j.kind = ?`, kind).Scan(&jobMails).Error; err != nil {
 				t.Fatal(err)
 			}
-			if len(jobMails) == 0 {
-				t.Error("no batch wrote its jobs in its statement")
+			var jobs int64
+			db.Gorm.Table("river_job").Where("kind = ?", kind).Count(&jobs)
+			if len(jobMails) == 0 || jobs == 0 {
+				t.Error("no batch wrote its job in its statement")
+			}
+			if jobs >= int64(len(jobMails)) {
+				t.Errorf("%d jobs for %d emails: no batch held more than one", jobs, len(jobMails))
 			}
 			for _, m := range jobMails {
 				mails[m.NormalisedEmail] = append(mails[m.NormalisedEmail], models.SignEmail(m.Email))

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,7 +42,7 @@ func signingRows(ctx context.Context, o opts, db *models.DB, site string, p *mod
 	url := site + "/api/v1/public/petitions/" + p.Slug + "/signatures"
 	var rows []row
 	var refusal atomic.Value // the first refusal, to say why
-	offset := 0
+	offset, acked := 0, 0
 	for _, clients := range []int{8, 32, 128} {
 		c := benchkit.HTTPClient(clients)
 		base := offset
@@ -67,6 +68,7 @@ func signingRows(ctx context.Context, o opts, db *models.DB, site string, p *mod
 			return err == nil
 		})
 		offset += o.signN
+		acked += int(api.OK)
 		if api.OK == 0 {
 			return nil, fmt.Errorf("signing: the API refused every signature: %v", refusal.Load())
 		}
@@ -80,14 +82,27 @@ func signingRows(ctx context.Context, o opts, db *models.DB, site string, p *mod
 			met:         yes(ratio >= 1 && api.P99 < 100*time.Millisecond && api.Errors() == 0),
 		})
 	}
-	// Every acknowledged signature is stored once: a fast figure that lost
-	// signatures would be no figure at all.
+	// Every acknowledged signature is stored once with its confirmation
+	// email queued: a fast figure that lost signatures or emails would be no
+	// figure at all.
 	var stored int64
 	if err := db.Gorm.WithContext(ctx).Model(&models.Signature{}).Where("petition_id = ?", p.ID).Count(&stored).Error; err != nil {
 		return nil, err
 	}
-	if stored > int64(offset) {
-		return nil, fmt.Errorf("signing: %d signatures stored for %d requests", stored, offset)
+	var jobArgs [][]byte
+	if err := db.Gorm.WithContext(ctx).Table("river_job").Where("kind = ?", jobs.SignatureMailsArgs{}.Kind()).Pluck("args", &jobArgs).Error; err != nil {
+		return nil, err
+	}
+	mails := 0
+	for _, raw := range jobArgs {
+		var args jobs.SignatureMailsArgs
+		if err := json.Unmarshal(raw, &args); err != nil {
+			return nil, fmt.Errorf("signing: a confirmation job's arguments: %w", err)
+		}
+		mails += len(args.Mails)
+	}
+	if stored != int64(acked) || mails != acked {
+		return nil, fmt.Errorf("signing: %d signatures acknowledged, %d stored, %d confirmation emails queued", acked, stored, mails)
 	}
 	return rows, nil
 }
