@@ -24,8 +24,8 @@ import (
 // River worker in this process and the fake SendGrid over loopback, while a
 // few hundred supporters unsubscribe: at 0 ms provider latency with one request
 // in flight, right after the SQL floor on the same data (benchkit.SendFloor),
-// and at 200 ms per request with inFlight requests in flight. PostgreSQL only, like the
-// floor.
+// then at 0 ms and at 200 ms per request with inFlight requests in flight.
+// PostgreSQL only, like the floor.
 func sendRows(ctx context.Context, db *models.DB, n, inFlight int, cpuProfile string) ([]row, error) {
 	if db.Dialect != models.Postgres {
 		return []row{{measurement: fmt.Sprintf("%s-recipient send", count(n)), figure: "measured on PostgreSQL only", baseline: "SQL floor",
@@ -79,6 +79,14 @@ func sendRows(ctx context.Context, db *models.DB, n, inFlight int, cpuProfile st
 	if err != nil {
 		return nil, err
 	}
+	// The same at 0 ms with the requests in flight the 200 ms row uses: what
+	// an operator who raised SENDS_IN_FLIGHT gets from a fast provider.
+	var r0n sendRun
+	if inFlight > 1 {
+		if r0n, err = timeSend(ctx, db, fake, &admin, docID, a, want, 0, inFlight); err != nil {
+			return nil, err
+		}
+	}
 	r200, err := timeSend(ctx, db, fake, &admin, docID, a, want, 200*time.Millisecond, inFlight)
 	if err != nil {
 		return nil, err
@@ -86,12 +94,17 @@ func sendRows(ctx context.Context, db *models.DB, n, inFlight int, cpuProfile st
 	ratio := r0.took.Seconds() / floor.Total().Seconds()
 	// 30 s for a million at 200 ms scales with the batches: 30 µs per recipient.
 	target200 := time.Duration(n) * 30 * time.Microsecond
-	return []row{
+	rows := []row{
 		{measurement: fmt.Sprintf("%s-recipient send at 0 ms, 1 request in flight", count(n)), figure: r0.String(),
 			baseline: "SQL floor " + floor.String(), ratio: fmt.Sprintf("%.2f×", ratio), target: "≤ 1.3× floor", met: yes(ratio <= 1.3)},
-		{measurement: fmt.Sprintf("%s-recipient send at 200 ms, %d requests in flight", count(n), inFlight), figure: r200.String(),
-			target: fmt.Sprintf("≤ %.1f s (30 s per million)", target200.Seconds()), met: yes(r200.took <= target200)},
-	}, nil
+	}
+	if inFlight > 1 {
+		ratio := r0n.took.Seconds() / floor.Total().Seconds()
+		rows = append(rows, row{measurement: fmt.Sprintf("%s-recipient send at 0 ms, %d requests in flight", count(n), inFlight), figure: r0n.String(),
+			baseline: "SQL floor " + floor.String(), ratio: fmt.Sprintf("%.2f×", ratio), target: "≤ 1.3× floor", met: yes(ratio <= 1.3)})
+	}
+	return append(rows, row{measurement: fmt.Sprintf("%s-recipient send at 200 ms, %d requests in flight", count(n), inFlight), figure: r200.String(),
+		target: fmt.Sprintf("≤ %.1f s (30 s per million)", target200.Seconds()), met: yes(r200.took <= target200)}), nil
 }
 
 func count(n int) string {
