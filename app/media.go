@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -50,13 +52,16 @@ func (h *MediaHandler) Register(root, admin, api Routes) {
 
 // mediaKey is the HMAC key of signed media URLs, derived from SESSION_SECRET
 // (like the unsubscribe key) so every web process agrees without more config.
-// MediaKey is the key of signed media links (models.MediaLinkKey).
-func (c *Config) MediaKey() []byte { return models.MediaLinkKey(c.SessionSecret) }
+func (c *Config) mediaKey() []byte {
+	m := hmac.New(sha256.New, c.SessionSecret)
+	m.Write([]byte("pressroom media links v1"))
+	return m.Sum(nil)
+}
 
-// mailLinks is what the emails this process renders (previews, test sends)
-// make their links of, as the worker's do.
-func (s *Server) mailLinks() jobs.MailLinks {
-	return jobs.MailLinks{BaseURL: s.cfg.BaseURL.String(), MediaKey: s.cfg.MediaKey()}
+func mediaSignature(key []byte, hash, variant string, exp int64) string {
+	m := hmac.New(sha256.New, key)
+	fmt.Fprintf(m, "%s/%s/%d", hash, variant, exp)
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // MediaPath is the public path of a variant: content-addressed, so it never
@@ -73,7 +78,8 @@ func (s *Server) MediaURL(m *models.Medium, variant string) string {
 // SignedMediaURL is a URL that serves a variant before it is public, until
 // exp: for embargo previews and staff, never for a public page.
 func (s *Server) SignedMediaURL(m *models.Medium, variant string, exp time.Time) string {
-	return s.cfg.URL(models.SignedMediaPath(s.cfg.MediaKey(), m, variant, exp))
+	e := exp.Unix()
+	return s.cfg.URL(fmt.Sprintf("%s?exp=%d&sig=%s", MediaPath(m, variant), e, mediaSignature(s.cfg.mediaKey(), m.ContentHash, variant, e)))
 }
 
 // validSignature checks a signed URL's query against the clock.
@@ -86,7 +92,7 @@ func (s *Server) validSignature(c *gin.Context, hash, variant string) bool {
 	if err != nil || s.clock.Now().Unix() > exp {
 		return false
 	}
-	return hmac.Equal([]byte(sig), []byte(models.MediaLinkSignature(s.cfg.MediaKey(), hash, variant, exp)))
+	return hmac.Equal([]byte(sig), []byte(mediaSignature(s.cfg.mediaKey(), hash, variant, exp)))
 }
 
 func (h *MediaHandler) servePublic(c *gin.Context) {

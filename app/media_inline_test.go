@@ -43,9 +43,7 @@ func TestInlineImagesInBody(t *testing.T) {
 		}
 
 		lift := env.clock.Now().Add(time.Hour)
-		d := env.publish(t, "Rivers run dry", body, &lift, func(in *models.DocumentInput) {
-			in.AttachmentIDs = &[]string{report.ID}
-		})
+		d := env.publish(t, "Rivers run dry", body, &lift, nil)
 		large := photo.Variants["large"]
 		anon := env.browser()
 		if r := anon.get(pathOf(env, large)); r.Status != http.StatusNotFound {
@@ -65,32 +63,14 @@ func TestInlineImagesInBody(t *testing.T) {
 			t.Errorf("signed inline image: %d", r.Status)
 		}
 
-		// The email, sent under embargo: an absolute URL, 552 px wide, signed,
-		// so the journalist sees the photo before the file is public.
+		// The email: absolute URL, 552 px wide.
 		s := &models.Send{ID: "x", DocumentID: d.ID, Revision: d.ApprovedRevision, Kind: d.Kind}
-		links := jobs.MailLinks{BaseURL: env.cfg.BaseURL.String(), MediaKey: env.cfg.MediaKey()}
-		content, err := jobs.ComposeSend(ctx, env.db.Gorm, s, links, env.clock.Now())
+		content, err := jobs.ComposeSend(ctx, env.db.Gorm, s, env.cfg.BaseURL.String(), env.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		mailed := regexp.MustCompile(`<img src="(` + regexp.QuoteMeta(large) + `\?exp=[^"]+)" alt="The riverbed in July" width="552" height="345">`).FindStringSubmatch(content.Journalist.HTML)
-		if mailed == nil {
-			t.Fatalf("embargoed email lacks the signed 552 px image:\n%s", content.Journalist.HTML)
-		}
-		mailedPath := pathOf(env, strings.ReplaceAll(mailed[1], "&amp;", "&"))
-		if r := anon.get(mailedPath); r.Status != http.StatusOK {
-			t.Errorf("the embargoed email's image answers %d before the lift, want 200", r.Status)
-		}
-		// Its report too, in both parts.
-		pdfLink := regexp.MustCompile(`https?://[^\s<>"]+/original\?exp=[^\s<>"]+`).FindString(content.Journalist.Text)
-		if pdfLink == "" || !strings.Contains(content.Journalist.HTML, strings.ReplaceAll(pdfLink, "&", "&amp;")) {
-			t.Fatalf("embargoed email lacks the report's signed link in both parts:\n%s", content.Journalist.Text)
-		}
-		if r := anon.get(pathOf(env, pdfLink)); r.Status != http.StatusOK {
-			t.Errorf("the embargoed email's report answers %d before the lift, want 200", r.Status)
-		}
-		if r := anon.get(strings.SplitN(pathOf(env, pdfLink), "?", 2)[0]); r.Status != http.StatusNotFound {
-			t.Errorf("the report is public before the lift: %d", r.Status)
+		if want := `<img src="` + large + `" alt="The riverbed in July" width="552" height="345">`; !strings.Contains(content.Journalist.HTML, want) {
+			t.Errorf("email lacks %s:\n%s", want, content.Journalist.HTML)
 		}
 
 		env.clock.Set(lift)
@@ -107,17 +87,6 @@ func TestInlineImagesInBody(t *testing.T) {
 		}
 		if r := anon.get(pathOf(env, large)); r.Status != http.StatusOK {
 			t.Errorf("inline image after the lift: %d", r.Status)
-		}
-		if r := anon.get(mailedPath); r.Status != http.StatusOK {
-			t.Errorf("the embargoed email's image answers %d after the lift, want 200", r.Status)
-		}
-		// After the lift the email links the public URL.
-		content, err = jobs.ComposeSend(ctx, env.db.Gorm, s, links, env.clock.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := `<img src="` + large + `" alt="The riverbed in July" width="552" height="345">`; !strings.Contains(content.Journalist.HTML, want) {
-			t.Errorf("email after the lift lacks %s:\n%s", want, content.Journalist.HTML)
 		}
 		if api := anon.get("/api/v1/public/releases/" + *d.Slug); !strings.Contains(api.Body, `width=\"1600\"`) {
 			t.Errorf("public API body_html lacks the image: %s", api.Body)

@@ -87,9 +87,7 @@ type emailLink struct {
 // email body.
 const emailImageWidth = 552
 
-// emailMedia is a revision's lead image and attachments as the email shows
-// them, each file's URL made by url.
-func emailMedia(ctx context.Context, db *gorm.DB, rev *models.Revision, url func(*models.Medium, string) string) (*emailImage, []emailLink, error) {
+func emailMedia(ctx context.Context, db *gorm.DB, rev *models.Revision, base string) (*emailImage, []emailLink, error) {
 	lead, att, err := models.RevisionMedia(ctx, db, rev)
 	if err != nil {
 		return nil, nil, err
@@ -98,14 +96,14 @@ func emailMedia(ctx context.Context, db *gorm.DB, rev *models.Revision, url func
 	if lead != nil {
 		if v := lead.Variant(models.VariantLarge); v != nil && v.Width > 0 {
 			w := min(v.Width, emailImageWidth)
-			img = &emailImage{Src: url(lead, models.VariantLarge), Width: w, Height: v.Height * w / v.Width,
+			img = &emailImage{Src: base + lead.PublicPath(models.VariantLarge), Width: w, Height: v.Height * w / v.Width,
 				Alt: lead.AltText, Caption: lead.Caption, Credit: lead.Credit}
 		}
 	}
 	var links []emailLink
 	for i := range att {
 		m := &att[i]
-		links = append(links, emailLink{Label: m.Title + " (" + m.TypeLabel() + ", " + m.SizeLabel() + ")", URL: url(m, models.VariantOriginal)})
+		links = append(links, emailLink{Label: m.Title + " (" + m.TypeLabel() + ", " + m.SizeLabel() + ")", URL: base + m.PublicPath(models.VariantOriginal)})
 	}
 	return img, links, nil
 }
@@ -124,58 +122,36 @@ func embargoTime(t time.Time, loc *time.Location) string {
 // ComposeSend renders a send's messages from its pinned revision. now decides
 // whether the release is still under embargo: a batch that goes out after the
 // embargo lifted carries no embargo banner.
-func ComposeSend(ctx context.Context, db *gorm.DB, s *models.Send, links MailLinks, now time.Time) (*SendContent, error) {
+func ComposeSend(ctx context.Context, db *gorm.DB, s *models.Send, baseURL string, now time.Time) (*SendContent, error) {
 	d, err := models.DocumentByID(ctx, db, s.DocumentID)
 	if err != nil {
 		return nil, err
 	}
-	return composeFor(ctx, db, s, d, links, now)
+	return composeFor(ctx, db, s, d, baseURL, now)
 }
 
-// MailLinks is what a message's links are made of: the site's public address
-// and the key of signed media links (models.MediaLinkKey).
-type MailLinks struct {
-	BaseURL string
-	// MediaKey lets an email of a release still under embargo show its photos
-	// and attachments, which are not public yet, through signed URLs; without
-	// it they link to the public URLs, which answer only after the lift.
-	MediaKey []byte
-}
-
-// signedMediaFor is how long after the embargo an embargoed email's signed
-// media links are good for. After the lift the files are public and the same
-// links serve them anyway; the bound only matters if the release is withdrawn.
-const signedMediaFor = 7 * 24 * time.Hour
-
-func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Document, links MailLinks, now time.Time) (*SendContent, error) {
+func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Document, baseURL string, now time.Time) (*SendContent, error) {
 	rev, err := models.RevisionByNumber(ctx, db, s.DocumentID, s.Revision)
 	if err != nil {
 		return nil, err
 	}
 	c := rev.Content()
 	md := richtext.New()
-	base := strings.TrimRight(links.BaseURL, "/")
-	// Images in the body by absolute URL (mail clients fetch them), sized for
-	// the 600 px body. Before the lift the files are not public: a journalist's
-	// embargoed email links them signed until a while after the embargo.
+	base := strings.TrimRight(baseURL, "/")
+	// Images in the body by absolute URL (mail clients fetch them; they answer
+	// once the release is public), sized for the 600 px body.
 	inline, err := models.InlineImages(ctx, db, c.Body)
 	if err != nil {
 		return nil, err
 	}
 	abs := func(m *models.Medium, v string) string { return base + m.PublicPath(v) }
-	if d.EmbargoAt != nil && d.EmbargoAt.After(now) && len(links.MediaKey) > 0 {
-		exp := d.EmbargoAt.Add(signedMediaFor)
-		abs = func(m *models.Medium, v string) string {
-			return base + models.SignedMediaPath(links.MediaKey, m, v, exp)
-		}
-	}
 	data := emailData{Language: d.Language, Headline: c.Headline, Standfirst: c.Standfirst, Dateline: c.Dateline,
 		BodyHTML: md.RenderWith(c.Body, models.InlineResolver(inline, abs, emailImageWidth)), BodyText: md.PlainText(c.Body), NotesHTML: md.Render(c.NotesToEditors), NotesText: md.PlainText(c.NotesToEditors),
 		PressContacts: c.PressContacts, NameKey: KeyName, PreviewKey: KeyPreviewURL, UnsubscribeKey: KeyUnsubscribe}
 	if strings.TrimSpace(c.NotesToEditors) == "" {
 		data.NotesHTML, data.NotesText = "", ""
 	}
-	if data.LeadImage, data.Attachments, err = emailMedia(ctx, db, rev, abs); err != nil {
+	if data.LeadImage, data.Attachments, err = emailMedia(ctx, db, rev, base); err != nil {
 		return nil, err
 	}
 	data.BodyHTML, data.BodyText = withDateline(c.Dateline, data.BodyHTML, data.BodyText)
@@ -317,9 +293,9 @@ func newContentCache() *contentCache { return &contentCache{entries: map[string]
 // batch rendered it in the same circumstances: d is the document's state as the
 // batch read it (one row lookup), the rendering loads the whole document. A nil
 // cache always renders.
-func (c *contentCache) compose(ctx context.Context, db *gorm.DB, s *models.Send, d models.DocumentState, links MailLinks, now time.Time) (*SendContent, error) {
+func (c *contentCache) compose(ctx context.Context, db *gorm.DB, s *models.Send, d models.DocumentState, baseURL string, now time.Time) (*SendContent, error) {
 	if c == nil {
-		return ComposeSend(ctx, db, s, links, now)
+		return ComposeSend(ctx, db, s, baseURL, now)
 	}
 	published := d.PublishedAt != nil && !d.PublishedAt.After(now)
 	embargoed := d.EmbargoAt != nil && d.EmbargoAt.After(now)
@@ -334,14 +310,14 @@ func (c *contentCache) compose(ctx context.Context, db *gorm.DB, s *models.Send,
 	if embargoed {
 		embargo = d.EmbargoAt.UTC().Format(time.RFC3339)
 	}
-	key := fmt.Sprintf("%s|%d|%s|%t|%s|%s|%s|%s|%s|%s", s.ID, s.Revision, d.Status, published, embargo, slug, index, d.EmbargoTZ, d.Language, links.BaseURL)
+	key := fmt.Sprintf("%s|%d|%s|%t|%s|%s|%s|%s|%s|%s", s.ID, s.Revision, d.Status, published, embargo, slug, index, d.EmbargoTZ, d.Language, baseURL)
 	c.mu.Lock()
 	hit := c.entries[key]
 	c.mu.Unlock()
 	if hit != nil && (hit.EmbargoAt == nil || hit.EmbargoAt.After(now)) {
 		return hit, nil
 	}
-	out, err := ComposeSend(ctx, db, s, links, now)
+	out, err := ComposeSend(ctx, db, s, baseURL, now)
 	if err != nil {
 		return nil, err
 	}
