@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"pressroom/jobs"
 	"pressroom/models"
 	"pressroom/models/dbtest"
@@ -52,17 +50,8 @@ func TestEscalationEmailsBackupsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		workers := river.NewWorkers()
-		jobs.Register(workers, jobs.Deps{DB: db, Mail: &jobs.Outbox{DB: db.Gorm}, Clock: clock, BaseURL: "http://localhost:8080",
+		client := startWorker(t, db, jobs.Deps{DB: db, Mail: &jobs.Outbox{DB: db.Gorm}, Clock: clock, BaseURL: "http://localhost:8080",
 			MailFrom: jobs.Address{Email: "press@example.org"}})
-		client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: true, NoPeriodic: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := client.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		defer client.Stop(ctx)
 
 		sweep := func() {
 			t.Helper()

@@ -19,16 +19,7 @@ import (
 func TestEnqueueTx(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		workers := river.NewWorkers()
-		jobs.Register(workers, jobs.Deps{DB: db, Mail: &jobs.Outbox{DB: db.Gorm}})
-		client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: true, NoPeriodic: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := client.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		defer client.Stop(ctx)
+		client := startWorker(t, db, jobs.Deps{DB: db, Mail: &jobs.Outbox{DB: db.Gorm}})
 
 		mail := func(to string) jobs.DeliverMailArgs {
 			return jobs.DeliverMailArgs{Purpose: "test", Batch: jobs.Batch{
@@ -37,7 +28,7 @@ func TestEnqueueTx(t *testing.T) {
 			}}
 		}
 		rollback := errors.New("rollback")
-		err = models.Transaction(ctx, db.Gorm, func(tx *gorm.DB) error {
+		err := models.Transaction(ctx, db.Gorm, func(tx *gorm.DB) error {
 			if err := jobs.EnqueueTx(ctx, client, tx, mail("rolled@example.org"), nil); err != nil {
 				return err
 			}
@@ -74,4 +65,22 @@ func TestEnqueueTx(t *testing.T) {
 			t.Fatalf("river_job rows = %d, want 1 (the rolled-back job must not exist)", jobsCount)
 		}
 	})
+}
+
+// startWorker runs every worker with deps in a River client that works jobs
+// (no periodic ones) until the test ends.
+func startWorker(t *testing.T, db *models.DB, deps jobs.Deps) *jobs.Client {
+	t.Helper()
+	workers := river.NewWorkers()
+	jobs.Register(workers, deps)
+	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: true, NoPeriodic: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := client.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Stop(ctx) })
+	return client
 }

@@ -209,16 +209,7 @@ func TestEveryRecipientOnceThroughAStorm(t *testing.T) {
 		e.fake.SetFaultRate(0.3, 42, sendgridfake.TooManyRequests())
 		doc := e.org.Release(t, models.KindActionAlert, "Stop the executions", nil, time.Now().UTC())
 		list := dbtest.BulkSupporters(t, db, "storm", 2500)
-		workers := river.NewWorkers()
-		jobs.Register(workers, e.deps)
-		client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: true, NoPeriodic: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := client.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		defer client.Stop(ctx)
+		client := startWorker(t, db, e.deps)
 		s, err := models.CreateSend(ctx, db.Gorm, e.org.Campaigner, models.SendInput{DocumentID: doc.ID, SupporterListIDs: []string{list}}, time.Now().UTC())
 		if err != nil {
 			t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
 	"pressroom/jobs"
@@ -51,17 +50,8 @@ func signedBatch(t *testing.T, db *models.DB, o *dbtest.Org, petitions int, addr
 func runSignatureMails(t *testing.T, db *models.DB, fake *sendgridfake.Server, args jobs.SignatureMailsArgs, wait func() bool) {
 	t.Helper()
 	ctx := context.Background()
-	workers := river.NewWorkers()
-	jobs.Register(workers, jobs.Deps{DB: db, Mail: jobs.NewSendGrid(fakeKey, fake.URL(), jobs.WithSendGridTimeout(5*time.Second)), Clock: models.SystemClock{},
+	client := startWorker(t, db, jobs.Deps{DB: db, Mail: jobs.NewSendGrid(fakeKey, fake.URL(), jobs.WithSendGridTimeout(5*time.Second)), Clock: models.SystemClock{},
 		BaseURL: "https://press.example.org", MailFrom: jobs.Address{Email: "press@example.org", Name: "Press Office"}})
-	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: true, NoPeriodic: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := client.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer client.Stop(ctx)
 	if _, err := client.Insert(ctx, args, nil); err != nil {
 		t.Fatal(err)
 	}
