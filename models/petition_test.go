@@ -352,6 +352,52 @@ func TestIPPrefix(t *testing.T) {
 	}
 }
 
+// TestEveryEmailedLinkOpensItsSignature: the first email's link (kept on
+// the signature) and a link sent again to a pending signer (a signature
+// token) both open the same signature and either confirms it; once the signer
+// is erased neither opens anything.
+func TestEveryEmailedLinkOpensItsSignature(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		o := dbtest.NewOrg(t, db)
+		now := time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)
+		p := openPetition(t, db.Gorm, o.Campaigner, "Links", now)
+		in := models.SignInput{Name: "Ana", Email: "ana@example.org", Country: "GB", OptIn: true}
+		first := sign(t, db.Gorm, p, in, now)
+		again := sign(t, db.Gorm, p, in, now.Add(time.Minute))
+		if first.Token == "" || again.Token == "" || first.Token == again.Token || again.Email != models.SignEmailConfirm {
+			t.Fatalf("first %+v, again %+v: want two different confirmation links", first, again)
+		}
+		var onRow, inTable int64
+		db.Gorm.Model(&models.Signature{}).Where("id = ? AND token_hash = ?", first.Signature.ID, models.HashSecret(first.Token)).Count(&onRow)
+		db.Gorm.Model(&models.SignatureToken{}).Where("signature_id = ?", first.Signature.ID).Count(&inTable)
+		if onRow != 1 || inTable != 1 {
+			t.Fatalf("first link on the signature: %d, links sent again: %d; want 1 and 1", onRow, inTable)
+		}
+		for _, tok := range []string{first.Token, again.Token} {
+			sig, got, err := models.SignatureByToken(ctx, db.Gorm, tok)
+			if err != nil || sig.ID != first.Signature.ID || got.ID != p.ID {
+				t.Fatalf("link %s… opens %+v %v", tok[:6], sig, err)
+			}
+		}
+		if sig, _, err := models.ConfirmSignature(ctx, db.Gorm, again.Token, "", now); err != nil || sig.ConfirmedAt == nil {
+			t.Fatalf("confirm by the link sent again: %+v %v", sig, err)
+		}
+		sup, err := models.SupporterByEmail(ctx, db.Gorm, "ana@example.org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := models.EraseSupporter(ctx, db.Gorm, sup.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, tok := range []string{first.Token, again.Token} {
+			if _, _, err := models.SignatureByToken(ctx, db.Gorm, tok); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("after erasure a link still opens the signature: %v", err)
+			}
+		}
+	})
+}
+
 func TestSupporterErasureAnonymisesSignaturesKeepingCounts(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()

@@ -63,6 +63,9 @@ type Signature struct {
 	CountedAt      *time.Time
 	InvalidationID *string
 	StateBefore    string
+	// TokenHash is the hash of the confirmation link the signature's first
+	// email carries (later ones are SignatureTokens). Never shown.
+	TokenHash *string `json:"-"`
 }
 
 // Address is the signer's email, or "" once erased.
@@ -73,7 +76,8 @@ func (s *Signature) Address() string {
 	return *s.Email
 }
 
-// SignatureToken is one emailed confirmation link; only its hash is stored.
+// SignatureToken is a confirmation link emailed again to a pending signer
+// (the first is the signature's TokenHash); only its hash is stored.
 type SignatureToken struct {
 	TokenHash   string `gorm:"primaryKey"`
 	SignatureID string
@@ -155,16 +159,14 @@ func RequestSignature(ctx context.Context, tx *gorm.DB, p *Petition, in SignInpu
 		return nil, err
 	}
 	sig := newSignature(p, in, email, NormaliseEmail(email, rules), state, reason, now)
+	token := NewSecret(20)
+	sig.TokenHash = ptr(HashSecret(token))
 	res := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "petition_id"}, {Name: "normalised_email"}}, DoNothing: true}).Create(sig)
 	if res.Error != nil {
 		return nil, fmt.Errorf("models: sign: %w", res.Error)
 	}
 	if res.RowsAffected == 1 {
 		if err := attachSupporter(ctx, tx, p, sig, in, now); err != nil {
-			return nil, err
-		}
-		token, err := newSignatureToken(ctx, tx, sig.ID, now)
-		if err != nil {
 			return nil, err
 		}
 		return &SignResult{Signature: sig, Email: SignEmailConfirm, Token: token}, nil
@@ -397,12 +399,19 @@ func SignaturesAndPetitions(ctx context.Context, db *gorm.DB, ids []string) (map
 // SignatureByToken finds the signature and petition of a confirmation link,
 // for the page with the confirm button. It changes nothing.
 func SignatureByToken(ctx context.Context, db *gorm.DB, token string) (*Signature, *Petition, error) {
-	var st SignatureToken
-	if err := db.WithContext(ctx).Take(&st, "token_hash = ?", HashSecret(token)).Error; err != nil {
-		return nil, nil, fmt.Errorf("models: signature token: %w", translate(err))
-	}
+	hash := HashSecret(token)
+	// A first email's link is on the signature; one sent again is a
+	// SignatureToken.
 	var sig Signature
-	if err := db.WithContext(ctx).Take(&sig, "id = ?", st.SignatureID).Error; err != nil {
+	err := db.WithContext(ctx).Take(&sig, "token_hash = ?", hash).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		var st SignatureToken
+		if err := db.WithContext(ctx).Take(&st, "token_hash = ?", hash).Error; err != nil {
+			return nil, nil, fmt.Errorf("models: signature token: %w", translate(err))
+		}
+		err = db.WithContext(ctx).Take(&sig, "id = ?", st.SignatureID).Error
+	}
+	if err != nil {
 		return nil, nil, fmt.Errorf("models: signature token: %w", translate(err))
 	}
 	p, err := PetitionByID(ctx, db, sig.PetitionID)
@@ -664,7 +673,7 @@ func anonymiseSignatures(ctx context.Context, tx *gorm.DB, sup *Supporter) error
 	}
 	for _, r := range ids {
 		if err := tx.WithContext(ctx).Model(&Signature{}).Where("id = ?", r.ID).Updates(map[string]any{"name": "", "email": nil, "postcode": "", "ip": "",
-			"ip_erased": true, "normalised_email": "erased:" + HashSecret(r.NormalisedEmail), "supporter_id": nil}).Error; err != nil {
+			"ip_erased": true, "normalised_email": "erased:" + HashSecret(r.NormalisedEmail), "supporter_id": nil, "token_hash": nil}).Error; err != nil {
 			return fmt.Errorf("models: anonymise signatures: %w", err)
 		}
 		if err := tx.WithContext(ctx).Where("signature_id = ?", r.ID).Delete(&SignatureToken{}).Error; err != nil {

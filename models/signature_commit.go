@@ -207,7 +207,7 @@ type ipKey struct{ petition, ip string }
 
 // signBatch makes RequestSignature's decisions for a batch of requests in
 // arrival order, with set-based statements: one count per limit window, one
-// insert for all new signatures, one for their tokens. Requests refused as a
+// insert for all new signatures with their links' tokens. Requests refused as a
 // flood get err; the others get res and are returned. Signatures earlier in
 // the batch count toward the limits of later ones as if they had committed
 // (a repeat of a mailbox already stored counts too: a little stricter than one
@@ -386,10 +386,10 @@ func batchIPCounts(ctx context.Context, tx *gorm.DB, batch []*signCall, now time
 	return out, nil
 }
 
-// insertSignatures stores new signatures in one statement, skipping any whose
-// mailbox has signed the petition already (the unique index decides, not a
-// check before), then the link tokens (calls[id].res.Token) of those it stored
-// in a second, and returns the IDs it stored. Rows go in index order, so
+// insertSignatures stores new signatures, each with the hash of its link's
+// token (calls[id].res.Token), in one statement, skipping any whose mailbox
+// has signed the petition already (the unique index decides, not a check
+// before), and returns the IDs it stored. Rows go in index order, so
 // concurrent batches take the index's locks in the same order and cannot
 // deadlock on each other.
 func insertSignatures(ctx context.Context, tx *gorm.DB, sigs []*Signature, calls map[string]*signCall, now time.Time) (map[string]bool, error) {
@@ -398,17 +398,17 @@ func insertSignatures(ctx context.Context, tx *gorm.DB, sigs []*Signature, calls
 		return inserted, nil
 	}
 	sorted := inIndexOrder(sigs)
-	const cols = "id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, send_id, emails_sent, created_at"
+	const cols = "id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, send_id, emails_sent, created_at, token_hash"
 	var sb strings.Builder
 	sb.WriteString("INSERT INTO signatures (" + cols + ") VALUES ")
-	args := make([]any, 0, len(sorted)*18)
+	args := make([]any, 0, len(sorted)*19)
 	for i, s := range sorted {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 		args = append(args, s.ID, s.PetitionID, s.Name, *s.Email, s.NormalisedEmail, s.EmailDomain, s.Country, s.Postcode, s.OptIn, s.ConsentWording,
-			string(s.State), s.FlagReason, s.IP, false, s.Source, s.SendID, s.EmailsSent, s.CreatedAt)
+			string(s.State), s.FlagReason, s.IP, false, s.Source, s.SendID, s.EmailsSent, s.CreatedAt, HashSecret(calls[s.ID].res.Token))
 	}
 	sb.WriteString(" ON CONFLICT (petition_id, normalised_email) DO NOTHING RETURNING id")
 	rows, err := tx.WithContext(ctx).Raw(sb.String(), args...).Rows()
@@ -418,18 +418,6 @@ func insertSignatures(ctx context.Context, tx *gorm.DB, sigs []*Signature, calls
 	defer rows.Close()
 	if err := readInserted(rows, inserted); err != nil {
 		return nil, err
-	}
-	rows.Close()
-	var tokens []SignatureToken
-	for _, s := range sorted {
-		if inserted[s.ID] {
-			tokens = append(tokens, SignatureToken{TokenHash: HashSecret(calls[s.ID].res.Token), SignatureID: s.ID, CreatedAt: now})
-		}
-	}
-	if len(tokens) > 0 {
-		if err := tx.WithContext(ctx).Create(&tokens).Error; err != nil {
-			return nil, fmt.Errorf("models: signature tokens: %w", err)
-		}
 	}
 	return inserted, nil
 }
@@ -447,9 +435,8 @@ func inIndexOrder(sigs []*Signature) []*Signature {
 	return sorted
 }
 
-// insertSignaturesPostgres is insertSignatures in one statement on
-// PostgreSQL: the signatures and the tokens of those stored go in together,
-// from arrays, so a batch of any size is one round trip of one prepared
+// insertSignaturesPostgres is insertSignatures on PostgreSQL, from arrays,
+// so a batch of any size is one round trip of one prepared
 // statement (on a busy machine every round trip costs more than the rows).
 func insertSignaturesPostgres(ctx context.Context, tx *gorm.DB, sigs []*Signature, calls map[string]*signCall, now time.Time) (map[string]bool, error) {
 	inserted := make(map[string]bool, len(sigs))
@@ -481,18 +468,15 @@ func insertSignaturesPostgres(ctx context.Context, tx *gorm.DB, sigs []*Signatur
 	}
 	// WITH ORDINALITY keeps the rows in index order (see insertSignatures).
 	rows, err := sqlTx.QueryContext(ctx, `WITH s AS (
-	INSERT INTO signatures (id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, send_id, emails_sent, created_at)
-	SELECT v.id, v.petition_id, v.name, v.email, v.normalised_email, v.email_domain, v.country, v.postcode, v.opt_in, v.consent_wording, v.state, v.flag_reason, v.ip, false, v.source, NULLIF(v.send_id, ''), v.emails_sent, $18
-	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $19::text[], $15::bigint[])
-		WITH ORDINALITY AS v(id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, source, send_id, emails_sent, ord)
+	INSERT INTO signatures (id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, send_id, emails_sent, created_at, token_hash)
+	SELECT v.id, v.petition_id, v.name, v.email, v.normalised_email, v.email_domain, v.country, v.postcode, v.opt_in, v.consent_wording, v.state, v.flag_reason, v.ip, false, v.source, NULLIF(v.send_id, ''), v.emails_sent, $17, v.token_hash
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $18::text[], $15::bigint[], $16::text[])
+		WITH ORDINALITY AS v(id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, source, send_id, emails_sent, token_hash, ord)
 	ORDER BY v.ord
 	ON CONFLICT (petition_id, normalised_email) DO NOTHING
 	RETURNING id
-), t AS (
-	INSERT INTO signature_tokens (token_hash, signature_id, created_at)
-	SELECT k.token_hash, k.signature_id, $18 FROM unnest($16::text[], $17::text[]) AS k(token_hash, signature_id) JOIN s ON s.id = k.signature_id
 )
-SELECT id FROM s`, ids, petitions, names, emails, norms, domains, countries, postcodes, optIns, wordings, states, reasons, ips, sources, sent, hashes, ids, now, sendIDs)
+SELECT id FROM s`, ids, petitions, names, emails, norms, domains, countries, postcodes, optIns, wordings, states, reasons, ips, sources, sent, hashes, now, sendIDs)
 	if err != nil {
 		return nil, fmt.Errorf("models: sign: %w", err)
 	}

@@ -99,7 +99,7 @@ func (c *SignatureCommitter) storeOneStatement(ctx context.Context, batch []*sig
 	return nil, nil
 }
 
-// insertWithJobs stores new signatures, the tokens of their links and the
+// insertWithJobs stores new signatures with the tokens of their links and the
 // one job that emails them all (c.MailJob) in one statement outside any
 // transaction, skipping a mailbox that has signed the petition already (the
 // unique index decides; its token and email are skipped with it), and
@@ -151,29 +151,26 @@ func (c *SignatureCommitter) insertWithJobs(ctx context.Context, sigs []*Signatu
 	// nothing runs only if read); pg_notify's channel and payload are River's
 	// insert notification's.
 	rows, err := c.pool.Query(ctx, `WITH s AS (
-	INSERT INTO signatures (id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, send_id, emails_sent, created_at)
-	SELECT v.id, v.petition_id, v.name, v.email, v.normalised_email, v.email_domain, v.country, v.postcode, v.opt_in, v.consent_wording, v.state, v.flag_reason, v.ip, false, v.source, NULLIF(v.send_id, ''), v.emails_sent, $18
-	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $19::text[], $15::bigint[])
-		WITH ORDINALITY AS v(id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, source, send_id, emails_sent, ord)
+	INSERT INTO signatures (id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, ip_erased, source, send_id, emails_sent, created_at, token_hash)
+	SELECT v.id, v.petition_id, v.name, v.email, v.normalised_email, v.email_domain, v.country, v.postcode, v.opt_in, v.consent_wording, v.state, v.flag_reason, v.ip, false, v.source, NULLIF(v.send_id, ''), v.emails_sent, $17, v.token_hash
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $18::text[], $15::bigint[], $16::text[])
+		WITH ORDINALITY AS v(id, petition_id, name, email, normalised_email, email_domain, country, postcode, opt_in, consent_wording, state, flag_reason, ip, source, send_id, emails_sent, token_hash, ord)
 	ORDER BY v.ord
 	ON CONFLICT (petition_id, normalised_email) DO NOTHING
 	RETURNING id
-), t AS (
-	INSERT INTO signature_tokens (token_hash, signature_id, created_at)
-	SELECT k.token_hash, k.signature_id, $18 FROM unnest($16::text[], $17::text[]) AS k(token_hash, signature_id) JOIN s ON s.id = k.signature_id
 ), j AS (
 	INSERT INTO river_job (args, created_at, kind, max_attempts, metadata, priority, queue, scheduled_at, state, tags)
 	SELECT jsonb_build_object('mails', jsonb_agg(jsonb_build_object('signature_id', m.signature_id, 'email', m.email, 'token', m.token) ORDER BY m.ord)),
-		$20, $21, $22, '{}'::jsonb, $23, $24, $20, 'available', '{}'::varchar(255)[]
-	FROM unnest($25::text[], $26::text[], $27::text[]) WITH ORDINALITY AS m(signature_id, email, token, ord)
+		$19, $20, $21, '{}'::jsonb, $22, $23, $19, 'available', '{}'::varchar(255)[]
+	FROM unnest($24::text[], $25::text[], $26::text[]) WITH ORDINALITY AS m(signature_id, email, token, ord)
 	JOIN s ON s.id = m.signature_id
 	HAVING count(*) > 0
 	RETURNING queue
 ), n AS (
 	SELECT count(pg_notify(current_schema() || '.river_insert', json_build_object('queue', j.queue)::text)) AS sent
-	FROM j WHERE $28::boolean
+	FROM j WHERE $27::boolean
 )
-SELECT s.id FROM s, n`, ids, petitions, names, emails, norms, domains, countries, postcodes, optIns, wordings, states, reasons, ips, sources, sent, hashes, ids, now, sendIDs,
+SELECT s.id FROM s, n`, ids, petitions, names, emails, norms, domains, countries, postcodes, optIns, wordings, states, reasons, ips, sources, sent, hashes, now, sendIDs,
 		jobTime, job.Kind, int16(job.MaxAttempts), int16(job.Priority), job.Queue, mailSigs, mailKinds, mailTokens, notify)
 	if err != nil {
 		return nil, fmt.Errorf("models: sign: %w", err)

@@ -120,7 +120,15 @@ func testCommitterConcurrent(t *testing.T, db *models.DB, o *dbtest.Org, oneStat
 			t.Errorf("%d signatures stored, want %d (40 new, one for the five aliases, 10 of the flood)", stored, want)
 		}
 		var tokens int64
+		// A first email's link is on its signature, the links sent again are
+		// signature tokens: one link per email, none lost.
+		var firstLinks int64
 		db.Gorm.Model(&models.SignatureToken{}).Where("signature_id IN (SELECT id FROM signatures WHERE petition_id = ?)", p.ID).Count(&tokens)
+		db.Gorm.Model(&models.Signature{}).Where("petition_id = ? AND token_hash IS NOT NULL", p.ID).Count(&firstLinks)
+		if firstLinks != stored {
+			t.Errorf("%d of %d stored signatures carry their first link", firstLinks, stored)
+		}
+		tokens += firstLinks
 		if oneStatement {
 			// The statements' jobs are emails too, one job per batch listing
 			// each stored signature's.
