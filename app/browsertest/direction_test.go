@@ -14,6 +14,14 @@ import (
 // it off, published now; it returns its public path.
 func publishDemo(t *testing.T, srv *server, language, headline, body string) string {
 	t.Helper()
+	return "/news/" + *signOffDemo(t, srv, models.DocumentInput{Kind: models.KindPressRelease, Language: &language, Headline: &headline, Body: &body}).Slug
+}
+
+// signOffDemo has the demo press officer write a release and the demo
+// approvers sign it off; it returns the approved release (published, or
+// scheduled when in has a future embargo).
+func signOffDemo(t *testing.T, srv *server, in models.DocumentInput) *models.Document {
+	t.Helper()
 	ctx := context.Background()
 	db := srv.DB.Gorm
 	author, err := models.UserByEmail(ctx, db, "press@example.org")
@@ -21,7 +29,7 @@ func publishDemo(t *testing.T, srv *server, language, headline, body string) str
 		t.Fatal(err)
 	}
 	now := srv.Clock.Now()
-	d, err := models.CreateDocument(ctx, db, author, models.DocumentInput{Kind: models.KindPressRelease, Language: &language, Headline: &headline, Body: &body}, now)
+	d, err := models.CreateDocument(ctx, db, author, in, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,11 +49,11 @@ func publishDemo(t *testing.T, srv *server, language, headline, body string) str
 			t.Fatal(err)
 		}
 		if res.Final {
-			return "/news/" + *res.Document.Slug
+			return res.Document
 		}
 	}
 	t.Fatal("the release was never fully approved")
-	return ""
+	return nil
 }
 
 // openDemoPetition has the demo campaigner create and open a petition; it
