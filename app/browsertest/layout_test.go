@@ -24,7 +24,7 @@ func TestHeaderKeepsToOneLine(t *testing.T) {
 	}
 	release := publishDemo(t, tb.srv, "en", "Release the detained journalists at once", "Security forces detained forty journalists overnight.\n\nThey must be released at once.")
 	headline, body, embargo := "Arms shipment halted at the port", "Dockworkers refused to load the shipment.\n\nThe minister must now revoke the licence.", tb.srv.Clock.Now().Add(24*time.Hour)
-	scheduled := signOffDemo(t, tb.srv, models.DocumentInput{Kind: models.KindPressRelease, Headline: &headline, Body: &body, EmbargoAt: ptr(&embargo)})
+	scheduled := approvedRelease(t, tb.srv, "press@example.org", models.DocumentInput{Kind: models.KindPressRelease, Headline: &headline, Body: &body, EmbargoAt: ptr(&embargo)})
 	press, err := models.UserByEmail(ctx, tb.srv.DB.Gorm, "press@example.org")
 	if err != nil {
 		t.Fatal(err)
