@@ -50,7 +50,8 @@ func openDemoPetition(t *testing.T, srv *server, title string) string {
 // never wider than the window: a hidden element pushed off one side (the old
 // skip link at left:-9999px) becomes thousands of pixels of scrolling in the
 // other direction. Each page also passes axe-core, and the newsroom (English
-// and Arabic), signup and settings pages are photographed.
+// and Arabic), releases, signup, the press officer's desk, the editor
+// (English and Arabic), the review queue and settings are photographed.
 func TestNoPageScrollsSideways(t *testing.T) {
 	tb := newTab(t)
 	axe := axeSource(t)
@@ -136,6 +137,27 @@ func TestNoPageScrollsSideways(t *testing.T) {
 	tb.open(arabic)
 	tb.expectText("→ كل البيانات", "بيان صحفي") // the Arabic release page's labels, and its way back pointing right
 	tb.submitSubscribeErrors(shots)
+	// The press officer's desk with something on it: a draft (the Arabic
+	// one), a release sent back for changes, an embargo counting down.
+	headline = "Court ruling on arms licences"
+	back, err := models.CreateDocument(ctx, db, press, models.DocumentInput{Kind: models.KindPressRelease, Headline: &headline, Body: &body}, tb.srv.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.SubmitDocument(ctx, db, press, back.ID, false, tb.srv.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	head, err := models.UserByEmail(ctx, db, "head.press@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.RequestChanges(ctx, db, head, back.ID, "Name the minister who signed the licences.", tb.srv.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tb.login("press@example.org")
+	pages([]string{"/admin"}, map[string]string{"/admin": "desk-press-officer"})
+	tb.expectText("Waiting for you", "Court ruling on arms licences", "Changes requested", "Your drafts", "وقف إطلاق النار الآن", "Upcoming embargoes", "Arms shipment halted at the port", "lifts in")
+	tb.click("Sign out")
 	tb.login("admin@example.org")
 	pages([]string{"/admin", "/admin/releases", "/admin/releases/new?kind=press_release", "/admin/review", "/admin/sends", "/admin/supporters",
 		"/admin/supporters/lists", "/admin/settings", "/admin/groups", "/admin/users", "/admin/outbox", "/admin/audit",
