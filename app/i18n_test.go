@@ -222,3 +222,19 @@ func openingTag(t *testing.T, body, attr string) string {
 	end := strings.Index(body[i:], ">")
 	return body[start : i+end+1]
 }
+
+// TestSlugWithoutWordsIsTheIndexNumber: a headline with no letters or digits
+// to keep (only emoji) gets its index number as its slug, never a
+// meaningless transliteration, and its page opens at that address.
+func TestSlugWithoutWordsIsTheIndexNumber(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		d := env.publish(t, "🔥🔥 🚨", "Text.", nil, nil)
+		want := strings.ToLower(models.IndexPath(*d.IndexNumber))
+		if d.Slug == nil || *d.Slug != want {
+			t.Fatalf("slug of a headline without words = %v, want the index number %q", d.Slug, want)
+		}
+		if page := env.browser().get("/news/" + want); page.Status != http.StatusOK || !strings.Contains(page.Body, "🔥🔥 🚨") {
+			t.Fatalf("/news/%s: %d", want, page.Status)
+		}
+	})
+}

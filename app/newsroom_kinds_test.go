@@ -71,3 +71,37 @@ func TestNewsroomListsReleasesAndActionsApart(t *testing.T) {
 		}
 	})
 }
+
+// TestNewsroomListsStandfirstAndDate: each entry of the newsroom listing
+// shows its date and its standfirst, or, without one, its first paragraph, so
+// a journalist scanning the list reads more than headlines.
+func TestNewsroomListsStandfirstAndDate(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		env.publish(t, "Court halts arms exports", "Body.", nil, nil)
+		env.publish(t, "Journalists detained overnight", "Security forces **detained** forty journalists overnight.\n\nSecond paragraph.", nil,
+			func(in *models.DocumentInput) { in.Standfirst = ptr("") })
+		news := env.browser().get("/news").Body
+		entry := func(headline string) string {
+			t.Helper()
+			i := strings.Index(news, ">"+headline+"</a>")
+			if i < 0 {
+				t.Fatalf("the listing lacks %q", headline)
+			}
+			start := strings.LastIndex(news[:i], "<article")
+			end := i + strings.Index(news[i:], "</article>")
+			return news[start:end]
+		}
+		withStandfirst, without := entry("Court halts arms exports"), entry("Journalists detained overnight")
+		if !strings.Contains(withStandfirst, "<p>Standfirst of Court halts arms exports</p>") {
+			t.Errorf("the entry does not show its standfirst:\n%s", withStandfirst)
+		}
+		if !strings.Contains(without, "<p>Security forces detained forty journalists overnight.</p>") || strings.Contains(without, "Second paragraph") {
+			t.Errorf("an entry without a standfirst does not show its first paragraph:\n%s", without)
+		}
+		for _, e := range []string{withStandfirst, without} {
+			if !strings.Contains(e, `<time datetime="2026-07-09T10:00:00Z">`) || !strings.Contains(e, "9 July 2026") {
+				t.Errorf("the entry does not show its date:\n%s", e)
+			}
+		}
+	})
+}

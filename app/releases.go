@@ -336,6 +336,7 @@ type releasePage struct {
 	CanWithdraw  bool
 	ApproveStep  *models.StepState
 	CanReview    bool
+	StandingBy   *models.StepState // the step u is a backup for, not yet escalated
 	IsAuthor     bool
 	Barred       string // why the user may not approve, when they wrote part of the text
 	Previews     []models.PreviewLink
@@ -457,6 +458,9 @@ func (h *ReleasesHandler) show(c *gin.Context) {
 	if !p.IsAuthor {
 		p.ApproveStep = review.OpenStepFor(u, d.Revision.ContentHash)
 		p.CanReview = p.ApproveStep != nil
+		if !p.CanReview {
+			p.StandingBy = review.StandingBy(u)
+		}
 	}
 	if p.Package, err = h.packageBox(c, d); err != nil {
 		_ = c.Error(err)

@@ -29,6 +29,7 @@ const queuePageSize = 50
 type queueEntry struct {
 	models.QueueItem
 	Body    template.HTML
+	Embargo string // the EMBARGOED UNTIL line of the text, when it has one
 	Since   int
 	Changes []diffField
 }
@@ -76,6 +77,9 @@ func (h *ReleasesHandler) queue(c *gin.Context) {
 		}
 		if e.Since == 0 || len(e.Changes) == 0 {
 			e.Body = h.s.markdown.Render(cur.Body)
+			if cur.EmbargoAt != nil {
+				e.Embargo = EmbargoLabel(*cur.EmbargoAt, it.Document.EmbargoLocation(h.s.cfg.DefaultTimezone))
+			}
 		}
 		entries[i] = e
 	}

@@ -117,3 +117,33 @@ func TestReviewQueueShowsTheOldestPage(t *testing.T) {
 		}
 	})
 }
+
+// TestReviewQueueShowsAllThatIsApproved: approving from the queue approves
+// the whole revision, so the queue shows all of it, not only the headline,
+// standfirst and body: the embargo time, the dateline, the notes to editors
+// and the press contacts.
+func TestReviewQueueShowsAllThatIsApproved(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		ctx := context.Background()
+		press := env.users[models.RolePressOfficer]
+		embargo := time.Date(2026, 7, 10, 6, 0, 0, 0, time.UTC)
+		in := models.DocumentInput{Kind: models.KindPressRelease, Headline: ptr("Arms licences unlawful"), Standfirst: ptr("The court ruled this morning."),
+			Dateline: ptr("LONDON, 9 July 2026"), Body: ptr("Ministers ignored the risk."), NotesToEditors: ptr("Spokespeople are available in English and Arabic."),
+			PressContacts: &[]models.PressContact{{Name: "Sam Spokes", Role: "Press officer", Phone: "+44 20 7946 0000"}},
+			EmbargoAt:     ptr(&embargo), EmbargoTZ: ptr("Europe/London")}
+		d, err := models.CreateDocument(ctx, env.db.Gorm, press, in, env.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.SubmitDocument(ctx, env.db.Gorm, press, d.ID, false, env.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		q := env.login(models.RoleApprover).get("/admin/review").Body
+		for _, want := range []string{"EMBARGOED UNTIL 07:00 BST 10 July 2026", "LONDON, 9 July 2026", "The court ruled this morning.", "Ministers ignored the risk.",
+			"Notes to editors", "Spokespeople are available in English and Arabic.", "Sam Spokes, Press officer · &#43;44 20 7946 0000"} {
+			if !strings.Contains(q, want) {
+				t.Errorf("the queue does not show %q of the revision it approves:\n%s", want, q[strings.Index(q, "<main"):])
+			}
+		}
+	})
+}

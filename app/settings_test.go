@@ -22,6 +22,11 @@ func TestOrganisationSettings(t *testing.T) {
 			t.Fatal(err)
 		}
 		admin := env.login(models.RoleAdmin)
+		// Without a default list, plain signups would join no list: Settings says so.
+		const noDefault = "No default list: people who sign up with “Get our alerts” join no list, so no send to a list reaches them."
+		if page := admin.get("/admin/settings"); !strings.Contains(page.Body, noDefault) {
+			t.Error("settings without a default supporter list do not warn that plain signups reach no list")
+		}
 		if r := admin.post("/admin/settings", "/admin/settings/organisation", url.Values{"organisation_name": {""}, "default_supporter_list_id": {"nope"}}); r.Status != http.StatusUnprocessableEntity ||
 			!strings.Contains(r.Body, "Enter the organisation&#39;s name") || !strings.Contains(r.Body, "Choose one of the supporter lists.") {
 			t.Fatalf("invalid settings: %d", r.Status)
@@ -32,6 +37,9 @@ func TestOrganisationSettings(t *testing.T) {
 		}
 		if page := admin.get("/admin/settings"); !strings.Contains(page.Body, `value="Freedonia Rights Watch"`) || !strings.Contains(page.Body, `value="`+list.ID+`" selected`) {
 			t.Fatal("settings page does not show the saved settings")
+		}
+		if page := admin.get("/admin/settings"); strings.Contains(page.Body, noDefault) {
+			t.Error("settings with a default list still warn that there is none")
 		}
 		press := env.login(models.RolePressOfficer)
 		if r := press.post("/admin", "/admin/settings/organisation", url.Values{"organisation_name": {"Hijacked"}}); r.Status != http.StatusForbidden {

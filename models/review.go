@@ -53,6 +53,8 @@ type Review struct {
 	// current and approved are the revision under review and the last
 	// approved one (0: never), for Barred's wording.
 	current, approved int
+	// callIns keeps backup approvers out of a step until it escalates.
+	callIns callIns
 }
 
 // editorsSince lists who wrote a revision of d since its last approved one (or
@@ -132,6 +134,20 @@ func reviewOf(tx *gorm.DB, d *Document) (*Review, error) {
 		return nil, err
 	}
 	r := newReview(wf, d, cur.ContentHash, all, editors)
+	groupIDs := make([]string, len(wf.Steps))
+	for i, st := range wf.Steps {
+		groupIDs[i] = st.GroupID
+	}
+	if r.callIns.backups, err = backupsOf(tx, groupIDs, ""); err != nil {
+		return nil, err
+	}
+	if len(r.callIns.backups) > 0 {
+		escalated, err := escalatedSteps(tx, []Document{*d})
+		if err != nil {
+			return nil, err
+		}
+		r.callIns.escalated = escalated[d.ID]
+	}
 	if !d.reviewable() {
 		for i := range r.Steps {
 			r.Steps[i].Open = false
@@ -182,7 +198,7 @@ func (r *Review) openStep(u *User) *StepState {
 		groups[g.ID] = true
 	}
 	for i, s := range r.Steps {
-		if !s.Open || !groups[s.Step.GroupID] {
+		if !s.Open || !groups[s.Step.GroupID] || !r.callIns.actsOn(u, &r.Steps[i]) {
 			continue
 		}
 		already := false
@@ -556,8 +572,8 @@ func RequestChanges(ctx context.Context, db *gorm.DB, u *User, id, comment strin
 }
 
 func (r *Review) hasOpenStepFor(u *User) bool {
-	for _, s := range r.Steps {
-		if !s.Open {
+	for i, s := range r.Steps {
+		if !s.Open || !r.callIns.actsOn(u, &r.Steps[i]) {
 			continue
 		}
 		for _, g := range u.Groups {

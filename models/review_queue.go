@@ -104,6 +104,17 @@ func ReviewQueuePage(ctx context.Context, db *gorm.DB, u *User, limit int) ([]Qu
 	for i := range wfs {
 		wfByID[wfs[i].ID] = &wfs[i]
 	}
+	// A backup sees a step only once it has escalated (see callIns).
+	backups, err := backupsOf(q, nil, u.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	var escalated map[string]map[string]bool
+	if len(backups) > 0 {
+		if escalated, err = escalatedSteps(q, docs); err != nil {
+			return nil, 0, err
+		}
+	}
 	var out []QueueItem
 	for i := range docs {
 		d := &docs[i]
@@ -113,6 +124,7 @@ func ReviewQueuePage(ctx context.Context, db *gorm.DB, u *User, limit int) ([]Qu
 			continue
 		}
 		r := newReview(wf, d, hash, appsByDoc[d.ID], editorsByDoc[d.ID])
+		r.callIns = callIns{backups: backups, escalated: escalated[d.ID]}
 		if s := r.openStep(u); s != nil {
 			out = append(out, QueueItem{Document: d, Step: *s, Barred: r.Barred(u)})
 		}
