@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/gin-gonic/gin"
 
@@ -28,7 +29,14 @@ func (h *UnsubscribeHandler) Register(r Routes) {
 }
 
 type unsubscribePage struct {
-	Token      string
+	Token string
+	// Action is where the page's forms post: the link itself, with the send
+	// it came in.
+	Action string
+	// Lists are the lists of the email's send the supporter is on, which the
+	// first button leaves; none for a link without its send.
+	Lists      []models.SupporterList
+	ListNames  string
 	Supporter  *models.Supporter
 	Topics     []models.Topic
 	Chosen     []string
@@ -67,9 +75,39 @@ func (h *UnsubscribeHandler) page(c *gin.Context) {
 	if sup == nil {
 		return
 	}
-	p := unsubscribePage{Token: c.Param("token"), Supporter: sup, Topics: models.PreferenceTopics(), Chosen: models.ListItems(sup.Topics),
-		Frequency: sup.Frequency, Frequences: models.Frequencies(), Done: c.Query("done")}
+	p, err := h.view(c, sup)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
+	p.Chosen, p.Frequency, p.Done = models.ListItems(sup.Topics), sup.Frequency, c.Query("done")
+	if p.Done == "left" && c.Query("send") != "" {
+		// They are off the send's lists now: name them all.
+		ls, err := models.SendLists(c.Request.Context(), h.s.db.Gorm, c.Query("send"))
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
+		p.ListNames = models.ListNames(ls)
+	}
 	h.s.render(c, http.StatusOK, "public/unsubscribe", h.s.page(c, "Your email preferences", "", p))
+}
+
+// view is the page of a supporter's link: the lists of the email's send they
+// are on (c's "send" query), which its first button leaves.
+func (h *UnsubscribeHandler) view(c *gin.Context, sup *models.Supporter) (unsubscribePage, error) {
+	p := unsubscribePage{Token: c.Param("token"), Action: "/u/" + c.Param("token"), Supporter: sup, Topics: models.PreferenceTopics(), Frequences: models.Frequencies()}
+	send := c.Query("send")
+	if send == "" {
+		return p, nil
+	}
+	p.Action += "?send=" + url.QueryEscape(send)
+	ls, err := models.SendListsOfSupporter(c.Request.Context(), h.s.db.Gorm, send, sup.ID)
+	if err != nil {
+		return p, err
+	}
+	p.Lists, p.ListNames = ls, models.ListNames(ls)
+	return p, nil
 }
 
 func (h *UnsubscribeHandler) post(c *gin.Context) {
@@ -78,7 +116,30 @@ func (h *UnsubscribeHandler) post(c *gin.Context) {
 	if sup == nil {
 		return
 	}
+	p, err := h.view(c, sup)
+	if err != nil {
+		_ = c.Error(err)
+		return
+	}
 	if c.PostForm("List-Unsubscribe") == "One-Click" {
+		// RFC 8058: the lists of the email's send when its link names one
+		// that went to lists (a client's retry, once they are off, changes
+		// nothing), else every email.
+		var sent []models.SupporterList
+		if send := c.Query("send"); send != "" {
+			if sent, err = models.SendLists(ctx, h.s.db.Gorm, send); err != nil {
+				_ = c.Error(err)
+				return
+			}
+		}
+		if len(sent) > 0 {
+			if err := models.LeaveLists(ctx, h.s.db.Gorm, sup.ID, p.Lists, "one_click", c.ClientIP()); err != nil {
+				_ = c.Error(err)
+				return
+			}
+			c.String(http.StatusOK, "Unsubscribed from %s.\n", models.ListNames(sent))
+			return
+		}
 		if err := models.Unsubscribe(ctx, h.s.db.Gorm, sup.ID, "one_click", c.ClientIP()); err != nil {
 			_ = c.Error(err)
 			return
@@ -87,12 +148,22 @@ func (h *UnsubscribeHandler) post(c *gin.Context) {
 		return
 	}
 	switch c.PostForm("action") {
+	case "leave":
+		if len(p.Lists) == 0 {
+			redirect(c, p.Action) // off them already, or a link without its send
+			return
+		}
+		if err := models.LeaveLists(ctx, h.s.db.Gorm, sup.ID, p.Lists, "unsubscribe_page", c.ClientIP()); err != nil {
+			_ = c.Error(err)
+			return
+		}
+		redirect(c, p.Action+"&done=left")
 	case "preferences":
 		err := models.UpdatePreferences(ctx, h.s.db.Gorm, sup.ID, c.PostFormArray("topics"), c.PostForm("frequency"), c.ClientIP())
 		var ve *models.ValidationError
 		if errors.As(err, &ve) {
-			v := h.s.page(c, "Your email preferences", "", unsubscribePage{Token: c.Param("token"), Supporter: sup, Topics: models.PreferenceTopics(),
-				Chosen: c.PostFormArray("topics"), Frequency: c.PostForm("frequency"), Frequences: models.Frequencies()})
+			p.Chosen, p.Frequency = c.PostFormArray("topics"), c.PostForm("frequency")
+			v := h.s.page(c, "Your email preferences", "", p)
 			v.Errors = ve.Fields
 			h.s.render(c, http.StatusUnprocessableEntity, "public/unsubscribe", v)
 			return

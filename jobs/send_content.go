@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	htmltemplate "html/template"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -391,7 +392,9 @@ func (c *SendContent) PersonalizeWith(r models.BatchRecipient, baseURL string, s
 	case models.RecipientSupporter:
 		u := base
 		if r.SupporterID != nil {
-			u = signer.SupporterURL(base, *r.SupporterID)
+			// The send names the lists the link leaves (the token names
+			// the supporter); a link without it stops every email.
+			u = signer.SupporterURL(base, *r.SupporterID) + "?send=" + url.QueryEscape(c.Send.ID)
 		}
 		Substitute(rc.Substitutions, KeyUnsubscribe, u)
 		rc.Headers = map[string]string{"List-Unsubscribe": "<" + u + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

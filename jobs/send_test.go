@@ -324,7 +324,8 @@ func TestEmbargoedReleaseAndSupporterHeaders(t *testing.T) {
 		if len(rs) != 1 {
 			t.Fatalf("fake got %d", len(rs))
 		}
-		want := models.UnsubscribeURL("https://press.example.org", []byte("unsubscribe key"), supID)
+		// The link names the send, so that it leaves the send's lists.
+		want := models.UnsubscribeURL("https://press.example.org", []byte("unsubscribe key"), supID) + "?send=" + s2.ID
 		if rs[0].Headers["List-Unsubscribe"] != "<"+want+">" || rs[0].Headers["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click" {
 			t.Fatalf("headers %v", rs[0].Headers)
 		}
