@@ -147,6 +147,9 @@ func (h *ActionPublicHandler) write(c *gin.Context, a *models.PublicAction, in m
 		if res.Token != "" {
 			return jobs.EnqueueTx(ctx, h.s.jobs, tx, jobs.DeliverMailArgs{Batch: h.s.letterConfirmMail(a, res.Letter, res.Token), Purpose: "letter_confirm"}, nil)
 		}
+		if len(res.AlreadyWritten) > 0 && res.Letter.Address() != "" {
+			return jobs.EnqueueTx(ctx, h.s.jobs, tx, jobs.DeliverMailArgs{Batch: h.s.letterAlreadyMail(a, res.Letter, res.AlreadyWritten), Purpose: "letter_already"}, nil)
+		}
 		return h.s.scheduleLetters(ctx, tx, res.Deliveries, now)
 	})
 	return res, err
@@ -288,11 +291,9 @@ func (h *ActionPublicHandler) apiLetter(c *gin.Context) {
 		if res.Status == models.LetterQueued && len(res.Skipped) > 0 {
 			out["already_written_to"] = res.Skipped
 		}
-		if res.Letter != nil && !res.Letter.Unchanged {
-			out["unchanged"] = false
-		} else {
-			out["unchanged"] = true
-		}
+		// From what was posted, not from the stored letter: a repeated
+		// letter's answer must not describe the earlier one.
+		out["unchanged"] = models.SameLetter(req.Body, a.Action.LetterBody)
 		c.JSON(http.StatusAccepted, out)
 	}
 }

@@ -240,6 +240,11 @@ type LetterResult struct {
 	Deliveries []LetterDelivery
 	// Skipped names the targets left out because this writer already wrote to them.
 	Skipped []string
+	// AlreadyWritten, with the check-your-email answer, names the targets of
+	// a repeated letter whose sender has not proved the mailbox is theirs:
+	// the answer must not tell them, so the note goes to the mailbox (in the
+	// same transaction, like a confirmation).
+	AlreadyWritten []string
 }
 
 // SameLetter reports whether a letter is the suggested one, unchanged but for
@@ -319,7 +324,10 @@ func (in *LetterInput) validate(pa *PublicAction) (string, error) {
 // already written to on this action are left out (Skipped); when that is
 // every chosen target the letter is refused with an *AlreadyWrittenError,
 // unless the earlier letter still waits for its confirmation, whose link is
-// then sent again (at most MaxSignatureEmails emails per letter).
+// then sent again (at most MaxSignatureEmails emails per letter). Only a
+// writer whose browser proved the mailbox (ProvenWriter) hears the refusal:
+// anyone else gets the first-letter answer and the mailbox gets the note
+// (AlreadyWritten), as a petition never tells who signed.
 func RequestLetter(ctx context.Context, tx *gorm.DB, pa *PublicAction, in LetterInput, limits SignLimits, rules EmailRules, now time.Time) (*LetterResult, error) {
 	email, err := in.validate(pa)
 	if err != nil {
@@ -344,7 +352,7 @@ func RequestLetter(ctx context.Context, tx *gorm.DB, pa *PublicAction, in Letter
 		}
 	}
 	if len(remaining) == 0 {
-		return repeatLetter(ctx, tx, taken, skipped, now)
+		return repeatLetter(ctx, tx, taken, skipped, in.ProvenWriter == norm, now)
 	}
 	var writer LetterWriter
 	confirmedWriter := false
@@ -429,14 +437,18 @@ func RequestLetter(ctx context.Context, tx *gorm.DB, pa *PublicAction, in Letter
 
 // repeatLetter answers a letter whose every target the writer has already
 // written to: a letter still waiting for its confirmation gets its link once
-// more (within the email limit); otherwise the refusal names the targets.
-func repeatLetter(ctx context.Context, tx *gorm.DB, taken []LetterDelivery, names []string, now time.Time) (*LetterResult, error) {
+// more; otherwise the writer's own browser (proven) hears the refusal naming
+// the targets, and anyone else the first-letter answer while the mailbox
+// gets the note. Each email counts against the earlier letter's limit of
+// MaxSignatureEmails, so repeating a letter cannot flood a mailbox.
+func repeatLetter(ctx context.Context, tx *gorm.DB, taken []LetterDelivery, names []string, proven bool, now time.Time) (*LetterResult, error) {
 	db := tx.WithContext(ctx)
 	var old Letter
 	if err := db.Take(&old, "id = ?", taken[0].LetterID).Error; err != nil {
 		return nil, fmt.Errorf("models: letter: %w", translate(err))
 	}
-	if old.ConfirmedAt != nil || old.State == SignatureInvalidated {
+	written := old.ConfirmedAt != nil || old.State == SignatureInvalidated
+	if written && proven {
 		return nil, &AlreadyWrittenError{Targets: names}
 	}
 	claim := db.Model(&Letter{}).Where("id = ? AND emails_sent < ?", old.ID, MaxSignatureEmails).Update("emails_sent", gorm.Expr("emails_sent + 1"))
@@ -445,6 +457,10 @@ func repeatLetter(ctx context.Context, tx *gorm.DB, taken []LetterDelivery, name
 	}
 	res := &LetterResult{Letter: &old, Status: LetterCheckEmail}
 	if claim.RowsAffected == 0 {
+		return res, nil
+	}
+	if written {
+		res.AlreadyWritten = names
 		return res, nil
 	}
 	token, err := newLetterToken(ctx, tx, old.ID, now)
