@@ -110,3 +110,29 @@ func TestActionFieldsAreApprovedContent(t *testing.T) {
 		}
 	})
 }
+
+// TestAlertPageLeadsToTheLetter: the newsroom page of an Urgent Action (where
+// the alert's email and the actions listing send readers) leads to the
+// letter composer on /a/{slug}; an alert that names no officials, and a
+// press release, have no such link.
+func TestAlertPageLeadsToTheLetter(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		ua := publishUA(t, env, "2026-08-01T00:00:00Z")
+		page := env.api("GET", "/news/"+ua.action.Slug, "", "")
+		if page.Status != http.StatusOK || !strings.Contains(page.Body, `href="/a/`+ua.action.Slug+`"`) || !strings.Contains(page.Body, "Write to the officials") {
+			t.Errorf("the Urgent Action's newsroom page = %d, no link to its letter composer", page.Status)
+		}
+		r := env.api("POST", "/api/v1/releases", ua.camp, `{"kind":"action_alert","headline":"Join the vigil","body":"Saturday at noon."}`)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("create alert = %d %s", r.Status, r.Body)
+		}
+		plain := approveAPI(t, env, ua.camp, decode[actionResp](t, r.Body).ID)
+		if p := env.api("GET", "/news/"+plain.Slug, "", ""); p.Status != http.StatusOK || strings.Contains(p.Body, `href="/a/`) {
+			t.Errorf("an alert with no officials = %d, links to a letter composer", p.Status)
+		}
+		rel := env.publish(t, "A press release", "Body.", nil, nil)
+		if p := env.api("GET", "/news/"+*rel.Slug, "", ""); p.Status != http.StatusOK || strings.Contains(p.Body, `href="/a/`) {
+			t.Errorf("a press release = %d, links to a letter composer", p.Status)
+		}
+	})
+}

@@ -321,3 +321,20 @@ func actionParticipants(fresh func() *gorm.DB, originalID, journalistCols, suppo
 		Where("media_contacts.id IN "+fmt.Sprintf(reached, "contact_id", "contact_id"), originalID, originalID)
 	return []*gorm.DB{writers, journalists}
 }
+
+// PublicActionNamesTargets reports whether a public release is an Urgent
+// Action whose approved text names officials to write to, so that its
+// newsroom page leads readers to the letter composer. It depends only on the
+// approved revision (not on the deadline), so a page cached by the
+// newsroom's version stays right.
+func PublicActionNamesTargets(ctx context.Context, db *gorm.DB, rel *PublicRelease) (bool, error) {
+	if rel.Kind != KindActionAlert || rel.Withdrawn() || rel.ApprovedRevision == 0 {
+		return false, nil
+	}
+	rev, err := revisionOf(db.WithContext(ctx), rel.ID, rel.ApprovedRevision)
+	if err != nil {
+		return false, fmt.Errorf("models: action targets: %w", err)
+	}
+	a := rev.Content().Action
+	return a != nil && len(a.TargetIDs) > 0, nil
+}
