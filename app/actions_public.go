@@ -91,7 +91,15 @@ func (h *ActionPublicHandler) load(c *gin.Context) *models.PublicAction {
 	return a
 }
 
+// render answers with the page for this visitor alone (an answer to a form
+// shows what was typed), which no cache may keep.
 func (h *ActionPublicHandler) render(c *gin.Context, status int, a *models.PublicAction, form letterForm, state, msg string, errs map[string]string) {
+	noStore(c)
+	h.s.render(c, status, "public/action", h.view(c, a, form, state, msg, errs))
+}
+
+// view is the action page in a state.
+func (h *ActionPublicHandler) view(c *gin.Context, a *models.PublicAction, form letterForm, state, msg string, errs map[string]string) view {
 	pg := actionPage{A: a, Body: h.s.markdown.Render(a.Release.Body), Form: form, Countries: models.Countries(), Wording: models.LetterConsentWording,
 		State: state, Message: msg, Deadline: a.Action.AppealDeadline, Loc: a.Action.Location(h.s.cfg.DefaultTimezone), ShareURL: h.s.cfg.URL("/a/" + models.EscapeSlug(*a.Release.Slug))}
 	if n := len(a.Status.Updates); n > 0 {
@@ -108,15 +116,19 @@ func (h *ActionPublicHandler) render(c *gin.Context, status int, a *models.Publi
 	v := h.s.page(c, a.Release.Headline, "", pg)
 	v.Errors, v.Lang, v.Dir = errs, a.Release.Language, dirOf(a.Release.Language)
 	v.Meta = &pageMeta{Title: a.Release.Headline, Description: a.Release.Summary(), URL: pg.ShareURL, Type: "article"}
-	h.s.render(c, status, "public/action", v)
+	return v
 }
 
 func (h *ActionPublicHandler) page(c *gin.Context) {
+	form := letterForm{Country: countryFromLanguage(c.GetHeader("Accept-Language")), Source: c.Query("source"), Src: c.Query(models.SourceParam)}
+	if h.cachedPage(c, form) {
+		return
+	}
 	a := h.load(c)
 	if a == nil {
 		return
 	}
-	h.render(c, http.StatusOK, a, letterForm{Country: countryFromLanguage(c.GetHeader("Accept-Language")), Source: c.Query("source"), Src: c.Query(models.SourceParam)}, "", "", nil)
+	h.render(c, http.StatusOK, a, form, "", "", nil)
 }
 
 func bindLetterForm(c *gin.Context) letterForm {

@@ -211,14 +211,14 @@ func TestUrgentActionEndToEnd(t *testing.T) {
 			t.Errorf("second letter = %d %s", r.Status, r.Body)
 		}
 		form := url.Values{"name": {"Ana Lima"}, "email": {"ana@example.org"}, "country": {"BR"}, "subject": {"Again"}, "body": {"My own words."}, "target_ids": {ua.minister.ID}}
-		if p := b.post("/a/"+slug, "/a/"+slug, form); p.Status != http.StatusConflict || !strings.Contains(p.Body, "You have already written to Omar Marwan") {
+		if p := b.sameOrigin("/a/"+slug, form); p.Status != http.StatusConflict || !strings.Contains(p.Body, "You have already written to Omar Marwan") {
 			t.Errorf("second letter on the page = %d", p.Status)
 		}
 		// Now confirmed, her letter to the prosecutor from her own browser
 		// (the confirmation left its writer cookie) goes at once.
 		form = url.Values{"name": {"Ana Lima"}, "email": {"ana@example.org"}, "country": {"BR"}, "subject": {"Release Sara Ahmed"}, "body": {"Drop the charges."},
 			"target_ids": {ua.attorney.ID}}
-		if p := b.post("/a/"+slug, "/a/"+slug, form); p.Status != http.StatusSeeOther || !strings.Contains(p.Header.Get("Location"), "s=sent") {
+		if p := b.sameOrigin("/a/"+slug, form); p.Status != http.StatusSeeOther || !strings.Contains(p.Header.Get("Location"), "s=sent") {
 			t.Fatalf("confirmed writer's letter = %d %s", p.Status, p.Header.Get("Location"))
 		}
 		waitFor(t, "the prosecutor's letter", func() bool { return len(inbox(fake, ua.attorney.Email)) == 1 })
@@ -382,7 +382,7 @@ func TestLetterComposerNudgesAndPrints(t *testing.T) {
 		b := env.browser()
 		form := url.Values{"name": {"Ana Lima"}, "email": {"ana@example.org"}, "country": {"BR"}, "subject": {"Release Sara Ahmed"},
 			"body": {"I urge you to release Sara Ahmed immediately and\r\nunconditionally."}, "target_ids": {ua.minister.ID}}
-		r := b.post("/a/"+slug, "/a/"+slug, form)
+		r := b.sameOrigin("/a/"+slug, form)
 		if r.Status != http.StatusOK || !strings.Contains(r.Body, "Could you add a sentence of your own?") || !strings.Contains(r.Body, "Send it as it is") {
 			t.Fatalf("unchanged letter = %d", r.Status)
 		}
@@ -392,7 +392,7 @@ func TestLetterComposerNudgesAndPrints(t *testing.T) {
 			t.Fatalf("the nudge stored %d letters", n)
 		}
 		form.Set("send_anyway", "yes")
-		if r := b.post("/a/"+slug, "/a/"+slug, form); r.Status != http.StatusSeeOther || !strings.HasSuffix(r.Location, "/thanks?s=check") {
+		if r := b.sameOrigin("/a/"+slug, form); r.Status != http.StatusSeeOther || !strings.HasSuffix(r.Location, "/thanks?s=check") {
 			t.Fatalf("send as it is = %d %s", r.Status, r.Location)
 		}
 		var l models.Letter
@@ -401,12 +401,12 @@ func TestLetterComposerNudgesAndPrints(t *testing.T) {
 		}
 		// Bad input: each field says what is wrong, nothing is lost.
 		bad := url.Values{"name": {""}, "email": {"nope"}, "country": {"BR"}, "subject": {"S"}, "body": {"My own words about Sara."}}
-		if r := b.post("/a/"+slug, "/a/"+slug, bad); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "is not a valid email address") ||
+		if r := b.sameOrigin("/a/"+slug, bad); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "is not a valid email address") ||
 			!strings.Contains(r.Body, "My own words about Sara.") {
 			t.Errorf("bad letter = %d", r.Status)
 		}
 
-		pdf := b.post("/a/"+slug, "/a/"+slug+"/print", url.Values{"name": {"Ana Lima"}, "country": {"BR"}, "subject": {"Release Sara Ahmed"},
+		pdf := b.sameOrigin("/a/"+slug+"/print", url.Values{"name": {"Ana Lima"}, "country": {"BR"}, "subject": {"Release Sara Ahmed"},
 			"body": {"My own words."}, "target_ids": {ua.minister.ID}})
 		if pdf.Status != http.StatusOK || pdf.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf.Body, "%PDF") {
 			t.Fatalf("print = %d %s", pdf.Status, pdf.Header.Get("Content-Type"))
@@ -417,19 +417,19 @@ func TestLetterComposerNudgesAndPrints(t *testing.T) {
 			}
 		}
 		// A writer in Cyrillic gets their own name on the letter, as written.
-		pdf = b.post("/a/"+slug, "/a/"+slug+"/print", url.Values{"name": {"Анна Лима"}, "country": {"BR"}, "subject": {"Освободите Сару Ахмед"},
+		pdf = b.sameOrigin("/a/"+slug+"/print", url.Values{"name": {"Анна Лима"}, "country": {"BR"}, "subject": {"Освободите Сару Ахмед"},
 			"body": {"Своими словами."}, "target_ids": {ua.minister.ID}})
 		if pdf.Status != http.StatusOK || !strings.Contains(pdfText(t, pdf.Body), pdfString("Анна Лима")) || !strings.Contains(pdfText(t, pdf.Body), pdfString("Своими словами.")) {
 			t.Errorf("Cyrillic letter: %d, name or text missing from the PDF", pdf.Status)
 		}
 		// A letter in Arabic script cannot be laid out by the PDF writer: the
 		// page says so instead of printing wrong letters.
-		ar := b.post("/a/"+slug, "/a/"+slug+"/print", url.Values{"name": {"Ana Lima"}, "country": {"BR"}, "subject": {"Release Sara Ahmed"},
+		ar := b.sameOrigin("/a/"+slug+"/print", url.Values{"name": {"Ana Lima"}, "country": {"BR"}, "subject": {"Release Sara Ahmed"},
 			"body": {"أطلقوا سراح سارة أحمد"}, "target_ids": {ua.minister.ID}})
 		if ar.Status != http.StatusUnprocessableEntity || !strings.Contains(ar.Body, "Arabic script") {
 			t.Errorf("Arabic letter print = %d, want 422 naming the script", ar.Status)
 		}
-		if r := b.post("/a/"+slug, "/a/"+slug+"/posted", url.Values{"target_ids": {ua.minister.ID, ua.attorney.ID}, "country": {"BR"}}); r.Status != http.StatusOK ||
+		if r := b.sameOrigin("/a/"+slug+"/posted", url.Values{"target_ids": {ua.minister.ID, ua.attorney.ID}, "country": {"BR"}}); r.Status != http.StatusOK ||
 			!strings.Contains(r.Body, "posting your 2 letters") {
 			t.Fatalf("posted = %d", r.Status)
 		}
@@ -580,7 +580,7 @@ func TestLetterRecordsTheSendThatBroughtIt(t *testing.T) {
 			t.Fatalf("the action page does not carry the link's src into its form")
 		}
 		form := url.Values{"name": {"Ana"}, "email": {"ana@example.org"}, "country": {"BR"}, "subject": {"S"}, "body": {"In my own words."}, "src": {send}}
-		if p := page.post("/a/"+ua.action.Slug, "/a/"+ua.action.Slug, form); p.Status != http.StatusSeeOther {
+		if p := page.sameOrigin("/a/"+ua.action.Slug, form); p.Status != http.StatusSeeOther {
 			t.Fatalf("page letter = %d", p.Status)
 		}
 		if r := writeLetter(t, env, ua.action.Slug, `{"name":"Ben","email":"ben@example.org","country":"GB","subject":"S","body":"Mine.","src":"`+send+`"}`); r.Status != http.StatusAccepted {
