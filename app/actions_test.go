@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"pressroom/models"
 )
@@ -133,6 +134,52 @@ func TestAlertPageLeadsToTheLetter(t *testing.T) {
 		rel := env.publish(t, "A press release", "Body.", nil, nil)
 		if p := env.api("GET", "/news/"+*rel.Slug, "", ""); p.Status != http.StatusOK || strings.Contains(p.Body, `href="/a/`) {
 			t.Errorf("a press release = %d, links to a letter composer", p.Status)
+		}
+	})
+}
+
+// TestTranslatedActionIsOneCase: a translation of an Urgent Action is the
+// same case in another language: its page carries its own letter but the
+// original's deadline, it closes when the original does, and a writer who
+// wrote to an official in one language cannot write to them again in the
+// other.
+func TestTranslatedActionIsOneCase(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		ua := publishUA(t, env, "2026-07-20T23:59:00+03:00")
+		r := env.api("POST", "/api/v1/releases", ua.camp, `{"kind":"action_alert","original_id":"`+ua.action.ID+`","language":"fr","headline":"Égypte : libérez Sara Ahmed",
+			"body":"Sara Ahmed a été arrêtée.","targets":["`+ua.minister.ID+`"],"letter_subject":"Libérez Sara Ahmed","letter_body":"Je vous demande de libérer Sara Ahmed."}`)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("create translation = %d %s", r.Status, r.Body)
+		}
+		fr := approveAPI(t, env, ua.camp, decode[actionResp](t, r.Body).ID)
+		page := env.api("GET", "/a/"+fr.Slug, "", "")
+		if page.Status != http.StatusOK || !strings.Contains(page.Body, "Je vous demande de libérer Sara Ahmed.") || !strings.Contains(page.Body, "Envoyez vos appels avant le") ||
+			!strings.Contains(page.Body, "20 juillet 2026") {
+			t.Errorf("the French page = %d: its own letter, or the case's deadline, is missing", page.Status)
+		}
+
+		const ana = "ana@example.org"
+		env.db.Gorm.Create(&models.LetterWriter{NormalisedEmail: ana, ConfirmedAt: env.clock.Now()})
+		letter := `{"name":"Ana","email":"` + ana + `","country":"BR","subject":"S","body":"My own words.","target_ids":["` + ua.minister.ID + `"]}`
+		if r := writeLetterAs(t, env, ua.action.Slug, ana, letter); r.Status != http.StatusAccepted {
+			t.Fatalf("English letter = %d %s", r.Status, r.Body)
+		}
+		if r := writeLetterAs(t, env, fr.Slug, ana, letter); r.Status != http.StatusConflict || !strings.Contains(r.Body, "already written to Omar Marwan") {
+			t.Errorf("the same writer to the same official in French = %d %s, want 409", r.Status, r.Body)
+		}
+		var n int64
+		env.db.Gorm.Model(&models.LetterDelivery{}).Where("target_id = ? AND normalised_email = ?", ua.minister.ID, ana).Count(&n)
+		if n != 1 {
+			t.Errorf("%d letters from Ana to the minister, want 1", n)
+		}
+
+		env.clock.Set(time.Date(2026, 7, 21, 0, 0, 0, 0, time.UTC))
+		if p := env.api("GET", "/a/"+fr.Slug, "", ""); strings.Contains(p.Body, `name="body"`) {
+			t.Error("the French page still offers the composer after the case's deadline")
+		}
+		if r := writeLetter(t, env, fr.Slug, `{"name":"Cy","email":"cy@example.org","country":"FR","subject":"S","body":"Trop tard.","target_ids":["`+ua.minister.ID+`"]}`); r.Status != http.StatusConflict ||
+			!strings.Contains(r.Body, "action_closed") {
+			t.Errorf("a French letter after the deadline = %d %s, want 409", r.Status, r.Body)
 		}
 	})
 }

@@ -338,3 +338,27 @@ func PublicActionNamesTargets(ctx context.Context, db *gorm.DB, rel *PublicRelea
 	a := rev.Content().Action
 	return a != nil && len(a.TargetIDs) > 0, nil
 }
+
+// translatedCase is the original action alert a translation belongs to, with
+// its approved action fields, or nils when the original is not an action
+// alert. A translation is the same case in another language: it carries its
+// own letter, but the deadline, its zone and the case's closure (a final
+// update) are the original's.
+func translatedCase(ctx context.Context, db *gorm.DB, originalID string) (*Document, *ActionContent, error) {
+	var orig Document
+	if err := db.WithContext(ctx).Take(&orig, "id = ?", originalID).Error; err != nil {
+		return nil, nil, fmt.Errorf("models: translated action: %w", translate(err))
+	}
+	if orig.Kind != KindActionAlert || orig.ApprovedRevision == 0 {
+		return nil, nil, nil
+	}
+	rev, err := revisionOf(db.WithContext(ctx), orig.ID, orig.ApprovedRevision)
+	if err != nil {
+		return nil, nil, err
+	}
+	a := rev.Content().Action
+	if a == nil {
+		a = &ActionContent{}
+	}
+	return &orig, a, nil
+}

@@ -129,6 +129,10 @@ type PublicAction struct {
 	Status  ActionStatus
 	// UpdateOf is the original action when this alert is an update of one.
 	UpdateOf *PublicRelease
+	// CaseID is the action whose letters these are: the alert's own id, or
+	// for a translation its original's (one case in two languages: one
+	// letter per writer per official across them).
+	CaseID string
 }
 
 // Open reports whether the action takes letters.
@@ -171,11 +175,24 @@ func publicAction(ctx context.Context, db *gorm.DB, rel *PublicRelease, now time
 	if a == nil {
 		a = &ActionContent{}
 	}
-	pa := &PublicAction{Release: rel, Action: a}
+	pa := &PublicAction{Release: rel, Action: a, CaseID: rel.ID}
 	if pa.Targets, err = TargetsByID(ctx, db, a.TargetIDs); err != nil {
 		return nil, err
 	}
-	if pa.Status, err = ActionStatusOf(ctx, db, &rel.Document, a, now); err != nil {
+	statusOf, caseAction := &rel.Document, a
+	if rel.OriginalID != nil {
+		orig, oa, err := translatedCase(ctx, db, *rel.OriginalID)
+		if err != nil {
+			return nil, err
+		}
+		if orig != nil {
+			pa.CaseID, statusOf, caseAction = orig.ID, orig, oa
+			own := *a
+			own.AppealDeadline, own.AppealTimezone = oa.AppealDeadline, oa.AppealTimezone
+			pa.Action = &own
+		}
+	}
+	if pa.Status, err = ActionStatusOf(ctx, db, statusOf, caseAction, now); err != nil {
 		return nil, err
 	}
 	if doc.UpdateOf != nil {
@@ -340,7 +357,8 @@ func RequestLetter(ctx context.Context, tx *gorm.DB, pa *PublicAction, in Letter
 	}
 	norm := NormaliseEmail(email, rules)
 	var taken []LetterDelivery
-	if err := db.Where("document_id = ? AND normalised_email = ? AND target_id IN ?", pa.Release.ID, norm, in.TargetIDs).Find(&taken).Error; err != nil {
+	if err := db.Where("document_id IN (SELECT id FROM documents WHERE id = ? OR original_id = ?) AND normalised_email = ? AND target_id IN ?", pa.CaseID, pa.CaseID, norm, in.TargetIDs).
+		Find(&taken).Error; err != nil {
 		return nil, fmt.Errorf("models: letter: %w", err)
 	}
 	var remaining, skipped []string
