@@ -301,6 +301,17 @@ func TestUrgentActionEndToEnd(t *testing.T) {
 		if !strings.Contains(adminPage.Body, "email bounced") {
 			t.Errorf("the action's admin page does not show the bounced target")
 		}
+		// The same counts per official (queued, sent, delivered, bounced,
+		// waiting, posted) and per country are on the action's admin page.
+		for what, row := range map[string]*regexp.Regexp{
+			"the minister's row":   regexp.MustCompile(`Omar Marwan</a> \(EG\)</td>\s*<td>0</td><td>1</td><td>1</td><td>0</td><td>0</td><td>0</td>`),
+			"the prosecutor's row": regexp.MustCompile(`Hisham Barakat</a> \(EG\) <mark>email bounced</mark></td>\s*<td>0</td><td>1</td><td>0</td><td>1</td><td>1</td><td>0</td>`),
+			"Brazil's letters":     regexp.MustCompile(`<td>Brazil</td><td>2</td>`),
+		} {
+			if !row.MatchString(adminPage.Body) {
+				t.Errorf("the action's admin page lacks %s", what)
+			}
+		}
 		// Fixing the address sends the waiting letter.
 		if r := env.api("PATCH", "/api/v1/targets/"+ua.attorney.ID, ua.camp, `{"email":"prosecutor.office@ppo.example.gov"}`); r.Status != http.StatusOK || !strings.Contains(r.Body, `"email_bounced_at":null`) {
 			t.Fatalf("fix = %d %s", r.Status, r.Body)
