@@ -142,9 +142,9 @@ func TestAlertPageLeadsToTheLetter(t *testing.T) {
 // same case in another language: its page carries its own letter but the
 // original's deadline, it closes when the original does, and a writer who
 // wrote to an official in one language cannot write to them again in the
-// other.
+// other. A Further Information update goes to those who wrote in either.
 func TestTranslatedActionIsOneCase(t *testing.T) {
-	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+	run(t, envOptions{work: true}, func(t *testing.T, env *testEnv) {
 		ua := publishUA(t, env, "2026-07-20T23:59:00+03:00")
 		r := env.api("POST", "/api/v1/releases", ua.camp, `{"kind":"action_alert","original_id":"`+ua.action.ID+`","language":"fr","headline":"Égypte : libérez Sara Ahmed",
 			"body":"Sara Ahmed a été arrêtée.","targets":["`+ua.minister.ID+`"],"letter_subject":"Libérez Sara Ahmed","letter_body":"Je vous demande de libérer Sara Ahmed."}`)
@@ -171,6 +171,28 @@ func TestTranslatedActionIsOneCase(t *testing.T) {
 		env.db.Gorm.Model(&models.LetterDelivery{}).Where("target_id = ? AND normalised_email = ?", ua.minister.ID, ana).Count(&n)
 		if n != 1 {
 			t.Errorf("%d letters from Ana to the minister, want 1", n)
+		}
+
+		// A writer who opted in on the French page hears of the update.
+		const lea = "lea@example.org"
+		env.db.Gorm.Create(&models.LetterWriter{NormalisedEmail: lea, ConfirmedAt: env.clock.Now()})
+		if r := writeLetterAs(t, env, fr.Slug, lea, `{"name":"Léa","email":"`+lea+`","country":"FR","subject":"S","body":"Mes mots.","target_ids":["`+ua.minister.ID+`"],"opt_in":true}`); r.Status != http.StatusAccepted {
+			t.Fatalf("French letter = %d %s", r.Status, r.Body)
+		}
+		r = env.api("POST", "/api/v1/releases", ua.camp, `{"kind":"action_alert","headline":"Sara Ahmed moved to another prison","body":"Keep writing.","update_of":"`+ua.action.ID+`"}`)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("create update = %d %s", r.Status, r.Body)
+		}
+		up := approveAPI(t, env, ua.camp, decode[actionResp](t, r.Body).ID)
+		r = env.api("POST", "/api/v1/sends", ua.camp, `{"release_id":"`+up.ID+`","action_participants_of":["`+ua.action.ID+`"]}`)
+		if r.Status != http.StatusCreated {
+			t.Fatalf("send = %d %s", r.Status, r.Body)
+		}
+		if r := env.api("POST", "/api/v1/sends/"+decode[struct{ ID string }](t, r.Body).ID+"/dispatch", ua.camp, ""); r.Status != http.StatusAccepted {
+			t.Fatalf("dispatch = %d %s", r.Status, r.Body)
+		}
+		if m := waitOutbox(t, env, lea, 1)[0]; !strings.Contains(m.Subject+m.TextBody, "(Update 1)") {
+			t.Errorf("the French writer's mail is not the update: %q", m.Subject)
 		}
 
 		env.clock.Set(time.Date(2026, 7, 21, 0, 0, 0, 0, time.UTC))
