@@ -390,9 +390,14 @@ func (h *ActionPublicHandler) posted(c *gin.Context) {
 		h.render(c, http.StatusConflict, a, form, "", "", nil)
 		return
 	}
-	n, err := models.RecordPosted(c.Request.Context(), h.s.db.Gorm, a, form.TargetIDs, form.Country, c.ClientIP(), h.s.clock.Now())
+	n, err := models.RecordPosted(c.Request.Context(), h.s.db.Gorm, a, form.TargetIDs, form.Country, c.ClientIP(), h.s.cfg.Petitions.Limits, h.s.clock.Now())
 	if fields := validationFields(err); fields != nil {
 		h.render(c, http.StatusUnprocessableEntity, a, form, "", "", fields)
+		return
+	}
+	if errors.Is(err, models.ErrSignFlood) {
+		c.Header("Retry-After", "60")
+		h.s.errorPage(c, http.StatusTooManyRequests, "Too many letters", "Too many posted letters were recorded from your network just now. Please wait a few minutes and try again.")
 		return
 	}
 	if err != nil {

@@ -77,3 +77,41 @@ func TestRepeatLetterRevealsNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestPostedLettersFollowTheAbuseRules: "I posted it" cannot be checked, so
+// it follows the letters' own abuse rules: a burst from one address is
+// flagged and counted apart from the posted letters (not lost, not added),
+// past the per-address ceiling it is refused with 429, and its IP is cut to
+// its network prefix after the abuse window like a letter's.
+func TestPostedLettersFollowTheAbuseRules(t *testing.T) {
+	run(t, envOptions{env: map[string]string{"SIGNATURE_BURST": "3/1m", "SIGNATURE_CEILING": "6/1m"}}, func(t *testing.T, env *testEnv) {
+		ua := publishUA(t, env, "2026-08-01T00:00:00Z")
+		path := "/a/" + ua.action.Slug + "/posted"
+		post := url.Values{"target_ids": {ua.minister.ID}, "country": {"BR"}}
+		for i := range 6 {
+			if r := env.browser().sameOrigin(path, post); r.Status != http.StatusOK || !strings.Contains(r.Body, "Thank you for posting") {
+				t.Fatalf("post %d = %d", i+1, r.Status)
+			}
+		}
+		if r := env.browser().sameOrigin(path, post); r.Status != http.StatusTooManyRequests {
+			t.Errorf("post past the ceiling = %d, want 429", r.Status)
+		}
+		counts := decode[models.LetterCounts](t, env.api("GET", "/api/v1/releases/"+ua.action.ID+"/letters", ua.camp, "").Body)
+		if counts.Posted != 3 || counts.PostedFlagged != 3 || counts.PostedBy["BR"] != 3 {
+			t.Errorf("posted %d (by country %v), flagged %d; want 3 counted and 3 flagged", counts.Posted, counts.PostedBy, counts.PostedFlagged)
+		}
+		if page := env.login(models.RoleCampaigner).get("/admin/releases/" + ua.action.ID); !strings.Contains(page.Body, "3 more flagged") {
+			t.Errorf("the action's admin page does not say how many posted letters were flagged")
+		}
+
+		later := env.clock.Now().Add(40 * 24 * time.Hour)
+		if _, err := models.EraseLetterIPs(t.Context(), env.db.Gorm, 30*24*time.Hour, later); err != nil {
+			t.Fatal(err)
+		}
+		var ips []string
+		env.db.Gorm.Table("letter_posts").Distinct("ip").Pluck("ip", &ips)
+		if len(ips) != 1 || ips[0] != "127.0.0.0/24" {
+			t.Errorf("posted letters' IPs after the window: %v", ips)
+		}
+	})
+}

@@ -104,17 +104,6 @@ type LetterWriter struct {
 	ConfirmedAt     time.Time
 }
 
-// LetterPost records a writer's "I posted it": a printed letter to one target,
-// counted apart from the emailed ones (nothing about it can be checked).
-type LetterPost struct {
-	ID         string `gorm:"primaryKey"`
-	DocumentID string
-	TargetID   string
-	Country    string
-	IP         string `gorm:"column:ip"`
-	CreatedAt  time.Time
-}
-
 // LetterConsentWording is the opt-in sentence of the letter form, stored
 // verbatim with every letter that ticks it.
 const LetterConsentWording = "Yes, email me about this case and other urgent actions and petitions. I can unsubscribe at any time with one click."
@@ -685,28 +674,6 @@ func applyLetterEvent(ctx context.Context, tx *gorm.DB, e WebhookEvent, at time.
 	return nil
 }
 
-// RecordPosted records a writer's "I posted it" for targets of an open
-// action.
-func RecordPosted(ctx context.Context, db *gorm.DB, pa *PublicAction, targetIDs []string, country, ip string, now time.Time) (int, error) {
-	country = strings.ToUpper(strings.TrimSpace(country))
-	if country != "" && !ValidCountry(country) {
-		return 0, &ValidationError{Fields: map[string]string{"country": "choose your country from the list"}}
-	}
-	var rows []LetterPost
-	for _, id := range targetIDs {
-		if t := pa.Target(id); t != nil && !slices.ContainsFunc(rows, func(p LetterPost) bool { return p.TargetID == id }) {
-			rows = append(rows, LetterPost{ID: NewID(), DocumentID: pa.Release.ID, TargetID: id, Country: country, IP: ip, CreatedAt: now})
-		}
-	}
-	if len(rows) == 0 {
-		return 0, &ValidationError{Fields: map[string]string{"target_ids": "choose the officials you posted a letter to"}}
-	}
-	if err := db.WithContext(ctx).Create(&rows).Error; err != nil {
-		return 0, fmt.Errorf("models: record posted: %w", err)
-	}
-	return len(rows), nil
-}
-
 // TargetLetterCount is one target's letters on an action.
 type TargetLetterCount struct {
 	TargetID  string `json:"target_id"`
@@ -733,7 +700,10 @@ type LetterCounts struct {
 	ByTarget  []TargetLetterCount `json:"by_target"`
 	ByCountry map[string]int64    `json:"by_country"`
 	PostedBy  map[string]int64    `json:"posted_by_country"`
-	targets   map[string]*TargetLetterCount
+	// PostedFlagged are "I posted it" records past their address's abuse
+	// limits: kept, but not in Posted.
+	PostedFlagged int64 `json:"posted_flagged"`
+	targets       map[string]*TargetLetterCount
 }
 
 // LetterCountsOf counts an action's letters: confirmed letters in total and
@@ -821,12 +791,18 @@ func LetterCountsOf(ctx context.Context, db *gorm.DB, docID string) (*LetterCoun
 	}
 	var posts []struct {
 		TargetID, Country string
+		Flagged           bool
 		N                 int64
 	}
-	if err := q.Model(&LetterPost{}).Select("target_id, country, COUNT(*) AS n").Where("document_id = ?", docID).Group("target_id, country").Scan(&posts).Error; err != nil {
+	if err := q.Model(&LetterPost{}).Select("target_id, country, flag_reason <> '' AS flagged, COUNT(*) AS n").Where("document_id = ?", docID).
+		Group("target_id, country, flag_reason <> ''").Scan(&posts).Error; err != nil {
 		return nil, fmt.Errorf("models: letter counts: %w", err)
 	}
 	for _, p := range posts {
+		if p.Flagged {
+			out.PostedFlagged += p.N
+			continue
+		}
 		target(p.TargetID).Posted += p.N
 		out.Posted += p.N
 		out.PostedBy[p.Country] += p.N
