@@ -194,6 +194,13 @@ func TestTranslatedActionIsOneCase(t *testing.T) {
 		if m := waitOutbox(t, env, lea, 1)[0]; !strings.Contains(m.Subject+m.TextBody, "(Update 1)") {
 			t.Errorf("the French writer's mail is not the update: %q", m.Subject)
 		}
+		// The case's counts hold the letters in both languages, on either page.
+		for _, id := range []string{ua.action.ID, fr.ID} {
+			c := decode[models.LetterCounts](t, env.api("GET", "/api/v1/releases/"+id+"/letters", ua.camp, "").Body)
+			if c.Total != 2 || c.ByCountry["BR"] != 1 || c.ByCountry["FR"] != 1 {
+				t.Errorf("letters of %s: %+v, want Ana's and Léa's", id, c)
+			}
+		}
 
 		env.clock.Set(time.Date(2026, 7, 21, 0, 0, 0, 0, time.UTC))
 		if p := env.api("GET", "/a/"+fr.Slug, "", ""); strings.Contains(p.Body, `name="body"`) {

@@ -706,20 +706,32 @@ type LetterCounts struct {
 	targets       map[string]*TargetLetterCount
 }
 
-// LetterCountsOf counts an action's letters: confirmed letters in total and
+// LetterCountsOf counts an action's letters (the case's: an original and its
+// translations together, asked of either): confirmed letters in total and
 // per writer's country, deliveries per target by status, and the posted
 // letters apart. "sent" counts every letter the provider accepted (delivered
 // and bounced ones included), "delivered" and "bounced" what the webhook
 // reported.
 func LetterCountsOf(ctx context.Context, db *gorm.DB, docID string) (*LetterCounts, error) {
 	q := db.WithContext(ctx)
+	// One case in several languages: the original's letters and its
+	// translations', whichever page asks.
+	var doc Document
+	if err := q.Select("id, original_id").Take(&doc, "id = ?", docID).Error; err != nil {
+		return nil, fmt.Errorf("models: letter counts: %w", translate(err))
+	}
+	caseID := docID
+	if doc.OriginalID != nil {
+		caseID = *doc.OriginalID
+	}
+	const caseDocs = "document_id IN (SELECT id FROM documents WHERE id = ? OR original_id = ?)"
 	out := &LetterCounts{ByCountry: map[string]int64{}, PostedBy: map[string]int64{}, ByTarget: []TargetLetterCount{}, targets: map[string]*TargetLetterCount{}}
 	var ats []struct {
 		TargetID, Name, Country string
 		EmailBouncedAt          *time.Time
 	}
 	if err := q.Table("action_targets").Select("targets.id AS target_id, targets.name, targets.country, targets.email_bounced_at").
-		Joins("JOIN targets ON targets.id = action_targets.target_id").Where("action_targets.document_id = ?", docID).Order("action_targets.position").Scan(&ats).Error; err != nil {
+		Joins("JOIN targets ON targets.id = action_targets.target_id").Where("action_targets.document_id = ?", caseID).Order("action_targets.position").Scan(&ats).Error; err != nil {
 		return nil, fmt.Errorf("models: letter counts: %w", err)
 	}
 	for _, a := range ats {
@@ -744,7 +756,7 @@ func LetterCountsOf(ctx context.Context, db *gorm.DB, docID string) (*LetterCoun
 		Unchanged bool
 		N         int64
 	}
-	if err := q.Model(&Letter{}).Select("state, country, unchanged, COUNT(*) AS n").Where("document_id = ?", docID).Group("state, country, unchanged").Scan(&states).Error; err != nil {
+	if err := q.Model(&Letter{}).Select("state, country, unchanged, COUNT(*) AS n").Where(caseDocs, caseID, caseID).Group("state, country, unchanged").Scan(&states).Error; err != nil {
 		return nil, fmt.Errorf("models: letter counts: %w", err)
 	}
 	for _, s := range states {
@@ -767,7 +779,7 @@ func LetterCountsOf(ctx context.Context, db *gorm.DB, docID string) (*LetterCoun
 		TargetID, Status string
 		N                int64
 	}
-	if err := q.Model(&LetterDelivery{}).Select("target_id, status, COUNT(*) AS n").Where("document_id = ?", docID).Group("target_id, status").Scan(&dels).Error; err != nil {
+	if err := q.Model(&LetterDelivery{}).Select("target_id, status, COUNT(*) AS n").Where(caseDocs, caseID, caseID).Group("target_id, status").Scan(&dels).Error; err != nil {
 		return nil, fmt.Errorf("models: letter counts: %w", err)
 	}
 	for _, d := range dels {
@@ -794,7 +806,7 @@ func LetterCountsOf(ctx context.Context, db *gorm.DB, docID string) (*LetterCoun
 		Flagged           bool
 		N                 int64
 	}
-	if err := q.Model(&LetterPost{}).Select("target_id, country, flag_reason <> '' AS flagged, COUNT(*) AS n").Where("document_id = ?", docID).
+	if err := q.Model(&LetterPost{}).Select("target_id, country, flag_reason <> '' AS flagged, COUNT(*) AS n").Where(caseDocs, caseID, caseID).
 		Group("target_id, country, flag_reason <> ''").Scan(&posts).Error; err != nil {
 		return nil, fmt.Errorf("models: letter counts: %w", err)
 	}
