@@ -26,6 +26,19 @@ import (
 type ActionPublicHandler struct {
 	s   *Server
 	pub *PetitionPublicHandler // CORS for the organisation's sites
+	// prints bounds the printable letters one address may ask for (nil: no
+	// limit): each is a PDF made for anyone, so it gets the public forms'
+	// per-address ceiling.
+	prints *Limiter
+}
+
+// newActionPublicHandler builds the public side of Urgent Actions.
+func newActionPublicHandler(s *Server, pub *PetitionPublicHandler) *ActionPublicHandler {
+	h := &ActionPublicHandler{s: s, pub: pub}
+	if c := s.cfg.Petitions.Limits.Ceiling; c.N > 0 {
+		h.prints = NewLimiter(c.N, c.Window, s.clock.Now)
+	}
+	return h
 }
 
 // Register adds the public pages under /a/.

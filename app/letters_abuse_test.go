@@ -115,3 +115,28 @@ func TestPostedLettersFollowTheAbuseRules(t *testing.T) {
 		}
 	})
 }
+
+// TestPrintedLettersAreLimited: the printable letter is made for anyone who
+// asks, so one address may ask for at most the per-address ceiling of the
+// public forms (SIGNATURE_CEILING) in its window; past it the page says to
+// wait (429) and makes no PDF.
+func TestPrintedLettersAreLimited(t *testing.T) {
+	run(t, envOptions{env: map[string]string{"SIGNATURE_CEILING": "2/1m"}}, func(t *testing.T, env *testEnv) {
+		ua := publishUA(t, env, "2026-08-01T00:00:00Z")
+		path := "/a/" + ua.action.Slug + "/print"
+		form := url.Values{"name": {"Ana Lima"}, "country": {"BR"}, "subject": {"S"}, "body": {"My own words."}, "target_ids": {ua.minister.ID}}
+		for i := range 2 {
+			if r := env.browser().sameOrigin(path, form); r.Status != http.StatusOK || r.Header.Get("Content-Type") != "application/pdf" {
+				t.Fatalf("print %d = %d %s", i+1, r.Status, r.Header.Get("Content-Type"))
+			}
+		}
+		r := env.browser().sameOrigin(path, form)
+		if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" || !strings.Contains(r.Body, "wait") || strings.HasPrefix(r.Body, "%PDF") {
+			t.Errorf("print past the ceiling = %d (Retry-After %q), want 429 asking to wait", r.Status, r.Header.Get("Retry-After"))
+		}
+		env.clock.Advance(time.Minute)
+		if r := env.browser().sameOrigin(path, form); r.Status != http.StatusOK {
+			t.Errorf("print after the window = %d, want 200", r.Status)
+		}
+	})
+}
