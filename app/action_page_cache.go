@@ -24,10 +24,7 @@ import (
 // whatever its age, so no composer outlives the deadline.
 func (h *ActionPublicHandler) cachedPage(c *gin.Context, form letterForm) bool {
 	pp := h.s.petitionPages
-	if !pp.keepsQuery(form.Source, form.Src) || currentUser(c) != nil {
-		return false
-	}
-	if _, err := c.Request.Cookie(flashCookie); err == nil {
+	if !pp.sharesWith(c, form.Source, form.Src) {
 		return false
 	}
 	st, err := h.s.newsVersion.state(c.Request.Context(), h.s.db)

@@ -104,6 +104,17 @@ func (pp *petitionPages) count(ctx context.Context, db *models.DB, petitionID st
 // cache is off, nor for a query too long to make a key of.
 func (pp *petitionPages) keeps(form signForm) bool { return pp.keepsQuery(form.Source, form.Src) }
 
+// sharesWith reports whether a visitor may get a shared page for a query's
+// source fields: not signed-in staff, nor one with a flash message waiting,
+// nor when keepsQuery says no.
+func (pp *petitionPages) sharesWith(c *gin.Context, source, src string) bool {
+	if !pp.keepsQuery(source, src) || currentUser(c) != nil {
+		return false
+	}
+	_, err := c.Request.Cookie(flashCookie)
+	return err != nil
+}
+
 // keepsQuery is keeps for a page's source fields.
 func (pp *petitionPages) keepsQuery(source, src string) bool {
 	return pp.ttl > 0 && len(source)+len(src) <= 200
@@ -148,10 +159,7 @@ func (pp *petitionPages) store(key pageKey, body []byte, until time.Time) shared
 // own.
 func (h *PetitionPublicHandler) cachedPage(c *gin.Context, p *models.Petition, form signForm) bool {
 	pp := h.s.petitionPages
-	if !pp.keeps(form) || currentUser(c) != nil {
-		return false
-	}
-	if _, err := c.Request.Cookie(flashCookie); err == nil {
+	if !pp.sharesWith(c, form.Source, form.Src) {
 		return false
 	}
 	page, err := pp.shared(h.pageKey(p, form, false), func() ([]byte, error) {
