@@ -200,6 +200,9 @@ func TestTranslatedActionIsOneCase(t *testing.T) {
 			if c.Total != 2 || c.ByCountry["BR"] != 1 || c.ByCountry["FR"] != 1 {
 				t.Errorf("letters of %s: %+v, want Ana's and Léa's", id, c)
 			}
+			if page := env.login(models.RoleViewer).get("/admin/releases/" + id); !strings.Contains(page.Body, "and 2 letters") {
+				t.Errorf("the analytics of %s do not chart the case's 2 letters", id)
+			}
 		}
 
 		env.clock.Set(time.Date(2026, 7, 21, 0, 0, 0, 0, time.UTC))
