@@ -14,11 +14,11 @@ import (
 	"pressroom/models"
 )
 
-// TestUrgentActionOnAPhone: a supporter on a phone opens an Urgent Action,
-// sees the officials and the deadline, is nudged once when the suggested
-// letter is unchanged, adds a sentence of their own, sends it, confirms
-// their address from the email with the one button, and the letters are
-// queued for both officials. Every page passes axe-core and is photographed
+// TestUrgentActionOnAPhone: a supporter on a phone goes from an Urgent
+// Action's newsroom page to its letter composer, sees the officials and the
+// deadline, is nudged once when the suggested letter is unchanged, adds a
+// sentence of their own, sends it, confirms their address from the email
+// with the one button, and the letters are queued for both officials. Every page passes axe-core and is photographed
 // at desktop and phone widths.
 func TestUrgentActionOnAPhone(t *testing.T) {
 	t.Parallel()
@@ -66,7 +66,11 @@ func urgentActionJourney(tb *tab) {
 	s := tb.stranger()
 	phone(s)
 	s.journey("supporter-writes-a-letter-on-a-phone", func() {
-		s.open("/a/" + *d.Slug)
+		// From the alert's newsroom page (where its email leads) to the composer.
+		s.open("/news/" + *d.Slug)
+		check(s, "action-newsroom-page")
+		s.click("Write to the officials")
+		s.expectPath("/a/" + *d.Slug)
 		s.expectText("Egypt: free Sara Ahmed", "Send appeals before", "Omar Marwan", "Dear Minister", "Dear Counsellor", "Write your letter")
 		check(s, "action-public")
 		s.fill("Your name", "Nadia Karim")
