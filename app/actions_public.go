@@ -26,6 +26,19 @@ import (
 type ActionPublicHandler struct {
 	s   *Server
 	pub *PetitionPublicHandler // CORS for the organisation's sites
+	// prints bounds the printable letters one address may ask for (nil: no
+	// limit): each is a PDF made for anyone, so it gets the public forms'
+	// per-address ceiling.
+	prints *Limiter
+}
+
+// newActionPublicHandler builds the public side of Urgent Actions.
+func newActionPublicHandler(s *Server, pub *PetitionPublicHandler) *ActionPublicHandler {
+	h := &ActionPublicHandler{s: s, pub: pub}
+	if c := s.cfg.Petitions.Limits.Ceiling; c.N > 0 {
+		h.prints = NewLimiter(c.N, c.Window, s.clock.Now)
+	}
+	return h
 }
 
 // Register adds the public pages under /a/.
@@ -91,7 +104,15 @@ func (h *ActionPublicHandler) load(c *gin.Context) *models.PublicAction {
 	return a
 }
 
+// render answers with the page for this visitor alone (an answer to a form
+// shows what was typed), which no cache may keep.
 func (h *ActionPublicHandler) render(c *gin.Context, status int, a *models.PublicAction, form letterForm, state, msg string, errs map[string]string) {
+	noStore(c)
+	h.s.render(c, status, "public/action", h.view(c, a, form, state, msg, errs))
+}
+
+// view is the action page in a state.
+func (h *ActionPublicHandler) view(c *gin.Context, a *models.PublicAction, form letterForm, state, msg string, errs map[string]string) view {
 	pg := actionPage{A: a, Body: h.s.markdown.Render(a.Release.Body), Form: form, Countries: models.Countries(), Wording: models.LetterConsentWording,
 		State: state, Message: msg, Deadline: a.Action.AppealDeadline, Loc: a.Action.Location(h.s.cfg.DefaultTimezone), ShareURL: h.s.cfg.URL("/a/" + models.EscapeSlug(*a.Release.Slug))}
 	if n := len(a.Status.Updates); n > 0 {
@@ -108,15 +129,19 @@ func (h *ActionPublicHandler) render(c *gin.Context, status int, a *models.Publi
 	v := h.s.page(c, a.Release.Headline, "", pg)
 	v.Errors, v.Lang, v.Dir = errs, a.Release.Language, dirOf(a.Release.Language)
 	v.Meta = &pageMeta{Title: a.Release.Headline, Description: a.Release.Summary(), URL: pg.ShareURL, Type: "article"}
-	h.s.render(c, status, "public/action", v)
+	return v
 }
 
 func (h *ActionPublicHandler) page(c *gin.Context) {
+	form := letterForm{Country: countryFromLanguage(c.GetHeader("Accept-Language")), Source: c.Query("source"), Src: c.Query(models.SourceParam)}
+	if h.cachedPage(c, form) {
+		return
+	}
 	a := h.load(c)
 	if a == nil {
 		return
 	}
-	h.render(c, http.StatusOK, a, letterForm{Country: countryFromLanguage(c.GetHeader("Accept-Language")), Source: c.Query("source"), Src: c.Query(models.SourceParam)}, "", "", nil)
+	h.render(c, http.StatusOK, a, form, "", "", nil)
 }
 
 func bindLetterForm(c *gin.Context) letterForm {
@@ -146,6 +171,9 @@ func (h *ActionPublicHandler) write(c *gin.Context, a *models.PublicAction, in m
 		}
 		if res.Token != "" {
 			return jobs.EnqueueTx(ctx, h.s.jobs, tx, jobs.DeliverMailArgs{Batch: h.s.letterConfirmMail(a, res.Letter, res.Token), Purpose: "letter_confirm"}, nil)
+		}
+		if len(res.AlreadyWritten) > 0 && res.Letter.Address() != "" {
+			return jobs.EnqueueTx(ctx, h.s.jobs, tx, jobs.DeliverMailArgs{Batch: h.s.letterAlreadyMail(a, res.Letter, res.AlreadyWritten), Purpose: "letter_already"}, nil)
 		}
 		return h.s.scheduleLetters(ctx, tx, res.Deliveries, now)
 	})
@@ -288,11 +316,9 @@ func (h *ActionPublicHandler) apiLetter(c *gin.Context) {
 		if res.Status == models.LetterQueued && len(res.Skipped) > 0 {
 			out["already_written_to"] = res.Skipped
 		}
-		if res.Letter != nil && !res.Letter.Unchanged {
-			out["unchanged"] = false
-		} else {
-			out["unchanged"] = true
-		}
+		// From what was posted, not from the stored letter: a repeated
+		// letter's answer must not describe the earlier one.
+		out["unchanged"] = models.SameLetter(req.Body, a.Action.LetterBody)
 		c.JSON(http.StatusAccepted, out)
 	}
 }
@@ -377,9 +403,14 @@ func (h *ActionPublicHandler) posted(c *gin.Context) {
 		h.render(c, http.StatusConflict, a, form, "", "", nil)
 		return
 	}
-	n, err := models.RecordPosted(c.Request.Context(), h.s.db.Gorm, a, form.TargetIDs, form.Country, c.ClientIP(), h.s.clock.Now())
+	n, err := models.RecordPosted(c.Request.Context(), h.s.db.Gorm, a, form.TargetIDs, form.Country, c.ClientIP(), h.s.cfg.Petitions.Limits, h.s.clock.Now())
 	if fields := validationFields(err); fields != nil {
 		h.render(c, http.StatusUnprocessableEntity, a, form, "", "", fields)
+		return
+	}
+	if errors.Is(err, models.ErrSignFlood) {
+		c.Header("Retry-After", "60")
+		h.s.errorPage(c, http.StatusTooManyRequests, "Too many letters", "Too many posted letters were recorded from your network just now. Please wait a few minutes and try again.")
 		return
 	}
 	if err != nil {

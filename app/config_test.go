@@ -41,6 +41,9 @@ func TestConfig(t *testing.T) {
 		{"sends in flight", app.ModeDev, map[string]string{"SENDS_IN_FLIGHT": "10"}, nil},
 		{"a settle wait that is not a duration", app.ModeDev, map[string]string{"SEND_SETTLE_WAIT": "soon"}, []string{`SEND_SETTLE_WAIT must be a duration from 0s to 1h`}},
 		{"a settle wait", app.ModeDev, map[string]string{"SEND_SETTLE_WAIT": "30s"}, nil},
+		{"letters per official an hour that is not a number", app.ModeDev, map[string]string{"LETTERS_PER_TARGET_PER_HOUR": "lots"}, []string{`LETTERS_PER_TARGET_PER_HOUR must be a whole number of letters from 0 (no limit) to 360000`}},
+		{"negative letters per official an hour", app.ModeDev, map[string]string{"LETTERS_PER_TARGET_PER_HOUR": "-1"}, []string{`LETTERS_PER_TARGET_PER_HOUR must be a whole number`}},
+		{"letters per official an hour", app.ModeDev, map[string]string{"LETTERS_PER_TARGET_PER_HOUR": "0"}, nil},
 		{"relative base url", app.ModeProduction, map[string]string{"SESSION_SECRET": strong, "BASE_URL": "press.example.org"}, []string{"BASE_URL must be an absolute"}},
 	}
 	for _, tt := range tests {
@@ -76,6 +79,9 @@ func TestConfig(t *testing.T) {
 		t.Errorf("unsubscribe keys: %d, want the current one first and two previous", len(keys))
 	}
 	cfg, _ = app.LoadConfig(env(nil), app.ModeDev)
+	if cfg.Actions.LettersPerTargetPerHour != 500 {
+		t.Errorf("letters per official an hour by default: %d, want 500", cfg.Actions.LettersPerTargetPerHour)
+	}
 	if cfg.DatabaseURL != "sqlite:./pressroom.db" || cfg.Port != 8080 || cfg.BaseURL.String() != "http://localhost:8080" || cfg.DefaultTimezone.String() != "Europe/London" {
 		t.Errorf("defaults: %s %d %s %s", cfg.DatabaseURL, cfg.Port, cfg.BaseURL, cfg.DefaultTimezone)
 	}

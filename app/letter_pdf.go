@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"pressroom/pdffont"
 	"strings"
@@ -32,6 +33,13 @@ func (h *ActionPublicHandler) print(c *gin.Context) {
 	a := h.load(c)
 	if a == nil {
 		return
+	}
+	if h.prints != nil {
+		if ok, wait := h.prints.Allow(c.ClientIP()); !ok {
+			c.Header("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+			h.s.errorPage(c, http.StatusTooManyRequests, "Too many letters", "Too many printable letters were asked for from your network just now. Please wait a minute and try again.")
+			return
+		}
 	}
 	form := bindLetterForm(c)
 	var errs = map[string]string{}

@@ -92,9 +92,9 @@ type ginContextKey struct{}
 // unsubscribe posts and browsers' CSP violation reports are exempt: they carry
 // no ambient credentials to abuse. The framable petition widget is exempt too:
 // a cross-site frame never gets the SameSite cookie, so it has its own check
-// (PetitionEmbedHandler). The petition page's signing form is checked by
-// origin instead of by token (petitionFormGuard), so the page is the same
-// bytes for every visitor.
+// (PetitionEmbedHandler). The petition page's signing form and the action
+// page's letter forms are checked by origin instead of by token
+// (petitionFormGuard), so those pages are the same bytes for every visitor.
 func (s *Server) csrfProtect() gin.HandlerFunc {
 	petitionForm := s.petitionFormGuard()
 	protect := csrf.Protect(s.cfg.SessionSecret,
@@ -124,7 +124,7 @@ func (s *Server) csrfProtect() gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		if petitionFormPath(path) {
+		if petitionFormPath(path) || actionFormPath(path) {
 			petitionForm(c)
 			return
 		}

@@ -271,6 +271,9 @@ type releasePublicPage struct {
 	Translations []models.Document
 	JSONLD       template.JS
 	Media        releaseMedia
+	// WriteURL is the letter composer of an Urgent Action ("" otherwise):
+	// the alert's email and the actions listing lead readers here.
+	WriteURL string
 }
 
 func (h *NewsroomHandler) release(c *gin.Context) {
@@ -290,6 +293,12 @@ func (h *NewsroomHandler) release(c *gin.Context) {
 		return
 	}
 	p := releasePublicPage{R: r, Contacts: r.Contacts(), Translations: trans}
+	if letters, err := models.PublicActionNamesTargets(ctx, h.s.db.Gorm, r); err != nil {
+		_ = c.Error(err)
+		return
+	} else if letters {
+		p.WriteURL = "/a/" + models.EscapeSlug(*r.Slug)
+	}
 	if p.Body, err = h.s.renderBody(ctx, r.Body, h.s.MediaURL); err != nil {
 		_ = c.Error(err)
 		return

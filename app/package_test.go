@@ -138,6 +138,7 @@ func TestPackageFromEmbargoedRelease(t *testing.T) {
 			vis["alert in listing"] = strings.Contains(get("/actions").Body, aslug)
 			vis["alert in feed"] = strings.Contains(get("/actions/feed.atom").Body, aslug)
 			vis["alert in sitemap"] = strings.Contains(get("/sitemap/releases.xml").Body, aslug)
+			vis["alert in search"] = strings.Contains(get("/news/search?q=wombat").Body, aslug)
 			vis["alert in public API"] = get("/api/v1/public/releases/"+aslug).Status == http.StatusOK
 			vis["alert in public API list"] = strings.Contains(get("/api/v1/public/releases").Body, aslug)
 			vis["alert by index"] = get("/news/index/"+models.IndexPath(*alert.IndexNumber)).Status != http.StatusNotFound

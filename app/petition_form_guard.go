@@ -8,14 +8,29 @@ import (
 )
 
 // petitionFormPath reports whether a path is a petition's page, /p/{slug},
-// whose signing form is the one public anonymous form checked by origin
-// rather than by a per-visitor token (petitionFormGuard).
+// whose signing form is a public anonymous form checked by origin rather
+// than by a per-visitor token (petitionFormGuard).
 func petitionFormPath(path string) bool {
 	rest, ok := strings.CutPrefix(path, "/p/")
 	return ok && rest != "" && !strings.Contains(rest, "/")
 }
 
-// petitionFormGuard protects the petition page's signing form against
+// actionFormPath reports whether a path is an Urgent Action's page,
+// /a/{slug}, or one its forms post to (/print, /posted): like the petition's,
+// they are checked by origin, so the page is the same bytes for everyone.
+// The confirmation page (/a/{slug}/confirm/{token}) keeps its token: it is
+// one visitor's page anyway.
+func actionFormPath(path string) bool {
+	rest, ok := strings.CutPrefix(path, "/a/")
+	if !ok {
+		return false
+	}
+	slug, form, nested := strings.Cut(rest, "/")
+	return slug != "" && (!nested || form == "print" || form == "posted")
+}
+
+// petitionFormGuard protects the petition page's signing form (and the
+// action page's letter forms, actionFormPath) against
 // cross-site request forgery with the browser's own account of where a
 // request comes from (net/http.CrossOriginProtection: Sec-Fetch-Site, which
 // every current browser sends, or else Origin against Host) instead of a
@@ -43,8 +58,11 @@ func (s *Server) petitionFormGuard() gin.HandlerFunc {
 	}
 	return func(c *gin.Context) {
 		if err := guard.Check(c.Request); err != nil {
-			s.errorPage(c, http.StatusForbidden, "This form cannot be sent from here",
-				"The petition form only accepts signatures sent from the petition's own pages. Open the petition and sign it there.")
+			why := "The petition form only accepts signatures sent from the petition's own pages. Open the petition and sign it there."
+			if actionFormPath(c.Request.URL.Path) {
+				why = "The letter forms only accept letters sent from the action's own page. Open the action and write your letter there."
+			}
+			s.errorPage(c, http.StatusForbidden, "This form cannot be sent from here", why)
 			c.Abort()
 			return
 		}

@@ -20,7 +20,8 @@ import (
 const petitionPagesMax = 500
 
 // petitionPages holds what a spike on one petition asks for again and again:
-// its rendered public page and its count, each rebuilt at most once per ttl
+// its rendered public page and its count (and the same for an Urgent
+// Action's page, action_page_cache.go), each rebuilt at most once per ttl
 // (the web process's bounded staleness, as for the petition itself; zero keeps
 // nothing; never longer than the count interval). A page is rendered for
 // nobody in particular and served to everyone as the same bytes, with an ETag
@@ -46,6 +47,7 @@ type pageKey struct {
 	slug, version, source, src string
 	country                    string
 	signable, embed            bool // embed: the widget, /p/{slug}/embed
+	action                     bool // an Urgent Action's page, /a/{slug} (version: the newsroom's)
 }
 
 // sharedPage is one shared render and its validator.
@@ -53,6 +55,9 @@ type sharedPage struct {
 	body []byte
 	etag string
 	at   time.Time // process clock
+	// until, when set, is the server-clock time the page goes stale whatever
+	// its age: an action's appeal deadline, after which its composer must go.
+	until time.Time
 }
 
 type cachedCount struct {
@@ -97,31 +102,56 @@ func (pp *petitionPages) count(ctx context.Context, db *models.DB, petitionID st
 
 // keeps reports whether pages for a form's defaults are kept: not when the
 // cache is off, nor for a query too long to make a key of.
-func (pp *petitionPages) keeps(form signForm) bool {
-	return pp.ttl > 0 && len(form.Source)+len(form.Src) <= 200
+func (pp *petitionPages) keeps(form signForm) bool { return pp.keepsQuery(form.Source, form.Src) }
+
+// sharesWith reports whether a visitor may get a shared page for a query's
+// source fields: not signed-in staff, nor one with a flash message waiting,
+// nor when keepsQuery says no.
+func (pp *petitionPages) sharesWith(c *gin.Context, source, src string) bool {
+	if !pp.keepsQuery(source, src) || currentUser(c) != nil {
+		return false
+	}
+	_, err := c.Request.Cookie(flashCookie)
+	return err != nil
+}
+
+// keepsQuery is keeps for a page's source fields.
+func (pp *petitionPages) keepsQuery(source, src string) bool {
+	return pp.ttl > 0 && len(source)+len(src) <= 200
 }
 
 // shared returns the page of key rendered for nobody in particular, building
 // it with build when it is missing or older than ttl.
 func (pp *petitionPages) shared(key pageKey, build func() ([]byte, error)) (sharedPage, error) {
-	pp.mu.Lock()
-	e, ok := pp.pages[key]
-	pp.mu.Unlock()
-	if ok && time.Since(e.at) < pp.ttl {
+	if e, ok := pp.fresh(key, time.Time{}); ok {
 		return e, nil
 	}
 	body, err := build()
 	if err != nil {
 		return sharedPage{}, err
 	}
-	e = sharedPage{body: body, etag: bodyETag(body), at: time.Now()}
+	return pp.store(key, body, time.Time{}), nil
+}
+
+// fresh returns the page of key while it is younger than ttl and, at now
+// (the server clock), before its until.
+func (pp *petitionPages) fresh(key pageKey, now time.Time) (sharedPage, bool) {
+	pp.mu.Lock()
+	e, ok := pp.pages[key]
+	pp.mu.Unlock()
+	return e, ok && time.Since(e.at) < pp.ttl && (e.until.IsZero() || now.Before(e.until))
+}
+
+// store keeps a rendered page under key, stale from until (zero: only by age).
+func (pp *petitionPages) store(key pageKey, body []byte, until time.Time) sharedPage {
+	e := sharedPage{body: body, etag: bodyETag(body), at: time.Now(), until: until}
 	pp.mu.Lock()
 	if pp.pages == nil || len(pp.pages) >= petitionPagesMax {
 		pp.pages = map[pageKey]sharedPage{}
 	}
 	pp.pages[key] = e
 	pp.mu.Unlock()
-	return e, nil
+	return e
 }
 
 // cachedPage answers GET /p/{slug} from the shared page when it may: it
@@ -129,10 +159,7 @@ func (pp *petitionPages) shared(key pageKey, build func() ([]byte, error)) (shar
 // own.
 func (h *PetitionPublicHandler) cachedPage(c *gin.Context, p *models.Petition, form signForm) bool {
 	pp := h.s.petitionPages
-	if !pp.keeps(form) || currentUser(c) != nil {
-		return false
-	}
-	if _, err := c.Request.Cookie(flashCookie); err == nil {
+	if !pp.sharesWith(c, form.Source, form.Src) {
 		return false
 	}
 	page, err := pp.shared(h.pageKey(p, form, false), func() ([]byte, error) {

@@ -181,7 +181,7 @@ func New(d Deps) (*Server, error) {
 	petitions.Register(root)
 	petitions.RegisterAPI(api)
 	(&PetitionEmbedHandler{pub: petitions}).Register(root)
-	actions := &ActionPublicHandler{s: s, pub: petitions}
+	actions := newActionPublicHandler(s, petitions)
 	actions.Register(root)
 	actions.RegisterAPI(api)
 	(&LettersAPI{s: s}).Register(api)

@@ -1,8 +1,12 @@
 package app_test
 
 import (
+	"bytes"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -110,6 +114,30 @@ func TestTargetsDirectory(t *testing.T) {
 		}
 		if page := env.login(models.RoleViewer).get("/admin/targets"); page.Status != http.StatusForbidden {
 			t.Errorf("viewer list = %d", page.Status)
+		}
+
+		// The import page: the file's good rows are kept, each bad one listed with its reason.
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		_ = mw.WriteField("csrf_token", b.csrf("/admin/targets/import"))
+		fw, _ := mw.CreateFormFile("file", "officials.csv")
+		_, _ = fw.Write([]byte("name,email,country\nKofi Mensah,kofi@gov.example.gh,GH\nNo Email,broken,GH\n"))
+		mw.Close()
+		req, _ := http.NewRequest("POST", env.http.URL+"/admin/targets/import", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		up, err := b.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		report, _ := io.ReadAll(up.Body)
+		up.Body.Close()
+		if up.StatusCode != http.StatusOK || !regexp.MustCompile(`<strong>1</strong> new, <strong>0</strong> updated, <strong>1</strong> rejected`).Match(report) ||
+			!strings.Contains(string(report), "<tr><td>3</td><td>invalid email address</td></tr>") {
+			t.Errorf("import page = %d %s", up.StatusCode, report)
+		}
+		var kofi models.Target
+		if err := env.db.Gorm.Take(&kofi, "email = ?", "kofi@gov.example.gh").Error; err != nil || kofi.Country != "GH" {
+			t.Errorf("imported by the page: %+v %v", kofi, err)
 		}
 	})
 }

@@ -302,22 +302,63 @@ func ActionStatusOf(ctx context.Context, db *gorm.DB, doc *Document, a *ActionCo
 }
 
 // actionParticipants selects, for a send, everyone who acted on or received
-// an original action: supporters who wrote a confirmed letter on it or one of
-// its updates (matched by address; a writer who did not opt in has no
+// an original action: supporters who wrote a confirmed letter on it, one of
+// its updates or one of its translations (matched by address; a writer who did not opt in has no
 // supporter record and consented to no further mail, so is not included),
 // and the supporters and journalists its sends and its updates' sends
 // reached. The send's usual rules then apply to each (suppressions,
 // subscription status, do-not-contact), and duplicates collapse.
 func actionParticipants(fresh func() *gorm.DB, originalID, journalistCols, supporterCols string) []*gorm.DB {
-	const docs = "(SELECT id FROM documents WHERE id = ? OR update_of = ?)"
+	const docs = "(SELECT id FROM documents WHERE id = ? OR update_of = ? OR original_id = ?)"
 	// Reached: submitted, on the recipient row or (the usual case) by its batch.
 	reached := "(SELECT r.%s FROM send_recipients r JOIN sends ON sends.id = r.send_id " + RecipientBatchJoin + " WHERE sends.document_id IN " + docs +
 		" AND " + RecipientStatusSQL + " = 'submitted' AND r.%s IS NOT NULL)"
 	writers := fresh().Table("supporters").Select(supporterCols).
 		Where("supporters.erased_at IS NULL AND supporters.email IS NOT NULL").
 		Where("(supporters.email IN (SELECT email FROM letters WHERE document_id IN "+docs+" AND state = 'confirmed' AND email IS NOT NULL)"+
-			" OR supporters.id IN "+fmt.Sprintf(reached, "supporter_id", "supporter_id")+")", originalID, originalID, originalID, originalID)
+			" OR supporters.id IN "+fmt.Sprintf(reached, "supporter_id", "supporter_id")+")", originalID, originalID, originalID, originalID, originalID, originalID)
 	journalists := fresh().Table("media_contacts").Select(journalistCols).
-		Where("media_contacts.id IN "+fmt.Sprintf(reached, "contact_id", "contact_id"), originalID, originalID)
+		Where("media_contacts.id IN "+fmt.Sprintf(reached, "contact_id", "contact_id"), originalID, originalID, originalID)
 	return []*gorm.DB{writers, journalists}
+}
+
+// PublicActionNamesTargets reports whether a public release is an Urgent
+// Action whose approved text names officials to write to, so that its
+// newsroom page leads readers to the letter composer. It depends only on the
+// approved revision (not on the deadline), so a page cached by the
+// newsroom's version stays right.
+func PublicActionNamesTargets(ctx context.Context, db *gorm.DB, rel *PublicRelease) (bool, error) {
+	if rel.Kind != KindActionAlert || rel.Withdrawn() || rel.ApprovedRevision == 0 {
+		return false, nil
+	}
+	rev, err := revisionOf(db.WithContext(ctx), rel.ID, rel.ApprovedRevision)
+	if err != nil {
+		return false, fmt.Errorf("models: action targets: %w", err)
+	}
+	a := rev.Content().Action
+	return a != nil && len(a.TargetIDs) > 0, nil
+}
+
+// translatedCase is the original action alert a translation belongs to, with
+// its approved action fields, or nils when the original is not an action
+// alert. A translation is the same case in another language: it carries its
+// own letter, but the deadline, its zone and the case's closure (a final
+// update) are the original's.
+func translatedCase(ctx context.Context, db *gorm.DB, originalID string) (*Document, *ActionContent, error) {
+	var orig Document
+	if err := db.WithContext(ctx).Take(&orig, "id = ?", originalID).Error; err != nil {
+		return nil, nil, fmt.Errorf("models: translated action: %w", translate(err))
+	}
+	if orig.Kind != KindActionAlert || orig.ApprovedRevision == 0 {
+		return nil, nil, nil
+	}
+	rev, err := revisionOf(db.WithContext(ctx), orig.ID, orig.ApprovedRevision)
+	if err != nil {
+		return nil, nil, err
+	}
+	a := rev.Content().Action
+	if a == nil {
+		a = &ActionContent{}
+	}
+	return &orig, a, nil
 }

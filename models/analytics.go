@@ -135,13 +135,22 @@ func PetitionAnalytics(ctx context.Context, db *gorm.DB, p *Petition) (*Analytic
 }
 
 // ActionAnalytics is one action alert's figures: its letters, the
-// signatures of petitions linked to it, and its own sends.
+// signatures of petitions linked to it, and its own sends. The letters and
+// sends are the case's: the original's and its translations' together,
+// asked of either.
 func ActionAnalytics(ctx context.Context, db *gorm.DB, d *Document) (*Analytics, error) {
 	q := db.WithContext(ctx)
+	caseID := d.ID
+	if d.OriginalID != nil {
+		caseID = *d.OriginalID
+	}
+	caseDocs := func() *gorm.DB {
+		return q.Table("documents").Select("id").Where("id = ? OR original_id = ?", caseID, caseID)
+	}
 	sc := analyticsScope{
 		petitions: q.Table("petitions").Select("id").Where("release_id = ?", d.ID),
-		actions:   q.Table("documents").Select("id").Where("id = ?", d.ID),
-		sends:     q.Table("sends").Select("id").Where("document_id = ?", d.ID),
+		actions:   caseDocs(),
+		sends:     q.Table("sends").Select("id").Where("document_id IN (?)", caseDocs()),
 	}
 	return analyticsOf(ctx, db, sc)
 }

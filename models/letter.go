@@ -104,17 +104,6 @@ type LetterWriter struct {
 	ConfirmedAt     time.Time
 }
 
-// LetterPost records a writer's "I posted it": a printed letter to one target,
-// counted apart from the emailed ones (nothing about it can be checked).
-type LetterPost struct {
-	ID         string `gorm:"primaryKey"`
-	DocumentID string
-	TargetID   string
-	Country    string
-	IP         string `gorm:"column:ip"`
-	CreatedAt  time.Time
-}
-
 // LetterConsentWording is the opt-in sentence of the letter form, stored
 // verbatim with every letter that ticks it.
 const LetterConsentWording = "Yes, email me about this case and other urgent actions and petitions. I can unsubscribe at any time with one click."
@@ -129,6 +118,10 @@ type PublicAction struct {
 	Status  ActionStatus
 	// UpdateOf is the original action when this alert is an update of one.
 	UpdateOf *PublicRelease
+	// CaseID is the action whose letters these are: the alert's own id, or
+	// for a translation its original's (one case in two languages: one
+	// letter per writer per official across them).
+	CaseID string
 }
 
 // Open reports whether the action takes letters.
@@ -171,11 +164,24 @@ func publicAction(ctx context.Context, db *gorm.DB, rel *PublicRelease, now time
 	if a == nil {
 		a = &ActionContent{}
 	}
-	pa := &PublicAction{Release: rel, Action: a}
+	pa := &PublicAction{Release: rel, Action: a, CaseID: rel.ID}
 	if pa.Targets, err = TargetsByID(ctx, db, a.TargetIDs); err != nil {
 		return nil, err
 	}
-	if pa.Status, err = ActionStatusOf(ctx, db, &rel.Document, a, now); err != nil {
+	statusOf, caseAction := &rel.Document, a
+	if rel.OriginalID != nil {
+		orig, oa, err := translatedCase(ctx, db, *rel.OriginalID)
+		if err != nil {
+			return nil, err
+		}
+		if orig != nil {
+			pa.CaseID, statusOf, caseAction = orig.ID, orig, oa
+			own := *a
+			own.AppealDeadline, own.AppealTimezone = oa.AppealDeadline, oa.AppealTimezone
+			pa.Action = &own
+		}
+	}
+	if pa.Status, err = ActionStatusOf(ctx, db, statusOf, caseAction, now); err != nil {
 		return nil, err
 	}
 	if doc.UpdateOf != nil {
@@ -240,6 +246,11 @@ type LetterResult struct {
 	Deliveries []LetterDelivery
 	// Skipped names the targets left out because this writer already wrote to them.
 	Skipped []string
+	// AlreadyWritten, with the check-your-email answer, names the targets of
+	// a repeated letter whose sender has not proved the mailbox is theirs:
+	// the answer must not tell them, so the note goes to the mailbox (in the
+	// same transaction, like a confirmation).
+	AlreadyWritten []string
 }
 
 // SameLetter reports whether a letter is the suggested one, unchanged but for
@@ -319,7 +330,10 @@ func (in *LetterInput) validate(pa *PublicAction) (string, error) {
 // already written to on this action are left out (Skipped); when that is
 // every chosen target the letter is refused with an *AlreadyWrittenError,
 // unless the earlier letter still waits for its confirmation, whose link is
-// then sent again (at most MaxSignatureEmails emails per letter).
+// then sent again (at most MaxSignatureEmails emails per letter). Only a
+// writer whose browser proved the mailbox (ProvenWriter) hears the refusal:
+// anyone else gets the first-letter answer and the mailbox gets the note
+// (AlreadyWritten), as a petition never tells who signed.
 func RequestLetter(ctx context.Context, tx *gorm.DB, pa *PublicAction, in LetterInput, limits SignLimits, rules EmailRules, now time.Time) (*LetterResult, error) {
 	email, err := in.validate(pa)
 	if err != nil {
@@ -332,7 +346,8 @@ func RequestLetter(ctx context.Context, tx *gorm.DB, pa *PublicAction, in Letter
 	}
 	norm := NormaliseEmail(email, rules)
 	var taken []LetterDelivery
-	if err := db.Where("document_id = ? AND normalised_email = ? AND target_id IN ?", pa.Release.ID, norm, in.TargetIDs).Find(&taken).Error; err != nil {
+	if err := db.Where("document_id IN (SELECT id FROM documents WHERE id = ? OR original_id = ?) AND normalised_email = ? AND target_id IN ?", pa.CaseID, pa.CaseID, norm, in.TargetIDs).
+		Find(&taken).Error; err != nil {
 		return nil, fmt.Errorf("models: letter: %w", err)
 	}
 	var remaining, skipped []string
@@ -344,7 +359,7 @@ func RequestLetter(ctx context.Context, tx *gorm.DB, pa *PublicAction, in Letter
 		}
 	}
 	if len(remaining) == 0 {
-		return repeatLetter(ctx, tx, taken, skipped, now)
+		return repeatLetter(ctx, tx, taken, skipped, in.ProvenWriter == norm, now)
 	}
 	var writer LetterWriter
 	confirmedWriter := false
@@ -429,14 +444,18 @@ func RequestLetter(ctx context.Context, tx *gorm.DB, pa *PublicAction, in Letter
 
 // repeatLetter answers a letter whose every target the writer has already
 // written to: a letter still waiting for its confirmation gets its link once
-// more (within the email limit); otherwise the refusal names the targets.
-func repeatLetter(ctx context.Context, tx *gorm.DB, taken []LetterDelivery, names []string, now time.Time) (*LetterResult, error) {
+// more; otherwise the writer's own browser (proven) hears the refusal naming
+// the targets, and anyone else the first-letter answer while the mailbox
+// gets the note. Each email counts against the earlier letter's limit of
+// MaxSignatureEmails, so repeating a letter cannot flood a mailbox.
+func repeatLetter(ctx context.Context, tx *gorm.DB, taken []LetterDelivery, names []string, proven bool, now time.Time) (*LetterResult, error) {
 	db := tx.WithContext(ctx)
 	var old Letter
 	if err := db.Take(&old, "id = ?", taken[0].LetterID).Error; err != nil {
 		return nil, fmt.Errorf("models: letter: %w", translate(err))
 	}
-	if old.ConfirmedAt != nil || old.State == SignatureInvalidated {
+	written := old.ConfirmedAt != nil || old.State == SignatureInvalidated
+	if written && proven {
 		return nil, &AlreadyWrittenError{Targets: names}
 	}
 	claim := db.Model(&Letter{}).Where("id = ? AND emails_sent < ?", old.ID, MaxSignatureEmails).Update("emails_sent", gorm.Expr("emails_sent + 1"))
@@ -445,6 +464,10 @@ func repeatLetter(ctx context.Context, tx *gorm.DB, taken []LetterDelivery, name
 	}
 	res := &LetterResult{Letter: &old, Status: LetterCheckEmail}
 	if claim.RowsAffected == 0 {
+		return res, nil
+	}
+	if written {
+		res.AlreadyWritten = names
 		return res, nil
 	}
 	token, err := newLetterToken(ctx, tx, old.ID, now)
@@ -651,28 +674,6 @@ func applyLetterEvent(ctx context.Context, tx *gorm.DB, e WebhookEvent, at time.
 	return nil
 }
 
-// RecordPosted records a writer's "I posted it" for targets of an open
-// action.
-func RecordPosted(ctx context.Context, db *gorm.DB, pa *PublicAction, targetIDs []string, country, ip string, now time.Time) (int, error) {
-	country = strings.ToUpper(strings.TrimSpace(country))
-	if country != "" && !ValidCountry(country) {
-		return 0, &ValidationError{Fields: map[string]string{"country": "choose your country from the list"}}
-	}
-	var rows []LetterPost
-	for _, id := range targetIDs {
-		if t := pa.Target(id); t != nil && !slices.ContainsFunc(rows, func(p LetterPost) bool { return p.TargetID == id }) {
-			rows = append(rows, LetterPost{ID: NewID(), DocumentID: pa.Release.ID, TargetID: id, Country: country, IP: ip, CreatedAt: now})
-		}
-	}
-	if len(rows) == 0 {
-		return 0, &ValidationError{Fields: map[string]string{"target_ids": "choose the officials you posted a letter to"}}
-	}
-	if err := db.WithContext(ctx).Create(&rows).Error; err != nil {
-		return 0, fmt.Errorf("models: record posted: %w", err)
-	}
-	return len(rows), nil
-}
-
 // TargetLetterCount is one target's letters on an action.
 type TargetLetterCount struct {
 	TargetID  string `json:"target_id"`
@@ -699,23 +700,38 @@ type LetterCounts struct {
 	ByTarget  []TargetLetterCount `json:"by_target"`
 	ByCountry map[string]int64    `json:"by_country"`
 	PostedBy  map[string]int64    `json:"posted_by_country"`
-	targets   map[string]*TargetLetterCount
+	// PostedFlagged are "I posted it" records past their address's abuse
+	// limits: kept, but not in Posted.
+	PostedFlagged int64 `json:"posted_flagged"`
+	targets       map[string]*TargetLetterCount
 }
 
-// LetterCountsOf counts an action's letters: confirmed letters in total and
+// LetterCountsOf counts an action's letters (the case's: an original and its
+// translations together, asked of either): confirmed letters in total and
 // per writer's country, deliveries per target by status, and the posted
 // letters apart. "sent" counts every letter the provider accepted (delivered
 // and bounced ones included), "delivered" and "bounced" what the webhook
 // reported.
 func LetterCountsOf(ctx context.Context, db *gorm.DB, docID string) (*LetterCounts, error) {
 	q := db.WithContext(ctx)
+	// One case in several languages: the original's letters and its
+	// translations', whichever page asks.
+	var doc Document
+	if err := q.Select("id, original_id").Take(&doc, "id = ?", docID).Error; err != nil {
+		return nil, fmt.Errorf("models: letter counts: %w", translate(err))
+	}
+	caseID := docID
+	if doc.OriginalID != nil {
+		caseID = *doc.OriginalID
+	}
+	const caseDocs = "document_id IN (SELECT id FROM documents WHERE id = ? OR original_id = ?)"
 	out := &LetterCounts{ByCountry: map[string]int64{}, PostedBy: map[string]int64{}, ByTarget: []TargetLetterCount{}, targets: map[string]*TargetLetterCount{}}
 	var ats []struct {
 		TargetID, Name, Country string
 		EmailBouncedAt          *time.Time
 	}
 	if err := q.Table("action_targets").Select("targets.id AS target_id, targets.name, targets.country, targets.email_bounced_at").
-		Joins("JOIN targets ON targets.id = action_targets.target_id").Where("action_targets.document_id = ?", docID).Order("action_targets.position").Scan(&ats).Error; err != nil {
+		Joins("JOIN targets ON targets.id = action_targets.target_id").Where("action_targets.document_id = ?", caseID).Order("action_targets.position").Scan(&ats).Error; err != nil {
 		return nil, fmt.Errorf("models: letter counts: %w", err)
 	}
 	for _, a := range ats {
@@ -740,7 +756,7 @@ func LetterCountsOf(ctx context.Context, db *gorm.DB, docID string) (*LetterCoun
 		Unchanged bool
 		N         int64
 	}
-	if err := q.Model(&Letter{}).Select("state, country, unchanged, COUNT(*) AS n").Where("document_id = ?", docID).Group("state, country, unchanged").Scan(&states).Error; err != nil {
+	if err := q.Model(&Letter{}).Select("state, country, unchanged, COUNT(*) AS n").Where(caseDocs, caseID, caseID).Group("state, country, unchanged").Scan(&states).Error; err != nil {
 		return nil, fmt.Errorf("models: letter counts: %w", err)
 	}
 	for _, s := range states {
@@ -763,7 +779,7 @@ func LetterCountsOf(ctx context.Context, db *gorm.DB, docID string) (*LetterCoun
 		TargetID, Status string
 		N                int64
 	}
-	if err := q.Model(&LetterDelivery{}).Select("target_id, status, COUNT(*) AS n").Where("document_id = ?", docID).Group("target_id, status").Scan(&dels).Error; err != nil {
+	if err := q.Model(&LetterDelivery{}).Select("target_id, status, COUNT(*) AS n").Where(caseDocs, caseID, caseID).Group("target_id, status").Scan(&dels).Error; err != nil {
 		return nil, fmt.Errorf("models: letter counts: %w", err)
 	}
 	for _, d := range dels {
@@ -787,12 +803,18 @@ func LetterCountsOf(ctx context.Context, db *gorm.DB, docID string) (*LetterCoun
 	}
 	var posts []struct {
 		TargetID, Country string
+		Flagged           bool
 		N                 int64
 	}
-	if err := q.Model(&LetterPost{}).Select("target_id, country, COUNT(*) AS n").Where("document_id = ?", docID).Group("target_id, country").Scan(&posts).Error; err != nil {
+	if err := q.Model(&LetterPost{}).Select("target_id, country, flag_reason <> '' AS flagged, COUNT(*) AS n").Where(caseDocs, caseID, caseID).
+		Group("target_id, country, flag_reason <> ''").Scan(&posts).Error; err != nil {
 		return nil, fmt.Errorf("models: letter counts: %w", err)
 	}
 	for _, p := range posts {
+		if p.Flagged {
+			out.PostedFlagged += p.N
+			continue
+		}
 		target(p.TargetID).Posted += p.N
 		out.Posted += p.N
 		out.PostedBy[p.Country] += p.N

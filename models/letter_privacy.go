@@ -23,32 +23,47 @@ func ExpirePendingLetters(ctx context.Context, db *gorm.DB, ttl time.Duration, n
 	return res.RowsAffected, nil
 }
 
-// EraseLetterIPs cuts the IP of every letter older than keep to its network
-// prefix, a page at a time, and returns how many it changed.
+// EraseLetterIPs cuts the IP of every letter and every "I posted it" older
+// than keep to its network prefix, a page at a time, and returns how many it
+// changed.
 func EraseLetterIPs(ctx context.Context, db *gorm.DB, keep time.Duration, now time.Time) (int, error) {
+	letters, err := eraseIPs(ctx, db, &Letter{}, keep, now)
+	if err != nil {
+		return letters, fmt.Errorf("models: erase letter ips: %w", err)
+	}
+	posts, err := eraseIPs(ctx, db, &LetterPost{}, keep, now)
+	if err != nil {
+		return letters + posts, fmt.Errorf("models: erase letter post ips: %w", err)
+	}
+	return letters + posts, nil
+}
+
+// eraseIPs cuts the ip of model's rows (a table with id, ip, ip_erased and
+// created_at) older than keep, a page at a time.
+func eraseIPs(ctx context.Context, db *gorm.DB, model any, keep time.Duration, now time.Time) (int, error) {
 	total := 0
 	for {
 		var rows []struct {
 			ID string
 			IP string `gorm:"column:ip"`
 		}
-		if err := db.WithContext(ctx).Model(&Letter{}).Select("id, ip").Where("ip_erased = ? AND created_at < ?", false, now.Add(-keep)).
+		if err := db.WithContext(ctx).Model(model).Select("id, ip").Where("ip_erased = ? AND created_at < ?", false, now.Add(-keep)).
 			Limit(1000).Scan(&rows).Error; err != nil {
-			return total, fmt.Errorf("models: erase letter ips: %w", err)
+			return total, err
 		}
 		if len(rows) == 0 {
 			return total, nil
 		}
 		err := Transaction(ctx, db, func(tx *gorm.DB) error {
 			for _, r := range rows {
-				if err := tx.Model(&Letter{}).Where("id = ?", r.ID).Updates(map[string]any{"ip": IPPrefix(r.IP), "ip_erased": true}).Error; err != nil {
+				if err := tx.Model(model).Where("id = ?", r.ID).Updates(map[string]any{"ip": IPPrefix(r.IP), "ip_erased": true}).Error; err != nil {
 					return err
 				}
 			}
 			return nil
 		})
 		if err != nil {
-			return total, fmt.Errorf("models: erase letter ips: %w", err)
+			return total, err
 		}
 		total += len(rows)
 	}

@@ -3,19 +3,22 @@ package browsertest
 import (
 	"context"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"pressroom/models"
 )
 
-// TestUrgentActionOnAPhone: a supporter on a phone opens an Urgent Action,
-// sees the officials and the deadline, is nudged once when the suggested
-// letter is unchanged, adds a sentence of their own, sends it, confirms
-// their address from the email with the one button, and the letters are
-// queued for both officials. Every page passes axe-core and is photographed
+// TestUrgentActionOnAPhone: a supporter on a phone goes from an Urgent
+// Action's newsroom page to its letter composer, sees the officials and the
+// deadline, is nudged once when the suggested letter is unchanged, adds a
+// sentence of their own, sends it, confirms their address from the email
+// with the one button, and the letters are queued for both officials. Every page passes axe-core and is photographed
 // at desktop and phone widths.
 func TestUrgentActionOnAPhone(t *testing.T) {
 	t.Parallel()
@@ -63,7 +66,11 @@ func urgentActionJourney(tb *tab) {
 	s := tb.stranger()
 	phone(s)
 	s.journey("supporter-writes-a-letter-on-a-phone", func() {
-		s.open("/a/" + *d.Slug)
+		// From the alert's newsroom page (where its email leads) to the composer.
+		s.open("/news/" + *d.Slug)
+		check(s, "action-newsroom-page")
+		s.click("Write to the officials")
+		s.expectPath("/a/" + *d.Slug)
 		s.expectText("Egypt: free Sara Ahmed", "Send appeals before", "Omar Marwan", "Dear Minister", "Dear Counsellor", "Write your letter")
 		check(s, "action-public")
 		s.fill("Your name", "Nadia Karim")
@@ -123,6 +130,60 @@ func urgentActionJourney(tb *tab) {
 		var l models.Letter
 		if err := db.Take(&l, "id = ?", flagged.ID).Error; err != nil || l.State != models.SignatureInvalidated {
 			tb.failf("the rejected letter is %s (%v)", l.State, err)
+		}
+	})
+}
+
+// TestActionDeadlineInReadersZone: the deadline is shown in the reader's own
+// time zone. An action set in Cairo whose appeals close at half past
+// midnight there closes on the previous evening in Los Angeles, and a reader
+// there sees that date; the server writes the action's own (Cairo) date for
+// a browser without JavaScript.
+func TestActionDeadlineInReadersZone(t *testing.T) {
+	t.Parallel()
+	eachDialect(t, func(tb *tab) {
+		axe := axeSource(tb.t)
+		shots := newShots(tb.t)
+		ctx := context.Background()
+		db := tb.srv.DB.Gorm
+		camp, err := models.UserByEmail(ctx, db, "campaigner@example.org")
+		if err != nil {
+			tb.t.Fatal(err)
+		}
+		now := tb.srv.Clock.Now()
+		tg, err := models.CreateTarget(ctx, db, camp, models.TargetInput{Name: ptr("Omar Marwan"), Salutation: ptr("Dear Minister"), Email: ptr("minister@justice.example.gov")}, now)
+		if err != nil {
+			tb.t.Fatal(err)
+		}
+		cairo, _ := time.LoadLocation("Africa/Cairo")
+		la, _ := time.LoadLocation("America/Los_Angeles")
+		day := now.In(cairo).AddDate(0, 0, 10)
+		deadline := time.Date(day.Year(), day.Month(), day.Day(), 0, 30, 0, 0, cairo)
+		dl := &deadline
+		ids := []string{tg.ID}
+		d := approvedRelease(tb.t, tb.srv, "campaigner@example.org", models.DocumentInput{Kind: models.KindActionAlert, Headline: ptr("Egypt: free Sara Ahmed"), Body: ptr("The case."),
+			Action: models.ActionInput{TargetIDs: &ids, AppealDeadline: &dl, AppealTimezone: ptr("Africa/Cairo"), LetterSubject: ptr("Release her"), LetterBody: ptr("Release her.")}})
+		inCairo, inLA := deadline.In(cairo).Format("2 January 2006"), deadline.In(la).Format("2 January 2006")
+		if inCairo == inLA {
+			tb.t.Fatalf("the deadline %v falls on the same day in both zones", deadline)
+		}
+		s := tb.stranger()
+		if err := chromedp.Do(s.ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := cdp.Call(ctx, t, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "America/Los_Angeles"})
+			return err
+		})); err != nil {
+			tb.t.Fatal(err)
+		}
+		s.journey("reader-in-another-zone-sees-their-deadline", func() {
+			s.open("/a/" + *d.Slug)
+			s.expectText("Send appeals before " + inLA)
+			s.expectNoText("Send appeals before " + inCairo)
+			s.checkA11y(axe)
+			shots.capture(s, "action-deadline-los-angeles")
+		})
+		// Without JavaScript the page says the action's own date.
+		if page := fetch(tb, "/a/"+*d.Slug); !strings.Contains(page, inCairo) {
+			tb.t.Errorf("the server's page lacks the Cairo date %q", inCairo)
 		}
 	})
 }
