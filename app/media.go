@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -58,9 +59,12 @@ func (c *Config) mediaKey() []byte {
 	return m.Sum(nil)
 }
 
-func mediaSignature(key []byte, hash, variant string, exp int64) string {
+// mediaSignature signs one variant of one file for one release until exp:
+// the release is part of it so the URL stops working when that release is
+// withdrawn or stops showing the file (models.SignedMediumByHash).
+func mediaSignature(key []byte, hash, variant, docID string, exp int64) string {
 	m := hmac.New(sha256.New, key)
-	fmt.Fprintf(m, "%s/%s/%d", hash, variant, exp)
+	fmt.Fprintf(m, "%s/%s/%s/%d", hash, variant, docID, exp)
 	return hex.EncodeToString(m.Sum(nil))
 }
 
@@ -75,38 +79,44 @@ func (s *Server) MediaURL(m *models.Medium, variant string) string {
 	return s.cfg.URL(MediaPath(m, variant))
 }
 
-// SignedMediaURL is a URL that serves a variant before it is public, until
-// exp: for embargo previews and staff, never for a public page.
-func (s *Server) SignedMediaURL(m *models.Medium, variant string, exp time.Time) string {
+// SignedMediaURL is a URL that serves a variant of a release's file before it
+// is public, until exp and while that release (docID) shows the file and is
+// not withdrawn: for embargo previews, never for a public page.
+func (s *Server) SignedMediaURL(m *models.Medium, variant, docID string, exp time.Time) string {
 	e := exp.Unix()
-	return s.cfg.URL(fmt.Sprintf("%s?exp=%d&sig=%s", MediaPath(m, variant), e, mediaSignature(s.cfg.mediaKey(), m.ContentHash, variant, e)))
+	q := url.Values{"d": {docID}, "exp": {strconv.FormatInt(e, 10)}, "sig": {mediaSignature(s.cfg.mediaKey(), m.ContentHash, variant, docID, e)}}
+	return s.cfg.URL(MediaPath(m, variant) + "?" + q.Encode())
 }
 
-// validSignature checks a signed URL's query against the clock.
-func (s *Server) validSignature(c *gin.Context, hash, variant string) bool {
-	sig, expS := c.Query("sig"), c.Query("exp")
-	if sig == "" || expS == "" {
-		return false
+// signedFor checks a signed URL's query against the clock and returns the
+// release it was signed for ("" when it is not a valid signature).
+func (s *Server) signedFor(c *gin.Context, hash, variant string) string {
+	sig, expS, docID := c.Query("sig"), c.Query("exp"), c.Query("d")
+	if sig == "" || expS == "" || docID == "" {
+		return ""
 	}
 	exp, err := strconv.ParseInt(expS, 10, 64)
 	if err != nil || s.clock.Now().Unix() > exp {
-		return false
+		return ""
 	}
-	return hmac.Equal([]byte(sig), []byte(mediaSignature(s.cfg.mediaKey(), hash, variant, exp)))
+	if !hmac.Equal([]byte(sig), []byte(mediaSignature(s.cfg.mediaKey(), hash, variant, docID, exp))) {
+		return ""
+	}
+	return docID
 }
 
 func (h *MediaHandler) servePublic(c *gin.Context) {
 	ctx := c.Request.Context()
 	hash, variant := c.Param("hash"), c.Param("variant")
-	if h.s.validSignature(c, hash, variant) {
-		ms, err := models.MediaByHash(ctx, h.s.db.Gorm, hash)
+	if docID := h.s.signedFor(c, hash, variant); docID != "" {
+		m, err := models.SignedMediumByHash(ctx, h.s.db.Gorm, hash, docID)
 		if err != nil {
 			h.notFound(c, err)
 			return
 		}
 		// Still under embargo: no cache but the reader's may keep it.
 		c.Header("Cache-Control", "private, no-store")
-		h.s.serveFile(c, &ms[0], variant)
+		h.s.serveFile(c, m, variant)
 		return
 	}
 	m, err := h.s.publicMedium(ctx, hash)

@@ -292,7 +292,7 @@ func TestMediaInReleasesEndToEnd(t *testing.T) {
 		}
 		_ = json.Unmarshal([]byte(link.Body), &pl)
 		prev := anon.get(pathOf(env, pl.URL))
-		signed := regexp.MustCompile(`<img src="([^"]+/large\?exp=[^"]+)"`).FindStringSubmatch(prev.Body)
+		signed := regexp.MustCompile(`<img src="([^"]+/large\?d=[^"]+)"`).FindStringSubmatch(prev.Body)
 		if prev.Status != http.StatusOK || signed == nil {
 			t.Fatalf("preview %d: no signed lead image in %s", prev.Status, prev.Body)
 		}

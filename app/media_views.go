@@ -73,7 +73,7 @@ func (s *Server) previewReleaseMedia(ctx context.Context, r *models.PublicReleas
 	if err != nil {
 		return releaseMedia{}, err
 	}
-	return buildReleaseMedia(lead, att, func(m *models.Medium, v string) string { return s.SignedMediaURL(m, v, exp) }), nil
+	return buildReleaseMedia(lead, att, func(m *models.Medium, v string) string { return s.SignedMediaURL(m, v, r.ID, exp) }), nil
 }
 
 // renderBody renders a release body with its library images at the URLs url
