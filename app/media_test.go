@@ -299,6 +299,14 @@ func TestMediaInReleasesEndToEnd(t *testing.T) {
 		if r := anon.get(pathOf(env, strings.ReplaceAll(signed[1], "&amp;", "&"))); r.Status != http.StatusOK || r.Header.Get("Cache-Control") != "private, no-store" {
 			t.Errorf("signed preview image: %d %q", r.Status, r.Header.Get("Cache-Control"))
 		}
+		// The preview reader may download the full-size photo already, through
+		// its own signed URL, and reads its licence.
+		dl := regexp.MustCompile(`<a href="([^"]+/original\?d=[^"]+)" download>Download the photo</a> <bdi>\(JPEG, 1600 × 1000 px, [0-9]+ KB\)`).FindStringSubmatch(prev.Body)
+		if dl == nil || !strings.Contains(prev.Body, "Licence: Editorial use with credit") {
+			t.Errorf("preview lacks the photo's download link or licence")
+		} else if r := anon.get(pathOf(env, strings.ReplaceAll(dl[1], "&amp;", "&"))); r.Status != http.StatusOK || r.Header.Get("Content-Type") != "image/jpeg" {
+			t.Errorf("signed photo download: %d %q", r.Status, r.Header.Get("Content-Type"))
+		}
 		tampered := strings.ReplaceAll(strings.ReplaceAll(signed[1], "&amp;", "&"), "/large?", "/original?")
 		if r := anon.get(pathOf(env, tampered)); r.Status != http.StatusNotFound {
 			t.Errorf("a signature for one variant opened another: %d", r.Status)
@@ -332,6 +340,8 @@ func TestMediaInReleasesEndToEnd(t *testing.T) {
 			"Families outside the court.", "© Jane Doe / Agency",
 			`href="` + report.URL + `" download>Report (PDF, 73 bytes)</a>`,
 			`"image":["` + photo.Variants["social"],
+			`<a href="` + photo.URL + `" download>Download the photo</a> <bdi>(JPEG, 1600 × 1000 px, `,
+			"Licence: Editorial use with credit",
 		} {
 			if !strings.Contains(page.Body, want) {
 				t.Errorf("release page lacks %s", want)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"html/template"
 	"net/http"
 	"time"
@@ -24,6 +25,11 @@ type mediaView struct {
 	Title   string
 	Href    string // the download (documents) or the original (images)
 	Label   string // "Report (PDF, 2.3 MB)"
+	// About is the full-size photo's type, size and weight, "JPEG, 4000 ×
+	// 3000 px, 3.2 MB", beside its download link; Licence says what a
+	// journalist may do with it.
+	About   string
+	Licence string
 }
 
 // releaseMedia is a release's lead image and attachments for a template.
@@ -39,7 +45,8 @@ type mediaURLFunc func(m *models.Medium, variant string) string
 func buildReleaseMedia(lead *models.Medium, att []models.Medium, url mediaURLFunc) releaseMedia {
 	var out releaseMedia
 	if lead != nil {
-		v := mediaView{Alt: lead.AltText, Caption: lead.Caption, Credit: lead.Credit, Title: lead.Title, Href: url(lead, models.VariantOriginal)}
+		v := mediaView{Alt: lead.AltText, Caption: lead.Caption, Credit: lead.Credit, Title: lead.Title, Href: url(lead, models.VariantOriginal),
+			About: fmt.Sprintf("%s, %d × %d px, %s", lead.TypeLabel(), lead.Width, lead.Height, lead.SizeLabel()), Licence: lead.Licence}
 		if l := lead.Variant(models.VariantLarge); l != nil {
 			v.Src, v.Width, v.Height = url(lead, models.VariantLarge), l.Width, l.Height
 		}
