@@ -58,7 +58,7 @@ func buildReleaseMedia(lead *models.Medium, att []models.Medium, url mediaURLFun
 	for i := range att {
 		m := &att[i]
 		out.Attachments = append(out.Attachments, mediaView{Title: m.Title, Caption: m.Caption, Credit: m.Credit, Alt: m.AltText,
-			Href: url(m, models.VariantOriginal), Label: m.Title + " (" + m.TypeLabel() + ", " + m.SizeLabel() + ")"})
+			Href: url(m, models.VariantOriginal), Label: m.DownloadLabel()})
 	}
 	return out
 }

@@ -93,6 +93,11 @@ func (m *Medium) TypeLabel() string {
 	return m.ContentType
 }
 
+// DownloadLabel names the item as a download: "Report (PDF, 2.3 MB)".
+func (m *Medium) DownloadLabel() string {
+	return m.Title + " (" + m.TypeLabel() + ", " + m.SizeLabel() + ")"
+}
+
 // SizeLabel is the file's size as people read it: "2.3 MB", "480 KB".
 func (m *Medium) SizeLabel() string { return HumanBytes(m.Bytes) }
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"pressroom/models"
 )
 
@@ -78,12 +80,47 @@ func mediaJourneys(tb *tab) {
 			tb.failf("after uploading, on %s, want the item's page", tb.path())
 		}
 
+		// The report the release is about, as a download.
+		tb.open("/admin/media-library")
+		tb.upload("File", "annual-report.pdf", "%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n")
+		tb.fill("Title", "Annual report")
+		tb.submit("Upload")
+		tb.expectText("Uploaded “Annual report”.")
+		report := strings.TrimPrefix(tb.path(), "/admin/media-library/")
+
+		// Both are chosen by name in the editor; a reload before saving
+		// keeps the choices (the browser's draft), and saving stores them.
 		tb.open("/admin/releases/" + draft.ID + "/edit")
-		tb.fill("Lead image ID", id)
+		tb.choose("Lead image", "Families outside the court — © Jane Doe / Agency (1200 × 800 px)")
+		tb.check("Annual report (PDF, 73 bytes)")
+		eventually(tb.t, "the editor keeps the draft in the browser", func() (bool, error) {
+			return strings.Contains(tb.text(), "Draft kept in this browser"), nil
+		})
+		// Meanwhile another document arrives, so the boxes change places:
+		// the draft still ticks the report, not whichever box is now first.
+		tb.open("/admin/media-library")
+		tb.upload("File", "briefing.pdf", "%PDF-1.4\n% briefing\n%%EOF\n")
+		tb.fill("Title", "Briefing note")
+		tb.submit("Upload")
+		tb.open("/admin/releases/" + draft.ID + "/edit")
+		tb.expectText("Restored unsaved changes")
+		if run(tb, "briefing ticked", chromedp.JavascriptAttribute[bool](chromedp.CSS(tb.field("Briefing note (PDF, 26 bytes)")), "checked")) {
+			tb.failf("after a reload the new briefing is ticked in place of the report")
+		}
+		if got := tb.selected(tb.field("Lead image")); got != "Families outside the court — © Jane Doe / Agency (1200 × 800 px)" {
+			tb.failf("after a reload the lead image is %q", got)
+		}
+		if !run(tb, "attachment ticked", chromedp.JavascriptAttribute[bool](chromedp.CSS(tb.field("Annual report (PDF, 73 bytes)")), "checked")) {
+			tb.failf("after a reload the report is no longer ticked")
+		}
+		look("editor-with-media")
 		tb.submit("Save")
 		d, err := models.DocumentByID(ctx, db, draft.ID)
 		if err != nil || d.Revision.LeadImageID == nil || *d.Revision.LeadImageID != id {
 			tb.failf("the release's lead image is not the upload: %v", err)
+		}
+		if c := d.Revision.Content(); len(c.AttachmentIDs) != 1 || c.AttachmentIDs[0] != report {
+			tb.failf("the release's attachments are %v, want the report %s", c.AttachmentIDs, report)
 		}
 		// Sign-off happens elsewhere (the approvers' queue); here it is given.
 		if _, err := models.SubmitDocument(ctx, db, press, d.ID, false, tb.srv.Clock.Now()); err != nil {
