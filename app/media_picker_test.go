@@ -63,6 +63,18 @@ func TestEditorPicksMediaFromTheLibrary(t *testing.T) {
 		if c := got.Revision.Content(); c.LeadImageID != river.ID || strings.Join(c.AttachmentIDs, ",") != brief.ID+","+report.ID {
 			t.Fatalf("saved media: lead %q, attachments %v", c.LeadImageID, c.AttachmentIDs)
 		}
+		// The library's item pages say where each is used, and who uploaded it.
+		item := b.get("/admin/media-library/" + river.ID)
+		press := env.users[models.RolePressOfficer]
+		if !strings.Contains(item.Body, `<a href="/admin/releases/`+d.ID+`">Rivers run dry</a> (lead image;`) || !strings.Contains(item.Body, " by "+press.Name) {
+			t.Errorf("the photo's page lacks its use in the release or its uploader:\n%s", item.Body)
+		}
+		if item := b.get("/admin/media-library/" + report.ID); !strings.Contains(item.Body, `<a href="/admin/releases/`+d.ID+`">Rivers run dry</a> (attachment;`) {
+			t.Errorf("the report's page does not list the release it is attached to")
+		}
+		if item := b.get("/admin/media-library/" + court.ID); !strings.Contains(item.Body, "No release or action uses this item.") {
+			t.Errorf("an unused photo's page claims a use")
+		}
 		again := b.get(edit)
 		for _, want := range []string{
 			`<option value="` + river.ID + `" selected>Dry river (320 × 200 px)</option>`,
