@@ -3,14 +3,11 @@ package app
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -51,22 +48,8 @@ func (h *MediaHandler) Register(root, admin, api Routes) {
 	api.GET("/media/:id", Staff, h.getAPI)
 }
 
-// mediaKey is the HMAC key of signed media URLs, derived from SESSION_SECRET
-// (like the unsubscribe key) so every web process agrees without more config.
-func (c *Config) mediaKey() []byte {
-	m := hmac.New(sha256.New, c.SessionSecret)
-	m.Write([]byte("pressroom media links v1"))
-	return m.Sum(nil)
-}
-
-// mediaSignature signs one variant of one file for one release until exp:
-// the release is part of it so the URL stops working when that release is
-// withdrawn or stops showing the file (models.SignedMediumByHash).
-func mediaSignature(key []byte, hash, variant, docID string, exp int64) string {
-	m := hmac.New(sha256.New, key)
-	fmt.Fprintf(m, "%s/%s/%s/%d", hash, variant, docID, exp)
-	return hex.EncodeToString(m.Sum(nil))
-}
+// MediaKey is the HMAC key of signed media URLs (models.MediaLinkKey).
+func (c *Config) MediaKey() []byte { return models.MediaLinkKey(c.SessionSecret) }
 
 // MediaPath is the public path of a variant: content-addressed, so it never
 // changes meaning and may be cached for good once public.
@@ -83,9 +66,7 @@ func (s *Server) MediaURL(m *models.Medium, variant string) string {
 // is public, until exp and while that release (docID) shows the file and is
 // not withdrawn: for embargo previews, never for a public page.
 func (s *Server) SignedMediaURL(m *models.Medium, variant, docID string, exp time.Time) string {
-	e := exp.Unix()
-	q := url.Values{"d": {docID}, "exp": {strconv.FormatInt(e, 10)}, "sig": {mediaSignature(s.cfg.mediaKey(), m.ContentHash, variant, docID, e)}}
-	return s.cfg.URL(MediaPath(m, variant) + "?" + q.Encode())
+	return s.cfg.URL(models.SignedMediaPath(s.mediaKey, m, variant, docID, exp))
 }
 
 // signedFor checks a signed URL's query against the clock and returns the
@@ -99,7 +80,7 @@ func (s *Server) signedFor(c *gin.Context, hash, variant string) string {
 	if err != nil || s.clock.Now().Unix() > exp {
 		return ""
 	}
-	if !hmac.Equal([]byte(sig), []byte(mediaSignature(s.cfg.mediaKey(), hash, variant, docID, exp))) {
+	if !hmac.Equal([]byte(sig), []byte(models.MediaSignature(s.mediaKey, hash, variant, docID, exp))) {
 		return ""
 	}
 	return docID
