@@ -358,12 +358,11 @@ func TestMediaInReleasesEndToEnd(t *testing.T) {
 		if len(item.UsedIn) != 1 || item.UsedIn[0] != d.ID {
 			t.Errorf("used_in %v, want [%s]", item.UsedIn, d.ID)
 		}
-		// Every stored file is free of the GPS data too.
+		// Every stored file is free of the GPS data too: the original (the
+		// upload's own bytes without their metadata), the three sizes, the PDF.
 		keys, err := store.Keys(ctx)
-		// The photo is under the large size, so its large variant is the
-		// original's very bytes, stored once.
-		if err != nil || len(keys) != 4 {
-			t.Fatalf("stored %v (%v), want 3 distinct image files and 1 PDF", keys, err)
+		if err != nil || len(keys) != 5 {
+			t.Fatalf("stored %v (%v), want 4 image files and 1 PDF", keys, err)
 		}
 		for _, k := range keys {
 			rc, _ := store.Open(ctx, k)
