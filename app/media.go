@@ -64,33 +64,35 @@ func (s *Server) MediaURL(m *models.Medium, variant string) string {
 
 // SignedMediaURL is a URL that serves a variant of a release's file before it
 // is public, until exp and while that release (docID) shows the file and is
-// not withdrawn: for embargo previews, never for a public page.
-func (s *Server) SignedMediaURL(m *models.Medium, variant, docID string, exp time.Time) string {
-	return s.cfg.URL(models.SignedMediaPath(s.mediaKey, m, variant, docID, exp))
+// not withdrawn, and the preview link it is shown through (linkID) is not
+// revoked: for embargo previews, never for a public page.
+func (s *Server) SignedMediaURL(m *models.Medium, variant, docID, linkID string, exp time.Time) string {
+	return s.cfg.URL(models.SignedMediaPath(s.mediaKey, m, variant, docID, linkID, exp))
 }
 
 // signedFor checks a signed URL's query against the clock and returns the
-// release it was signed for ("" when it is not a valid signature).
-func (s *Server) signedFor(c *gin.Context, hash, variant string) string {
-	sig, expS, docID := c.Query("sig"), c.Query("exp"), c.Query("d")
+// release and preview link it was signed for (docID "" when it is not a valid
+// signature).
+func (s *Server) signedFor(c *gin.Context, hash, variant string) (docID, linkID string) {
+	sig, expS, docID, linkID := c.Query("sig"), c.Query("exp"), c.Query("d"), c.Query("l")
 	if sig == "" || expS == "" || docID == "" {
-		return ""
+		return "", ""
 	}
 	exp, err := strconv.ParseInt(expS, 10, 64)
 	if err != nil || s.clock.Now().Unix() > exp {
-		return ""
+		return "", ""
 	}
-	if !hmac.Equal([]byte(sig), []byte(models.MediaSignature(s.mediaKey, hash, variant, docID, exp))) {
-		return ""
+	if !hmac.Equal([]byte(sig), []byte(models.MediaSignature(s.mediaKey, hash, variant, docID, linkID, exp))) {
+		return "", ""
 	}
-	return docID
+	return docID, linkID
 }
 
 func (h *MediaHandler) servePublic(c *gin.Context) {
 	ctx := c.Request.Context()
 	hash, variant := c.Param("hash"), c.Param("variant")
-	if docID := h.s.signedFor(c, hash, variant); docID != "" {
-		m, err := models.SignedMediumByHash(ctx, h.s.db.Gorm, hash, docID)
+	if docID, linkID := h.s.signedFor(c, hash, variant); docID != "" {
+		m, err := models.SignedMediumByHash(ctx, h.s.db.Gorm, hash, docID, linkID)
 		if err != nil {
 			h.notFound(c, err)
 			return

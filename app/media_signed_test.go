@@ -19,8 +19,16 @@ var signedLead = regexp.MustCompile(`<img src="([^"]+/large\?[^"]*sig=[^"]+)"`)
 // signed URL of its lead image (as a path on the test server).
 func previewImage(t *testing.T, env *testEnv, releaseID string) string {
 	t.Helper()
+	path, _ := previewImageOfLink(t, env, releaseID)
+	return path
+}
+
+// previewImageOfLink is previewImage that also returns the link's id.
+func previewImageOfLink(t *testing.T, env *testEnv, releaseID string) (string, string) {
+	t.Helper()
 	link := env.api(http.MethodPost, "/api/v1/releases/"+releaseID+"/preview-links", env.token(models.RolePressOfficer), `{"email":"reporter@example.com"}`)
 	var pl struct {
+		ID  string `json:"id"`
 		URL string `json:"url"`
 	}
 	if err := json.Unmarshal([]byte(link.Body), &pl); err != nil || pl.URL == "" {
@@ -31,12 +39,13 @@ func previewImage(t *testing.T, env *testEnv, releaseID string) string {
 	if page.Status != http.StatusOK || m == nil {
 		t.Fatalf("preview %d has no signed lead image", page.Status)
 	}
-	return pathOf(env, strings.ReplaceAll(m[1], "&amp;", "&"))
+	return pathOf(env, strings.ReplaceAll(m[1], "&amp;", "&")), pl.ID
 }
 
 // TestSignedMediaURLEndsWithWithdrawal: a signed media URL, handed to an
 // embargo preview reader, opens its file only while the release it was made
-// for shows that file and is not withdrawn: once the release is withdrawn
+// for shows that file and is not withdrawn, and while the preview link it was
+// shown through is not revoked: once the release is withdrawn
 // (perhaps because the photo endangers someone in it) the signed URL is a 404
 // no cache keeps, like the public one; a signature made for one release does
 // not open the photo of another.
@@ -64,6 +73,22 @@ func TestSignedMediaURLEndsWithWithdrawal(t *testing.T) {
 		swapped := mine.Path + "?" + u.RawQuery
 		if r := anon.get(swapped); r.Status != http.StatusNotFound {
 			t.Errorf("a signature made for another release's photo opened this one: %d", r.Status)
+		}
+
+		// A preview link the press office revokes (sent to the wrong person)
+		// takes its page's photo with it.
+		revoked, linkID := previewImageOfLink(t, env, d.ID)
+		if r := anon.get(revoked); r.Status != http.StatusOK {
+			t.Fatalf("signed image of a live link: %d", r.Status)
+		}
+		if err := models.RevokePreviewLink(ctx, env.db.Gorm, env.users[models.RolePressOfficer], d.ID, linkID, env.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if r := anon.get(revoked); r.Status != http.StatusNotFound {
+			t.Errorf("the photo of a revoked preview link: %d, want 404", r.Status)
+		}
+		if r := anon.get(signed); r.Status != http.StatusOK {
+			t.Errorf("revoking one link ended another's photo: %d", r.Status)
 		}
 
 		env.clock.Set(lift)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -73,14 +72,15 @@ func (s *Server) publicReleaseMedia(ctx context.Context, r *models.PublicRelease
 	return buildReleaseMedia(lead, att, s.MediaURL), nil
 }
 
-// previewReleaseMedia is a preview's media: signed URLs that work until exp,
-// before the lift, for this reader only in the sense that nobody can guess them.
-func (s *Server) previewReleaseMedia(ctx context.Context, r *models.PublicRelease, exp time.Time) (releaseMedia, error) {
+// previewReleaseMedia is a preview's media at the preview's signed URLs,
+// which work before the lift, for this reader's link only in the sense that
+// nobody can guess them.
+func (s *Server) previewReleaseMedia(ctx context.Context, r *models.PublicRelease, url mediaURLFunc) (releaseMedia, error) {
 	lead, att, err := models.PublicReleaseMedia(ctx, s.db.Gorm, r)
 	if err != nil {
 		return releaseMedia{}, err
 	}
-	return buildReleaseMedia(lead, att, func(m *models.Medium, v string) string { return s.SignedMediaURL(m, v, r.ID, exp) }), nil
+	return buildReleaseMedia(lead, att, url), nil
 }
 
 // renderBody renders a release body with its library images at the URLs url
