@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -50,19 +48,8 @@ func (h *MediaHandler) Register(root, admin, api Routes) {
 	api.GET("/media/:id", Staff, h.getAPI)
 }
 
-// mediaKey is the HMAC key of signed media URLs, derived from SESSION_SECRET
-// (like the unsubscribe key) so every web process agrees without more config.
-func (c *Config) mediaKey() []byte {
-	m := hmac.New(sha256.New, c.SessionSecret)
-	m.Write([]byte("pressroom media links v1"))
-	return m.Sum(nil)
-}
-
-func mediaSignature(key []byte, hash, variant string, exp int64) string {
-	m := hmac.New(sha256.New, key)
-	fmt.Fprintf(m, "%s/%s/%d", hash, variant, exp)
-	return hex.EncodeToString(m.Sum(nil))
-}
+// MediaKey is the HMAC key of signed media URLs (models.MediaLinkKey).
+func (c *Config) MediaKey() []byte { return models.MediaLinkKey(c.SessionSecret) }
 
 // MediaPath is the public path of a variant: content-addressed, so it never
 // changes meaning and may be cached for good once public.
@@ -75,38 +62,44 @@ func (s *Server) MediaURL(m *models.Medium, variant string) string {
 	return s.cfg.URL(MediaPath(m, variant))
 }
 
-// SignedMediaURL is a URL that serves a variant before it is public, until
-// exp: for embargo previews and staff, never for a public page.
-func (s *Server) SignedMediaURL(m *models.Medium, variant string, exp time.Time) string {
-	e := exp.Unix()
-	return s.cfg.URL(fmt.Sprintf("%s?exp=%d&sig=%s", MediaPath(m, variant), e, mediaSignature(s.cfg.mediaKey(), m.ContentHash, variant, e)))
+// SignedMediaURL is a URL that serves a variant of a release's file before it
+// is public, until exp and while that release (docID) shows the file and is
+// not withdrawn, and the preview link it is shown through (linkID) is not
+// revoked: for embargo previews, never for a public page.
+func (s *Server) SignedMediaURL(m *models.Medium, variant, docID, linkID string, exp time.Time) string {
+	return s.cfg.URL(models.SignedMediaPath(s.mediaKey, m, variant, docID, linkID, exp))
 }
 
-// validSignature checks a signed URL's query against the clock.
-func (s *Server) validSignature(c *gin.Context, hash, variant string) bool {
-	sig, expS := c.Query("sig"), c.Query("exp")
-	if sig == "" || expS == "" {
-		return false
+// signedFor checks a signed URL's query against the clock and returns the
+// release and preview link it was signed for (docID "" when it is not a valid
+// signature).
+func (s *Server) signedFor(c *gin.Context, hash, variant string) (docID, linkID string) {
+	sig, expS, docID, linkID := c.Query("sig"), c.Query("exp"), c.Query("d"), c.Query("l")
+	if sig == "" || expS == "" || docID == "" {
+		return "", ""
 	}
 	exp, err := strconv.ParseInt(expS, 10, 64)
 	if err != nil || s.clock.Now().Unix() > exp {
-		return false
+		return "", ""
 	}
-	return hmac.Equal([]byte(sig), []byte(mediaSignature(s.cfg.mediaKey(), hash, variant, exp)))
+	if !hmac.Equal([]byte(sig), []byte(models.MediaSignature(s.mediaKey, hash, variant, docID, linkID, exp))) {
+		return "", ""
+	}
+	return docID, linkID
 }
 
 func (h *MediaHandler) servePublic(c *gin.Context) {
 	ctx := c.Request.Context()
 	hash, variant := c.Param("hash"), c.Param("variant")
-	if h.s.validSignature(c, hash, variant) {
-		ms, err := models.MediaByHash(ctx, h.s.db.Gorm, hash)
+	if docID, linkID := h.s.signedFor(c, hash, variant); docID != "" {
+		m, err := models.SignedMediumByHash(ctx, h.s.db.Gorm, hash, docID, linkID)
 		if err != nil {
 			h.notFound(c, err)
 			return
 		}
 		// Still under embargo: no cache but the reader's may keep it.
 		c.Header("Cache-Control", "private, no-store")
-		h.s.serveFile(c, &ms[0], variant)
+		h.s.serveFile(c, m, variant)
 		return
 	}
 	m, err := h.s.publicMedium(ctx, hash)

@@ -55,7 +55,7 @@ func TestInlineImagesInBody(t *testing.T) {
 		}
 		_ = json.Unmarshal([]byte(link.Body), &pl)
 		pv := anon.get(pathOf(env, pl.URL))
-		signed := regexp.MustCompile(`<img src="([^"]+/large\?exp=[^"]+)" alt="The riverbed in July" width="1600" height="1000">`).FindStringSubmatch(pv.Body)
+		signed := regexp.MustCompile(`<img src="([^"]+/large\?d=[^"]+)" alt="The riverbed in July" width="1600" height="1000">`).FindStringSubmatch(pv.Body)
 		if signed == nil {
 			t.Fatalf("preview has no signed inline image: %s", pv.Body)
 		}

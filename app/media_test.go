@@ -292,12 +292,20 @@ func TestMediaInReleasesEndToEnd(t *testing.T) {
 		}
 		_ = json.Unmarshal([]byte(link.Body), &pl)
 		prev := anon.get(pathOf(env, pl.URL))
-		signed := regexp.MustCompile(`<img src="([^"]+/large\?exp=[^"]+)"`).FindStringSubmatch(prev.Body)
+		signed := regexp.MustCompile(`<img src="([^"]+/large\?d=[^"]+)"`).FindStringSubmatch(prev.Body)
 		if prev.Status != http.StatusOK || signed == nil {
 			t.Fatalf("preview %d: no signed lead image in %s", prev.Status, prev.Body)
 		}
 		if r := anon.get(pathOf(env, strings.ReplaceAll(signed[1], "&amp;", "&"))); r.Status != http.StatusOK || r.Header.Get("Cache-Control") != "private, no-store" {
 			t.Errorf("signed preview image: %d %q", r.Status, r.Header.Get("Cache-Control"))
+		}
+		// The preview reader may download the full-size photo already, through
+		// its own signed URL, and reads its licence.
+		dl := regexp.MustCompile(`<a href="([^"]+/original\?d=[^"]+)" download>Download the photo</a> <bdi>\(JPEG, 1600 × 1000 px, [0-9]+ KB\)`).FindStringSubmatch(prev.Body)
+		if dl == nil || !strings.Contains(prev.Body, "Licence: Editorial use with credit") {
+			t.Errorf("preview lacks the photo's download link or licence")
+		} else if r := anon.get(pathOf(env, strings.ReplaceAll(dl[1], "&amp;", "&"))); r.Status != http.StatusOK || r.Header.Get("Content-Type") != "image/jpeg" {
+			t.Errorf("signed photo download: %d %q", r.Status, r.Header.Get("Content-Type"))
 		}
 		tampered := strings.ReplaceAll(strings.ReplaceAll(signed[1], "&amp;", "&"), "/large?", "/original?")
 		if r := anon.get(pathOf(env, tampered)); r.Status != http.StatusNotFound {
@@ -332,6 +340,8 @@ func TestMediaInReleasesEndToEnd(t *testing.T) {
 			"Families outside the court.", "© Jane Doe / Agency",
 			`href="` + report.URL + `" download>Report (PDF, 73 bytes)</a>`,
 			`"image":["` + photo.Variants["social"],
+			`<a href="` + photo.URL + `" download>Download the photo</a> <bdi>(JPEG, 1600 × 1000 px, `,
+			"Licence: Editorial use with credit",
 		} {
 			if !strings.Contains(page.Body, want) {
 				t.Errorf("release page lacks %s", want)
@@ -348,12 +358,11 @@ func TestMediaInReleasesEndToEnd(t *testing.T) {
 		if len(item.UsedIn) != 1 || item.UsedIn[0] != d.ID {
 			t.Errorf("used_in %v, want [%s]", item.UsedIn, d.ID)
 		}
-		// Every stored file is free of the GPS data too.
+		// Every stored file is free of the GPS data too: the original (the
+		// upload's own bytes without their metadata), the three sizes, the PDF.
 		keys, err := store.Keys(ctx)
-		// The photo is under the large size, so its large variant is the
-		// original's very bytes, stored once.
-		if err != nil || len(keys) != 4 {
-			t.Fatalf("stored %v (%v), want 3 distinct image files and 1 PDF", keys, err)
+		if err != nil || len(keys) != 5 {
+			t.Fatalf("stored %v (%v), want 4 image files and 1 PDF", keys, err)
 		}
 		for _, k := range keys {
 			rc, _ := store.Open(ctx, k)

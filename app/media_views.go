@@ -2,9 +2,9 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"html/template"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -24,6 +24,11 @@ type mediaView struct {
 	Title   string
 	Href    string // the download (documents) or the original (images)
 	Label   string // "Report (PDF, 2.3 MB)"
+	// About is the full-size photo's type, size and weight, "JPEG, 4000 ×
+	// 3000 px, 3.2 MB", beside its download link; Licence says what a
+	// journalist may do with it.
+	About   string
+	Licence string
 }
 
 // releaseMedia is a release's lead image and attachments for a template.
@@ -39,7 +44,8 @@ type mediaURLFunc func(m *models.Medium, variant string) string
 func buildReleaseMedia(lead *models.Medium, att []models.Medium, url mediaURLFunc) releaseMedia {
 	var out releaseMedia
 	if lead != nil {
-		v := mediaView{Alt: lead.AltText, Caption: lead.Caption, Credit: lead.Credit, Title: lead.Title, Href: url(lead, models.VariantOriginal)}
+		v := mediaView{Alt: lead.AltText, Caption: lead.Caption, Credit: lead.Credit, Title: lead.Title, Href: url(lead, models.VariantOriginal),
+			About: fmt.Sprintf("%s, %d × %d px, %s", lead.TypeLabel(), lead.Width, lead.Height, lead.SizeLabel()), Licence: lead.Licence}
 		if l := lead.Variant(models.VariantLarge); l != nil {
 			v.Src, v.Width, v.Height = url(lead, models.VariantLarge), l.Width, l.Height
 		}
@@ -51,7 +57,7 @@ func buildReleaseMedia(lead *models.Medium, att []models.Medium, url mediaURLFun
 	for i := range att {
 		m := &att[i]
 		out.Attachments = append(out.Attachments, mediaView{Title: m.Title, Caption: m.Caption, Credit: m.Credit, Alt: m.AltText,
-			Href: url(m, models.VariantOriginal), Label: m.Title + " (" + m.TypeLabel() + ", " + m.SizeLabel() + ")"})
+			Href: url(m, models.VariantOriginal), Label: m.DownloadLabel()})
 	}
 	return out
 }
@@ -66,14 +72,15 @@ func (s *Server) publicReleaseMedia(ctx context.Context, r *models.PublicRelease
 	return buildReleaseMedia(lead, att, s.MediaURL), nil
 }
 
-// previewReleaseMedia is a preview's media: signed URLs that work until exp,
-// before the lift, for this reader only in the sense that nobody can guess them.
-func (s *Server) previewReleaseMedia(ctx context.Context, r *models.PublicRelease, exp time.Time) (releaseMedia, error) {
+// previewReleaseMedia is a preview's media at the preview's signed URLs,
+// which work before the lift, for this reader's link only in the sense that
+// nobody can guess them.
+func (s *Server) previewReleaseMedia(ctx context.Context, r *models.PublicRelease, url mediaURLFunc) (releaseMedia, error) {
 	lead, att, err := models.PublicReleaseMedia(ctx, s.db.Gorm, r)
 	if err != nil {
 		return releaseMedia{}, err
 	}
-	return buildReleaseMedia(lead, att, func(m *models.Medium, v string) string { return s.SignedMediaURL(m, v, exp) }), nil
+	return buildReleaseMedia(lead, att, url), nil
 }
 
 // renderBody renders a release body with its library images at the URLs url

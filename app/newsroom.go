@@ -586,12 +586,14 @@ func (h *PreviewHandler) show(c *gin.Context) {
 		return
 	}
 	p := previewPage{R: r, Contacts: r.Contacts(), For: link.Email, Test: link.IsTest}
-	signed := func(m *models.Medium, v string) string { return h.s.SignedMediaURL(m, v, link.ExpiresAt) }
+	signed := func(m *models.Medium, v string) string {
+		return h.s.SignedMediaURL(m, v, r.ID, link.ID, link.ExpiresAt)
+	}
 	if p.Body, err = h.s.renderBody(c.Request.Context(), r.Body, signed); err != nil {
 		_ = c.Error(err)
 		return
 	}
-	if p.Media, err = h.s.previewReleaseMedia(c.Request.Context(), r, link.ExpiresAt); err != nil {
+	if p.Media, err = h.s.previewReleaseMedia(c.Request.Context(), r, signed); err != nil {
 		_ = c.Error(err)
 		return
 	}

@@ -53,14 +53,21 @@ type surface struct {
 // TestEmbargoLeak walks every public surface before and after an embargo lifts:
 // before, none of them shows the embargoed release (not its page, listings,
 // feed, sitemap, public API, index lookup, nor a translation or another page's
-// metadata); within two seconds after the embargo time, all of them do.
+// metadata), none of its media answers at its public URL (the lead photo's
+// every size, the attached report, the photo in its text) and no page names
+// them; within two seconds after the embargo time, all of them do.
 func TestEmbargoLeak(t *testing.T) {
 	run(t, envOptions{work: true, serial: true}, func(t *testing.T, env *testEnv) {
 		ctx := context.Background()
 		control := env.publish(t, "Control release already public", "Public words.", nil, nil)
+		token := env.token(models.RolePressOfficer)
+		photo := decodeUpload(t, env.uploadAPI(t, token, map[string]string{"title": "Quokka", "alt_text": "A quokka"}, "q.jpg", exifJPEG(t, 800, 600)))
+		inline := decodeUpload(t, env.uploadAPI(t, token, map[string]string{"title": "Map", "alt_text": "A map of Freedonia"}, "m.jpg", exifJPEG(t, 600, 400)))
+		report := decodeUpload(t, env.uploadAPI(t, token, map[string]string{"title": "Sanctions report"}, "r.pdf", []byte(testPDF)))
 		embargo := env.clock.Now().Add(time.Hour)
-		secret := env.publish(t, "Quokka sanctions announced", "The zanzibarquokka clause applies.", &embargo, func(in *models.DocumentInput) {
+		secret := env.publish(t, "Quokka sanctions announced", "The zanzibarquokka clause applies.\n\n![Map](media:"+inline.ID+")", &embargo, func(in *models.DocumentInput) {
 			in.Countries = &[]string{"Freedonia"}
+			in.LeadImageID, in.AttachmentIDs = &photo.ID, &[]string{report.ID}
 		})
 		if secret.Status != models.StatusScheduled || secret.Slug == nil || secret.IndexNumber == nil {
 			t.Fatalf("embargoed release: %s", secret.Status)
@@ -103,6 +110,17 @@ func TestEmbargoLeak(t *testing.T) {
 			{"public API search", "/api/v1/public/releases?q=zanzibarquokka", has(slug)},
 			{"another page's metadata", "/news/" + *control.Slug, has("zanzibarquokka")},
 		}
+		// The media: every URL the public would use once the embargo lifts.
+		mediaURLs := map[string]string{"attached report": report.URL, "photo in the text": inline.Variants["large"], "lead photo original": photo.URL}
+		for v, u := range photo.Variants {
+			mediaURLs["lead photo "+v] = u
+		}
+		textSurfaces := len(surfaces)
+		for name, u := range mediaURLs {
+			surfaces = append(surfaces, surface{name, pathOf(env, u), func(_ string, status int) bool { return status == http.StatusOK }})
+		}
+		hashOf := func(u string) string { return strings.Split(pathOf(env, u), "/")[2] }
+		mediaHashes := []string{hashOf(photo.URL), hashOf(inline.URL), hashOf(report.URL)}
 		anon := env.browser()
 		check := func(wantVisible bool) []string {
 			var wrong []string
@@ -125,6 +143,15 @@ func TestEmbargoLeak(t *testing.T) {
 		}
 		if wrong := check(false); len(wrong) > 0 {
 			t.Fatalf("before the embargo the release shows on: %v", wrong)
+		}
+		// Nor does any page name its media before the lift.
+		for _, s := range surfaces[:textSurfaces] {
+			body := anon.get(s.path).Body
+			for _, h := range mediaHashes {
+				if strings.Contains(body, h) {
+					t.Errorf("before the embargo %s names the file %s", s.name, h)
+				}
+			}
 		}
 		// The embargo lifts; the publishing job (every second) must make it public
 		// everywhere within two seconds.

@@ -71,8 +71,11 @@ func (h *OutboxHandler) html(c *gin.Context) {
 		return
 	}
 	// Popups may leave the sandbox so that a link opens in a new tab, as it
-	// would from a mail client; scripts stay off.
-	c.Header("Content-Security-Policy", "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; frame-ancestors 'self'")
+	// would from a mail client; scripts stay off. Images load as a mail
+	// client loads them: from HTTPS, and from the newsroom itself even when
+	// BASE_URL is plain HTTP (development), so the photo is seen, not its alt.
+	base := h.s.cfg.BaseURL
+	c.Header("Content-Security-Policy", "sandbox allow-popups allow-popups-to-escape-sandbox; default-src 'none'; img-src https: data: "+base.Scheme+"://"+base.Host+"; style-src 'unsafe-inline'; frame-ancestors 'self'")
 	c.Header("X-Frame-Options", "SAMEORIGIN")
 	c.Data(http.StatusOK, "text/html; charset=utf-8", []byte(previewDocument(m.HTML)))
 }

@@ -63,9 +63,13 @@ func bindReleaseForm(c *gin.Context) releaseForm {
 		Countries: c.PostForm("countries"), Regions: c.PostForm("regions"), Themes: c.PostForm("themes"), CorrectionNote: c.PostForm("correction_note"),
 	}
 	fmt.Sscan(c.PostForm("base_revision"), &f.BaseRevision)
+	// The editor's media_fields marks a form that holds the media fields even
+	// when no attachment is ticked (unticked checkboxes send nothing); the
+	// attachments may come as ticked boxes or as one list of ids.
 	lead, hasLead := c.GetPostForm("lead_image_id")
-	att, hasAtt := c.GetPostForm("attachment_ids")
-	f.LeadImageID, f.AttachmentIDs, f.MediaFields = strings.TrimSpace(lead), att, hasLead || hasAtt
+	att, hasAtt := c.GetPostFormArray("attachment_ids")
+	_, hasMarker := c.GetPostForm("media_fields")
+	f.LeadImageID, f.AttachmentIDs, f.MediaFields = strings.TrimSpace(lead), strings.Join(att, ","), hasLead || hasAtt || hasMarker
 	if _, ok := c.GetPostForm("action_fields"); ok {
 		f.ActionFields = true
 		f.TargetIDs, f.DeadlineLocal, f.AppealTZ = c.PostFormArray("target_ids"), strings.TrimSpace(c.PostForm("deadline_local")), c.PostForm("appeal_timezone")
@@ -132,7 +136,7 @@ func (f *releaseForm) input(fallback *time.Location) (models.DocumentInput, map[
 		in.CorrectionNote = &f.CorrectionNote
 	}
 	if f.MediaFields {
-		ids := strings.FieldsFunc(f.AttachmentIDs, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
+		ids := f.attachmentIDs()
 		in.LeadImageID, in.AttachmentIDs = &f.LeadImageID, &ids
 	}
 	if f.UpdateOf != "" && f.ID == "" {

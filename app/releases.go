@@ -106,6 +106,8 @@ type editorPage struct {
 	Correction bool
 	// Targets are the directory's officials an action alert may name.
 	Targets []models.Target
+	// Media is what the library offers as lead image and attachments.
+	Media mediaPicker
 }
 
 func (h *ReleasesHandler) renderEditor(c *gin.Context, status int, f releaseForm, doc *models.Document, errs map[string]string, stale *models.StaleRevisionError) {
@@ -138,6 +140,10 @@ func (h *ReleasesHandler) renderEditor(c *gin.Context, status int, f releaseForm
 	}
 	p := editorPage{Form: f, Series: series, Workflows: wfs, Campaigns: camps, Zones: zones, Preview: h.s.markdown.RenderWith(f.Body, h.s.staffImages(ctx, f.Body)),
 		Stale: stale, Document: doc, KindLabel: models.Kind(f.Kind).Label(), Correction: f.Published}
+	if p.Media, err = h.s.mediaPicker(ctx, &f); err != nil {
+		_ = c.Error(err)
+		return
+	}
 	if f.Kind == string(models.KindActionAlert) {
 		if p.Targets, err = models.Targets(ctx, db, models.TargetFilter{Limit: 500}); err != nil {
 			_ = c.Error(err)

@@ -64,7 +64,9 @@ type Server struct {
 	petitionPages *petitionPages
 	// mediaVisible memoises which media files are public, per newsroom version.
 	mediaVisible *mediaVisibility
-	pages        *pageCache
+	// mediaKey signs media URLs for embargo previews (Config.MediaKey).
+	mediaKey []byte
+	pages    *pageCache
 	// siteCache holds the organisation's settings (name, default list).
 	siteCache siteCache
 	// sitemapPageSize is Deps.SitemapPageSize (0: models.SitemapPageSize).
@@ -99,6 +101,7 @@ func New(d Deps) (*Server, error) {
 		petitions:     &petitionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
 		petitionPages: newPetitionPages(d.NewsroomVersionTTL, d.Config.Petitions.CountInterval),
 		mediaVisible:  &mediaVisibility{},
+		mediaKey:      d.Config.MediaKey(),
 		pages:         newPageCache(pageCacheEntries, pageCacheBytes), sitemapPageSize: d.SitemapPageSize}
 
 	if s.media = d.Media; s.media == nil {

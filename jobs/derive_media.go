@@ -66,10 +66,12 @@ type ProcessedUpload struct {
 
 // ProcessUpload checks an upload's real type from its bytes (never its name or
 // the browser's claim), refuses oversize images from their header, and for an
-// image decodes it once, applies its EXIF orientation, and re-encodes the
-// original and every derived size without any metadata: EXIF location data in
-// a photo can endanger a source, and re-encoding is the one way to be sure
-// none survives. PDFs are stored as they are.
+// image decodes it once, applies its EXIF orientation, and encodes every
+// derived size without any metadata: EXIF location data in a photo can
+// endanger a source. The original keeps the upload's own bytes with every
+// metadata segment taken out (keptOriginal), so a journalist downloads the
+// photographer's quality, and is re-encoded like the sizes when that cannot
+// be done safely. PDFs are stored as they are.
 func ProcessUpload(data []byte) (*ProcessedUpload, error) {
 	if len(data) > MaxUploadBytes {
 		return nil, &UploadError{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf("The file is %s; the limit is %s.", models.HumanBytes(int64(len(data))), models.HumanBytes(MaxUploadBytes))}
@@ -114,16 +116,49 @@ func ProcessUpload(data []byte) (*ProcessedUpload, error) {
 		{models.VariantSocial, imaging.Fill(img, socialW, socialH, imaging.Center, imaging.Lanczos)},
 		{models.VariantLarge, fitWithin(img, largeSide)},
 	}
+	kept := keptOriginal(data, ct, out.Width, out.Height)
 	for _, v := range variants {
-		enc, err := encode(v.img)
-		if err != nil {
-			return nil, fmt.Errorf("jobs: encode %s: %w", v.name, err)
+		enc := kept
+		if v.name != models.VariantOriginal || enc == nil {
+			if enc, err = encode(v.img); err != nil {
+				return nil, fmt.Errorf("jobs: encode %s: %w", v.name, err)
+			}
 		}
 		vb := v.img.Bounds()
 		out.Files = append(out.Files, file(v.name, out.ContentType, ext, enc, vb.Dx(), vb.Dy()))
 	}
 	out.Hash = out.Files[0].Key()
 	return out, nil
+}
+
+// keptOriginal is the uploaded file's own bytes without their metadata
+// (strip_metadata.go), when they can serve as the original: a JPEG or PNG
+// whose stripped bytes still read as an image of the decoded size and that
+// EXIF did not turn (the derived sizes are turned upright; an original that
+// relied on the EXIF we drop would show sideways). nil means re-encode.
+func keptOriginal(data []byte, ct string, w, h int) []byte {
+	var out []byte
+	switch ct {
+	case "image/jpeg":
+		stripped, orientation, ok := stripJPEG(data)
+		if !ok || orientation > 1 {
+			return nil
+		}
+		out = stripped
+	case "image/png":
+		stripped, ok := stripPNG(data)
+		if !ok {
+			return nil
+		}
+		out = stripped
+	default:
+		return nil
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(out))
+	if err != nil || cfg.Width != w || cfg.Height != h {
+		return nil
+	}
+	return out
 }
 
 // Key is the content-addressed name of a file: the SHA-256 of its bytes.

@@ -93,6 +93,11 @@ func (m *Medium) TypeLabel() string {
 	return m.ContentType
 }
 
+// DownloadLabel names the item as a download: "Report (PDF, 2.3 MB)".
+func (m *Medium) DownloadLabel() string {
+	return m.Title + " (" + m.TypeLabel() + ", " + m.SizeLabel() + ")"
+}
+
 // SizeLabel is the file's size as people read it: "2.3 MB", "480 KB".
 func (m *Medium) SizeLabel() string { return HumanBytes(m.Bytes) }
 
@@ -451,6 +456,37 @@ func PublicMediumByHash(ctx context.Context, db *gorm.DB, hash string, now time.
 	}
 	if len(ids) == 0 {
 		return nil, fmt.Errorf("models: public medium %s: %w", hash, ErrNotFound)
+	}
+	return MediumByID(ctx, db, ids[0])
+}
+
+// SignedMediumByHash is the rule for a signed media URL, which opens a file
+// before it is public: only while the release the URL was made for (docID)
+// shows the file in its approved revision and is not withdrawn (nor a
+// translation of a withdrawn original), and, for a URL shown through a
+// preview link (linkID, "" for none), while that link of that release is not
+// revoked. A signature is handed to people outside the organisation (embargo
+// preview readers), so it must stop working when the release is withdrawn,
+// its photo replaced or the reader's link revoked, not when it happens to
+// expire.
+func SignedMediumByHash(ctx context.Context, db *gorm.DB, hash, docID, linkID string) (*Medium, error) {
+	var ids []string
+	q := db.WithContext(ctx).Table("revision_media").Select("media.id").
+		Joins("JOIN media ON media.id = revision_media.media_id").
+		Joins("JOIN revisions ON revisions.id = revision_media.revision_id").
+		Joins("JOIN documents ON documents.id = revisions.document_id AND documents.approved_revision = revisions.number").
+		Joins("LEFT JOIN documents "+originalsAlias+" ON "+originalsAlias+".id = documents.original_id").
+		Where("media.content_hash = ? AND documents.id = ?", hash, docID).
+		Where("NOT " + withdrawnSQL("documents", originalsAlias))
+	if linkID != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM preview_links WHERE preview_links.id = ? AND preview_links.document_id = documents.id AND preview_links.revoked_at IS NULL)", linkID)
+	}
+	err := q.Limit(1).Pluck("media.id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("models: signed medium: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("models: signed medium %s: %w", hash, ErrNotFound)
 	}
 	return MediumByID(ctx, db, ids[0])
 }

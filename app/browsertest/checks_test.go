@@ -73,6 +73,21 @@ func (tb *tab) checkA11y(axe string) {
 	}
 }
 
+// onPhone makes the tab a 390 px phone (capture leaves it at desktop size,
+// so a journey on a phone calls this after each capture) and checks the page
+// is laid out at that width.
+func (tb *tab) onPhone() {
+	tb.t.Helper()
+	run(tb, "phone viewport", chromedp.EmulateViewport(phoneWidth, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait))
+	// about:blank has no viewport meta tag, so lays out at 980 px.
+	if run(tb, "location", chromedp.Evaluate[string](`location.href`)) == "about:blank" {
+		return
+	}
+	if w := run(tb, "viewport width", chromedp.Evaluate[int](`window.innerWidth`)); w != phoneWidth {
+		tb.failf("viewport is %d px wide, not a phone", w)
+	}
+}
+
 // shots is the folder screenshots go to: $PRESSROOM_SCREENSHOTS, or a new
 // temporary folder. It is outside the repository and kept after the test, so
 // a person can look at the pages.

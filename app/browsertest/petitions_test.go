@@ -59,16 +59,7 @@ func petitionJourneys(tb *tab) {
 	s := tb.stranger()
 	// The supporter is on a phone; capture photographs both widths and
 	// leaves the tab at desktop size, so each step goes back to the phone.
-	onPhone := func() {
-		run(s, "phone viewport", chromedp.EmulateViewport(phoneWidth, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait))
-		// about:blank has no viewport meta tag, so lays out at 980 px.
-		if run(s, "location", chromedp.Evaluate[string](`location.href`)) == "about:blank" {
-			return
-		}
-		if w := run(s, "viewport width", chromedp.Evaluate[int](`window.innerWidth`)); w != phoneWidth {
-			s.failf("viewport is %d px wide, not a phone", w)
-		}
-	}
+	onPhone := s.onPhone
 	s.journey("supporter-signs-on-a-phone-and-confirms", func() {
 		onPhone()
 		s.open("/p/" + p.Slug)

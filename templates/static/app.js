@@ -43,7 +43,9 @@
     var out = {};
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || skip[el.name] || el.type === "submit" || el.type === "hidden") { return; }
-      var v = el.type === "checkbox" ? (el.checked ? "on" : "") : el.value;
+      // A ticked box keeps its value, so a list of boxes that changed
+      // order since (a new upload) restores the same choices.
+      var v = el.type === "checkbox" ? (el.checked ? el.value : "") : el.value;
       (out[el.name] = out[el.name] || []).push(v);
     });
     return out;
@@ -52,10 +54,11 @@
     var seen = {};
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || !saved[el.name] || skip[el.name] || el.type === "hidden") { return; }
+      if (el.type === "checkbox") { el.checked = saved[el.name].indexOf(el.value) >= 0; return; }
       var i = seen[el.name] || 0;
       seen[el.name] = i + 1;
       if (i >= saved[el.name].length) { return; }
-      if (el.type === "checkbox") { el.checked = saved[el.name][i] === "on"; } else { el.value = saved[el.name][i]; }
+      el.value = saved[el.name][i];
     });
   }
   document.querySelectorAll("form[data-autosave]").forEach(function (form) {
