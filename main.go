@@ -201,7 +201,7 @@ func runServe(ctx context.Context, getenv func(string) string, out io.Writer, mo
 	workers := river.NewWorkers()
 	liveness := jobs.NewLiveness()
 	jobs.Register(workers, jobs.Deps{DB: db, Mail: transport, Clock: clock, Logger: logger, BaseURL: cfg.BaseURL.String(),
-		MailFrom: jobs.Address{Email: cfg.MailFrom.Address, Name: cfg.MailFrom.Name}, UnsubscribeKey: cfg.UnsubscribeKey(), Liveness: liveness,
+		MailFrom: jobs.Address{Email: cfg.MailFrom.Address, Name: cfg.MailFrom.Name}, UnsubscribeKey: cfg.UnsubscribeKey(), MediaKey: cfg.MediaKey(), Liveness: liveness,
 		SignaturePendingTTL: cfg.Petitions.PendingTTL, SignatureIPKeep: cfg.Petitions.IPKeep, SignatureTrendingThreshold: cfg.Petitions.TrendingThreshold, SendsInFlight: cfg.SendsInFlight, SettleWait: cfg.SendSettleWait})
 	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: work, Logger: logger, SignatureCountInterval: cfg.Petitions.CountInterval,
 		SendsInFlight: cfg.SendsInFlight})

@@ -63,14 +63,19 @@ func TestInlineImagesInBody(t *testing.T) {
 			t.Errorf("signed inline image: %d", r.Status)
 		}
 
-		// The email: absolute URL, 552 px wide.
+		// The email under embargo: an absolute URL signed for the release, 552
+		// px wide, that the journalist's mail client can load before the lift.
 		s := &models.Send{ID: "x", DocumentID: d.ID, Revision: d.ApprovedRevision, Kind: d.Kind}
-		content, err := jobs.ComposeSend(ctx, env.db.Gorm, s, env.cfg.BaseURL.String(), env.clock.Now())
+		content, err := jobs.ComposeSend(ctx, env.db.Gorm, s, env.cfg.BaseURL.String(), env.cfg.MediaKey(), env.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := `<img src="` + large + `" alt="The riverbed in July" width="552" height="345">`; !strings.Contains(content.Journalist.HTML, want) {
-			t.Errorf("email lacks %s:\n%s", want, content.Journalist.HTML)
+		mailed := regexp.MustCompile(`<img src="(` + regexp.QuoteMeta(large) + `\?d=[^"]+)" alt="The riverbed in July" width="552" height="345">`).FindStringSubmatch(content.Journalist.HTML)
+		if mailed == nil {
+			t.Fatalf("the embargoed email has no signed photo:\n%s", content.Journalist.HTML)
+		}
+		if r := anon.get(pathOf(env, strings.ReplaceAll(mailed[1], "&amp;", "&"))); r.Status != http.StatusOK {
+			t.Errorf("the embargoed email's photo does not load before the lift: %d", r.Status)
 		}
 
 		env.clock.Set(lift)
@@ -90,6 +95,14 @@ func TestInlineImagesInBody(t *testing.T) {
 		}
 		if api := anon.get("/api/v1/public/releases/" + *d.Slug); !strings.Contains(api.Body, `width=\"1600\"`) {
 			t.Errorf("public API body_html lacks the image: %s", api.Body)
+		}
+		// Once public, an email shows the public URL.
+		content, err = jobs.ComposeSend(ctx, env.db.Gorm, s, env.cfg.BaseURL.String(), env.cfg.MediaKey(), env.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := `<img src="` + large + `" alt="The riverbed in July" width="552" height="345">`; !strings.Contains(content.Journalist.HTML, want) {
+			t.Errorf("the email after the lift lacks %s", want)
 		}
 	})
 }

@@ -312,6 +312,24 @@ func TestMediaInReleasesEndToEnd(t *testing.T) {
 			t.Errorf("a signature for one variant opened another: %d", r.Status)
 		}
 
+		// The embargoed email's photo and report load before the lift too,
+		// through links signed for the release.
+		content, err := jobs.ComposeSend(ctx, env.db.Gorm, &models.Send{ID: "x", DocumentID: d.ID, Revision: d.ApprovedRevision, Kind: d.Kind},
+			env.cfg.BaseURL.String(), env.cfg.MediaKey(), env.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, re := range map[string]string{"photo": `<img src="([^"]+/large\?d=[^"]+)"`, "report": `<a href="([^"]+/original\?d=[^"]+)"[^>]*>Report \(PDF`} {
+			m := regexp.MustCompile(re).FindStringSubmatch(content.Journalist.HTML)
+			if m == nil {
+				t.Errorf("the embargoed email's %s is not signed:\n%s", name, content.Journalist.HTML)
+				continue
+			}
+			if r := anon.get(pathOf(env, strings.ReplaceAll(m[1], "&amp;", "&"))); r.Status != http.StatusOK {
+				t.Errorf("the embargoed email's %s: %d before the lift", name, r.Status)
+			}
+		}
+
 		env.clock.Set(lift)
 		start := time.Now()
 		var got response

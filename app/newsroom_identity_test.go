@@ -73,7 +73,7 @@ func TestNewsroomIdentity(t *testing.T) {
 
 		// Emails carry the organisation's name and the press office block.
 		content, err := jobs.ComposeSend(context.Background(), env.db.Gorm, &models.Send{ID: "x", DocumentID: d.ID, Revision: d.ApprovedRevision, Kind: d.Kind},
-			env.cfg.BaseURL.String(), env.clock.Now())
+			env.cfg.BaseURL.String(), env.cfg.MediaKey(), env.clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -50,7 +50,7 @@ func (s *Server) sendTest(c *gin.Context, id string, addresses []string) (*sendT
 	}
 	now := s.clock.Now()
 	base := s.cfg.BaseURL.String()
-	content, err := jobs.ComposeSend(ctx, db, send, base, now)
+	content, err := jobs.ComposeSend(ctx, db, send, base, s.mediaKey, now)
 	if err != nil {
 		return nil, err
 	}

@@ -237,7 +237,7 @@ func (h *SendsHandler) show(c *gin.Context) {
 	now := h.s.clock.Now()
 	p.Moment = models.SendMoment(s, now)
 	p.Gone = s.MaterialisedAt != nil
-	if p.Content, err = jobs.ComposeSend(ctx, db, s, h.s.cfg.BaseURL.String(), p.Moment); err != nil {
+	if p.Content, err = jobs.ComposeSend(ctx, db, s, h.s.cfg.BaseURL.String(), h.s.mediaKey, p.Moment); err != nil {
 		_ = c.Error(err)
 		return
 	}
@@ -379,7 +379,7 @@ func (h *SendsHandler) preview(c *gin.Context) {
 		return
 	}
 	// The variant of the moment the send goes (or went) out, not of now.
-	content, err := jobs.ComposeSend(c.Request.Context(), h.s.db.Gorm, s, h.s.cfg.BaseURL.String(), models.SendMoment(s, h.s.clock.Now()))
+	content, err := jobs.ComposeSend(c.Request.Context(), h.s.db.Gorm, s, h.s.cfg.BaseURL.String(), h.s.mediaKey, models.SendMoment(s, h.s.clock.Now()))
 	if err != nil {
 		_ = c.Error(err)
 		return

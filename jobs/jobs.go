@@ -36,6 +36,10 @@ type Deps struct {
 	// UnsubscribeKey signs supporters' one-click unsubscribe links (the session
 	// secret, as the web process uses to check them).
 	UnsubscribeKey []byte
+	// MediaKey signs the media links of emails about a release not yet public
+	// (models.MediaLinkKey of the session secret, as the web process checks
+	// them); nil leaves them public (they answer from the lift).
+	MediaKey []byte
 	// SendsInFlight bounds this process's send requests that the provider may
 	// have accepted before their checkpoint is committed, which is what one crash
 	// can duplicate; 0 means DefaultSendsInFlight (one). Raising it trades that

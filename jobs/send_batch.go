@@ -224,7 +224,7 @@ func (w *SendBatchWorker) send(ctx context.Context, job *river.Job[SendBatchArgs
 		}
 		return w.complete(ctx, a.SendID)
 	}
-	content, err := w.content.compose(ctx, db, s, doc, w.BaseURL, now)
+	content, err := w.content.compose(ctx, db, s, doc, w.BaseURL, w.MediaKey, now)
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,31 @@ type emailLink struct {
 // email body.
 const emailImageWidth = 552
 
-func emailMedia(ctx context.Context, db *gorm.DB, rev *models.Revision, base string) (*emailImage, []emailLink, error) {
+// mediaLinkLife is how long after the embargo (or, for a release not yet
+// public without one, after composing) an email's signed media links work;
+// once the release is public they are not needed, as an expired signature
+// falls back to the public rule.
+const mediaLinkLife = 30 * 24 * time.Hour
+
+// emailMediaURL chooses the address of the media an email shows: public once
+// the release is, otherwise signed for this release (models.SignedMediaPath),
+// so a journalist reading the embargoed email sees the photo and can open the
+// report before the lift, and nobody else can, and never once it is withdrawn.
+func emailMediaURL(base string, key []byte, d *models.Document, public bool, now time.Time) func(m *models.Medium, v string) string {
+	if public || len(key) == 0 {
+		return func(m *models.Medium, v string) string { return base + m.PublicPath(v) }
+	}
+	exp := now
+	if d.EmbargoAt != nil && d.EmbargoAt.After(now) {
+		exp = *d.EmbargoAt
+	}
+	exp = exp.Add(mediaLinkLife)
+	return func(m *models.Medium, v string) string {
+		return base + models.SignedMediaPath(key, m, v, d.ID, "", exp)
+	}
+}
+
+func emailMedia(ctx context.Context, db *gorm.DB, rev *models.Revision, url func(m *models.Medium, v string) string) (*emailImage, []emailLink, error) {
 	lead, att, err := models.RevisionMedia(ctx, db, rev)
 	if err != nil {
 		return nil, nil, err
@@ -97,14 +121,14 @@ func emailMedia(ctx context.Context, db *gorm.DB, rev *models.Revision, base str
 	if lead != nil {
 		if v := lead.Variant(models.VariantLarge); v != nil && v.Width > 0 {
 			w := min(v.Width, emailImageWidth)
-			img = &emailImage{Src: base + lead.PublicPath(models.VariantLarge), Width: w, Height: v.Height * w / v.Width,
+			img = &emailImage{Src: url(lead, models.VariantLarge), Width: w, Height: v.Height * w / v.Width,
 				Alt: lead.AltText, Caption: lead.Caption, Credit: lead.Credit}
 		}
 	}
 	var links []emailLink
 	for i := range att {
 		m := &att[i]
-		links = append(links, emailLink{Label: m.Title + " (" + m.TypeLabel() + ", " + m.SizeLabel() + ")", URL: base + m.PublicPath(models.VariantOriginal)})
+		links = append(links, emailLink{Label: m.DownloadLabel(), URL: url(m, models.VariantOriginal)})
 	}
 	return img, links, nil
 }
@@ -122,16 +146,17 @@ func embargoTime(t time.Time, loc *time.Location) string {
 
 // ComposeSend renders a send's messages from its pinned revision. now decides
 // whether the release is still under embargo: a batch that goes out after the
-// embargo lifted carries no embargo banner.
-func ComposeSend(ctx context.Context, db *gorm.DB, s *models.Send, baseURL string, now time.Time) (*SendContent, error) {
+// embargo lifted carries no embargo banner. mediaKey signs the media links of
+// a release not yet public (models.MediaLinkKey).
+func ComposeSend(ctx context.Context, db *gorm.DB, s *models.Send, baseURL string, mediaKey []byte, now time.Time) (*SendContent, error) {
 	d, err := models.DocumentByID(ctx, db, s.DocumentID)
 	if err != nil {
 		return nil, err
 	}
-	return composeFor(ctx, db, s, d, baseURL, now)
+	return composeFor(ctx, db, s, d, baseURL, mediaKey, now)
 }
 
-func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Document, baseURL string, now time.Time) (*SendContent, error) {
+func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Document, baseURL string, mediaKey []byte, now time.Time) (*SendContent, error) {
 	rev, err := models.RevisionByNumber(ctx, db, s.DocumentID, s.Revision)
 	if err != nil {
 		return nil, err
@@ -139,20 +164,21 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 	c := rev.Content()
 	md := richtext.New()
 	base := strings.TrimRight(baseURL, "/")
-	// Images in the body by absolute URL (mail clients fetch them; they answer
-	// once the release is public), sized for the 600 px body.
+	// Images in the body by absolute URL (mail clients fetch them: public, or
+	// signed while the release is not), sized for the 600 px body.
 	inline, err := models.InlineImages(ctx, db, c.Body)
 	if err != nil {
 		return nil, err
 	}
-	abs := func(m *models.Medium, v string) string { return base + m.PublicPath(v) }
+	public := (d.Status == models.StatusPublished || d.Status == models.StatusWithdrawn) && d.PublishedAt != nil && !d.PublishedAt.After(now)
+	abs := emailMediaURL(base, mediaKey, d, public, now)
 	data := emailData{Language: d.Language, Headline: c.Headline, Standfirst: c.Standfirst, Dateline: c.Dateline,
 		BodyHTML: md.RenderWith(c.Body, models.InlineResolver(inline, abs, emailImageWidth)), BodyText: md.PlainText(c.Body), NotesHTML: md.Render(c.NotesToEditors), NotesText: md.PlainText(c.NotesToEditors),
 		PressContacts: c.PressContacts, NameKey: KeyName, PreviewKey: KeyPreviewURL, UnsubscribeKey: KeyUnsubscribe}
 	if strings.TrimSpace(c.NotesToEditors) == "" {
 		data.NotesHTML, data.NotesText = "", ""
 	}
-	if data.LeadImage, data.Attachments, err = emailMedia(ctx, db, rev, base); err != nil {
+	if data.LeadImage, data.Attachments, err = emailMedia(ctx, db, rev, abs); err != nil {
 		return nil, err
 	}
 	data.BodyHTML, data.BodyText = withDateline(c.Dateline, data.BodyHTML, data.BodyText)
@@ -164,7 +190,7 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 		out.PublicURL = base + "/news/" + models.EscapeSlug(*d.Slug)
 		data.PublicURL = out.PublicURL
 	}
-	if (d.Status == models.StatusPublished || d.Status == models.StatusWithdrawn) && d.PublishedAt != nil && !d.PublishedAt.After(now) {
+	if public {
 		data.ActionURL, data.ActionLabel = data.PublicURL, "Read more and take action"
 	} else {
 		data.PublicURL = "" // not public yet: no link that would 404 (or leak)
@@ -294,9 +320,9 @@ func newContentCache() *contentCache { return &contentCache{entries: map[string]
 // batch rendered it in the same circumstances: d is the document's state as the
 // batch read it (one row lookup), the rendering loads the whole document. A nil
 // cache always renders.
-func (c *contentCache) compose(ctx context.Context, db *gorm.DB, s *models.Send, d models.DocumentState, baseURL string, now time.Time) (*SendContent, error) {
+func (c *contentCache) compose(ctx context.Context, db *gorm.DB, s *models.Send, d models.DocumentState, baseURL string, mediaKey []byte, now time.Time) (*SendContent, error) {
 	if c == nil {
-		return ComposeSend(ctx, db, s, baseURL, now)
+		return ComposeSend(ctx, db, s, baseURL, mediaKey, now)
 	}
 	published := d.PublishedAt != nil && !d.PublishedAt.After(now)
 	embargoed := d.EmbargoAt != nil && d.EmbargoAt.After(now)
@@ -318,7 +344,7 @@ func (c *contentCache) compose(ctx context.Context, db *gorm.DB, s *models.Send,
 	if hit != nil && (hit.EmbargoAt == nil || hit.EmbargoAt.After(now)) {
 		return hit, nil
 	}
-	out, err := ComposeSend(ctx, db, s, baseURL, now)
+	out, err := ComposeSend(ctx, db, s, baseURL, mediaKey, now)
 	if err != nil {
 		return nil, err
 	}
