@@ -136,7 +136,7 @@ func newEnv(t testing.TB, db *models.DB, opts envOptions) *testEnv {
 	}
 	clock := &models.FixedClock{T: time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)}
 	workers := river.NewWorkers()
-	jobs.Register(workers, jobs.Deps{DB: db, Mail: opts.mail(db), Clock: clock, BaseURL: cfg.BaseURL.String(), MailFrom: jobs.Address{Email: "press@example.org", Name: "Press Office"}, UnsubscribeKey: cfg.UnsubscribeKey(),
+	jobs.Register(workers, jobs.Deps{DB: db, Mail: opts.mail(db), Clock: clock, BaseURL: cfg.BaseURL.String(), MailFrom: jobs.Address{Email: "press@example.org", Name: "Press Office"}, UnsubscribeKey: cfg.UnsubscribeKey(), MediaKey: cfg.MediaKey(),
 		SignaturePendingTTL: cfg.Petitions.PendingTTL, SignatureIPKeep: cfg.Petitions.IPKeep, SignatureTrendingThreshold: cfg.Petitions.TrendingThreshold})
 	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: opts.work, SignatureCountInterval: cfg.Petitions.CountInterval})
 	if err != nil {

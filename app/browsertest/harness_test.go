@@ -84,7 +84,7 @@ func startServer(t *testing.T, dialect models.Dialect) *server {
 	clock := &testClock{}
 	workers := river.NewWorkers()
 	jobs.Register(workers, jobs.Deps{DB: db, Mail: jobs.NewTransport("", "", db.Gorm), Clock: clock, BaseURL: base,
-		MailFrom: jobs.Address{Email: cfg.MailFrom.Address, Name: cfg.MailFrom.Name}, UnsubscribeKey: cfg.UnsubscribeKey()})
+		MailFrom: jobs.Address{Email: cfg.MailFrom.Address, Name: cfg.MailFrom.Name}, UnsubscribeKey: cfg.UnsubscribeKey(), MediaKey: cfg.MediaKey()})
 	client, err := jobs.NewClient(db, workers, jobs.ClientOptions{Work: true})
 	if err != nil {
 		t.Fatal(err)
