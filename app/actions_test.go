@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"pressroom/jobs"
 	"pressroom/models"
 )
 
@@ -134,6 +135,31 @@ func TestAlertPageLeadsToTheLetter(t *testing.T) {
 		rel := env.publish(t, "A press release", "Body.", nil, nil)
 		if p := env.api("GET", "/news/"+*rel.Slug, "", ""); p.Status != http.StatusOK || strings.Contains(p.Body, `href="/a/`) {
 			t.Errorf("a press release = %d, links to a letter composer", p.Status)
+		}
+
+		// The supporters' email of the Urgent Action: its button goes to the
+		// letter, credited to the send; the plain alert's to its page.
+		for _, c := range []struct {
+			a      actionResp
+			letter bool
+		}{{ua.action, true}, {plain, false}} {
+			d, err := models.DocumentByID(context.Background(), env.db.Gorm, c.a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &models.Send{ID: "send" + c.a.ID, DocumentID: d.ID, Revision: d.ApprovedRevision, Kind: d.Kind}
+			content, err := jobs.ComposeSend(context.Background(), env.db.Gorm, s, env.cfg.BaseURL.String(), env.cfg.MediaKey(), env.clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			letter := env.cfg.BaseURL.String() + "/a/" + c.a.Slug + "?src="
+			html := content.Supporter.HTML
+			if got := strings.Contains(html, `href="`+letter) && strings.Contains(html, "Write to the officials"); got != c.letter {
+				t.Errorf("%s: the supporters' email leads to the letter = %t, want %t:\n%s", c.a.Slug, got, c.letter, html)
+			}
+			if !c.letter && !strings.Contains(html, "Read more and take action") {
+				t.Errorf("%s: the plain alert's email lost its button:\n%s", c.a.Slug, html)
+			}
 		}
 	})
 }

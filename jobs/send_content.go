@@ -237,11 +237,15 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 		return nil, err
 	}
 	out.Journalist.Embargoed = out.EmbargoAt != nil
-	// Supporters are asked to act: when a petition linked to this document
-	// (or to the release an alert was made from) is public, the button goes
-	// there.
+	// Supporters are asked to act: an Urgent Action's button goes to its
+	// letter; otherwise, when a petition linked to this document (or to the
+	// release an alert was made from) is public, there.
 	sup := data
-	if p, err := models.PublicPetitionOfDocument(ctx, db, d, now); err != nil {
+	if public && d.Kind == models.KindActionAlert && d.Status != models.StatusWithdrawn && d.Slug != nil && c.Action != nil && len(c.Action.TargetIDs) > 0 {
+		// An Urgent Action that names officials asks for a letter: the
+		// button goes to its composer, which credits the letter to this send.
+		sup.ActionURL, sup.ActionLabel = base+"/a/"+models.EscapeSlug(*d.Slug), "Write to the officials"
+	} else if p, err := models.PublicPetitionOfDocument(ctx, db, d, now); err != nil {
 		return nil, err
 	} else if p != nil {
 		sup.ActionURL, sup.ActionLabel = base+"/p/"+models.EscapeSlug(p.Slug), "Sign the petition"
