@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -160,4 +161,26 @@ func signatureMailGroups(baseURL string, from Address, mails []SignatureMailArgs
 		g.batch.Recipients = append(g.batch.Recipients, signatureRecipient(baseURL, p, sig, m.Token))
 	}
 	return groups
+}
+
+// QueuedSignatureMails counts the signature emails that jobs not yet worked
+// carry: a check that every acknowledged signature has its email queued.
+func QueuedSignatureMails(ctx context.Context, db *models.DB) (int, error) {
+	col := "args"
+	if db.Dialect == models.SQLite {
+		col = "json(args)" // River keeps SQLite's arguments as binary JSONB
+	}
+	var raws []string
+	if err := db.Gorm.WithContext(ctx).Table("river_job").Where("kind = ?", SignatureMailsArgs{}.Kind()).Pluck(col, &raws).Error; err != nil {
+		return 0, fmt.Errorf("jobs: queued signature mails: %w", err)
+	}
+	n := 0
+	for _, raw := range raws {
+		var args SignatureMailsArgs
+		if err := json.Unmarshal([]byte(raw), &args); err != nil {
+			return 0, fmt.Errorf("jobs: queued signature mails: %w", err)
+		}
+		n += len(args.Mails)
+	}
+	return n, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -89,17 +88,9 @@ func signingRows(ctx context.Context, o opts, db *models.DB, site string, p *mod
 	if err := db.Gorm.WithContext(ctx).Model(&models.Signature{}).Where("petition_id = ?", p.ID).Count(&stored).Error; err != nil {
 		return nil, err
 	}
-	var jobArgs [][]byte
-	if err := db.Gorm.WithContext(ctx).Table("river_job").Where("kind = ?", jobs.SignatureMailsArgs{}.Kind()).Pluck("args", &jobArgs).Error; err != nil {
+	mails, err := jobs.QueuedSignatureMails(ctx, db)
+	if err != nil {
 		return nil, err
-	}
-	mails := 0
-	for _, raw := range jobArgs {
-		var args jobs.SignatureMailsArgs
-		if err := json.Unmarshal(raw, &args); err != nil {
-			return nil, fmt.Errorf("signing: a confirmation job's arguments: %w", err)
-		}
-		mails += len(args.Mails)
 	}
 	if stored != int64(acked) || mails != acked {
 		return nil, fmt.Errorf("signing: %d signatures acknowledged, %d stored, %d confirmation emails queued", acked, stored, mails)
