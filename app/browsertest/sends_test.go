@@ -217,16 +217,28 @@ func audienceJourneys(tb *tab) {
 		}
 		actions0 := s.actions
 		s.follow(link[1])
-		s.expectText("One click stops every email from us to "+email+".", "Or hear from us less")
-		s.submit("Unsubscribe " + email)
-		s.expectText("You are unsubscribed", email+" will not receive any more emails from us.")
+		// The link leaves the list the alert came through, in one press.
+		s.expectText("This email came to "+email+" through "+list.Name+". One click takes you off it.", "Stop every email from us", "Or hear from us less")
+		s.submit("Unsubscribe from " + list.Name)
+		s.expectText("You are unsubscribed from "+list.Name, "You still get our other emails.")
+		onList := func(addr string) bool {
+			var n int64
+			db.Model(&models.SupporterListMember{}).Where("list_id = ? AND supporter_id IN (SELECT id FROM supporters WHERE email = ?)", list.ID, addr).Count(&n)
+			return n > 0
+		}
 		sup, err := models.SupporterByEmail(ctx, db, email)
-		if err != nil || sup.Status != models.StatusUnsubscribed {
-			s.failf("after unsubscribing, the supporter is %+v (%v)", sup, err)
+		if err != nil || sup.Status != models.StatusSubscribed || onList(email) {
+			s.failf("after leaving the list, the supporter is %+v (%v), on the list: %t", sup, err, onList(email))
 		}
 		msg := fmt.Sprintf("unsubscribe from the email%s: %d actions (open the link, one button)", s.tag, s.actions-actions0)
 		s.t.Log(msg)
 		fmt.Println(msg)
+		// And from everything, one press more.
+		s.submit("Stop every email from us")
+		s.expectText("You are unsubscribed", email+" will not receive any more emails from us.")
+		if sup, err := models.SupporterByEmail(ctx, db, email); err != nil || sup.Status != models.StatusUnsubscribed {
+			s.failf("after stopping every email, the supporter is %+v (%v)", sup, err)
+		}
 
 		// RFC 8058: the mail provider's unsubscribe button posts to the
 		// List-Unsubscribe address, with no cookies and no page.
@@ -248,8 +260,8 @@ func audienceJourneys(tb *tab) {
 		if resp.StatusCode != http.StatusOK {
 			s.failf("one-click unsubscribe: status %d, want 200", resp.StatusCode)
 		}
-		if sup, err := models.SupporterByEmail(ctx, db, other); err != nil || sup.Status != models.StatusUnsubscribed {
-			s.failf("after one-click unsubscribe, %s is %+v (%v)", other, sup, err)
+		if sup, err := models.SupporterByEmail(ctx, db, other); err != nil || sup.Status != models.StatusSubscribed || onList(other) {
+			s.failf("after one-click unsubscribe, %s is %+v (%v), on the alert's list: %t; want off the list, still subscribed", other, sup, err, onList(other))
 		}
 	})
 }
