@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -48,7 +49,8 @@ func reapproveAPI(t testing.TB, env *testEnv, id string) actionResp {
 // one is refused in words, a press release cannot have one. It is approved
 // content: changing it on an approved alert sends it back to review with no
 // approvals, and on a published one the public pages (cached) keep the
-// approved call until the correction is approved.
+// approved call until the correction is approved; the approvers' diff shows
+// the change.
 func TestCallToActionIsApprovedContent(t *testing.T) {
 	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
 		camp := env.token(models.RoleCampaigner)
@@ -122,6 +124,22 @@ func TestCallToActionIsApprovedContent(t *testing.T) {
 		const corrected = "Write to the Minister of Justice today."
 		if r := env.api("PATCH", "/api/v1/releases/"+a.ID, camp, `{"call_to_action":"`+corrected+`","correction_note":"The deadline moved."}`); r.Status != http.StatusOK {
 			t.Fatalf("correct = %d %s", r.Status, r.Body)
+		}
+		// The approvers' diff shows what changed.
+		var doc models.Document
+		env.db.Gorm.Take(&doc, "id = ?", a.ID)
+		diff := decode[struct {
+			Fields []struct {
+				Field   string
+				Changed bool
+			}
+		}](t, env.api("GET", fmt.Sprintf("/api/v1/releases/%s/diff?from=%d&to=%d", a.ID, doc.CurrentRevision-1, doc.CurrentRevision), camp, "").Body)
+		changed := map[string]bool{}
+		for _, f := range diff.Fields {
+			changed[f.Field] = f.Changed
+		}
+		if c, ok := changed["Call to action"]; !ok || !c || changed["Body"] || changed["Suggested letter"] {
+			t.Errorf("the diff of the correction = %+v, want only the call to action changed", diff.Fields)
 		}
 		for _, path := range []string{"/a/" + pub.Slug, "/news/" + pub.Slug} {
 			if p := env.api("GET", path, "", ""); !strings.Contains(p.Body, shownCall) || strings.Contains(p.Body, corrected) {
