@@ -115,6 +115,7 @@ type actionJSON struct {
 	AppealTimezone *string    `json:"appeal_timezone,omitempty"`
 	LetterSubject  *string    `json:"letter_subject,omitempty"`
 	LetterBody     *string    `json:"letter_body,omitempty"`
+	CallToAction   *string    `json:"call_to_action,omitempty"`
 	Outcome        *string    `json:"outcome,omitempty"`
 	UpdateOf       *string    `json:"update_of,omitempty"`
 	UpdateNumber   *int       `json:"update_number,omitempty"`
@@ -133,7 +134,7 @@ func (s *Server) actionOf(d *models.Document, r *models.Revision) actionJSON {
 	}
 	ids := nonNil(a.TargetIDs)
 	out.Targets, out.AppealDeadline, out.AppealTimezone = &ids, utcPtr(a.AppealDeadline), &a.AppealTimezone
-	out.LetterSubject, out.LetterBody = &a.LetterSubject, &a.LetterBody
+	out.LetterSubject, out.LetterBody, out.CallToAction = &a.LetterSubject, &a.LetterBody, &a.CallToAction
 	if a.Outcome != "" {
 		out.Outcome = &a.Outcome
 	}
@@ -247,7 +248,7 @@ var writableFields = map[string]bool{"kind": true, "language": true, "series": t
 	"headline": true, "standfirst": true, "dateline": true, "body": true, "notes_to_editors": true, "press_contacts": true, "embargo_at": true,
 	"embargo_timezone": true, "countries": true, "regions": true, "themes": true, "revision": true, "correction_note": true,
 	"lead_image_id": true, "attachment_ids": true, "targets": true, "appeal_deadline": true, "appeal_timezone": true, "letter_subject": true,
-	"letter_body": true, "outcome": true, "update_of": true}
+	"letter_body": true, "call_to_action": true, "outcome": true, "update_of": true}
 
 var readOnlyFields = map[string]bool{"id": true, "status": true, "slug": true, "content_hash": true, "approved_revision": true, "index_number": true,
 	"published_at": true, "public_url": true, "approvals": true, "steps": true, "rapid": true, "escalated": true, "withdrawal_notice": true,
@@ -319,6 +320,7 @@ func decodeRelease(c *gin.Context) (models.DocumentInput, map[string]string, boo
 	in.LeadImageID, in.AttachmentIDs = str("lead_image_id"), strs("attachment_ids")
 	in.Action.TargetIDs, in.Action.AppealTimezone = strs("targets"), str("appeal_timezone")
 	in.Action.LetterSubject, in.Action.LetterBody, in.Action.Outcome = str("letter_subject"), str("letter_body"), str("outcome")
+	in.Action.CallToAction = str("call_to_action")
 	in.UpdateOf = str("update_of")
 	if v, ok := raw["appeal_deadline"]; ok {
 		var t *time.Time

@@ -274,6 +274,8 @@ type releasePublicPage struct {
 	// WriteURL is the letter composer of an Urgent Action ("" otherwise):
 	// the alert's email and the actions listing lead readers here.
 	WriteURL string
+	// CallToAction is an action alert's ask, shown beside that link.
+	CallToAction string
 }
 
 func (h *NewsroomHandler) release(c *gin.Context) {
@@ -293,10 +295,13 @@ func (h *NewsroomHandler) release(c *gin.Context) {
 		return
 	}
 	p := releasePublicPage{R: r, Contacts: r.Contacts(), Translations: trans}
-	if letters, err := models.PublicActionNamesTargets(ctx, h.s.db.Gorm, r); err != nil {
+	call, err := models.PublicActionCallOf(ctx, h.s.db.Gorm, r)
+	if err != nil {
 		_ = c.Error(err)
 		return
-	} else if letters {
+	}
+	p.CallToAction = call.CallToAction
+	if call.NamesTargets {
 		p.WriteURL = "/a/" + models.EscapeSlug(*r.Slug)
 	}
 	if p.Body, err = h.s.renderBody(ctx, r.Body, h.s.MediaURL); err != nil {

@@ -39,6 +39,8 @@ type packageRequest struct {
 	Petition *bool    `json:"petition"`
 	Targets  []string `json:"targets"`
 	Demand   string   `json:"demand"`
+	// CallToAction is the alert's; omitted, the demand.
+	CallToAction string `json:"call_to_action"`
 }
 
 type packageJSON struct {
@@ -62,7 +64,8 @@ func (h *PackageHandler) launchAPI(c *gin.Context) {
 		apiError(c, http.StatusBadRequest, "bad_json", `the body must be a JSON object such as {"alert":true,"petition":true,"targets":["<target id>"],"demand":"Stop the arms transfers."}`, nil)
 		return
 	}
-	in := models.PackageInput{Alert: req.Alert == nil || *req.Alert, Petition: req.Petition == nil || *req.Petition, Targets: req.Targets, Demand: req.Demand}
+	in := models.PackageInput{Alert: req.Alert == nil || *req.Alert, Petition: req.Petition == nil || *req.Petition, Targets: req.Targets, Demand: req.Demand,
+		CallToAction: req.CallToAction}
 	pkg, err := models.LaunchPackage(c.Request.Context(), h.s.db.Gorm, currentUser(c), c.Param("id"), in, h.s.clock.Now())
 	var ve *models.ValidationError
 	switch {

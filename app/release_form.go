@@ -46,6 +46,7 @@ type releaseForm struct {
 	AppealTZ      string
 	LetterSubject string
 	LetterBody    string
+	CallToAction  string
 	Outcome       string
 	UpdateOf      string
 	ActionFields  bool
@@ -74,6 +75,7 @@ func bindReleaseForm(c *gin.Context) releaseForm {
 		f.ActionFields = true
 		f.TargetIDs, f.DeadlineLocal, f.AppealTZ = c.PostFormArray("target_ids"), strings.TrimSpace(c.PostForm("deadline_local")), c.PostForm("appeal_timezone")
 		f.LetterSubject, f.LetterBody, f.Outcome = c.PostForm("letter_subject"), c.PostForm("letter_body"), c.PostForm("outcome")
+		f.CallToAction = c.PostForm("call_to_action")
 	}
 	f.UpdateOf = c.PostForm("update_of")
 	names, roles, phones, emails := c.PostFormArray("contact_name"), c.PostFormArray("contact_role"), c.PostFormArray("contact_phone"), c.PostFormArray("contact_email")
@@ -144,7 +146,8 @@ func (f *releaseForm) input(fallback *time.Location) (models.DocumentInput, map[
 	}
 	if f.ActionFields {
 		ids := f.TargetIDs
-		in.Action = models.ActionInput{TargetIDs: &ids, AppealTimezone: &f.AppealTZ, LetterSubject: &f.LetterSubject, LetterBody: &f.LetterBody, Outcome: &f.Outcome}
+		in.Action = models.ActionInput{TargetIDs: &ids, AppealTimezone: &f.AppealTZ, LetterSubject: &f.LetterSubject, LetterBody: &f.LetterBody,
+			CallToAction: &f.CallToAction, Outcome: &f.Outcome}
 		var deadline *time.Time
 		if f.DeadlineLocal != "" {
 			loc := fallback
@@ -191,6 +194,7 @@ func formFromDocument(d *models.Document, loc *time.Location) releaseForm {
 	f.LeadImageID, f.AttachmentIDs, f.MediaFields = mc.LeadImageID, strings.Join(mc.AttachmentIDs, ", "), true
 	if a := mc.Action; a != nil {
 		f.TargetIDs, f.AppealTZ, f.LetterSubject, f.LetterBody, f.Outcome = a.TargetIDs, a.AppealTimezone, a.LetterSubject, a.LetterBody, a.Outcome
+		f.CallToAction = a.CallToAction
 		if a.AppealDeadline != nil {
 			f.DeadlineLocal = a.AppealDeadline.In(a.Location(loc)).Format("2006-01-02T15:04")
 		}

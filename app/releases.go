@@ -782,10 +782,25 @@ func revisionDiff(a, b *models.Revision) []diffField {
 		}
 		return r.EmbargoAt.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	pairs := []struct{ label, a, b string }{
+	type pair struct{ label, a, b string }
+	pairs := []pair{
 		{"Headline", a.Headline, b.Headline}, {"Standfirst", a.Standfirst, b.Standfirst}, {"Dateline", a.Dateline, b.Dateline},
 		{"Body", a.Body, b.Body}, {"Notes to editors", a.NotesToEditors, b.NotesToEditors}, {"Press contacts", contacts(a), contacts(b)},
 		{"Embargo", emb(a), emb(b)},
+	}
+	// An action alert's ask and letter are approved text too: an approver
+	// re-reading a correction must see them change.
+	ca, cb := a.Content().Action, b.Content().Action
+	if ca != nil || cb != nil {
+		var ea, eb models.ActionContent
+		if ca != nil {
+			ea = *ca
+		}
+		if cb != nil {
+			eb = *cb
+		}
+		pairs = append(pairs, pair{"Call to action", ea.CallToAction, eb.CallToAction},
+			pair{"Letter subject", ea.LetterSubject, eb.LetterSubject}, pair{"Suggested letter", ea.LetterBody, eb.LetterBody})
 	}
 	var out []diffField
 	for _, p := range pairs {

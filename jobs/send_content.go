@@ -67,6 +67,8 @@ type emailData struct {
 	// text, and the masthead's words when there is no logo.
 	Logo            *emailImage
 	OrgName, Accent string
+	// CallToAction is an action alert's ask, above the supporters' button.
+	CallToAction string
 }
 
 // emailImage is the lead image as an email shows it: an absolute URL (mail
@@ -241,6 +243,9 @@ func composeFor(ctx context.Context, db *gorm.DB, s *models.Send, d *models.Docu
 	// letter; otherwise, when a petition linked to this document (or to the
 	// release an alert was made from) is public, there.
 	sup := data
+	if d.Kind == models.KindActionAlert && c.Action != nil {
+		sup.CallToAction = c.Action.CallToAction
+	}
 	if public && d.Kind == models.KindActionAlert && d.Status != models.StatusWithdrawn && d.Slug != nil && c.Action != nil && len(c.Action.TargetIDs) > 0 {
 		// An Urgent Action that names officials asks for a letter: the
 		// button goes to its composer, which credits the letter to this send.

@@ -23,6 +23,11 @@ type ActionContent struct {
 	AppealTimezone string     `json:"appeal_timezone"`
 	LetterSubject  string     `json:"letter_subject"`
 	LetterBody     string     `json:"letter_body"`
+	// CallToAction is the ask in one or two plain sentences ("Write to the
+	// Minister of Justice before 12 June asking for Sara Ahmed's immediate
+	// release."), shown where a supporter decides to act. Omitted when empty
+	// so the hashes of revisions saved before it existed are unchanged.
+	CallToAction string `json:"call_to_action,omitempty"`
 	// Outcome, on a Further Information update, records how the case ended
 	// (released, charges dropped, no change…); publishing such a final update
 	// closes the original action.
@@ -34,6 +39,9 @@ const (
 	MaxActionTargets = 20
 	MaxLetterSubject = 200
 	MaxLetterBody    = 20_000
+	// MaxCallToAction fits two sentences, and the rapid-response package's
+	// one-sentence demand it is filled from.
+	MaxCallToAction = 300
 )
 
 // Location is the zone the deadline is shown in by default.
@@ -59,6 +67,9 @@ func (a *ActionContent) validate(v *ValidationError) {
 	a.LetterSubject = strings.TrimSpace(a.LetterSubject)
 	a.LetterBody = strings.ReplaceAll(a.LetterBody, "\r\n", "\n")
 	a.Outcome = strings.TrimSpace(a.Outcome)
+	// Plain text on one line: a line break typed in the editor's box is a
+	// space, as it would read aloud.
+	a.CallToAction = strings.Join(strings.Fields(a.CallToAction), " ")
 	var ids []string
 	for _, id := range a.TargetIDs {
 		if id = strings.TrimSpace(id); id != "" && !slices.Contains(ids, id) {
@@ -84,6 +95,9 @@ func (a *ActionContent) validate(v *ValidationError) {
 	if len(a.LetterBody) > MaxLetterBody {
 		v.Add("letter_body", fmt.Sprintf("is longer than %d characters", MaxLetterBody))
 	}
+	if n := utf8.RuneCountInString(a.CallToAction); n > MaxCallToAction {
+		v.Add("call_to_action", fmt.Sprintf("is too long: keep it to one or two sentences (at most %d characters; it has %d)", MaxCallToAction, n))
+	}
 	if utf8.RuneCountInString(a.Outcome) > 500 {
 		v.Add("outcome", "is longer than 500 characters")
 	}
@@ -96,12 +110,13 @@ type ActionInput struct {
 	AppealTimezone *string
 	LetterSubject  *string
 	LetterBody     *string
+	CallToAction   *string
 	Outcome        *string
 }
 
 // Any reports whether the input sets any action field.
 func (in ActionInput) Any() bool {
-	return in.TargetIDs != nil || in.AppealDeadline != nil || in.AppealTimezone != nil || in.LetterSubject != nil || in.LetterBody != nil || in.Outcome != nil
+	return in.TargetIDs != nil || in.AppealDeadline != nil || in.AppealTimezone != nil || in.LetterSubject != nil || in.LetterBody != nil || in.CallToAction != nil || in.Outcome != nil
 }
 
 func (in ActionInput) apply(c *Content) {
@@ -130,6 +145,9 @@ func (in ActionInput) apply(c *Content) {
 	}
 	if in.LetterBody != nil {
 		a.LetterBody = *in.LetterBody
+	}
+	if in.CallToAction != nil {
+		a.CallToAction = *in.CallToAction
 	}
 	if in.Outcome != nil {
 		a.Outcome = *in.Outcome
@@ -322,21 +340,31 @@ func actionParticipants(fresh func() *gorm.DB, originalID, journalistCols, suppo
 	return []*gorm.DB{writers, journalists}
 }
 
-// PublicActionNamesTargets reports whether a public release is an Urgent
-// Action whose approved text names officials to write to, so that its
-// newsroom page leads readers to the letter composer. It depends only on the
-// approved revision (not on the deadline), so a page cached by the
-// newsroom's version stays right.
-func PublicActionNamesTargets(ctx context.Context, db *gorm.DB, rel *PublicRelease) (bool, error) {
+// PublicActionCall is what a public release's newsroom page shows of its
+// Urgent Action: whether it names officials (the page then leads readers to
+// the letter composer) and its call to action.
+type PublicActionCall struct {
+	NamesTargets bool
+	CallToAction string
+}
+
+// PublicActionCallOf is the action part of a public release's newsroom page,
+// from its approved revision; zero for a press release or a withdrawn alert,
+// whose page asks nothing. It depends only on the approved revision (not on
+// the deadline), so a page cached by the newsroom's version stays right.
+func PublicActionCallOf(ctx context.Context, db *gorm.DB, rel *PublicRelease) (PublicActionCall, error) {
 	if rel.Kind != KindActionAlert || rel.Withdrawn() || rel.ApprovedRevision == 0 {
-		return false, nil
+		return PublicActionCall{}, nil
 	}
 	rev, err := revisionOf(db.WithContext(ctx), rel.ID, rel.ApprovedRevision)
 	if err != nil {
-		return false, fmt.Errorf("models: action targets: %w", err)
+		return PublicActionCall{}, fmt.Errorf("models: public action call: %w", err)
 	}
 	a := rev.Content().Action
-	return a != nil && len(a.TargetIDs) > 0, nil
+	if a == nil {
+		return PublicActionCall{}, nil
+	}
+	return PublicActionCall{NamesTargets: len(a.TargetIDs) > 0, CallToAction: a.CallToAction}, nil
 }
 
 // translatedCase is the original action alert a translation belongs to, with

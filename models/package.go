@@ -30,6 +30,8 @@ type PackageInput struct {
 	Targets []string
 	// Demand is the one-sentence ask both drafts share.
 	Demand string
+	// CallToAction is the alert's call to action; empty, the demand.
+	CallToAction string
 }
 
 // Package is what LaunchPackage made. AlertID or PetitionID is "" when that
@@ -80,6 +82,12 @@ func LaunchPackage(ctx context.Context, db *gorm.DB, u *User, releaseID string, 
 		v.Add("demand", "is too long: keep it to one sentence (at most 300 characters)")
 	case strings.ContainsAny(in.Demand, "\r\n"):
 		v.Add("demand", "must be one sentence on one line")
+	}
+	in.CallToAction = strings.Join(strings.Fields(in.CallToAction), " ")
+	if in.CallToAction == "" {
+		in.CallToAction = in.Demand
+	} else if n := utf8.RuneCountInString(in.CallToAction); n > MaxCallToAction {
+		v.Add("call_to_action", fmt.Sprintf("is too long: keep it to one or two sentences (at most %d characters; it has %d)", MaxCallToAction, n))
 	}
 	if !in.Alert && !in.Petition {
 		v.Add("parts", "choose the alert, the petition or both")
@@ -135,7 +143,7 @@ func LaunchPackage(ctx context.Context, db *gorm.DB, u *User, releaseID string, 
 			}
 		}
 		if in.Alert {
-			id, err := packageAlert(ctx, tx, u, rel, rev, out.CampaignID, in.Demand, targetIDs, now)
+			id, err := packageAlert(ctx, tx, u, rel, rev, out.CampaignID, in.Demand, in.CallToAction, targetIDs, now)
 			if err != nil {
 				return err
 			}
@@ -197,9 +205,10 @@ func packageCampaign(ctx context.Context, tx *gorm.DB, u *User, rel *Document, h
 }
 
 // packageAlert drafts the action alert: the release's headline, the demand
-// as its standfirst and suggested letter, the targets, the release's
-// standfirst as background; it follows the release's embargo.
-func packageAlert(ctx context.Context, tx *gorm.DB, u *User, rel *Document, rev *Revision, campaignID, demand string, targetIDs []string, now time.Time) (string, error) {
+// as its standfirst and suggested letter, the call to action (the demand
+// unless the campaigner wrote one), the targets, the release's standfirst as
+// background; it follows the release's embargo.
+func packageAlert(ctx context.Context, tx *gorm.DB, u *User, rel *Document, rev *Revision, campaignID, demand, callToAction string, targetIDs []string, now time.Time) (string, error) {
 	body := "**" + escapeMarkdown(demand) + "**\n"
 	if s := strings.TrimSpace(rev.Standfirst); s != "" {
 		body += "\n" + s + "\n"
@@ -211,7 +220,7 @@ func packageAlert(ctx context.Context, tx *gorm.DB, u *User, rel *Document, rev 
 	}
 	d, err := CreateDocument(ctx, tx, u, DocumentInput{Kind: KindActionAlert, Language: &lang, CampaignID: &cmp, Headline: &headline,
 		Standfirst: &standfirst, Body: &body, EmbargoTZ: &tz,
-		Action: ActionInput{TargetIDs: &ids, LetterSubject: &headline, LetterBody: &demand}}, now)
+		Action: ActionInput{TargetIDs: &ids, LetterSubject: &headline, LetterBody: &demand, CallToAction: &callToAction}}, now)
 	if err != nil {
 		return "", err
 	}

@@ -15,9 +15,10 @@ import (
 )
 
 // TestUrgentActionOnAPhone: a supporter on a phone goes from an Urgent
-// Action's newsroom page to its letter composer, sees the officials and the
-// deadline, is nudged once when the suggested letter is unchanged, adds a
-// sentence of their own, sends it, confirms their address from the email
+// Action's newsroom page (which shows its call to action) to its letter
+// composer, sees the call to action, the officials and the deadline, is
+// nudged once when the suggested letter is unchanged, adds a sentence of
+// their own, sends it, confirms their address from the email
 // with the one button, and the letters are queued for both officials. Every page passes axe-core and is photographed
 // at desktop and phone widths.
 func TestUrgentActionOnAPhone(t *testing.T) {
@@ -59,19 +60,22 @@ func urgentActionJourney(tb *tab) {
 	deadline := now.Add(10 * 24 * time.Hour)
 	dl := &deadline
 	suggested := "I urge you to release Sara Ahmed immediately and unconditionally."
+	call := "Write to the Minister of Justice asking for Sara Ahmed's immediate release."
 	d := approvedRelease(tb.t, tb.srv, "campaigner@example.org", models.DocumentInput{Kind: models.KindActionAlert, Headline: ptr("Egypt: free Sara Ahmed"),
 		Standfirst: ptr("A human rights lawyer held for her work."), Body: ptr("Sara Ahmed was **arrested** at her office."),
-		Action: models.ActionInput{TargetIDs: &ids, AppealDeadline: &dl, AppealTimezone: ptr("Africa/Cairo"), LetterSubject: ptr("Release Sara Ahmed"), LetterBody: &suggested}})
+		Action: models.ActionInput{TargetIDs: &ids, AppealDeadline: &dl, AppealTimezone: ptr("Africa/Cairo"), LetterSubject: ptr("Release Sara Ahmed"), LetterBody: &suggested,
+			CallToAction: ptr(call)}})
 	const email = "nadia.k@example.com"
 	s := tb.stranger()
 	phone(s)
 	s.journey("supporter-writes-a-letter-on-a-phone", func() {
 		// From the alert's newsroom page (where its email leads) to the composer.
 		s.open("/news/" + *d.Slug)
+		s.expectText(call)
 		check(s, "action-newsroom-page")
 		s.click("Write to the officials")
 		s.expectPath("/a/" + *d.Slug)
-		s.expectText("Egypt: free Sara Ahmed", "Send appeals before", "Omar Marwan", "Dear Minister", "Dear Counsellor", "Write your letter")
+		s.expectText("Egypt: free Sara Ahmed", call, "Send appeals before", "Omar Marwan", "Dear Minister", "Dear Counsellor", "Write your letter")
 		check(s, "action-public")
 		s.fill("Your name", "Nadia Karim")
 		s.fill("Your email", email)
