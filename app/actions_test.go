@@ -43,14 +43,7 @@ func approveAPI(t testing.TB, env *testEnv, author, id string) actionResp {
 	if r := env.api("POST", "/api/v1/releases/"+id+"/submit", author, ""); r.Status != http.StatusOK {
 		t.Fatalf("submit = %d %s", r.Status, r.Body)
 	}
-	if r := env.api("POST", "/api/v1/releases/"+id+"/approve", env.token(models.RoleApprover), `{"comment":"ok"}`); r.Status != http.StatusOK {
-		t.Fatalf("desk approve = %d %s", r.Status, r.Body)
-	}
-	r := env.api("POST", "/api/v1/releases/"+id+"/approve", env.legalToken(), `{"comment":"ok"}`)
-	if r.Status != http.StatusOK {
-		t.Fatalf("legal approve = %d %s", r.Status, r.Body)
-	}
-	return decode[actionResp](t, r.Body)
+	return reapproveAPI(t, env, id)
 }
 
 // TestActionFieldsAreApprovedContent: an action alert takes targets, an

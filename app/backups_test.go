@@ -16,14 +16,7 @@ import (
 func TestBackupsAreAskedOnlyOnEscalation(t *testing.T) {
 	run(t, envOptions{work: true}, func(t *testing.T, env *testEnv) {
 		ctx := context.Background()
-		backup, err := models.CreateUser(ctx, env.db.Gorm, models.NewUserInput{Email: "backup@example.org", Name: "Bo Backup", Role: models.RoleApprover, Password: testPassword, Groups: []string{"Press desk"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, _ := models.GroupByName(ctx, env.db.Gorm, "Press desk")
-		if err := models.SetBackup(ctx, env.db.Gorm, g.ID, backup.ID, true); err != nil {
-			t.Fatal(err)
-		}
+		pressDeskBackup(t, env)
 		admin := env.login(models.RoleAdmin)
 		if p := admin.get("/admin/groups"); !strings.Contains(p.Body, "backup approvers are asked only when a rapid-response step runs past its deadline") {
 			t.Fatal("Groups page does not say when backups are asked")
@@ -50,14 +43,7 @@ func TestBackupsAreAskedOnlyOnEscalation(t *testing.T) {
 func TestBackupsJoinOnlyOnEscalation(t *testing.T) {
 	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
 		ctx := context.Background()
-		backup, err := models.CreateUser(ctx, env.db.Gorm, models.NewUserInput{Email: "backup@example.org", Name: "Bo Backup", Role: models.RoleApprover, Password: testPassword, Groups: []string{"Press desk"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, _ := models.GroupByName(ctx, env.db.Gorm, "Press desk")
-		if err := models.SetBackup(ctx, env.db.Gorm, g.ID, backup.ID, true); err != nil {
-			t.Fatal(err)
-		}
+		backup := pressDeskBackup(t, env)
 		press := env.login(models.RolePressOfficer)
 		r := press.post("/admin/releases/new", "/admin/releases", url.Values{"kind": {"press_release"}, "headline": {"Backups wait their turn"}, "body": {"Text."},
 			"then": {"submit"}, "rapid": {"on"}})
@@ -104,4 +90,20 @@ func TestBackupsJoinOnlyOnEscalation(t *testing.T) {
 			t.Fatalf("after the escalation the backup's approval was not recorded (%d)", n)
 		}
 	})
+}
+
+// pressDeskBackup adds an approver who is the Press desk's backup, not one
+// of its approvers.
+func pressDeskBackup(t *testing.T, env *testEnv) *models.User {
+	t.Helper()
+	ctx := context.Background()
+	backup, err := models.CreateUser(ctx, env.db.Gorm, models.NewUserInput{Email: "backup@example.org", Name: "Bo Backup", Role: models.RoleApprover, Password: testPassword, Groups: []string{"Press desk"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := models.GroupByName(ctx, env.db.Gorm, "Press desk")
+	if err := models.SetBackup(ctx, env.db.Gorm, g.ID, backup.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	return backup
 }

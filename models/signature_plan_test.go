@@ -72,6 +72,7 @@ func TestSignatureIndexesStayLean(t *testing.T) {
 		{"invalidation by IP", `SELECT id FROM signatures WHERE petition_id = $1 AND state <> 'invalidated' AND ip = $2`, []any{"pet8", "10.0.3.7"}},
 		{"invalidation reversed", `SELECT id FROM signatures WHERE invalidation_id = $1 AND state = 'invalidated'`, []any{"inv1"}},
 		{"supporter export", `SELECT id FROM signatures WHERE signatures.supporter_id = $1 OR signatures.email = $2`, []any{"sup1", "s42@example.org"}},
+		{"confirmation link", `SELECT id FROM signatures WHERE token_hash = $1`, []any{"nosuchhash"}},
 	} {
 		var plan string
 		if err := db.SQL.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+s.sql, s.vars...).Scan(&plan); err != nil {
