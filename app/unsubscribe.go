@@ -35,7 +35,10 @@ type unsubscribePage struct {
 	Action string
 	// Lists are the lists of the email's send the supporter is on, which the
 	// first button leaves; none for a link without its send.
-	Lists      []models.SupporterList
+	Lists []models.SupporterList
+	// Left is set when the email's send went to lists the supporter is no
+	// longer on (ListNames names them): they left already.
+	Left       bool
 	ListNames  string
 	Supporter  *models.Supporter
 	Topics     []models.Topic
@@ -81,20 +84,12 @@ func (h *UnsubscribeHandler) page(c *gin.Context) {
 		return
 	}
 	p.Chosen, p.Frequency, p.Done = models.ListItems(sup.Topics), sup.Frequency, c.Query("done")
-	if p.Done == "left" && c.Query("send") != "" {
-		// They are off the send's lists now: name them all.
-		ls, err := models.SendLists(c.Request.Context(), h.s.db.Gorm, c.Query("send"))
-		if err != nil {
-			_ = c.Error(err)
-			return
-		}
-		p.ListNames = models.ListNames(ls)
-	}
 	h.s.render(c, http.StatusOK, "public/unsubscribe", h.s.page(c, "Your email preferences", "", p))
 }
 
 // view is the page of a supporter's link: the lists of the email's send they
-// are on (c's "send" query), which its first button leaves.
+// are on (c's "send" query), which its first button leaves, or, once they
+// have left them, the send's lists they left.
 func (h *UnsubscribeHandler) view(c *gin.Context, sup *models.Supporter) (unsubscribePage, error) {
 	p := unsubscribePage{Token: c.Param("token"), Action: "/u/" + c.Param("token"), Supporter: sup, Topics: models.PreferenceTopics(), Frequences: models.Frequencies()}
 	send := c.Query("send")
@@ -102,11 +97,18 @@ func (h *UnsubscribeHandler) view(c *gin.Context, sup *models.Supporter) (unsubs
 		return p, nil
 	}
 	p.Action += "?send=" + url.QueryEscape(send)
-	ls, err := models.SendListsOfSupporter(c.Request.Context(), h.s.db.Gorm, send, sup.ID)
+	ctx := c.Request.Context()
+	ls, err := models.SendListsOfSupporter(ctx, h.s.db.Gorm, send, sup.ID)
+	if err == nil && len(ls) == 0 {
+		ls, err = models.SendLists(ctx, h.s.db.Gorm, send)
+		p.Left = len(ls) > 0
+	} else {
+		p.Lists = ls
+	}
 	if err != nil {
 		return p, err
 	}
-	p.Lists, p.ListNames = ls, models.ListNames(ls)
+	p.ListNames = models.ListNames(ls)
 	return p, nil
 }
 
@@ -125,19 +127,12 @@ func (h *UnsubscribeHandler) post(c *gin.Context) {
 		// RFC 8058: the lists of the email's send when its link names one
 		// that went to lists (a client's retry, once they are off, changes
 		// nothing), else every email.
-		var sent []models.SupporterList
-		if send := c.Query("send"); send != "" {
-			if sent, err = models.SendLists(ctx, h.s.db.Gorm, send); err != nil {
-				_ = c.Error(err)
-				return
-			}
-		}
-		if len(sent) > 0 {
+		if len(p.Lists) > 0 || p.Left {
 			if err := models.LeaveLists(ctx, h.s.db.Gorm, sup.ID, p.Lists, "one_click", c.ClientIP()); err != nil {
 				_ = c.Error(err)
 				return
 			}
-			c.String(http.StatusOK, "Unsubscribed from %s.\n", models.ListNames(sent))
+			c.String(http.StatusOK, "Unsubscribed from %s.\n", p.ListNames)
 			return
 		}
 		if err := models.Unsubscribe(ctx, h.s.db.Gorm, sup.ID, "one_click", c.ClientIP()); err != nil {
@@ -157,7 +152,7 @@ func (h *UnsubscribeHandler) post(c *gin.Context) {
 			_ = c.Error(err)
 			return
 		}
-		redirect(c, p.Action+"&done=left")
+		redirect(c, p.Action) // the page now says they left
 	case "preferences":
 		err := models.UpdatePreferences(ctx, h.s.db.Gorm, sup.ID, c.PostFormArray("topics"), c.PostForm("frequency"), c.ClientIP())
 		var ve *models.ValidationError

@@ -114,6 +114,10 @@ func TestUnsubscribeLinkLeavesThatList(t *testing.T) {
 			!strings.Contains(after.Body, `value="unsubscribe"`) {
 			t.Fatalf("after leaving, the page does not say so or offer to stop everything:\n%s", after.Body)
 		}
+		// Opening the email's link again says they left, not "one click stops every email".
+		if again := b.get(link); !strings.Contains(again.Body, "You are unsubscribed from Urgent Action network") || strings.Contains(again.Body, "One click stops every email") {
+			t.Fatalf("the link opened again does not say the list was left:\n%s", again.Body)
+		}
 
 		// One-click from the mail client, twice (clients retry): the same.
 		sup2, link2 := join("other@example.org")
