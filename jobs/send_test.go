@@ -384,13 +384,14 @@ func TestBlockedMidSendTakesEffectBeforeNextBatch(t *testing.T) {
 		e := newSendEnv(t, db)
 		doc := e.org.Release(t, models.KindPressRelease, "Arms exports must stop", nil, time.Now().UTC())
 		sups := dbtest.BulkSupporters(t, db, "blk", 1500)
-		// The journalist's address sorts after every supporter's: the last batch.
+		// The journalists' addresses sort after every supporter's: the last batch.
 		journalist := contact(t, db, "zz-desk@example.org", false)
+		gone := contact(t, db, "zz-gone@example.org", false)
 		ml, err := models.CreateMediaList(ctx, db.Gorm, "Desks", "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := models.AddContactsToList(ctx, db.Gorm, ml.ID, []string{journalist.ID}); err != nil {
+		if err := models.AddContactsToList(ctx, db.Gorm, ml.ID, []string{journalist.ID, gone.ID}); err != nil {
 			t.Fatal(err)
 		}
 		s := e.prepare(t, e.org.Press, models.SendInput{DocumentID: doc.ID, SupporterListIDs: []string{sups}, MediaListIDs: []string{ml.ID}})
@@ -422,10 +423,15 @@ func TestBlockedMidSendTakesEffectBeforeNextBatch(t *testing.T) {
 		if _, err := models.UpdateContact(ctx, db.Gorm, journalist.ID, models.ContactInput{Email: journalist.Email, Name: journalist.Name, DoNotContact: &dnc}, false); err != nil {
 			t.Fatal(err)
 		}
+		// A contact removed from the database outright (not through the app)
+		// is not mailed either.
+		if err := db.Gorm.Exec("DELETE FROM media_contacts WHERE id = ?", gone.ID).Error; err != nil {
+			t.Fatal(err)
+		}
 		if err := e.work(t, s.ID, 1); err != nil {
 			t.Fatal(err)
 		}
-		blocked := map[string]string{rs[0].Email: "manual", rs[1].Email: "bounce", rs[2].Email: "erased", journalist.Email: "do_not_contact"}
+		blocked := map[string]string{rs[0].Email: "manual", rs[1].Email: "bounce", rs[2].Email: "erased", journalist.Email: "do_not_contact", gone.Email: "deleted"}
 		for _, r := range e.fake.Recipients() {
 			if _, ok := blocked[r.Email]; ok {
 				t.Fatalf("%s was mailed", r.Email)
@@ -443,7 +449,7 @@ func TestBlockedMidSendTakesEffectBeforeNextBatch(t *testing.T) {
 		}
 		s, _ = models.SendByID(ctx, db.Gorm, s.ID)
 		p, _ := models.ProgressOf(ctx, db.Gorm, s)
-		if s.Status != models.SendSent || p.Submitted != 1497 || p.Suppressed != 4 {
+		if s.Status != models.SendSent || p.Submitted != 1497 || p.Suppressed != 5 {
 			t.Fatalf("send %s, progress %+v", s.Status, p)
 		}
 	})

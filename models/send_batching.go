@@ -149,20 +149,26 @@ type BatchRecipient struct {
 	Block       string
 }
 
-// BatchRecipients lists the still-pending recipients of a batch, re-checked.
+// BatchRecipients lists the still-pending recipients of a batch, re-checked:
+// a suppression first, then the journalist or supporter as they are now (a
+// person deleted or erased since materialisation is blocked too).
+//
+// Each recipient's person and suppression are looked up by key, one row at a
+// time, in correlated subqueries rather than joins: joined, PostgreSQL read
+// and hashed every media contact and every suppression for each batch of a
+// thousand, a cost that grew with the organisation's lists (at 6,000 of each,
+// 9.8 ms a batch against 6.7 ms by key).
 func BatchRecipients(ctx context.Context, db *gorm.DB, sendID string, batchNo int) ([]BatchRecipient, error) {
 	rows, err := db.WithContext(ctx).Raw(`SELECT r.id, r.kind, r.contact_id, r.supporter_id, r.email, r.name,
-  COALESCE(sp.reason, CASE
-    WHEN r.kind = 'journalist' AND c.id IS NULL THEN 'deleted'
-    WHEN r.kind = 'journalist' AND c.do_not_contact THEN 'do_not_contact'
-    WHEN r.kind = 'journalist' AND c.newsroom_status = 'pending' THEN 'unconfirmed'
-    WHEN r.kind = 'supporter' AND (s.id IS NULL OR s.erased_at IS NOT NULL) THEN 'erased'
-    WHEN r.kind = 'supporter' AND s.status <> 'subscribed' THEN s.status
-    ELSE '' END) AS block
+  CASE WHEN r.kind = 'journalist' THEN COALESCE((
+    SELECT COALESCE((SELECT sp.reason FROM suppressions sp WHERE sp.email_hash = c.email_hash),
+      CASE WHEN c.do_not_contact THEN 'do_not_contact' WHEN c.newsroom_status = 'pending' THEN 'unconfirmed' ELSE '' END)
+    FROM media_contacts c WHERE c.id = r.contact_id), 'deleted')
+  ELSE COALESCE((
+    SELECT COALESCE((SELECT sp.reason FROM suppressions sp WHERE sp.email_hash = s.email_hash),
+      CASE WHEN s.erased_at IS NOT NULL THEN 'erased' WHEN s.status <> 'subscribed' THEN s.status ELSE '' END)
+    FROM supporters s WHERE s.id = r.supporter_id), 'erased') END AS block
 FROM send_recipients r
-LEFT JOIN media_contacts c ON c.id = r.contact_id
-LEFT JOIN supporters s ON s.id = r.supporter_id
-LEFT JOIN suppressions sp ON sp.email_hash = COALESCE(c.email_hash, s.email_hash)
 WHERE r.send_id = ? AND r.batch_no = ? AND r.status = 'pending'
 ORDER BY r.id`, sendID, batchNo).Rows()
 	if err != nil {
