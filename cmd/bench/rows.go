@@ -59,18 +59,12 @@ func signingRows(ctx context.Context, o opts, db *models.DB, site string, p *mod
 		c := benchkit.HTTPClient(clients)
 		base := offset
 		api := benchkit.Drive(ctx, clients, o.signN, time.Minute, func(i int) bool {
-			body := fmt.Sprintf(`{"name":"Signer %d","email":"signer%d@example.org","country":"GB"}`, base+i, base+i)
-			res, err := c.Post(url, "application/json", strings.NewReader(body))
+			status, b, err := postSignature(c, url, fmt.Sprintf(`{"name":"Signer %d","email":"signer%d@example.org","country":"GB"}`, base+i, base+i))
 			if err != nil {
 				return false
 			}
-			// Read to the end so the connection is kept for the next
-			// request, as a browser or an integration would keep it: a
-			// body left unread closes it, and the figure measures dialling.
-			b, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
-			res.Body.Close()
-			if res.StatusCode != http.StatusAccepted {
-				refusal.CompareAndSwap(nil, fmt.Sprintf("%d %s", res.StatusCode, b[:min(len(b), 300)]))
+			if status != http.StatusAccepted {
+				refusal.CompareAndSwap(nil, fmt.Sprintf("%d %s", status, b[:min(len(b), 300)]))
 				return false
 			}
 			return true
@@ -81,14 +75,8 @@ func signingRows(ctx context.Context, o opts, db *models.DB, site string, p *mod
 		})
 		fc := benchkit.HTTPClient(clients)
 		floor := benchkit.Drive(ctx, clients, o.signN, time.Minute, func(i int) bool {
-			body := fmt.Sprintf(`{"name":"Signer %d","email":"signer%d@example.org"}`, base+i, base+i)
-			res, err := fc.Post(floorURL, "application/json", strings.NewReader(body))
-			if err != nil {
-				return false
-			}
-			_, _ = io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			return res.StatusCode == http.StatusAccepted
+			status, _, err := postSignature(fc, floorURL, fmt.Sprintf(`{"name":"Signer %d","email":"signer%d@example.org"}`, base+i, base+i))
+			return err == nil && status == http.StatusAccepted
 		})
 		offset += o.signN
 		acked += int(api.OK)
@@ -248,6 +236,20 @@ func embargoRow(ctx context.Context, dbURL string) (row, error) {
 	r.figure = fmt.Sprintf("max %.2f s (p50 %.2f s)", lat[n-1].Seconds(), lat[n/2].Seconds())
 	r.met = yes(lat[n-1] <= 2*time.Second)
 	return r, nil
+}
+
+// postSignature posts one signing request and reads the answer to the end,
+// so the connection is kept for the next request as a browser or an
+// integration would keep it: a body left unread closes it, and the figure
+// measures dialling.
+func postSignature(c *http.Client, url, body string) (int, []byte, error) {
+	res, err := c.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+	return res.StatusCode, b, nil
 }
 
 // insertHandler is the least an HTTP signing endpoint can do: decode the
