@@ -79,8 +79,13 @@ func (h *PublicAPI) list(c *gin.Context) {
 		if !ok {
 			return
 		}
+		configs, err := h.s.publicSearchConfigs(c)
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
 		hits, total, err := models.SearchPublic(c.Request.Context(), h.s.db.Gorm, q, models.SearchOptions{Language: c.Query("lang"),
-			CampaignID: c.Query("campaign"), Limit: min(limit, models.MaxSearchLimit), Offset: offset, Now: h.s.clock.Now()})
+			CampaignID: c.Query("campaign"), Limit: min(limit, models.MaxSearchLimit), Offset: offset, Now: h.s.clock.Now(), Configs: configs})
 		if err != nil {
 			_ = c.Error(err)
 			return

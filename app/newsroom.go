@@ -359,8 +359,13 @@ func (h *NewsroomHandler) search(c *gin.Context) {
 	page = max(page, 1)
 	p := searchPage{Query: q, Lang: c.Query("lang"), Page: page}
 	if q != "" {
+		configs, err := h.s.publicSearchConfigs(c)
+		if err != nil {
+			_ = c.Error(err)
+			return
+		}
 		hits, total, err := models.SearchPublic(c.Request.Context(), h.s.db.Gorm, q, models.SearchOptions{Language: p.Lang, Limit: newsPageSize,
-			Offset: (page - 1) * newsPageSize, Now: h.s.clock.Now()})
+			Offset: (page - 1) * newsPageSize, Now: h.s.clock.Now(), Configs: configs})
 		if err != nil {
 			_ = c.Error(err)
 			return

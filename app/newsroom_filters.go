@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"pressroom/models"
 )
 
@@ -103,4 +105,49 @@ func filterChoices(values []string, current string, label func(string) string) [
 		out = slices.Insert(out, 0, filterChoice{Value: current, Label: label(current), Selected: true})
 	}
 	return out
+}
+
+// searchConfigCache keeps the text search configurations of the public
+// search rows with the newsroom version they were read at. They change only
+// with the version (a release in a new language is published), so a search
+// reads them once per version instead of in a statement of its own each
+// time: one statement per uncached search instead of two.
+type searchConfigCache struct {
+	mu      sync.Mutex
+	version int64
+	configs []string // nil: not read yet
+}
+
+// get returns the configurations for the newsroom version st.
+func (sc *searchConfigCache) get(ctx context.Context, db *models.DB, st *models.NewsroomState) ([]string, error) {
+	sc.mu.Lock()
+	if sc.configs != nil && sc.version == st.Version {
+		configs := sc.configs
+		sc.mu.Unlock()
+		return configs, nil
+	}
+	sc.mu.Unlock()
+	configs, err := models.PublicSearchConfigs(ctx, db.Gorm)
+	if err != nil {
+		return nil, err
+	}
+	if configs == nil {
+		configs = []string{} // read, and none (or SQLite): not nil, which means "read them"
+	}
+	sc.mu.Lock()
+	if sc.configs == nil || sc.version <= st.Version {
+		sc.version, sc.configs = st.Version, configs
+	}
+	sc.mu.Unlock()
+	return configs, nil
+}
+
+// publicSearchConfigs is SearchOptions.Configs for a public search in a
+// request that has been through cacheable: nil (read them) without a version.
+func (s *Server) publicSearchConfigs(c *gin.Context) ([]string, error) {
+	st, ok := c.Get(ctxNewsroomState)
+	if !ok {
+		return nil, nil
+	}
+	return s.searchConfigs.get(c.Request.Context(), s.db, st.(*models.NewsroomState))
 }

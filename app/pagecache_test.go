@@ -177,7 +177,12 @@ func TestConcurrentMissesRenderOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// What one render of a search costs, alone.
+		// What one render of a search costs, alone, once the languages in use
+		// have been read for this version (by the first search).
+		if r := env.browser().get("/news/search?q=zqfirst"); r.Status != http.StatusOK {
+			t.Fatalf("first search: %d", r.Status)
+		}
+		searches.Store(0)
 		if r := env.browser().get("/news/search?q=zqquiet"); r.Status != http.StatusOK || !strings.Contains(r.Body, "zqquiet") {
 			t.Fatalf("search alone: %d", r.Status)
 		}
@@ -208,6 +213,47 @@ func TestConcurrentMissesRenderOnce(t *testing.T) {
 		}
 		if n := searches.Load(); n != one {
 			t.Errorf("%d concurrent requests of one uncached search ran %d search statements; one render runs %d", clients, n, one)
+		}
+	})
+}
+
+// TestSearchConfigsPerVersion: an uncached public search is one statement on
+// PostgreSQL, the languages in use being kept per newsroom version, and a
+// release published in a language the archive did not have yet is found by
+// the very next search (its publication moved the version). "which" is an
+// English stop word, so only a parse in the new release's own configuration
+// ('simple', for Japanese) finds it.
+func TestSearchConfigsPerVersion(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		env.publish(t, "Government release zqcfg", "The government must act.", nil, nil)
+		b := env.browser()
+		if r := b.get("/news/search?q=zqcfg"); r.Status != http.StatusOK || !strings.Contains(r.Body, "Government release") {
+			t.Fatalf("first search: %d", r.Status)
+		}
+		var searches atomic.Int64
+		err := env.db.Gorm.Callback().Row().After("gorm:row").Register("test:count_search_entries", func(db *gorm.DB) {
+			if strings.Contains(db.Statement.SQL.String(), "search_entries") {
+				searches.Add(1)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := b.get("/news/search?q=zqcfg+government"); r.Status != http.StatusOK || !strings.Contains(r.Body, "Government release") {
+			t.Fatalf("second search: %d", r.Status)
+		}
+		if n := searches.Load(); env.db.Dialect == models.Postgres && n != 1 {
+			t.Errorf("an uncached search ran %d statements on search_entries, want 1", n)
+		}
+		if r := b.get("/news/search?q=which"); strings.Contains(r.Body, "Which way") {
+			t.Fatal("found before it was published")
+		}
+		env.publish(t, "Which way zqsimple", "Words.", nil, func(in *models.DocumentInput) { ja := "ja"; in.Language = &ja })
+		if r := b.get("/news/search?q=which"); r.Status != http.StatusOK || !strings.Contains(r.Body, "Which way") {
+			t.Errorf("a release in a language new to the archive is not found after its publication: %d", r.Status)
+		}
+		if r := b.get("/api/v1/public/releases?q=which"); r.Status != http.StatusOK || !strings.Contains(r.Body, "Which way") {
+			t.Errorf("nor through the public API: %d %s", r.Status, r.Body)
 		}
 	})
 }

@@ -59,7 +59,9 @@ type Server struct {
 	// newsVersion and pages are the newsroom's in-process caches (pagecache.go).
 	newsVersion *versionCache
 	newsTags    *tagCache // the newsroom filters' choices, per version
-	petitions   *petitionCache
+	// searchConfigs: the public search rows' configurations, per version.
+	searchConfigs *searchConfigCache
+	petitions     *petitionCache
 	// petitionPages: rendered petition pages and counts, for a spike.
 	petitionPages *petitionPages
 	// mediaVisible memoises which media files are public, per newsroom version.
@@ -98,6 +100,7 @@ func New(d Deps) (*Server, error) {
 		markdown:      richtext.New(),
 		newsVersion:   &versionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
 		newsTags:      &tagCache{},
+		searchConfigs: &searchConfigCache{},
 		petitions:     &petitionCache{ttl: d.NewsroomVersionTTL, clock: d.Clock},
 		petitionPages: newPetitionPages(d.NewsroomVersionTTL, d.Config.Petitions.CountInterval),
 		mediaVisible:  &mediaVisibility{},

@@ -106,6 +106,18 @@ SELECT config::text FROM c WHERE config IS NOT NULL`, which, which).Scan(&config
 	return configs, nil
 }
 
+// PublicSearchConfigs lists the text search configurations of the public
+// search rows (none on SQLite, which has one tokenizer). They change only
+// when a document is published, corrected or withdrawn, in the transaction
+// that bumps the newsroom version, so a process may keep them per version and
+// pass them as SearchOptions.Configs: a search then costs one statement.
+func PublicSearchConfigs(ctx context.Context, db *gorm.DB) ([]string, error) {
+	if db.Dialector.Name() != "postgres" {
+		return nil, nil
+	}
+	return searchConfigsInUse(db.WithContext(ctx), searchPublic)
+}
+
 // SearchOptions narrows and pages a search.
 type SearchOptions struct {
 	// Language keeps documents in one language (a code such as "fr"); empty
@@ -123,6 +135,10 @@ type SearchOptions struct {
 	// Now is the moment public visibility is judged at (embargoes lift at their
 	// time); zero means the current time.
 	Now time.Time
+	// Configs, when not nil, are the text search configurations the rows
+	// searched use (PublicSearchConfigs), which a caller may keep while they
+	// cannot have changed; nil reads them for this search. PostgreSQL only.
+	Configs []string
 }
 
 // SearchCandidateLimit caps how many matching documents PostgreSQL ranks for
@@ -303,7 +319,12 @@ const bodyCandidateLimit = 500
 
 func searchPostgres(db *gorm.DB, which string, pq parsedQuery, opts SearchOptions) ([]SearchHit, int, error) {
 	configs := []string{SearchConfig(opts.Language)}
-	if opts.Language == "" {
+	if opts.Language == "" && opts.Configs != nil {
+		configs = opts.Configs
+		if len(configs) == 0 {
+			return nil, 0, nil
+		}
+	} else if opts.Language == "" {
 		var err error
 		if configs, err = searchConfigsInUse(db, which); err != nil {
 			return nil, 0, err
