@@ -43,7 +43,15 @@ func TestPrivilegedActionsAreAudited(t *testing.T) {
 			}
 		}
 
-		// A send that the provider refuses, then retried.
+		// A send that the provider refuses, then retried. The approvals' own
+		// emails go through the same provider: they are sent first, or one of
+		// them could take the refusal scripted for the send.
+		waitFor(t, "the approvals' emails", func() bool {
+			var pending int64
+			env.db.Gorm.Table("river_job").Where("kind IN ? AND state IN ?", []string{"notify_approvers", "deliver_mail"},
+				[]string{"available", "running", "retryable", "pending"}).Count(&pending)
+			return pending == 0
+		})
 		fake.Script(sendgridfake.Fault{Status: http.StatusBadRequest, Message: "Invalid from address"})
 		ml, _ := models.CreateMediaList(ctx, env.db.Gorm, "Desk", "")
 		c, _ := models.CreateContact(ctx, env.db.Gorm, models.ContactInput{Email: "j@news.example", Name: "J"})
