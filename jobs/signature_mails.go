@@ -20,10 +20,70 @@ import (
 // per signature (the row and its indexes cost more than the signature), and
 // the worker sends each petition's emails of a kind in one provider request.
 // On PostgreSQL the statement that stores the batch writes this job's JSON
-// itself (models.SignatureCommitter.MailJob), so the field names are part of
-// that statement.
+// itself (models.SignatureCommitter.MailJob), so its form is part of that
+// statement.
+//
+// The JSON is {"packed": "id\tkind\ttoken\n…"}: one line per email, its three
+// fields separated by tabs (none can hold a tab or a line break). Building
+// that string costs PostgreSQL a fraction of the JSON objects of one email
+// each, in the statement every signing batch waits on. The earlier form,
+// {"mails": [{"signature_id", "email", "token"}]}, still decodes, for jobs
+// queued before.
 type SignatureMailsArgs struct {
-	Mails []SignatureMailArgs `json:"mails"`
+	Mails []SignatureMailArgs
+}
+
+// signatureMailsJSON is SignatureMailsArgs' JSON, in either form.
+type signatureMailsJSON struct {
+	Packed *string             `json:"packed,omitempty"`
+	Mails  []SignatureMailArgs `json:"mails,omitempty"`
+}
+
+// MarshalJSON writes the packed form.
+func (a SignatureMailsArgs) MarshalJSON() ([]byte, error) {
+	var b strings.Builder
+	for i, m := range a.Mails {
+		for _, f := range []string{m.SignatureID, string(m.Email), m.Token} {
+			if strings.ContainsAny(f, "\t\n") {
+				return nil, fmt.Errorf("jobs: signature mails: field %q holds a tab or a line break", f)
+			}
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(m.SignatureID)
+		b.WriteByte('\t')
+		b.WriteString(string(m.Email))
+		b.WriteByte('\t')
+		b.WriteString(m.Token)
+	}
+	packed := b.String()
+	return json.Marshal(signatureMailsJSON{Packed: &packed})
+}
+
+// UnmarshalJSON reads the packed form, or the earlier list of objects.
+func (a *SignatureMailsArgs) UnmarshalJSON(data []byte) error {
+	var j signatureMailsJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	if j.Packed == nil {
+		a.Mails = j.Mails
+		return nil
+	}
+	a.Mails = nil
+	if *j.Packed == "" {
+		return nil
+	}
+	for line := range strings.SplitSeq(*j.Packed, "\n") {
+		id, rest, ok1 := strings.Cut(line, "\t")
+		kind, token, ok2 := strings.Cut(rest, "\t")
+		if !ok1 || !ok2 || id == "" {
+			return fmt.Errorf("jobs: signature mails: malformed line %q", line)
+		}
+		a.Mails = append(a.Mails, SignatureMailArgs{SignatureID: id, Email: models.SignEmail(kind), Token: token})
+	}
+	return nil
 }
 
 // Kind implements river.JobArgs.

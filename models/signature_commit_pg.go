@@ -144,7 +144,7 @@ func (c *SignatureCommitter) insertWithJobs(ctx context.Context, sigs []*Signatu
 	jobTime := time.Now().UTC()
 	job := c.MailJob
 	// The job lists the emails of the signatures stored, in the batch's
-	// order, as {"mails": [{"signature_id", "email", "token"}]}: the JSON of
+	// order, as {"packed": "id\tkind\ttoken\n…"}: the JSON of
 	// jobs.SignatureMailsArgs (TestSigningJobRowIsRiversOwn holds the two
 	// together). HAVING leaves the job out when nothing was stored. The last
 	// SELECT reads n so that the notification is sent (a CTE that changes
@@ -160,7 +160,7 @@ func (c *SignatureCommitter) insertWithJobs(ctx context.Context, sigs []*Signatu
 	RETURNING id
 ), j AS (
 	INSERT INTO river_job (args, created_at, kind, max_attempts, metadata, priority, queue, scheduled_at, state, tags)
-	SELECT jsonb_build_object('mails', jsonb_agg(jsonb_build_object('signature_id', m.signature_id, 'email', m.email, 'token', m.token) ORDER BY m.ord)),
+	SELECT jsonb_build_object('packed', string_agg(m.signature_id || E'\t' || m.email || E'\t' || m.token, E'\n' ORDER BY m.ord)),
 		$19, $20, $21, '{}'::jsonb, $22, $23, $19, 'available', '{}'::varchar(255)[]
 	FROM unnest($24::text[], $25::text[], $26::text[]) WITH ORDINALITY AS m(signature_id, email, token, ord)
 	JOIN s ON s.id = m.signature_id

@@ -133,8 +133,10 @@ func testCommitterConcurrent(t *testing.T, db *models.DB, o *dbtest.Org, oneStat
 			// The statements' jobs are emails too, one job per batch listing
 			// each stored signature's.
 			var jobMails []struct{ NormalisedEmail, Email string }
-			if err := db.Gorm.Raw(`SELECT s.normalised_email, m->>'email' AS email FROM river_job j, jsonb_array_elements(j.args->'mails') m
-				JOIN signatures s ON s.id = m->>'signature_id' WHERE j.kind = ?`, kind).Scan(&jobMails).Error; err != nil {
+			// (jobs.SignatureMailsArgs' packed form: "id\tkind\ttoken" lines.)
+			if err := db.Gorm.Raw(`SELECT s.normalised_email, split_part(m.line, E'\t', 2) AS email
+				FROM river_job j, regexp_split_to_table(j.args->>'packed', E'\n') AS m(line)
+				JOIN signatures s ON s.id = split_part(m.line, E'\t', 1) WHERE j.kind = ?`, kind).Scan(&jobMails).Error; err != nil {
 				t.Fatal(err)
 			}
 			var jobs int64
