@@ -108,20 +108,27 @@ func filterChoices(values []string, current string, label func(string) string) [
 }
 
 // searchConfigCache keeps the text search configurations of the public
-// search rows with the newsroom version they were read at. They change only
-// with the version (a release in a new language is published), so a search
-// reads them once per version instead of in a statement of its own each
-// time: one statement per uncached search instead of two.
+// search rows with the newsroom version they were read at. They change with
+// the version (a release in a new language is published), so a search reads
+// them once per version instead of in a statement of its own each time: one
+// statement per uncached search instead of two. They are read again after
+// searchConfigsMaxAge even at the same version, which bounds how long a
+// change made without one (a reindex by an operator, midway) goes unseen.
 type searchConfigCache struct {
 	mu      sync.Mutex
 	version int64
+	at      time.Time
 	configs []string // nil: not read yet
 }
 
-// get returns the configurations for the newsroom version st.
-func (sc *searchConfigCache) get(ctx context.Context, db *models.DB, st *models.NewsroomState) ([]string, error) {
+// searchConfigsMaxAge is how long configurations read at one version are
+// trusted.
+const searchConfigsMaxAge = time.Minute
+
+// get returns the configurations for the newsroom version st at now.
+func (sc *searchConfigCache) get(ctx context.Context, db *models.DB, st *models.NewsroomState, now time.Time) ([]string, error) {
 	sc.mu.Lock()
-	if sc.configs != nil && sc.version == st.Version {
+	if sc.configs != nil && sc.version == st.Version && !now.Before(sc.at) && now.Sub(sc.at) < searchConfigsMaxAge {
 		configs := sc.configs
 		sc.mu.Unlock()
 		return configs, nil
@@ -136,7 +143,7 @@ func (sc *searchConfigCache) get(ctx context.Context, db *models.DB, st *models.
 	}
 	sc.mu.Lock()
 	if sc.configs == nil || sc.version <= st.Version {
-		sc.version, sc.configs = st.Version, configs
+		sc.version, sc.configs, sc.at = st.Version, configs, now
 	}
 	sc.mu.Unlock()
 	return configs, nil
@@ -149,5 +156,5 @@ func (s *Server) publicSearchConfigs(c *gin.Context) ([]string, error) {
 	if !ok {
 		return nil, nil
 	}
-	return s.searchConfigs.get(c.Request.Context(), s.db, st.(*models.NewsroomState))
+	return s.searchConfigs.get(c.Request.Context(), s.db, st.(*models.NewsroomState), s.clock.Now())
 }

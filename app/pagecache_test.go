@@ -222,7 +222,8 @@ func TestConcurrentMissesRenderOnce(t *testing.T) {
 // release published in a language the archive did not have yet is found by
 // the very next search (its publication moved the version). "which" is an
 // English stop word, so only a parse in the new release's own configuration
-// ('simple', for Japanese) finds it.
+// ('simple', for Japanese) finds it. Languages kept longer than a minute
+// are read again even at the same version.
 func TestSearchConfigsPerVersion(t *testing.T) {
 	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
 		env.publish(t, "Government release zqcfg", "The government must act.", nil, nil)
@@ -244,6 +245,15 @@ func TestSearchConfigsPerVersion(t *testing.T) {
 		}
 		if n := searches.Load(); env.db.Dialect == models.Postgres && n != 1 {
 			t.Errorf("an uncached search ran %d statements on search_entries, want 1", n)
+		}
+		// Past their age the languages are read again, version or not.
+		env.clock.Advance(2 * time.Minute)
+		searches.Store(0)
+		if r := b.get("/news/search?q=zqcfg+act"); r.Status != http.StatusOK || !strings.Contains(r.Body, "Government release") {
+			t.Fatalf("search a while later: %d", r.Status)
+		}
+		if n := searches.Load(); env.db.Dialect == models.Postgres && n != 2 {
+			t.Errorf("a search two minutes later ran %d statements on search_entries, want 2 (the languages read again)", n)
 		}
 		if r := b.get("/news/search?q=which"); strings.Contains(r.Body, "Which way") {
 			t.Fatal("found before it was published")
