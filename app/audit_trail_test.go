@@ -48,8 +48,10 @@ func TestPrivilegedActionsAreAudited(t *testing.T) {
 		// them could take the refusal scripted for the send.
 		waitFor(t, "the approvals' emails", func() bool {
 			var pending int64
-			env.db.Gorm.Table("river_job").Where("kind IN ? AND state IN ?", []string{"notify_approvers", "deliver_mail"},
-				[]string{"available", "running", "retryable", "pending"}).Count(&pending)
+			if err := env.db.Gorm.Table("river_job").Where("kind IN ? AND state IN ?", []string{"notify_approvers", "deliver_mail"},
+				[]string{"available", "running", "retryable", "pending"}).Count(&pending).Error; err != nil {
+				t.Fatal(err)
+			}
 			return pending == 0
 		})
 		fake.Script(sendgridfake.Fault{Status: http.StatusBadRequest, Message: "Invalid from address"})

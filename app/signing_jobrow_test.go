@@ -33,18 +33,20 @@ func TestSigningJobRowIsRiversOwn(t *testing.T) {
 			SignatureID, Email                 string
 			ScheduledNotAfterCreated           bool
 		}
+		// The first email of a job's packed list ("id\tkind\ttoken" lines).
+		const firstSignature = `split_part(split_part(args->>'packed', E'\n', 1), E'\t', 1)`
 		const cols = `kind, queue, state::text AS state, metadata::text AS metadata, tags::text AS tags, max_attempts, priority, attempt,
 			encode(unique_key, 'hex') AS unique_key, unique_states::text AS unique_states,
-			split_part(split_part(args->>'packed', E'\n', 1), E'\t', 1) AS signature_id, split_part(split_part(args->>'packed', E'\n', 1), E'\t', 2) AS email, scheduled_at <= created_at AS scheduled_not_after_created`
+			` + firstSignature + ` AS signature_id, split_part(split_part(args->>'packed', E'\n', 1), E'\t', 2) AS email, scheduled_at <= created_at AS scheduled_not_after_created`
 		var ours []jobRow
-		if err := env.db.Gorm.Raw("SELECT "+cols+" FROM river_job WHERE kind = 'signature_mails' AND split_part(split_part(args->>'packed', E'\n', 1), E'\t', 1) = ?", sig.ID).Scan(&ours).Error; err != nil {
+		if err := env.db.Gorm.Raw("SELECT "+cols+" FROM river_job WHERE kind = 'signature_mails' AND "+firstSignature+" = ?", sig.ID).Scan(&ours).Error; err != nil {
 			t.Fatal(err)
 		}
 		if len(ours) != 1 {
 			t.Fatalf("%d confirmation jobs for the signature, want 1", len(ours))
 		}
 		var raw string
-		env.db.Gorm.Raw("SELECT args::text FROM river_job WHERE kind = 'signature_mails' AND split_part(split_part(args->>'packed', E'\n', 1), E'\t', 1) = ?", sig.ID).Scan(&raw)
+		env.db.Gorm.Raw("SELECT args::text FROM river_job WHERE kind = 'signature_mails' AND "+firstSignature+" = ?", sig.ID).Scan(&raw)
 		var args jobs.SignatureMailsArgs
 		if err := json.Unmarshal([]byte(raw), &args); err != nil {
 			t.Fatalf("job arguments %s: %v", raw, err)
@@ -66,7 +68,7 @@ func TestSigningJobRowIsRiversOwn(t *testing.T) {
 			t.Fatal(err)
 		}
 		var rivers []jobRow
-		if err := env.db.Gorm.Raw("SELECT "+cols+" FROM river_job WHERE kind = 'signature_mails' AND split_part(split_part(args->>'packed', E'\n', 1), E'\t', 1) = ?", "river-"+sig.ID).Scan(&rivers).Error; err != nil || len(rivers) != 1 {
+		if err := env.db.Gorm.Raw("SELECT "+cols+" FROM river_job WHERE kind = 'signature_mails' AND "+firstSignature+" = ?", "river-"+sig.ID).Scan(&rivers).Error; err != nil || len(rivers) != 1 {
 			t.Fatalf("River's row: %v %d", err, len(rivers))
 		}
 		want := rivers[0]

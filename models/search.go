@@ -319,15 +319,12 @@ const bodyCandidateLimit = 500
 
 func searchPostgres(db *gorm.DB, which string, pq parsedQuery, opts SearchOptions) ([]SearchHit, int, error) {
 	configs := []string{SearchConfig(opts.Language)}
-	if opts.Language == "" && opts.Configs != nil {
-		configs = opts.Configs
-		if len(configs) == 0 {
-			return nil, 0, nil
-		}
-	} else if opts.Language == "" {
-		var err error
-		if configs, err = searchConfigsInUse(db, which); err != nil {
-			return nil, 0, err
+	if opts.Language == "" {
+		if configs = opts.Configs; configs == nil {
+			var err error
+			if configs, err = searchConfigsInUse(db, which); err != nil {
+				return nil, 0, err
+			}
 		}
 		if len(configs) == 0 {
 			return nil, 0, nil // nothing indexed yet
