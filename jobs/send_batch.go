@@ -105,9 +105,9 @@ func workerOf(job *river.Job[SendBatchArgs]) string {
 func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs]) error {
 	a := job.Args
 	worker := workerOf(job)
-	// A batch "submitting" before this claim may have a request out that the
-	// provider accepted: with the webhook it is settled from the provider's
-	// events before anything is resent.
+	// A batch "submitting" before this claim with its request mark set may
+	// have a request out that the provider accepted: with the webhook it is
+	// settled from the provider's events before anything is resent.
 	var prior models.BatchState
 	if w.SettleWait > 0 {
 		var err error
@@ -132,7 +132,7 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs
 		// or dies and its lock proves it.
 		return river.JobSnooze(5 * time.Second)
 	}
-	if prior.Status == models.BatchSubmitting {
+	if prior.Uncertain() {
 		settled, err := w.settle(ctx, a)
 		if err != nil {
 			return err
@@ -253,7 +253,7 @@ func (w *SendBatchWorker) send(ctx context.Context, job *river.Job[SendBatchArgs
 		if err != nil {
 			return w.failed(ctx, job, attempts, err)
 		}
-		if _, err := w.submit(ctx, a, send, i == len(kinds)-1, ids); err != nil {
+		if _, err := w.submit(ctx, a, workerOf(job), send, i == len(kinds)-1, ids); err != nil {
 			var se *SendError
 			if errors.As(err, &se) {
 				return w.failed(ctx, job, attempts, err)
@@ -273,7 +273,7 @@ func (w *SendBatchWorker) send(ctx context.Context, job *river.Job[SendBatchArgs
 // an earlier one (journalists of a mixed batch) records its recipients, so a
 // retry of the rest never repeats them. Provider refusals come back as
 // *SendError.
-func (w *SendBatchWorker) submit(ctx context.Context, a SendBatchArgs, send func(context.Context) (Result, error), last bool, ids []int64) (string, error) {
+func (w *SendBatchWorker) submit(ctx context.Context, a SendBatchArgs, worker string, send func(context.Context) (Result, error), last bool, ids []int64) (string, error) {
 	if err := w.gate.enter(ctx); err != nil {
 		return "", err
 	}
@@ -282,6 +282,16 @@ func (w *SendBatchWorker) submit(ctx context.Context, a SendBatchArgs, send func
 	// (jobs/rescue.go): it starts no request until it can.
 	if err := w.Liveness.wait(ctx); err != nil {
 		return "", err
+	}
+	// With the webhook, the request is marked before it goes, so that after a
+	// crash only the batches with a request out wait for the provider's
+	// events (SettleWait); the others are sent again at once. Without it
+	// every interrupted batch is resent anyway, and the mark would be a write
+	// for nothing.
+	if w.SettleWait > 0 {
+		if err := models.MarkBatchRequested(ctx, w.DB.Gorm, a.SendID, a.BatchNo, worker, w.Clock.Now()); err != nil {
+			return "", err
+		}
 	}
 	res, err := send(ctx)
 	if err != nil {

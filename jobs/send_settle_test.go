@@ -14,9 +14,23 @@ import (
 )
 
 // interrupted prepares a 1,000-supporter send whose one batch a worker claimed
-// and died sending ("submitting", as a crash leaves it), and stores the
-// provider's "processed" events for the first `reported` of its recipients.
+// and died sending (claimed "submitting" and its request marked, as a crash
+// mid-request leaves it), and stores the provider's "processed" events for the
+// first `reported` of its recipients.
 func interrupted(t *testing.T, e *sendEnv, db *models.DB, reported int) (*models.Send, []models.SendRecipient) {
+	t.Helper()
+	s, recips := claimedOnly(t, e, db)
+	if err := models.MarkBatchRequested(context.Background(), db.Gorm, s.ID, 0, "", time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	report(t, db, s.ID, recips[:reported])
+	return s, recips
+}
+
+// claimedOnly prepares a 1,000-supporter send whose one batch a worker claimed
+// and died before its request (rendering it, or waiting for a free request
+// slot): "submitting", with no request mark.
+func claimedOnly(t *testing.T, e *sendEnv, db *models.DB) (*models.Send, []models.SendRecipient) {
 	t.Helper()
 	ctx := context.Background()
 	doc := e.org.Release(t, models.KindActionAlert, "Act now", nil, time.Now().UTC())
@@ -29,7 +43,6 @@ func interrupted(t *testing.T, e *sendEnv, db *models.DB, reported int) (*models
 	if err := db.Gorm.Where("send_id = ? AND batch_no = 0", s.ID).Order("id").Find(&recips).Error; err != nil {
 		t.Fatal(err)
 	}
-	report(t, db, s.ID, recips[:reported])
 	return s, recips
 }
 
@@ -127,6 +140,61 @@ func TestInterruptedBatchResendsOnlyTheUnreported(t *testing.T) {
 		p, _ := models.ProgressOf(ctx, db.Gorm, s)
 		if s.Status != models.SendSent || p.Submitted != 1000 {
 			t.Fatalf("send %s, progress %+v", s.Status, p)
+		}
+	})
+}
+
+// TestClaimedBatchWithoutRequestIsSentAtOnce: a batch its worker had claimed
+// but not yet requested when it died (still rendering, or waiting for a free
+// request slot) cannot be at the provider: with the webhook configured it is
+// sent at once instead of waiting SettleWait for events that cannot come,
+// and its recipients get it once. A batch found marked requested after a
+// second interruption waits for the events of that request afresh.
+func TestClaimedBatchWithoutRequestIsSentAtOnce(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		e := newSendEnv(t, db)
+		e.deps.SettleWait = time.Hour
+		s, _ := claimedOnly(t, e, db)
+		if err := e.work(t, s.ID, 0); err != nil {
+			t.Fatalf("a batch with no request out should be sent at once; got %v", err)
+		}
+		if e.fake.Count() != 1000 || len(e.fake.Recipients()) != 1000 {
+			t.Fatalf("the provider got %d recipients; want the batch's 1000 once", e.fake.Count())
+		}
+		s, _ = models.SendByID(ctx, db.Gorm, s.ID)
+		if s.Status != models.SendSent {
+			t.Fatalf("send %s", s.Status)
+		}
+	})
+}
+
+// TestRequestMarkIsTheClaimants: only the worker holding a batch's claim may
+// mark its request, and a batch handed back and claimed again has lost the
+// earlier attempt's mark.
+func TestRequestMarkIsTheClaimants(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		e := newSendEnv(t, db)
+		s, _ := claimedOnly(t, e, db)
+		now := time.Now().UTC()
+		if err := models.MarkBatchRequested(ctx, db.Gorm, s.ID, 0, "someone-else", now); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("another worker marked the claimed batch: %v", err)
+		}
+		if err := models.MarkBatchRequested(ctx, db.Gorm, s.ID, 0, "", now); err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := models.BatchStateOf(ctx, db.Gorm, s.ID, 0); !st.Uncertain() {
+			t.Fatalf("marked batch not uncertain: %+v", st)
+		}
+		if err := models.ReleaseBatch(ctx, db.Gorm, s.ID, 0, "", now); err != nil {
+			t.Fatal(err)
+		}
+		if c, _, _, err := models.ClaimBatch(ctx, db.Gorm, s.ID, 0, "", now); err != nil || c != models.ClaimSend {
+			t.Fatalf("claim again: %v %v", c, err)
+		}
+		if st, _ := models.BatchStateOf(ctx, db.Gorm, s.ID, 0); st.Uncertain() {
+			t.Fatalf("a batch handed back and claimed again kept the old request mark: %+v", st)
 		}
 	})
 }

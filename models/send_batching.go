@@ -78,7 +78,8 @@ func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, wo
 		}
 		// Guarded by the state read above: a claim by someone else meanwhile wins.
 		res := tx.Model(&SendBatch{}).Where("send_id = ? AND batch_no = ? AND status = ? AND claimed_by = ?", sendID, batchNo, b.Status, b.ClaimedBy).
-			Updates(map[string]any{"status": BatchSubmitting, "attempts": gorm.Expr("attempts + 1"), "claimed_by": worker, "updated_at": now})
+			Updates(map[string]any{"status": BatchSubmitting, "attempts": gorm.Expr("attempts + 1"), "claimed_by": worker, "updated_at": now,
+				"requested_at": gorm.Expr("CASE WHEN status = ? THEN NULL ELSE requested_at END", BatchPending)})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -95,6 +96,29 @@ func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, wo
 	return claim, attempts, &s, nil
 }
 
+// clearRequested, in a claim's SET list with BatchPending as its argument
+// (the PostgreSQL claim spells it with its table's alias), forgets the request mark of an earlier attempt whose outcome is known (a
+// batch handed back or retried is pending again); a claim of a batch still
+// "submitting" keeps it, since that attempt's request may be out.
+const clearRequested = "requested_at = CASE WHEN status = ? THEN NULL ELSE requested_at END"
+
+// MarkBatchRequested records, right before a batch's request goes out, that
+// the provider may have it (requested_at) and that a wait for its events
+// starts afresh if this request is interrupted too (settle_by cleared). Only
+// the worker holding the claim may mark it; ErrNotFound says the claim is no
+// longer worker's, and nothing may be sent.
+func MarkBatchRequested(ctx context.Context, db *gorm.DB, sendID string, batchNo int, worker string, now time.Time) error {
+	res := db.WithContext(ctx).Exec("UPDATE send_batches SET requested_at = ?, settle_by = NULL WHERE send_id = ? AND batch_no = ? AND status = ? AND claimed_by = ?",
+		now, sendID, batchNo, BatchSubmitting, worker)
+	if res.Error != nil {
+		return fmt.Errorf("models: mark batch %s/%d requested: %w", sendID, batchNo, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("models: mark batch %s/%d requested: the claim is not %q's: %w", sendID, batchNo, worker, ErrNotFound)
+	}
+	return nil
+}
+
 // claimSendingBatch is ClaimBatch's common case, a sending send and a pending
 // batch (or one of worker's own interrupted), in as few round trips as the
 // dialect allows; it returns a nil send, claiming nothing, for every other
@@ -108,9 +132,10 @@ func claimSendingBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo 
 			Send
 			ClaimAttempts int
 		}
-		err := q.Raw(`UPDATE send_batches b SET status = ?, attempts = b.attempts + 1, claimed_by = ?, updated_at = ?
+		err := q.Raw(`UPDATE send_batches b SET status = ?, attempts = b.attempts + 1, claimed_by = ?, updated_at = ?,
+	requested_at = CASE WHEN b.status = ? THEN NULL ELSE b.requested_at END
 FROM sends s WHERE s.id = b.send_id AND s.status = ? AND b.send_id = ? AND b.batch_no = ? AND (b.status = ? OR (b.status = ? AND b.claimed_by = ?))
-RETURNING s.*, b.attempts AS claim_attempts`, BatchSubmitting, worker, now, SendSending, sendID, batchNo, BatchPending, BatchSubmitting, worker).Scan(&rows).Error
+RETURNING s.*, b.attempts AS claim_attempts`, BatchSubmitting, worker, now, BatchPending, SendSending, sendID, batchNo, BatchPending, BatchSubmitting, worker).Scan(&rows).Error
 		if err != nil || len(rows) != 1 {
 			return nil, 0, err
 		}
@@ -126,9 +151,9 @@ RETURNING s.*, b.attempts AS claim_attempts`, BatchSubmitting, worker, now, Send
 		return nil, 0, nil
 	}
 	var claimed []int
-	err := q.Raw(`UPDATE send_batches SET status = ?, attempts = attempts + 1, claimed_by = ?, updated_at = ?
+	err := q.Raw(`UPDATE send_batches SET status = ?, attempts = attempts + 1, claimed_by = ?, updated_at = ?, `+clearRequested+`
 WHERE send_id = ? AND batch_no = ? AND status IN (?, ?) RETURNING attempts`,
-		BatchSubmitting, worker, now, sendID, batchNo, BatchPending, BatchSubmitting).Scan(&claimed).Error
+		BatchSubmitting, worker, now, BatchPending, sendID, batchNo, BatchPending, BatchSubmitting).Scan(&claimed).Error
 	if err != nil || len(claimed) != 1 {
 		return nil, 0, err
 	}

@@ -22,16 +22,22 @@ import (
 // only those still without one.
 
 // BatchState is what a batch job reads before claiming its batch: whether a
-// request of it may be out (status "submitting").
+// request of it may be out (status "submitting" with RequestedAt set; a batch
+// submitting without it was claimed, and its worker died before any request).
 type BatchState struct {
-	Status   string
-	SettleBy *time.Time
+	Status      string
+	SettleBy    *time.Time
+	RequestedAt *time.Time
 }
+
+// Uncertain reports whether the provider may hold a request of the batch
+// whose outcome nobody recorded.
+func (b BatchState) Uncertain() bool { return b.Status == BatchSubmitting && b.RequestedAt != nil }
 
 // BatchStateOf reads a batch's status.
 func BatchStateOf(ctx context.Context, db *gorm.DB, sendID string, batchNo int) (BatchState, error) {
 	var st BatchState
-	err := db.WithContext(ctx).Raw("SELECT status, settle_by FROM send_batches WHERE send_id = ? AND batch_no = ?", sendID, batchNo).Scan(&st).Error
+	err := db.WithContext(ctx).Raw("SELECT status, settle_by, requested_at FROM send_batches WHERE send_id = ? AND batch_no = ?", sendID, batchNo).Scan(&st).Error
 	if err != nil {
 		return st, fmt.Errorf("models: batch state: %w", err)
 	}
