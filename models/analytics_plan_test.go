@@ -34,6 +34,7 @@ func scansOf(node map[string]any, tables map[string]bool, out *[]string) {
 // petition and one action (over time, by country, per send) read signatures
 // and letters through their indexes, never by scanning the tables.
 func TestAnalyticsQueriesUseIndexes(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("TEST_DATABASE_URL") == "" {
 		t.Skip("needs PostgreSQL (TEST_DATABASE_URL)")
 	}

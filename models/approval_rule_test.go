@@ -14,6 +14,7 @@ import (
 // approved one (or since the draft began) may not approve, however small a
 // colleague's later edit; an edit before the last approval does not bar.
 func TestEarlierEditorsCannotApprove(t *testing.T) {
+	t.Parallel()
 	type who int
 	const (
 		press who = iota // the author

@@ -78,6 +78,7 @@ func wantBrokenAt(t *testing.T, err error, id int64) {
 // TestAuditChainVerifiesAfterNormalActions: every event written by the
 // ordinary code paths is chained, and the chain verifies.
 func TestAuditChainVerifiesAfterNormalActions(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		normalActions(t, db)
 		n, err := models.VerifyAuditLog(context.Background(), db.Gorm)
@@ -98,6 +99,7 @@ func TestAuditChainVerifiesAfterNormalActions(t *testing.T) {
 // TestAuditTriggersRefuseChange: the database itself refuses to update or
 // delete an audit row, whatever code asks.
 func TestAuditTriggersRefuseChange(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		normalActions(t, db)
 		id := middleEventID(t, db)
@@ -127,6 +129,7 @@ func TestAuditTriggersRefuseChange(t *testing.T) {
 // TestAuditVerifyFindsAlteredRow: someone who drops the triggers and edits a
 // row directly is found out, at that row.
 func TestAuditVerifyFindsAlteredRow(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		normalActions(t, db)
 		dropAuditTriggers(t, db)
@@ -142,6 +145,7 @@ func TestAuditVerifyFindsAlteredRow(t *testing.T) {
 // TestAuditVerifyFindsRemovedRow: removing an event in the middle breaks the
 // chain where it was.
 func TestAuditVerifyFindsRemovedRow(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		normalActions(t, db)
 		dropAuditTriggers(t, db)
@@ -162,6 +166,7 @@ func TestAuditVerifyFindsRemovedRow(t *testing.T) {
 // TestAuditVerifyFindsRemovedNewestRow: the chain's head row notices the
 // newest event going missing.
 func TestAuditVerifyFindsRemovedNewestRow(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		normalActions(t, db)
 		dropAuditTriggers(t, db)
@@ -178,6 +183,7 @@ func TestAuditVerifyFindsRemovedNewestRow(t *testing.T) {
 // TestAuditChainConcurrentInserts: twenty writers at once still leave one
 // chain, each event linked to exactly one predecessor.
 func TestAuditChainConcurrentInserts(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		var wg sync.WaitGroup
@@ -216,6 +222,7 @@ func TestAuditChainConcurrentInserts(t *testing.T) {
 // TestSealAuditLogChainsOldRows: events written before the chain existed (no
 // hash) are sealed once by the migrate step, and later events follow them.
 func TestSealAuditLogChainsOldRows(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		at := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)

@@ -32,6 +32,7 @@ func (o *org) published(t *testing.T, k models.Kind, headline string) *models.Do
 // TestObjectRulesInModels checks the kind rule in the models functions
 // themselves, whatever route calls them: each role acts only on its kinds.
 func TestObjectRulesInModels(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)
@@ -121,6 +122,7 @@ func TestObjectRulesInModels(t *testing.T) {
 // audience's people, and that a bulk read is audited while a first page is
 // not.
 func TestPeopleRule(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		role              models.Role
 		media, supporters bool

@@ -15,6 +15,7 @@ import (
 // TestCSPReportsStoredAndListed stores reports on both databases, NUL-free
 // and cut to length, and lists them newest first in pages.
 func TestCSPReportsStoredAndListed(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)

@@ -12,6 +12,7 @@ import (
 // single quote, other cells are written as they are, and ParseCSV reads the
 // result back to the original values.
 func TestCSVWriterNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ in, out string }{
 		{"=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"},
 		{`=HYPERLINK("http://evil.example","x")`, `'=HYPERLINK("http://evil.example","x")`},

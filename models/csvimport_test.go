@@ -32,6 +32,7 @@ func readCorpus(t testing.TB, name string) []byte {
 // TestImportCorpus imports every file of testdata/csv and checks the counts, the
 // rejected rows and the stored values, on each database.
 func TestImportCorpus(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		file              string
 		audience          models.Audience
@@ -212,6 +213,7 @@ func supporter(t *testing.T, db *models.DB, email string) *models.Supporter {
 // after an unsubscribe: the second run updates, and an unsubscribed supporter is
 // not resubscribed by an import.
 func TestReimportUpdatesWithoutOverridingStatus(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		data := readCorpus(t, "supporters_utf8_bom_crlf.csv")

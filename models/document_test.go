@@ -90,6 +90,7 @@ func (o *org) approveAll(t *testing.T, id string) *models.Document {
 }
 
 func TestReleaseLifecycle(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)
@@ -202,6 +203,7 @@ func TestReleaseLifecycle(t *testing.T) {
 }
 
 func TestTransitionsRefused(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)
@@ -291,6 +293,7 @@ func TestTransitionsRefused(t *testing.T) {
 }
 
 func TestEmbargoedReleaseIsScheduledThenPublished(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)
@@ -332,6 +335,7 @@ func TestEmbargoedReleaseIsScheduledThenPublished(t *testing.T) {
 // TestConcurrentApprovalsGetConsecutiveSerials approves many releases of one
 // series at once: every one gets a distinct serial, consecutive from 1.
 func TestConcurrentApprovalsGetConsecutiveSerials(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)
@@ -390,6 +394,7 @@ func TestConcurrentApprovalsGetConsecutiveSerials(t *testing.T) {
 }
 
 func TestRapidResponseEscalatesOnce(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)
@@ -436,6 +441,7 @@ func TestRapidResponseEscalatesOnce(t *testing.T) {
 // TestReviewQueue checks who sees what: the open step's group only, never the
 // author or the editor of the current text, and not after approving.
 func TestReviewQueue(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)
@@ -501,6 +507,7 @@ func TestReviewQueue(t *testing.T) {
 // whole (author, series, current revision with its text), with the count of
 // all that wait; the barred editor rule still applies to items not shown.
 func TestReviewQueuePage(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)

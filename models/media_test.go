@@ -42,6 +42,7 @@ func publicHash(t *testing.T, o *org, hash string, now time.Time) bool {
 // visible, not withdrawn release shows it in its approved revision; unused,
 // draft-only, embargoed-only and withdrawn-only files are not.
 func TestMediaVisibilityFollowsReleases(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)
@@ -92,6 +93,7 @@ func TestMediaVisibilityFollowsReleases(t *testing.T) {
 // TestReplacingLeadImageVoidsApprovals: the media are part of the revision, so
 // changing an approved release's photo starts its review over.
 func TestReplacingLeadImageVoidsApprovals(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)
@@ -131,6 +133,7 @@ func TestReplacingLeadImageVoidsApprovals(t *testing.T) {
 // TestMediumNeedsAltTextAndSearches: images need alt text; the library
 // searches title, caption and credit.
 func TestMediumNeedsAltTextAndSearches(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)

@@ -79,6 +79,7 @@ func seqScans(node map[string]any, tables []string, out *[]string) {
 // bounded candidate set, which is the planner's right call.)
 // The statements are the ones the models actually run, captured as they run.
 func TestPublicQueriesUseIndexes(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("TEST_DATABASE_URL") == "" {
 		t.Skip("needs PostgreSQL (TEST_DATABASE_URL)")
 	}

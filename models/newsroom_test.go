@@ -26,6 +26,7 @@ func (o *org) translate(t *testing.T, orig *models.Document, lang, headline, bod
 // its own audit event; none of them shows any text afterwards, and none can go
 // out later.
 func TestWithdrawTakesTranslations(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)
@@ -93,6 +94,7 @@ func TestWithdrawTakesTranslations(t *testing.T) {
 // status; and a translation published after its original was withdrawn shows
 // the original's notice, not its text.
 func TestTranslationNeverMorePublicThanOriginal(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)
@@ -155,6 +157,7 @@ func TestTranslationNeverMorePublicThanOriginal(t *testing.T) {
 // TestAccentContrast: the WCAG 2 contrast ratio, and the warning for accent
 // colours under AA's 4.5:1 against white.
 func TestAccentContrast(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		a, b string
 		want float64

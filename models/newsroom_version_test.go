@@ -15,6 +15,7 @@ import (
 // put for work nobody outside sees (drafting, review, scheduling), so an
 // autosave does not empty the caches and a scheduled release leaves no trace.
 func TestNewsroomVersionMovesWithPublicChanges(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)

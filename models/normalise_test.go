@@ -7,6 +7,7 @@ import (
 )
 
 func TestNormaliseEmail(t *testing.T) {
+	t.Parallel()
 	rules := models.DefaultEmailRules()
 	rules["example.net"] = models.EmailRule{Domain: "example.net", TagSeparator: "-"}
 	rules["nosub.org"] = models.EmailRule{Domain: "nosub.org", TagSeparator: ""}

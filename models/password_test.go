@@ -12,6 +12,7 @@ import (
 )
 
 func TestPasswordProblem(t *testing.T) {
+	t.Parallel()
 	name, email := "Nadia Newcomer", "nadia.newcomer@example.org"
 	tests := []struct {
 		password string
@@ -50,6 +51,7 @@ func TestPasswordProblem(t *testing.T) {
 // before hashing it (no 500 for 73 bytes), an admin-assigned password sets
 // MustChangePassword, the user's own choice clears it.
 func TestPasswordsSetByOthersMustBeChanged(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		now := time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)
@@ -90,6 +92,7 @@ func TestPasswordsSetByOthersMustBeChanged(t *testing.T) {
 // password for the demo accounts; they sign in with it and are not asked to
 // change it, while no real account may use it.
 func TestDemoAccountsKeepTheirPublishedPassword(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		logins, err := models.SeedDemo(ctx, db.Gorm)

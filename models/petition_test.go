@@ -36,6 +36,7 @@ func openPetition(t *testing.T, db *gorm.DB, by *models.User, title string, now 
 }
 
 func TestPetitionLifecycle(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := dbtest.NewOrg(t, db)
@@ -107,6 +108,7 @@ func TestPetitionLifecycle(t *testing.T) {
 }
 
 func TestPetitionFollowsReleaseEmbargo(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := dbtest.NewOrg(t, db)
@@ -166,6 +168,7 @@ func countSignatures(t *testing.T, db *gorm.DB, petitionID string) int64 {
 }
 
 func TestSigningDedupesMailboxesAndCountsOnce(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := dbtest.NewOrg(t, db)
@@ -260,6 +263,7 @@ func TestSigningDedupesMailboxesAndCountsOnce(t *testing.T) {
 }
 
 func TestSigningAbuseRules(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := dbtest.NewOrg(t, db)
@@ -314,6 +318,7 @@ func TestSigningAbuseRules(t *testing.T) {
 }
 
 func TestSignatureRetention(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := dbtest.NewOrg(t, db)
@@ -345,6 +350,7 @@ func TestSignatureRetention(t *testing.T) {
 }
 
 func TestIPPrefix(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"203.0.113.77": "203.0.113.0/24", "2001:db8:abcd:12::1": "2001:db8:abcd::/48", "::ffff:198.51.100.9": "198.51.100.0/24", "junk": ""} {
 		if got := models.IPPrefix(in); got != want {
 			t.Errorf("IPPrefix(%q) = %q, want %q", in, got, want)
@@ -357,6 +363,7 @@ func TestIPPrefix(t *testing.T) {
 // token) both open the same signature and either confirms it; once the signer
 // is erased neither opens anything.
 func TestEveryEmailedLinkOpensItsSignature(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := dbtest.NewOrg(t, db)
@@ -399,6 +406,7 @@ func TestEveryEmailedLinkOpensItsSignature(t *testing.T) {
 }
 
 func TestSupporterErasureAnonymisesSignaturesKeepingCounts(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := dbtest.NewOrg(t, db)
@@ -445,6 +453,7 @@ func TestSupporterErasureAnonymisesSignaturesKeepingCounts(t *testing.T) {
 }
 
 func TestInvalidationByNetworkAndPattern(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := dbtest.NewOrg(t, db)
@@ -476,6 +485,7 @@ func TestInvalidationByNetworkAndPattern(t *testing.T) {
 func ptrTime(t time.Time) *time.Time { return &t }
 
 func TestSegmentSignedPetition(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := dbtest.NewOrg(t, db)
@@ -502,6 +512,7 @@ func TestSegmentSignedPetition(t *testing.T) {
 }
 
 func TestTrendingSources(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := dbtest.NewOrg(t, db)

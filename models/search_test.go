@@ -92,6 +92,7 @@ func searchStaff(t *testing.T, o *org, q string) []models.SearchHit {
 // TestSearchEmbargoIntegrity: only published and withdrawn releases whose
 // embargo has lifted are publicly searchable; staff search sees everything.
 func TestSearchEmbargoIntegrity(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)
@@ -161,6 +162,7 @@ func TestSearchEmbargoIntegrity(t *testing.T) {
 // TestSearchCorrectionUnderReview: the public finds the approved words until a
 // correction is approved; staff find the correction at once.
 func TestSearchCorrectionUnderReview(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := newOrg(t, db)
@@ -202,6 +204,7 @@ func TestSearchCorrectionUnderReview(t *testing.T) {
 // TestSearchRanking: a headline match outranks a body match; stemming finds
 // other forms of a word.
 func TestSearchRanking(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		o := newOrg(t, db)
 		body := o.publish(t, o.write(t, "Statement on the northern provinces", "Talks resume.",
@@ -251,6 +254,7 @@ func TestSearchRanking(t *testing.T) {
 // TestSearchLanguages: each language is stemmed with its own configuration on
 // PostgreSQL, and the language filter keeps one language.
 func TestSearchLanguages(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		o := newOrg(t, db)
 		fr := o.publish(t, o.write(t, "Les prisonniers politiques doivent être libérés", "", "Libérez les prisonniers d'opinion en Freedonia.", language("fr")).ID)
@@ -281,6 +285,7 @@ func TestSearchLanguages(t *testing.T) {
 
 // TestSearchSnippets: matches are marked and everything else is escaped.
 func TestSearchSnippets(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		o := newOrg(t, db)
 		body := "Witnesses described the attack & its aftermath.\n\nThe code `<script>alert(1)</script>` was found near the **massacre** site, " +
@@ -320,6 +325,7 @@ func TestSearchSnippets(t *testing.T) {
 // snippet shows, marked, with the cut marked too; the words of a phrase are
 // marked and an excluded word is not.
 func TestSearchSnippetDeepMatch(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		o := newOrg(t, db)
 		filler := strings.Repeat("Lorem ipsum dolor sit amet consectetur adipiscing elit. ", 12)
@@ -343,6 +349,7 @@ func TestSearchSnippetDeepMatch(t *testing.T) {
 }
 
 func TestPlainText(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"## Heading\n\nSome **bold** and _italic_ text.", "Heading\n\nSome bold and italic text."},
 		{"- one\n- two\n1. three", "one\ntwo\nthree"},
@@ -362,6 +369,7 @@ func TestPlainText(t *testing.T) {
 // TestSearchIndexNumber: an index number in any spelling, or a run of its
 // parts, finds its release.
 func TestSearchIndexNumber(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		o := newOrg(t, db)
 		first := o.publish(t, o.write(t, "First statement", "", "Words.").ID)
@@ -399,6 +407,7 @@ func TestSearchIndexNumber(t *testing.T) {
 
 // TestSearchNastyInput: nothing a user types makes search fail.
 func TestSearchNastyInput(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		o := newOrg(t, db)
 		d := o.publish(t, o.write(t, "Fréedonia: 中文 العربية Ελληνικά", "", "Body text with ünïcödé and don't.").ID)

@@ -13,6 +13,7 @@ import (
 // still wait (its own time; supporter mail, the current embargo's lift and
 // publication).
 func TestSendableNow(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
 	send := func(rev int, scheduled *time.Time) *models.Send {

@@ -11,6 +11,7 @@ import (
 // TestParseIndex reads the organisation's index numbers back by their
 // series' formats, and refuses numbers of another shape.
 func TestParseIndex(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		format, code, number string
 		serial, year         int
@@ -67,6 +68,7 @@ func FuzzIndexNumberRoundTrip(f *testing.F) {
 // fuzzer's find: a lone byte of a UTF-8 sequence) is refused with a reason,
 // since numbers made from it could not be shown or read back.
 func TestSeriesRefusesBrokenText(t *testing.T) {
+	t.Parallel()
 	for _, in := range []models.SeriesInput{
 		{Code: "\xc3", Name: "Broken", Format: "{code}{serial}{year}"},
 		{Code: "PRE\x0001", Name: "NUL", Format: "{code}/{serial}/{year}"},

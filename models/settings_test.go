@@ -11,6 +11,7 @@ import (
 // TestDemoDataHasADefaultSupporterList: the demo organisation is named and its
 // plain signups join a list that exists, so a newcomer's "Get our alerts" works.
 func TestDemoDataHasADefaultSupporterList(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		set, err := models.SiteSettingsOf(ctx, db.Gorm)

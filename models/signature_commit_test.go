@@ -26,6 +26,7 @@ import (
 // signatures (MailJob set), where opt-in signers and repeats still take the
 // transaction.
 func TestSignatureCommitterConcurrent(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		o := dbtest.NewOrg(t, db)
 		for _, oneStatement := range []bool{false, true} {
@@ -174,6 +175,7 @@ func testCommitterConcurrent(t *testing.T, db *models.DB, o *dbtest.Org, oneStat
 // enqueued nothing of it is stored and every request gets the error; the
 // next request works.
 func TestSignatureCommitterFailedBatch(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		o := dbtest.NewOrg(t, db)

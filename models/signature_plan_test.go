@@ -19,6 +19,7 @@ import (
 // names an IP, a supporter or an invalidation still reads signatures through
 // an index.
 func TestSignatureIndexesStayLean(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("TEST_DATABASE_URL") == "" {
 		t.Skip("needs PostgreSQL (TEST_DATABASE_URL)")
 	}

@@ -7,6 +7,7 @@ import (
 )
 
 func TestMakeSlugKeepsScriptsReadable(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ title, want string }{
 		// Latin titles keep the form they always had.
 		{"Ceasefire now: aid convoys must pass", "ceasefire-now-aid-convoys-must-pass"},
@@ -31,6 +32,7 @@ func TestMakeSlugKeepsScriptsReadable(t *testing.T) {
 }
 
 func TestMakeSlugCutsLongTitlesWithoutSplittingLetters(t *testing.T) {
+	t.Parallel()
 	ar := MakeSlug(strings.Repeat("بيان صحفي عاجل ", 20))
 	if !utf8.ValidString(ar) || utf8.RuneCountInString(ar) > maxSlugRunes || strings.HasSuffix(ar, "-") {
 		t.Fatalf("long Arabic slug = %q (%d characters): want valid text of at most %d characters", ar, utf8.RuneCountInString(ar), maxSlugRunes)
@@ -47,6 +49,7 @@ func TestMakeSlugCutsLongTitlesWithoutSplittingLetters(t *testing.T) {
 }
 
 func TestTextDirection(t *testing.T) {
+	t.Parallel()
 	for lang, want := range map[string]string{"ar": "rtl", "ar-EG": "rtl", "he": "rtl", "fa": "rtl", "ur": "rtl", "AR": "rtl", "en": "ltr", "fr": "ltr", "": "ltr"} {
 		if got := TextDirection(lang); got != want {
 			t.Errorf("TextDirection(%q) = %q, want %q", lang, got, want)

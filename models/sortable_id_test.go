@@ -13,6 +13,7 @@ import (
 // its alphabet, which SendSource-style checks rely on), are distinct, and an
 // ID made a millisecond later sorts after every earlier one.
 func TestSortableIDs(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	prev := ""
 	for range 200 {
@@ -48,6 +49,7 @@ func TestSortableIDs(t *testing.T) {
 // spike's rows land at the end of the primary key), whatever the domain clock
 // says: the test clock stands still here.
 func TestSignatureIDsFollowTime(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		o := dbtest.NewOrg(t, db)
 		now := time.Date(2026, 7, 9, 10, 0, 0, 0, time.UTC)

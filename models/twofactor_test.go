@@ -16,6 +16,7 @@ import (
 )
 
 func TestParseScopes(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ in, want, err string }{
 		{"", "write", ""},
 		{"read", "read", ""},
@@ -58,6 +59,7 @@ func TestParseScopes(t *testing.T) {
 }
 
 func TestDeviceLabelAndPrefix(t *testing.T) {
+	t.Parallel()
 	for ua, want := range map[string]string{
 		"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0":                                                "Firefox on Linux",
 		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 Edg/126.0": "Edge on Windows",
@@ -78,6 +80,7 @@ func TestDeviceLabelAndPrefix(t *testing.T) {
 }
 
 func TestSecretBoxRotation(t *testing.T) {
+	t.Parallel()
 	oldKey, newKey := make([]byte, 32), make([]byte, 32)
 	newKey[0] = 1
 	sealed, err := models.SecretBox{Keys: [][]byte{oldKey}}.Seal("JBSWY3DPEHPK3PXP")
@@ -95,6 +98,7 @@ func TestSecretBoxRotation(t *testing.T) {
 // TestTOTPCodeAcceptedOnce checks the replay guard in models: a code is good
 // once in its window, even when two requests race with it.
 func TestTOTPCodeAcceptedOnce(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		box := models.SecretBox{Keys: [][]byte{make([]byte, 32)}}

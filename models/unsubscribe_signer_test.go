@@ -13,6 +13,7 @@ import (
 // (the id, a dot, the first 16 bytes of HMAC-SHA256 over a label and the id),
 // and the unsubscribe handler's check accepts it for that id alone.
 func TestUnsubscribeSignerLinks(t *testing.T) {
+	t.Parallel()
 	key := []byte("a key")
 	mac := func(label, id string) string {
 		m := hmac.New(sha256.New, key)

@@ -49,6 +49,7 @@ func batchRow(t *testing.T, db *models.DB, sendID string) models.SendBatch {
 // process) a "submitting" batch is always claimed again. A batch handed back
 // with ReleaseBatch is open to anyone.
 func TestClaimBatchNeedsProofItsClaimantIsGone(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		s := claimRig(t, db)
@@ -128,6 +129,7 @@ func TestClaimBatchNeedsProofItsClaimantIsGone(t *testing.T) {
 // the answer to its first commit was lost with the connection: the batch's
 // counts do not double.
 func TestCheckpointBatchTwiceCountsOnce(t *testing.T) {
+	t.Parallel()
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		s := claimRig(t, db)
