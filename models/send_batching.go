@@ -97,9 +97,10 @@ func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, wo
 }
 
 // clearRequested, in a claim's SET list with BatchPending as its argument
-// (the PostgreSQL claim spells it with its table's alias), forgets the request mark of an earlier attempt whose outcome is known (a
-// batch handed back or retried is pending again); a claim of a batch still
-// "submitting" keeps it, since that attempt's request may be out.
+// (the PostgreSQL claim spells it with its table's alias), forgets the request
+// mark of an earlier attempt whose outcome is known (a batch handed back or
+// retried is pending again); a claim of a batch still "submitting" keeps it,
+// since that attempt's request may be out.
 const clearRequested = "requested_at = CASE WHEN status = ? THEN NULL ELSE requested_at END"
 
 // MarkBatchRequested records, right before a batch's request goes out, that
