@@ -148,8 +148,7 @@ func TestInterruptedBatchResendsOnlyTheUnreported(t *testing.T) {
 // but not yet requested when it died (still rendering, or waiting for a free
 // request slot) cannot be at the provider: with the webhook configured it is
 // sent at once instead of waiting SettleWait for events that cannot come,
-// and its recipients get it once. A batch found marked requested after a
-// second interruption waits for the events of that request afresh.
+// and its recipients get it once.
 func TestClaimedBatchWithoutRequestIsSentAtOnce(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
@@ -195,6 +194,37 @@ func TestRequestMarkIsTheClaimants(t *testing.T) {
 		}
 		if st, _ := models.BatchStateOf(ctx, db.Gorm, s.ID, 0); st.Uncertain() {
 			t.Fatalf("a batch handed back and claimed again kept the old request mark: %+v", st)
+		}
+	})
+}
+
+// TestSecondInterruptionWaitsAfresh: a batch whose wait for events ran out is
+// sent again; if that new request is interrupted too, the next attempt waits
+// for the events of the new request (a full SettleWait from then) instead of
+// finding the first wait over and sending a third time at once.
+func TestSecondInterruptionWaitsAfresh(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		e := newSendEnv(t, db)
+		clock := models.NewFixedClock(time.Now().UTC())
+		e.deps.Clock = clock
+		e.deps.SettleWait = time.Minute
+		s, _ := interrupted(t, e, db, 0)
+
+		var snooze *river.JobSnoozeError
+		if err := e.work(t, s.ID, 0); !errors.As(err, &snooze) {
+			t.Fatalf("first look: want a wait, got %v", err)
+		}
+		clock.Set(clock.Now().Add(61 * time.Second))
+		// The wait is over; the retry claims the batch, starts its request
+		// and dies with it in flight.
+		if err := models.MarkBatchRequested(context.Background(), db.Gorm, s.ID, 0, "", clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.work(t, s.ID, 0); !errors.As(err, &snooze) {
+			t.Fatalf("after the second interruption: want a wait for the new request's events, got %v", err)
+		}
+		if e.fake.Count() != 0 {
+			t.Fatalf("the provider got %d recipients while the second request was unsettled", e.fake.Count())
 		}
 	})
 }

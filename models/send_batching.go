@@ -79,7 +79,7 @@ func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, wo
 		// Guarded by the state read above: a claim by someone else meanwhile wins.
 		res := tx.Model(&SendBatch{}).Where("send_id = ? AND batch_no = ? AND status = ? AND claimed_by = ?", sendID, batchNo, b.Status, b.ClaimedBy).
 			Updates(map[string]any{"status": BatchSubmitting, "attempts": gorm.Expr("attempts + 1"), "claimed_by": worker, "updated_at": now,
-				"requested_at": gorm.Expr("CASE WHEN status = ? THEN NULL ELSE requested_at END", BatchPending)})
+				"requested_at": gorm.Expr(requestedAfterClaim, BatchPending)})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -96,12 +96,12 @@ func ClaimBatch(ctx context.Context, db *gorm.DB, sendID string, batchNo int, wo
 	return claim, attempts, &s, nil
 }
 
-// clearRequested, in a claim's SET list with BatchPending as its argument
-// (the PostgreSQL claim spells it with its table's alias), forgets the request
-// mark of an earlier attempt whose outcome is known (a batch handed back or
-// retried is pending again); a claim of a batch still "submitting" keeps it,
-// since that attempt's request may be out.
-const clearRequested = "requested_at = CASE WHEN status = ? THEN NULL ELSE requested_at END"
+// requestedAfterClaim, with BatchPending as its argument, is a claimed batch's
+// request mark: a claim forgets the mark of an earlier attempt whose outcome
+// is known (a batch handed back or retried is pending again), and keeps it on
+// a batch still "submitting", since that attempt's request may be out. (The
+// PostgreSQL claim, an UPDATE … FROM, spells it with its table's alias.)
+const requestedAfterClaim = "CASE WHEN status = ? THEN NULL ELSE requested_at END"
 
 // MarkBatchRequested records, right before a batch's request goes out, that
 // the provider may have it (requested_at) and that a wait for its events
@@ -152,7 +152,7 @@ RETURNING s.*, b.attempts AS claim_attempts`, BatchSubmitting, worker, now, Batc
 		return nil, 0, nil
 	}
 	var claimed []int
-	err := q.Raw(`UPDATE send_batches SET status = ?, attempts = attempts + 1, claimed_by = ?, updated_at = ?, `+clearRequested+`
+	err := q.Raw(`UPDATE send_batches SET status = ?, attempts = attempts + 1, claimed_by = ?, updated_at = ?, requested_at = `+requestedAfterClaim+`
 WHERE send_id = ? AND batch_no = ? AND status IN (?, ?) RETURNING attempts`,
 		BatchSubmitting, worker, now, BatchPending, sendID, batchNo, BatchPending, BatchSubmitting).Scan(&claimed).Error
 	if err != nil || len(claimed) != 1 {
