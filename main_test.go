@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -229,13 +230,23 @@ func command(bin string, env []string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// freePort returns a loopback port nothing listens on, for a process the test
+// starts. It is drawn below Linux's ephemeral range (32768–60999): a port the
+// kernel handed out for ":0" was free only until the listener closed, and
+// meanwhile any outgoing connection or test server of the packages running
+// beside this one could take it ("bind: address already in use").
 func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 100 {
+		port := 20000 + rand.IntN(12000)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port below the ephemeral range")
+	return 0
 }
 
 func waitFor(t *testing.T, u string) {
