@@ -96,10 +96,10 @@ func (w *DeliverLetterWorker) Work(ctx context.Context, job *river.Job[DeliverLe
 	res, err := w.Mail.Send(ctx, b)
 	var se *SendError
 	if errors.As(err, &se) {
-		// The provider answered with an error: nothing of the request went
-		// out, so the next attempt need not wait for events. No answer at
-		// all (status 0) leaves the mark: the provider may have it.
-		if se.Status != 0 {
+		// The provider answered with an error, or was never reached: nothing
+		// of the request went out, so the next attempt need not wait for
+		// events. No answer at all leaves the mark: the provider may have it.
+		if !se.Unanswered {
 			if cerr := models.ClearDeliverySubmitting(ctx, db, m.Delivery.ID); cerr != nil {
 				return cerr
 			}

@@ -141,9 +141,17 @@ type SendError struct {
 	Message    string
 	Retryable  bool
 	RetryAfter time.Duration // from the provider's rate-limit reset, when it gave one
+	// Unanswered: the request may have reached the provider, but no answer
+	// came (a timeout, a connection lost after it was sent). The provider may
+	// have accepted it, so it is as uncertain as a request a crash cut off.
+	// Status is 0. A connection never made is not unanswered: nothing went.
+	Unanswered bool
 }
 
 func (e *SendError) Error() string {
+	if e.Status == 0 {
+		return "mail provider: " + e.Message // no answer to quote
+	}
 	return fmt.Sprintf("mail provider answered %d: %s", e.Status, e.Message)
 }
 

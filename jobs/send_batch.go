@@ -77,10 +77,12 @@ func jittered(base time.Duration, n int, max time.Duration) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// errUnrecorded marks an attempt that ended after the provider accepted a
-// request whose checkpoint could not be committed: its batch stays
-// "submitting", to be sent again, rather than be handed back.
-var errUnrecorded = errors.New("jobs: accepted request not recorded")
+// errUnrecorded marks an attempt that ended with a request the provider may
+// hold and nobody recorded (accepted, its checkpoint not committed; or never
+// answered): its batch stays "submitting", for the retry to settle or send
+// again, rather than be handed back as pending, which would forget the
+// request.
+var errUnrecorded = errors.New("jobs: request outcome not recorded")
 
 // checkpointPatience is how long a checkpoint is retried while the database
 // does not answer (a restart, a failover). The send gate stays held meanwhile:
@@ -336,6 +338,8 @@ func (w *SendBatchWorker) persist(ctx context.Context, what string, a SendBatchA
 // fails it with the provider's message and cancels the job; a 429 snoozes (not
 // counted as an attempt) for the provider's reset or a jittered backoff; a 5xx or
 // timeout returns the error for River to retry, until the last attempt fails it.
+// A request left unanswered keeps the batch uncertain when the webhook can
+// settle it.
 func (w *SendBatchWorker) failed(ctx context.Context, job *river.Job[SendBatchArgs], attempts int, sendErr error) error {
 	a := job.Args
 	db := w.DB.Gorm
@@ -356,6 +360,16 @@ func (w *SendBatchWorker) failed(ctx context.Context, job *river.Job[SendBatchAr
 			return err
 		}
 		return river.JobCancel(fmt.Errorf("jobs: send batch %s/%d: %w", a.SendID, a.BatchNo, sendErr))
+	}
+	if se.Unanswered && w.SettleWait > 0 {
+		// SendGrid may have accepted the request whose answer never came:
+		// the retry settles the batch from its events, as after a crash,
+		// instead of mailing everyone again. If the batch cannot be handed
+		// back so, it stays claimed by this worker, still uncertain.
+		if err := models.MarkBatchUnanswered(ctx, db, a.SendID, a.BatchNo, workerOf(job), msg, now); err != nil {
+			return fmt.Errorf("%w: %w", errUnrecorded, err)
+		}
+		return fmt.Errorf("jobs: send batch %s/%d: %w: %w", a.SendID, a.BatchNo, errUnrecorded, sendErr)
 	}
 	if err := models.MarkBatchRetrying(ctx, db, a.SendID, a.BatchNo, msg, now); err != nil {
 		return err

@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
 
+	"pressroom/jobs"
+	"pressroom/jobs/sendgridfake"
 	"pressroom/models"
 	"pressroom/models/dbtest"
 )
@@ -32,13 +37,20 @@ func interrupted(t *testing.T, e *sendEnv, db *models.DB, reported int) (*models
 // slot): "submitting", with no request mark.
 func claimedOnly(t *testing.T, e *sendEnv, db *models.DB) (*models.Send, []models.SendRecipient) {
 	t.Helper()
-	ctx := context.Background()
+	s, recips := oneBatchSend(t, e, db)
+	if c, _, _, err := models.ClaimBatch(context.Background(), db.Gorm, s.ID, 0, "", time.Now().UTC()); err != nil || c != models.ClaimSend {
+		t.Fatalf("claim: %v %v", c, err)
+	}
+	return s, recips
+}
+
+// oneBatchSend prepares a send to 1,000 supporters, one batch, not yet
+// claimed, and returns its recipients.
+func oneBatchSend(t *testing.T, e *sendEnv, db *models.DB) (*models.Send, []models.SendRecipient) {
+	t.Helper()
 	doc := e.org.Release(t, models.KindActionAlert, "Act now", nil, time.Now().UTC())
 	list := dbtest.BulkSupporters(t, db, "settle", 1000)
 	s := e.prepare(t, e.org.Campaigner, models.SendInput{DocumentID: doc.ID, SupporterListIDs: []string{list}})
-	if c, _, _, err := models.ClaimBatch(ctx, db.Gorm, s.ID, 0, "", time.Now().UTC()); err != nil || c != models.ClaimSend {
-		t.Fatalf("claim: %v %v", c, err)
-	}
 	var recips []models.SendRecipient
 	if err := db.Gorm.Where("send_id = ? AND batch_no = 0", s.ID).Order("id").Find(&recips).Error; err != nil {
 		t.Fatal(err)
@@ -225,6 +237,97 @@ func TestSecondInterruptionWaitsAfresh(t *testing.T) {
 		}
 		if e.fake.Count() != 0 {
 			t.Fatalf("the provider got %d recipients while the second request was unsettled", e.fake.Count())
+		}
+	})
+}
+
+// TestUnansweredBatchSettledFromProviderEvents: a request SendGrid accepted
+// but whose answer never came (the client timed out) leaves its batch
+// uncertain, like a crash: the retry does not mail the 1,000 recipients again
+// while their "processed" events are due, and settles the batch from them.
+func TestUnansweredBatchSettledFromProviderEvents(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		e := newSendEnv(t, db)
+		e.deps.SettleWait = time.Hour
+		e.deps.Mail = jobs.NewSendGrid(fakeKey, e.fake.URL(), jobs.WithSendGridTimeout(200*time.Millisecond))
+		e.fake.SetLatency(2 * time.Second) // accepted at once, answered after the client gave up
+		s, recips := oneBatchSend(t, e, db)
+
+		err := e.work(t, s.ID, 0)
+		var snooze *river.JobSnoozeError
+		if err == nil || errors.As(err, &snooze) || !strings.Contains(err.Error(), "no answer") {
+			t.Fatalf("first attempt: want the timeout for River to retry, got %v", err)
+		}
+		if e.fake.Count() != 1000 {
+			t.Fatalf("the provider accepted %d recipients; want the batch's 1000", e.fake.Count())
+		}
+		if st, _ := models.BatchStateOf(ctx, db.Gorm, s.ID, 0); !st.Uncertain() {
+			t.Fatalf("an unanswered batch must stay uncertain: %+v", st)
+		}
+		var b models.SendBatch
+		db.Gorm.Take(&b, "send_id = ? AND batch_no = 0", s.ID)
+		if b.ClaimedBy != "" || !strings.Contains(b.Error, "no answer") {
+			t.Fatalf("the batch should be handed back with its error shown: claimed by %q, error %q", b.ClaimedBy, b.Error)
+		}
+
+		e.fake.SetLatency(0)
+		if err := e.work(t, s.ID, 0); !errors.As(err, &snooze) {
+			t.Fatalf("the retry should wait for the provider's events; got %v", err)
+		}
+		if e.fake.Count() != 1000 {
+			t.Fatalf("the retry sent the batch again before its events could come: provider has %d", e.fake.Count())
+		}
+		report(t, db, s.ID, recips)
+		if err := e.work(t, s.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		if e.fake.Count() != 1000 {
+			t.Fatalf("the provider got %d recipients for a batch it accepted once", e.fake.Count())
+		}
+		s, _ = models.SendByID(ctx, db.Gorm, s.ID)
+		p, _ := models.ProgressOf(ctx, db.Gorm, s)
+		if s.Status != models.SendSent || p.Submitted != 1000 {
+			t.Fatalf("send %s, progress %+v", s.Status, p)
+		}
+	})
+}
+
+// TestAnsweredOrUnsentBatchRetriesAtOnce: with the webhook configured, a
+// batch whose request SendGrid refused with an error (a 500), or that never
+// reached SendGrid (connection refused), is certain not to be out: its retry
+// sends it at once rather than waiting for events that cannot come.
+func TestAnsweredOrUnsentBatchRetriesAtOnce(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		e := newSendEnv(t, db)
+		e.deps.SettleWait = time.Hour
+		good := e.deps.Mail
+		s, _ := oneBatchSend(t, e, db)
+
+		e.fake.Script(sendgridfake.ServerError(500))
+		if err := e.work(t, s.ID, 0); err == nil || !strings.Contains(err.Error(), "500") {
+			t.Fatalf("first attempt: want the 500 for River to retry, got %v", err)
+		}
+		if st, _ := models.BatchStateOf(context.Background(), db.Gorm, s.ID, 0); st.Uncertain() {
+			t.Fatalf("a batch refused with an error is not uncertain: %+v", st)
+		}
+
+		closed := httptest.NewServer(http.NotFoundHandler())
+		closed.Close() // nothing listens there any more
+		e.deps.Mail = jobs.NewSendGrid(fakeKey, closed.URL, jobs.WithSendGridTimeout(time.Second))
+		if err := e.work(t, s.ID, 0); err == nil || !strings.Contains(err.Error(), "could not reach") {
+			t.Fatalf("second attempt: want the refused connection, got %v", err)
+		}
+		if st, _ := models.BatchStateOf(context.Background(), db.Gorm, s.ID, 0); st.Uncertain() {
+			t.Fatalf("a batch that never reached the provider is not uncertain: %+v", st)
+		}
+
+		e.deps.Mail = good
+		if err := e.work(t, s.ID, 0); err != nil {
+			t.Fatalf("third attempt should send at once: %v", err)
+		}
+		if e.fake.Count() != 1000 || len(e.fake.Recipients()) != 1000 {
+			t.Fatalf("the provider got %d recipients; want the batch's 1000 once", e.fake.Count())
 		}
 	})
 }

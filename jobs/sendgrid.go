@@ -133,11 +133,16 @@ func (s *SendGrid) post(ctx context.Context, body []byte) (Result, error) {
 	req.Body = body
 	resp, err := s.http.SendWithContext(ctx, req)
 	if err != nil {
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Op == "dial" {
+			// No connection, so no request: SendGrid cannot have it.
+			return Result{}, &SendError{Status: 0, Message: "could not reach SendGrid: " + err.Error(), Retryable: true}
+		}
 		var ne net.Error
 		if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) {
-			return Result{}, &SendError{Status: 0, Message: "no answer from SendGrid: " + err.Error(), Retryable: true}
+			return Result{}, &SendError{Status: 0, Message: "no answer from SendGrid: " + err.Error(), Retryable: true, Unanswered: true}
 		}
-		return Result{}, &SendError{Status: 0, Message: err.Error(), Retryable: true}
+		return Result{}, &SendError{Status: 0, Message: err.Error(), Retryable: true, Unanswered: true}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return Result{MessageID: http.Header(resp.Headers).Get("X-Message-Id")}, nil

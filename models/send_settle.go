@@ -44,6 +44,26 @@ func BatchStateOf(ctx context.Context, db *gorm.DB, sendID string, batchNo int) 
 	return st, nil
 }
 
+// MarkBatchUnanswered hands back a batch whose request got no answer (a
+// timeout, a connection lost after it was sent) without forgetting that the
+// provider may have it: the batch stays "submitting" with its request mark,
+// unclaimed, so whichever worker runs the retry claims it without proof this
+// one is dead and settles it from the provider's events before resending
+// anything, as after a crash. Only worker's own claim is handed back;
+// ErrNotFound says the claim is no longer worker's.
+func MarkBatchUnanswered(ctx context.Context, db *gorm.DB, sendID string, batchNo int, worker, message string, now time.Time) error {
+	res := db.WithContext(ctx).Exec(`UPDATE send_batches SET claimed_by = '', error = ?, updated_at = ?
+WHERE send_id = ? AND batch_no = ? AND status = ? AND claimed_by = ? AND requested_at IS NOT NULL`,
+		truncate(message, 1000), now, sendID, batchNo, BatchSubmitting, worker)
+	if res.Error != nil {
+		return fmt.Errorf("models: mark batch %s/%d unanswered: %w", sendID, batchNo, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("models: mark batch %s/%d unanswered: no request of %q's is marked: %w", sendID, batchNo, worker, ErrNotFound)
+	}
+	return nil
+}
+
 // Settlement is what SettleBatch found.
 type Settlement struct {
 	Settled  int       // recipients recorded as submitted from their events now
