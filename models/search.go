@@ -273,37 +273,24 @@ func searchFilters(which string, opts SearchOptions) (string, []any) {
 	args := []any{which}
 	b.WriteString("e.which = ?")
 	if which == searchPublic {
+		// The newsroom's visibility rule, judged now rather than at indexing
+		// time (o is the original, LEFT JOINed).
 		visible, vargs := visibleSQL("d", "o", opts.Now)
 		b.WriteString(" AND " + visible)
 		args = append(args, vargs...)
-	}
-	if narrow, nargs := narrowingFilters(which, opts); narrow != "" {
-		b.WriteString(" AND " + narrow)
-		args = append(args, nargs...)
-	}
-	return b.String(), args
-}
-
-// narrowingFilters returns the conditions over documents d that the searcher
-// asked for (status, language, campaign), "" when none: unlike visibility,
-// they must narrow the candidates themselves, or a page could be filled with
-// documents they then reject.
-func narrowingFilters(which string, opts SearchOptions) (string, []any) {
-	var conds []string
-	var args []any
-	if which != searchPublic && opts.Status != "" {
-		conds = append(conds, "d.status = ?")
+	} else if opts.Status != "" {
+		b.WriteString(" AND d.status = ?")
 		args = append(args, opts.Status)
 	}
 	if opts.Language != "" {
-		conds = append(conds, "d.language = ?")
+		b.WriteString(" AND d.language = ?")
 		args = append(args, opts.Language)
 	}
 	if opts.CampaignID != "" {
-		conds = append(conds, "d.campaign_id = ?")
+		b.WriteString(" AND d.campaign_id = ?")
 		args = append(args, opts.CampaignID)
 	}
-	return strings.Join(conds, " AND "), args
+	return b.String(), args
 }
 
 // searchStatus is the status a hit reports: for the public, a translation of a
@@ -386,50 +373,35 @@ func searchPostgresQuery(db *gorm.DB, which string, pq parsedQuery, configs []st
 	// planner then sees the words and estimates how many rows match, choosing
 	// the GIN index for rare words instead of a sequential scan.
 	anyQuery := strings.Join(parts, " || ")
-	// Candidates are search rows alone (joined to their document only for the
-	// filters the searcher asked for); their documents, and the newsroom's
-	// visibility rule (judged now, o being the original), are joined once, for
-	// the candidates found. Planning the joins is most of what a rare word
-	// costs: joined in each tier, it was three times the query's run.
-	tierJoin, tierCond := "", "e.which = ?"
-	tierArgs := []any{which}
-	if narrow, nargs := narrowingFilters(which, opts); narrow != "" {
-		tierJoin = "JOIN documents d ON d.id = e.document_id"
-		tierCond += " AND " + narrow
-		tierArgs = append(tierArgs, nargs...)
-	}
-	docJoin, visible, status := "JOIN documents d ON d.id = c.document_id", "TRUE", searchStatus(which)
-	var visibleArgs []any
-	if which == searchPublic {
-		docJoin += " LEFT JOIN documents o ON o.id = d.original_id"
-		visible, visibleArgs = visibleSQL("d", "o", opts.Now)
-	}
+	filters, filterArgs := searchFilters(which, opts)
+	status := searchStatus(which)
 	// The index condition is the union of every language's parse: a constant,
 	// so the GIN index can serve it. candidates stops at SearchCandidateLimit
-	// matching rows without sorting them: ranking every match of a word found
-	// in most releases means reading every one of their tsvectors.
+	// matching, visible rows without sorting them: ranking every match of a word
+	// found in most releases means reading every one of their tsvectors.
 	sql := `WITH queries AS MATERIALIZED (
 	SELECT cfg AS config, ` + perConfig + ` AS q
 	FROM unnest(ARRAY[` + strings.Join(placeholders, ", ") + `]) AS cfg
 ), tier1 AS MATERIALIZED (
-	SELECT e.document_id, e.config, e.tsv
-	FROM search_entries e ` + tierJoin + `
-	WHERE ` + tierCond + ` AND e.head_tsv @@ (` + anyQuery + `)
+	SELECT e.document_id, e.config, e.tsv, d.kind, d.slug, d.index_number, d.published_at, d.language, ` + status + `
+	FROM search_entries e
+	` + searchJoins + `
+	WHERE ` + filters + ` AND e.head_tsv @@ (` + anyQuery + `)
 	LIMIT ?
 ), tier2 AS MATERIALIZED (
-	SELECT e.document_id, e.config, e.tsv
-	FROM search_entries e ` + tierJoin + `
-	WHERE (SELECT count(*) FROM tier1) < ? AND ` + tierCond + ` AND e.tsv @@ (` + anyQuery + `) AND NOT e.head_tsv @@ (` + anyQuery + `)
+	SELECT e.document_id, e.config, e.tsv, d.kind, d.slug, d.index_number, d.published_at, d.language, ` + status + `
+	FROM search_entries e
+	` + searchJoins + `
+	WHERE (SELECT count(*) FROM tier1) < ? AND ` + filters + ` AND e.tsv @@ (` + anyQuery + `) AND NOT e.head_tsv @@ (` + anyQuery + `)
 	LIMIT ?
 ), candidates AS (
 	SELECT * FROM tier1 UNION ALL SELECT * FROM tier2
 ), hits AS (
-	SELECT c.document_id, c.config, qs.q, d.kind, d.slug, d.index_number, d.published_at, d.language, ` + status + `,
+	SELECT c.document_id, c.config, qs.q, c.kind, c.slug, c.index_number, c.published_at, c.language, c.status,
 		ts_rank_cd(c.tsv, qs.q) AS rank, count(*) OVER () AS total
 	FROM candidates c
 	JOIN queries qs ON qs.config = c.config
-	` + docJoin + `
-	WHERE c.tsv @@ qs.q AND ` + visible + `
+	WHERE c.tsv @@ qs.q
 	ORDER BY ` + searchOrder + `
 	LIMIT ? OFFSET ?
 )
@@ -442,15 +414,13 @@ ORDER BY ` + searchOrder
 	// Bodies are read only when headline matches cannot fill the page asked for.
 	needed := opts.Offset + opts.Limit
 	args := append(queryArgs, cfgArgs...)
-	args = append(args, tierArgs...)
+	args = append(args, filterArgs...)
 	args = append(args, anyArgs...)
 	args = append(args, SearchCandidateLimit, needed)
-	args = append(args, tierArgs...)
+	args = append(args, filterArgs...)
 	args = append(args, anyArgs...)
 	args = append(args, anyArgs...)
-	args = append(args, bodyCandidateLimit)
-	args = append(args, visibleArgs...)
-	args = append(args, opts.Limit, opts.Offset, needed, SearchCandidateLimit, headlineOptions, which)
+	args = append(args, bodyCandidateLimit, opts.Limit, opts.Offset, needed, SearchCandidateLimit, headlineOptions, which)
 	var rows []searchRow
 	if err := db.Raw(sql, args...).Scan(&rows).Error; err != nil {
 		return nil, 0, err

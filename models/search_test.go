@@ -435,3 +435,37 @@ func TestSearchNastyInput(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchIgnoresEmbargoedCandidates: an embargoed release that matches a
+// search changes nothing about its public answer, neither the hits nor the
+// total, even where it would tip how many candidates the search reads (two
+// headline matches for a page of three, so the body matches are read too).
+// A difference would tell anyone who searches that an embargoed release with
+// those words exists.
+func TestSearchIgnoresEmbargoedCandidates(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		o := newOrg(t, db)
+		o.publish(t, o.write(t, "Quokka habitat cleared", "", "Forest loss.").ID)
+		o.publish(t, o.write(t, "Quokka rangers detained", "", "Rangers held.").ID)
+		inBody := o.publish(t, o.write(t, "Island rangers speak", "", "The quokka colony is at risk.").ID)
+		search := func() ([]string, int) {
+			t.Helper()
+			hits, total, err := models.SearchPublic(ctx, o.db, "quokka", models.SearchOptions{Limit: 3, Now: o.now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ids(hits), total
+		}
+		before, totalBefore := search()
+		if len(before) != 3 || totalBefore != 3 || !strings.Contains(strings.Join(before, " "), inBody.ID) {
+			t.Fatalf("before the embargoed release: hits %v, total %d; want the three, the body match included", before, totalBefore)
+		}
+		o.publish(t, o.write(t, "Quokka cull ordered", "", "Embargoed findings.", embargo(o.now.Add(time.Hour))).ID)
+		after, totalAfter := search()
+		if strings.Join(after, " ") != strings.Join(before, " ") || totalAfter != totalBefore {
+			t.Fatalf("an embargoed release changed the public answer: hits %v total %d, before %v total %d", after, totalAfter, before, totalBefore)
+		}
+	})
+}
