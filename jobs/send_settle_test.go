@@ -72,6 +72,23 @@ func report(t *testing.T, db *models.DB, sendID string, rs []models.SendRecipien
 	}
 }
 
+// sentToAll checks that a send is done with n recipients submitted.
+func sentToAll(t *testing.T, db *models.DB, sendID string, n int) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := models.SendByID(ctx, db.Gorm, sendID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := models.ProgressOf(ctx, db.Gorm, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Status != models.SendSent || p.Submitted != n {
+		t.Fatalf("send %s, progress %+v; want sent, %d submitted", s.Status, p, n)
+	}
+}
+
 // TestInterruptedBatchSettledFromProviderEvents: a batch found "submitting"
 // after a crash is not sent again while its recipients' "processed" events
 // are arriving. Those with an event are recorded as submitted (with the
@@ -79,7 +96,6 @@ func report(t *testing.T, db *models.DB, sendID string, rs []models.SendRecipien
 // without a request; nobody is mailed twice.
 func TestInterruptedBatchSettledFromProviderEvents(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
-		ctx := context.Background()
 		e := newSendEnv(t, db)
 		e.deps.SettleWait = time.Hour
 		s, recips := interrupted(t, e, db, 600)
@@ -105,11 +121,7 @@ func TestInterruptedBatchSettledFromProviderEvents(t *testing.T) {
 		if e.fake.Count() != 0 {
 			t.Fatalf("the provider got %d recipients of a batch it had already accepted", e.fake.Count())
 		}
-		s, _ = models.SendByID(ctx, db.Gorm, s.ID)
-		p, _ := models.ProgressOf(ctx, db.Gorm, s)
-		if s.Status != models.SendSent || p.Submitted != 1000 {
-			t.Fatalf("send %s, progress %+v", s.Status, p)
-		}
+		sentToAll(t, db, s.ID, 1000)
 	})
 }
 
@@ -117,7 +129,6 @@ func TestInterruptedBatchSettledFromProviderEvents(t *testing.T) {
 // over, only the recipients the provider never reported are sent again.
 func TestInterruptedBatchResendsOnlyTheUnreported(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
-		ctx := context.Background()
 		e := newSendEnv(t, db)
 		clock := models.NewFixedClock(time.Now().UTC())
 		e.deps.Clock = clock
@@ -148,11 +159,7 @@ func TestInterruptedBatchResendsOnlyTheUnreported(t *testing.T) {
 				t.Fatalf("%s was reported accepted and mailed again", r.Email)
 			}
 		}
-		s, _ = models.SendByID(ctx, db.Gorm, s.ID)
-		p, _ := models.ProgressOf(ctx, db.Gorm, s)
-		if s.Status != models.SendSent || p.Submitted != 1000 {
-			t.Fatalf("send %s, progress %+v", s.Status, p)
-		}
+		sentToAll(t, db, s.ID, 1000)
 	})
 }
 
@@ -285,11 +292,7 @@ func TestUnansweredBatchSettledFromProviderEvents(t *testing.T) {
 		if e.fake.Count() != 1000 {
 			t.Fatalf("the provider got %d recipients for a batch it accepted once", e.fake.Count())
 		}
-		s, _ = models.SendByID(ctx, db.Gorm, s.ID)
-		p, _ := models.ProgressOf(ctx, db.Gorm, s)
-		if s.Status != models.SendSent || p.Submitted != 1000 {
-			t.Fatalf("send %s, progress %+v", s.Status, p)
-		}
+		sentToAll(t, db, s.ID, 1000)
 	})
 }
 
