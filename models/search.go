@@ -25,7 +25,10 @@ import (
 // release is indexed at approval and becomes findable the moment its embargo
 // lifts, and a correction under review never leaks, because the public row holds
 // the approved revision's words only. A withdrawn release's public row holds
-// its headline and index number alone.
+// its headline and index number alone. On PostgreSQL each public row carries
+// its document's status and published_at, copied by triggers in every
+// transaction that writes either (migration 00045), and the rule is judged on
+// them; SQLite joins the documents.
 //
 // PostgreSQL matches a generated, weighted tsvector (GIN-indexed) with
 // websearch_to_tsquery in the document's language configuration; SQLite matches

@@ -469,3 +469,70 @@ func TestSearchIgnoresEmbargoedCandidates(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchVisibilityFollowsItsDocuments: public search shows exactly what
+// the documents' state allows at that moment, whatever wrote the state. The
+// documents are changed here by plain UPDATEs, as a repair script or a code
+// path that never calls the indexer would: the search must follow them (on
+// PostgreSQL the public search rows carry their documents' visibility, kept
+// in step by triggers), and a translation follows its original.
+func TestSearchVisibilityFollowsItsDocuments(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		o := newOrg(t, db)
+		orig := o.publish(t, o.write(t, "Ocelot trade banned", "", "The ocelot is protected.").ID)
+		fr := o.publish(t, o.translate(t, orig, "fr", "Commerce d'ocelots interdit", "ocelot protégé").ID)
+		found := func(at time.Time) map[string]models.SearchHit {
+			t.Helper()
+			out := map[string]models.SearchHit{}
+			for _, h := range searchPublic(t, o, "ocelot", at) {
+				out[h.DocumentID] = h
+			}
+			return out
+		}
+		set := func(id, assignments string, args ...any) {
+			t.Helper()
+			if err := o.db.Exec("UPDATE documents SET "+assignments+" WHERE id = ?", append(args, id)...).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := found(o.now); len(got) != 2 {
+			t.Fatalf("published original and translation: found %d, want 2", len(got))
+		}
+
+		// The original goes back under embargo: neither it nor its translation
+		// may be found, at any moment, until it is published again.
+		later := o.now.Add(time.Hour)
+		set(orig.ID, "status = 'scheduled', published_at = ?", later)
+		for _, at := range []time.Time{o.now, later.Add(time.Minute)} {
+			if got := found(at); len(got) != 0 {
+				t.Fatalf("original scheduled again: found %d releases at %s, want none", len(got), at.Format(time.Kitchen))
+			}
+		}
+		// Published with a later time: hidden before it, both found after it
+		// (the translation's own time has long passed).
+		set(orig.ID, "status = 'published'")
+		if got := found(o.now); len(got) != 0 {
+			t.Fatalf("original published for %s: found %d at %s, want none", later.Format(time.Kitchen), len(got), o.now.Format(time.Kitchen))
+		}
+		if got := found(later.Add(time.Minute)); len(got) != 2 {
+			t.Fatalf("after the original's time: found %d, want 2", len(got))
+		}
+
+		// A new slug and the original's withdrawal show on the hits at once.
+		set(fr.ID, "slug = ?", "ocelots-nouvelle-adresse")
+		set(orig.ID, "status = 'withdrawn'")
+		got := found(later.Add(time.Minute))
+		if h, ok := got[fr.ID]; !ok || h.Slug != "ocelots-nouvelle-adresse" || h.Status != models.StatusWithdrawn || h.Snippet != "" {
+			t.Fatalf("translation of a withdrawn original: %+v, want withdrawn, the new slug, no snippet", h)
+		}
+		if h := got[orig.ID]; h.Status != models.StatusWithdrawn {
+			t.Fatalf("withdrawn original shown as %q", h.Status)
+		}
+		// A translation whose original is a draft is never public.
+		set(orig.ID, "status = 'draft'")
+		if got := found(later.Add(time.Minute)); len(got) != 0 {
+			t.Fatalf("original back to draft: found %d, want none", len(got))
+		}
+	})
+}
