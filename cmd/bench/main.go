@@ -61,7 +61,7 @@ type opts struct {
 	signN    int           // signatures per concurrency level
 	recips   int           // mailboxes of the send rows' audience
 	inFlight int           // requests in flight for the 200 ms send
-	cpuProf  string        // CPU profile of the timed sends, "" for none
+	cpuProf  string        // CPU profile of the first timed send, "" for none
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.signN, "signatures", 2000, "signatures per concurrency level (and as many plain inserts)")
 	fs.IntVar(&o.recips, "recipients", 1_000_000, "mailboxes of the send rows' audience")
 	fs.IntVar(&o.inFlight, "in-flight", 32, "send requests in flight for the 200 ms send (SENDS_IN_FLIGHT: also the most a crash can duplicate without the Event Webhook)")
-	fs.StringVar(&o.cpuProf, "send-cpuprofile", "", "write a Go CPU profile of the timed sends alone (not the audience or the floor) to this file")
+	fs.StringVar(&o.cpuProf, "send-cpuprofile", "", "write a Go CPU profile of the first timed send alone (not the audience, the floor or the check of what was sent) to this file")
 	only := fs.String("rows", "news,search,sign,import,embargo,send,admin", "which groups of rows to measure")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured rows (not the data build) to this file")
 	dbFlag := fs.String("db", "", "PostgreSQL server URL (a database is created on it and dropped) or sqlite:[path]; may be given as the argument instead")
