@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"pressroom/models"
 	"pressroom/models/dbtest"
 )
@@ -533,6 +535,50 @@ func TestSearchVisibilityFollowsItsDocuments(t *testing.T) {
 		set(orig.ID, "status = 'draft'")
 		if got := found(later.Add(time.Minute)); len(got) != 0 {
 			t.Fatalf("original back to draft: found %d, want none", len(got))
+		}
+	})
+}
+
+// TestSearchRowWrittenDuringADocumentChange: a public search row written
+// while another transaction is changing its document carries the state that
+// transaction commits. Here the release goes back under embargo while its row
+// is being rebuilt: the rebuild waits for the change, and the release is not
+// found.
+func TestSearchRowWrittenDuringADocumentChange(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		if db.Dialect != models.Postgres {
+			t.Skip("SQLite judges visibility through a join when the search runs, and has one writer")
+		}
+		ctx := context.Background()
+		o := newOrg(t, db)
+		d := o.publish(t, o.write(t, "Pangolin scales seized", "", "A shipment of scales.").ID)
+		// No public row, as for a release approved for the first time.
+		if err := o.db.Exec("DELETE FROM search_entries WHERE document_id = ? AND which = 'public'", d.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		change := o.db.WithContext(ctx).Begin()
+		defer change.Rollback()
+		if err := change.Exec("UPDATE documents SET status = 'scheduled', published_at = ? WHERE id = ?", o.now.Add(time.Hour), d.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		rebuilt := make(chan error, 1)
+		go func() {
+			rebuilt <- models.Transaction(ctx, o.db, func(tx *gorm.DB) error { return models.IndexDocumentForSearch(ctx, tx, d.ID) })
+		}()
+		select {
+		case err := <-rebuilt:
+			t.Fatalf("the search row was written while its document's change was uncommitted (error: %v): it carries the state before it", err)
+		case <-time.After(300 * time.Millisecond):
+		}
+		if err := change.Commit().Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-rebuilt; err != nil {
+			t.Fatal(err)
+		}
+		if has(searchPublic(t, o, "pangolin", o.now), d.ID) {
+			t.Fatal("the release is found though it went back under embargo")
 		}
 	})
 }
