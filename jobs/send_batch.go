@@ -135,7 +135,7 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs
 		return river.JobSnooze(5 * time.Second)
 	}
 	if prior.Uncertain() {
-		settled, err := w.settle(ctx, a)
+		st, settled, err := w.settle(ctx, a)
 		if err != nil {
 			return err
 		}
@@ -143,6 +143,9 @@ func (w *SendBatchWorker) Work(ctx context.Context, job *river.Job[SendBatchArgs
 			// Still waiting for events: the batch stays "submitting", claimed
 			// by this worker, so whoever runs it next settles it too.
 			return river.JobSnooze(settlePoll)
+		}
+		if job.Attempt >= job.MaxAttempts && st.Pending > 0 {
+			return w.giveUpSettled(ctx, a, job.Attempt, st.Pending)
 		}
 	}
 	err = w.send(ctx, job, s, attempts)
@@ -168,18 +171,34 @@ const settlePoll = 2 * time.Second
 // settle records the recipients of an uncertain batch that the provider
 // reported accepting, and says whether the rest may be sent now: every
 // recipient is accounted for, or the wait for their events is over.
-func (w *SendBatchWorker) settle(ctx context.Context, a SendBatchArgs) (bool, error) {
+func (w *SendBatchWorker) settle(ctx context.Context, a SendBatchArgs) (models.Settlement, bool, error) {
 	now := w.Clock.Now()
 	st, err := models.SettleBatch(ctx, w.DB.Gorm, a.SendID, a.BatchNo, w.SettleWait, now)
 	if err != nil {
-		return false, err
+		return st, false, err
 	}
 	if st.Pending == 0 || !now.Before(st.SettleBy) {
 		w.Logger.InfoContext(ctx, "send batch settled from provider events", "send", a.SendID, "batch", a.BatchNo,
 			"settled", st.Settled, "to_resend", st.Pending)
-		return true, nil
+		return st, true, nil
 	}
-	return false, nil
+	return st, false, nil
+}
+
+// giveUpSettled ends a batch settled on its last attempt: the recipients the
+// provider reported accepting are kept as submitted, the others fail without
+// another request (one that went unanswered could not be retried). A retry of
+// the failed recipients then mails only those.
+func (w *SendBatchWorker) giveUpSettled(ctx context.Context, a SendBatchArgs, attempts, pending int) error {
+	msg := fmt.Sprintf("gave up after %d attempts, the last with no answer from SendGrid (or stopped mid-request): "+
+		"the %d recipients it did not report accepting were not sent again", attempts, pending)
+	if err := models.MarkBatchFailed(ctx, w.DB.Gorm, a.SendID, a.BatchNo, msg, nil, w.Clock.Now()); err != nil {
+		return err
+	}
+	if err := w.complete(ctx, a.SendID); err != nil {
+		return err
+	}
+	return river.JobCancel(fmt.Errorf("jobs: send batch %s/%d: %s", a.SendID, a.BatchNo, msg))
 }
 
 // send sends a claimed batch.
@@ -349,7 +368,25 @@ func (w *SendBatchWorker) failed(ctx context.Context, job *river.Job[SendBatchAr
 		se = &SendError{Message: sendErr.Error(), Retryable: true}
 	}
 	msg := se.Error()
-	if !se.Retryable || job.Attempt >= job.MaxAttempts {
+	last := job.Attempt >= job.MaxAttempts
+	if se.Unanswered && w.SettleWait > 0 {
+		// SendGrid may have accepted the request whose answer never came:
+		// the retry settles the batch from its events, as after a crash,
+		// instead of mailing everyone again. If the batch cannot be handed
+		// back so, it stays claimed by this worker, still uncertain.
+		if err := models.MarkBatchUnanswered(ctx, db, a.SendID, a.BatchNo, workerOf(job), msg, now); err != nil {
+			return fmt.Errorf("%w: %w", errUnrecorded, err)
+		}
+		if last {
+			// No attempt is left to resend with, but failing the batch
+			// whole would fail recipients SendGrid accepted (and a retry of
+			// the failed ones would mail them twice). The next run (a snooze
+			// is not an attempt) settles it and fails only the rest.
+			return fmt.Errorf("jobs: send batch %s/%d: last attempt: %w: %w", a.SendID, a.BatchNo, errUnrecorded, river.JobSnooze(settlePoll))
+		}
+		return fmt.Errorf("jobs: send batch %s/%d: %w: %w", a.SendID, a.BatchNo, errUnrecorded, sendErr)
+	}
+	if !se.Retryable || last {
 		if se.Retryable {
 			msg = fmt.Sprintf("gave up after %d attempts: %s", job.Attempt, msg)
 		}
@@ -360,16 +397,6 @@ func (w *SendBatchWorker) failed(ctx context.Context, job *river.Job[SendBatchAr
 			return err
 		}
 		return river.JobCancel(fmt.Errorf("jobs: send batch %s/%d: %w", a.SendID, a.BatchNo, sendErr))
-	}
-	if se.Unanswered && w.SettleWait > 0 {
-		// SendGrid may have accepted the request whose answer never came:
-		// the retry settles the batch from its events, as after a crash,
-		// instead of mailing everyone again. If the batch cannot be handed
-		// back so, it stays claimed by this worker, still uncertain.
-		if err := models.MarkBatchUnanswered(ctx, db, a.SendID, a.BatchNo, workerOf(job), msg, now); err != nil {
-			return fmt.Errorf("%w: %w", errUnrecorded, err)
-		}
-		return fmt.Errorf("jobs: send batch %s/%d: %w: %w", a.SendID, a.BatchNo, errUnrecorded, sendErr)
 	}
 	if err := models.MarkBatchRetrying(ctx, db, a.SendID, a.BatchNo, msg, now); err != nil {
 		return err

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"gorm.io/gorm"
 
 	"pressroom/jobs"
 	"pressroom/jobs/sendgridfake"
@@ -331,6 +333,77 @@ func TestAnsweredOrUnsentBatchRetriesAtOnce(t *testing.T) {
 		}
 		if e.fake.Count() != 1000 || len(e.fake.Recipients()) != 1000 {
 			t.Fatalf("the provider got %d recipients; want the batch's 1000 once", e.fake.Count())
+		}
+	})
+}
+
+// TestUnansweredLastAttemptKeepsWhatTheProviderAccepted: when the request of
+// a batch's last attempt gets no answer, the batch is not failed whole (a
+// retry of its failed recipients would then mail again everyone SendGrid had
+// accepted): it waits for the provider's events like any unanswered request,
+// keeps as submitted every recipient SendGrid reported, and fails only the
+// rest, without another request. Retrying the failed recipients then mails
+// those alone.
+func TestUnansweredLastAttemptKeepsWhatTheProviderAccepted(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		e := newSendEnv(t, db)
+		e.deps.SettleWait = 300 * time.Millisecond
+		e.deps.Mail = jobs.NewSendGrid(fakeKey, e.fake.URL(), jobs.WithSendGridTimeout(200*time.Millisecond))
+		e.fake.SetLatency(2 * time.Second)
+		s, recips := oneBatchSend(t, e, db)
+		last := func() error {
+			w := &jobs.SendBatchWorker{Deps: e.deps}
+			return w.Work(ctx, &river.Job[jobs.SendBatchArgs]{JobRow: &rivertype.JobRow{Attempt: jobs.SendBatchMaxAttempts, MaxAttempts: jobs.SendBatchMaxAttempts},
+				Args: jobs.SendBatchArgs{SendID: s.ID, BatchNo: 0}})
+		}
+
+		var snooze *river.JobSnoozeError
+		if err := last(); !errors.As(err, &snooze) {
+			t.Fatalf("last attempt, no answer: want the batch to wait for the provider's events, got %v", err)
+		}
+		if st, _ := models.BatchStateOf(ctx, db.Gorm, s.ID, 0); !st.Uncertain() {
+			t.Fatalf("the batch must stay uncertain: %+v", st)
+		}
+		e.fake.SetLatency(0)
+		report(t, db, s.ID, recips[:600]) // the rest's events never come
+		if err := last(); !errors.As(err, &snooze) {
+			t.Fatalf("within the wait for events: want another wait, got %v", err)
+		}
+		time.Sleep(400 * time.Millisecond)
+		var cancel *river.JobCancelError
+		if err := last(); !errors.As(err, &cancel) {
+			t.Fatalf("after the wait: want the batch given up, got %v", err)
+		}
+		if e.fake.Count() != 1000 {
+			t.Fatalf("the provider got %d recipients; want the 1000 of the unanswered request and no other request", e.fake.Count())
+		}
+		var b models.SendBatch
+		db.Gorm.Take(&b, "send_id = ? AND batch_no = 0", s.ID)
+		var failed, submitted int64
+		db.Gorm.Model(&models.SendRecipient{}).Where("send_id = ? AND status = ?", s.ID, models.RecipientFailed).Count(&failed)
+		db.Gorm.Model(&models.SendRecipient{}).Where("send_id = ? AND status = ?", s.ID, models.RecipientSubmitted).Count(&submitted)
+		if b.Status != models.BatchFailed || failed != 400 || submitted != 600 || !strings.Contains(b.Error, "no answer") {
+			t.Fatalf("batch %s (%q), %d failed, %d submitted; want failed, the 400 without events failed and the 600 reported kept", b.Status, b.Error, failed, submitted)
+		}
+
+		if _, err := models.RetryFailedBatches(ctx, db.Gorm, e.org.Campaigner, s.ID, time.Now().UTC(), func(*gorm.DB, *models.Send, []int) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.work(t, s.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]int{}
+		for _, r := range e.fake.Recipients() {
+			seen[r.Email]++
+		}
+		for _, r := range recips[:600] {
+			if seen[r.Email] != 1 {
+				t.Fatalf("%s, reported accepted, was sent %d times", r.Email, seen[r.Email])
+			}
+		}
+		if len(seen) != 1000 || e.fake.Count() != 1400 {
+			t.Fatalf("after the retry: %d mailboxes, %d recipients in all; want 1000 and 1400 (the 400 failed ones again)", len(seen), e.fake.Count())
 		}
 	})
 }
