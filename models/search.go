@@ -248,7 +248,8 @@ func (r *searchRow) hit() SearchHit {
 }
 
 // searchFilters returns the SQL conditions (over documents d and search_entries
-// e) shared by both engines, with their arguments.
+// e), with their arguments, of SQLite's search and PostgreSQL's staff search
+// (PostgreSQL's public search reads the search rows alone: pgCandidateSource).
 func searchFilters(which string, opts SearchOptions) (string, []any) {
 	var b strings.Builder
 	args := []any{which}
@@ -263,15 +264,22 @@ func searchFilters(which string, opts SearchOptions) (string, []any) {
 		b.WriteString(" AND d.status = ?")
 		args = append(args, opts.Status)
 	}
+	args = narrowSearch(&b, args, "d", opts)
+	return b.String(), args
+}
+
+// narrowSearch adds the optional language and campaign conditions, over the
+// table alias that holds them, to a search's conditions and arguments.
+func narrowSearch(b *strings.Builder, args []any, alias string, opts SearchOptions) []any {
 	if opts.Language != "" {
-		b.WriteString(" AND d.language = ?")
+		b.WriteString(" AND " + alias + ".language = ?")
 		args = append(args, opts.Language)
 	}
 	if opts.CampaignID != "" {
-		b.WriteString(" AND d.campaign_id = ?")
+		b.WriteString(" AND " + alias + ".campaign_id = ?")
 		args = append(args, opts.CampaignID)
 	}
-	return b.String(), args
+	return args
 }
 
 // searchStatus is the status a hit reports: for the public, a translation of a

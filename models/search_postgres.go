@@ -212,15 +212,7 @@ func pgCandidateSource(which string, opts SearchOptions) pgSource {
 	// search_original_visible (migration 00045) looks the original's public
 	// row up; the migration says why it is a function.
 	b.WriteString(`e.which = 'public' AND e.public_from <= ? AND (e.original_id IS NULL OR search_original_visible(e.original_id, ?))`)
-	args := []any{opts.Now, opts.Now}
-	if opts.Language != "" {
-		b.WriteString(" AND e.language = ?")
-		args = append(args, opts.Language)
-	}
-	if opts.CampaignID != "" {
-		b.WriteString(" AND e.campaign_id = ?")
-		args = append(args, opts.CampaignID)
-	}
+	args := narrowSearch(&b, []any{opts.Now, opts.Now}, "e", opts)
 	return pgSource{
 		columns: "e.document_id, e.config, e.tsv, e.kind, e.slug, e.doc_index AS index_number, e.published_at, e.language, e.doc_status AS status, e.original_id",
 		from:    "search_entries e",

@@ -285,6 +285,47 @@ func TestSearchLanguages(t *testing.T) {
 	})
 }
 
+// TestSearchNarrowsByCampaignAndLanguage: the campaign and language filters
+// keep what they name, in public and in staff search.
+func TestSearchNarrowsByCampaignAndLanguage(t *testing.T) {
+	t.Parallel()
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		o := newOrg(t, db)
+		cp, err := models.CreateCampaign(ctx, o.db, o.campaigner, "Okapi protection", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inCampaign := o.publish(t, o.write(t, "Okapi reserve threatened", "", "The okapi reserve.", func(in *models.DocumentInput) { in.CampaignID = &cp.ID }).ID)
+		french := o.publish(t, o.write(t, "Réserve d'okapis menacée", "", "La réserve des okapi.", language("fr")).ID)
+		o.publish(t, o.write(t, "Okapi census published", "", "Counting the okapi.").ID)
+		for _, staff := range []bool{false, true} {
+			run := func(opts models.SearchOptions) []string {
+				t.Helper()
+				opts.Now = o.now
+				search := models.SearchPublic
+				if staff {
+					search = models.SearchStaff
+				}
+				hits, _, err := search(ctx, o.db, "okapi", opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return ids(hits)
+			}
+			if got := run(models.SearchOptions{CampaignID: cp.ID}); len(got) != 1 || got[0] != inCampaign.ID {
+				t.Errorf("staff %v, campaign filter: %v, want only %s", staff, got, inCampaign.ID)
+			}
+			if got := run(models.SearchOptions{Language: "fr"}); len(got) != 1 || got[0] != french.ID {
+				t.Errorf("staff %v, language filter: %v, want only %s", staff, got, french.ID)
+			}
+			if got := run(models.SearchOptions{}); len(got) != 3 {
+				t.Errorf("staff %v, no filter: %v, want all three", staff, got)
+			}
+		}
+	})
+}
+
 // TestSearchSnippets: matches are marked and everything else is escaped.
 func TestSearchSnippets(t *testing.T) {
 	t.Parallel()
