@@ -348,7 +348,9 @@ func TestUnansweredLastAttemptKeepsWhatTheProviderAccepted(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		e := newSendEnv(t, db)
-		e.deps.SettleWait = 300 * time.Millisecond
+		clock := models.NewFixedClock(time.Now().UTC())
+		e.deps.Clock = clock
+		e.deps.SettleWait = time.Minute
 		e.deps.Mail = jobs.NewSendGrid(fakeKey, e.fake.URL(), jobs.WithSendGridTimeout(200*time.Millisecond))
 		e.fake.SetLatency(2 * time.Second)
 		s, recips := oneBatchSend(t, e, db)
@@ -370,7 +372,7 @@ func TestUnansweredLastAttemptKeepsWhatTheProviderAccepted(t *testing.T) {
 		if err := last(); !errors.As(err, &snooze) {
 			t.Fatalf("within the wait for events: want another wait, got %v", err)
 		}
-		time.Sleep(400 * time.Millisecond)
+		clock.Advance(61 * time.Second)
 		var cancel *river.JobCancelError
 		if err := last(); !errors.As(err, &cancel) {
 			t.Fatalf("after the wait: want the batch given up, got %v", err)
