@@ -364,3 +364,22 @@ func TestPreviewLinks(t *testing.T) {
 		}
 	})
 }
+
+// A release's campaign is a link to the campaign's public page, where its
+// other releases and open petitions are.
+func TestReleaseLinksItsCampaign(t *testing.T) {
+	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
+		cmp, err := models.CreateCampaign(t.Context(), env.db.Gorm, env.users[models.RoleCampaigner], "Syria arms embargo", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := env.publish(t, "Stop the transfers", "Body.", nil, func(in *models.DocumentInput) { in.CampaignID = &cmp.ID })
+		r := env.browser().get("/news/" + *d.Slug)
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, `<a href="/c/`+cmp.Slug+`">Syria arms embargo</a>`) {
+			t.Fatalf("release page = %d, want a link to /c/%s", r.Status, cmp.Slug)
+		}
+		if r := env.browser().get("/c/" + cmp.Slug); r.Status != http.StatusOK || !strings.Contains(r.Body, "Stop the transfers") {
+			t.Fatalf("campaign page = %d, want the release listed", r.Status)
+		}
+	})
+}

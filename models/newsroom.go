@@ -90,6 +90,7 @@ type PublicRelease struct {
 	NotesToEditors string
 	PressContacts  string
 	CampaignName   *string
+	CampaignSlug   *string // its public page /c/{slug}; set once, so pages cached by the newsroom version stay right
 }
 
 // Withdrawn reports whether the release shows only its withdrawal notice (it
@@ -176,7 +177,7 @@ func (p *PublicRelease) Key() PublicKey {
 // content rule, whatever their visibility: previews add their own condition.
 func releaseQuery(ctx context.Context, db *gorm.DB) *gorm.DB {
 	return db.WithContext(ctx).Table("documents").
-		Select(publicColumns("documents", originalsAlias) + ", campaigns.name AS campaign_name").
+		Select(publicColumns("documents", originalsAlias) + ", campaigns.name AS campaign_name, campaigns.slug AS campaign_slug").
 		Joins("JOIN revisions ON revisions.document_id = documents.id AND revisions.number = documents.approved_revision").
 		Joins("LEFT JOIN documents " + originalsAlias + " ON " + originalsAlias + ".id = documents.original_id").
 		Joins("LEFT JOIN campaigns ON campaigns.id = documents.campaign_id")
