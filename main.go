@@ -182,6 +182,9 @@ func runServe(ctx context.Context, getenv func(string) string, out io.Writer, mo
 		if logins, err = models.SeedDemo(ctx, db.Gorm); err != nil {
 			return err
 		}
+		if err := models.SeedDemoContent(ctx, db.Gorm, time.Now()); err != nil {
+			return err
+		}
 	} else if err := migrations.Check(ctx, db.SQL, string(db.Dialect)); err != nil {
 		return err
 	}

@@ -1,0 +1,118 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// DemoCampaignName is the demo organisation's campaign.
+const DemoCampaignName = "Syria arms embargo"
+
+// demoRelease is one release of the demo newsroom and how far it has come.
+type demoRelease struct {
+	headline, standfirst, body string
+	stage                      demoStage
+}
+
+type demoStage int
+
+const (
+	demoPublished demoStage = iota // signed off by both steps, public now
+	demoEmbargoed                  // signed off, public when its embargo lifts tomorrow
+	demoInReview                   // waiting for the press desk
+)
+
+var demoReleases = []demoRelease{
+	{"Arms transfers to Syria must stop, say 40 organisations",
+		"A coalition of human-rights groups calls on the government to suspend every export licence to the Syrian armed forces.",
+		"Forty organisations today asked the government to **suspend all arms export licences** to the Syrian armed forces.\n\n" +
+			"## What we found\n\nResearchers documented weapons supplied since 2024 in attacks on hospitals and schools.\n\n" +
+			"> \"Every licence is a choice. The government can choose to stop.\" — Director of research", demoPublished},
+	{"Freedonia: release the detained journalists",
+		"Three journalists held without charge for 60 days must be released.",
+		"The authorities have held **three journalists** without charge since October. Their families have not been allowed to visit.", demoPublished},
+	{"New evidence of unlawful strikes on civilians",
+		"A report published under embargo documents 14 strikes on residential areas.",
+		"Our report documents **14 strikes** on residential areas between January and June.", demoEmbargoed},
+	{"Government must publish its arms export data",
+		"The annual figures are six months late.",
+		"The government has not published its arms export figures for this year. We call on it to do so **without delay**.", demoInReview},
+}
+
+// SeedDemoContent gives a new demo organisation something to look at: a
+// campaign with two published releases, one signed off under embargo until
+// tomorrow, one waiting for the press desk, and an open petition. Each goes
+// through the same drafting, sign-off and publishing rules as staff's work.
+// It runs once: a database with any document already is left alone. Call it
+// after SeedDemo, whose staff, series and workflows it uses.
+func SeedDemoContent(ctx context.Context, db *gorm.DB, now time.Time) error {
+	var n int64
+	if err := db.WithContext(ctx).Model(&Document{}).Count(&n).Error; err != nil {
+		return fmt.Errorf("models: seed demo content: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	users := map[string]*User{}
+	for _, email := range []string{"press@example.org", "head.press@example.org", "legal@example.org", "campaigner@example.org"} {
+		u, err := UserByEmail(ctx, db, email)
+		if err != nil {
+			return fmt.Errorf("models: seed demo content: %s: %w", email, err)
+		}
+		users[email] = u
+	}
+	press, desk, legal, campaigner := users["press@example.org"], users["head.press@example.org"], users["legal@example.org"], users["campaigner@example.org"]
+	campaign, err := CreateCampaign(ctx, db, campaigner, DemoCampaignName, "Stop the arms that fuel attacks on civilians in Syria.")
+	if err != nil {
+		return fmt.Errorf("models: seed demo content: %w", err)
+	}
+	// Published releases a little apart, the older first, so the newsroom
+	// lists the latest on top.
+	at := now.Add(-2 * time.Hour)
+	var lead *Document
+	for _, r := range demoReleases {
+		var embargo *time.Time
+		if r.stage == demoEmbargoed {
+			e := now.UTC().Truncate(time.Hour).Add(24 * time.Hour)
+			embargo = &e
+		}
+		d, err := CreateDocument(ctx, db, press, DocumentInput{Kind: KindPressRelease, CampaignID: &campaign.ID, Headline: &r.headline,
+			Standfirst: &r.standfirst, Body: &r.body, Dateline: ptr("LONDON, " + at.Format("2 January 2006")), EmbargoAt: &embargo,
+			EmbargoTZ: ptr("Europe/London")}, at)
+		if err != nil {
+			return fmt.Errorf("models: seed demo release: %w", err)
+		}
+		if _, err := SubmitDocument(ctx, db, press, d.ID, false, at); err != nil {
+			return fmt.Errorf("models: seed demo release: %w", err)
+		}
+		if r.stage != demoInReview {
+			if _, err := ApproveDocument(ctx, db, desk, d.ID, "", at); err != nil {
+				return fmt.Errorf("models: seed demo release: %w", err)
+			}
+			if _, err := ApproveDocument(ctx, db, legal, d.ID, "", at, PublishNowIfEmbargoPassed); err != nil {
+				return fmt.Errorf("models: seed demo release: %w", err)
+			}
+		}
+		if lead == nil {
+			lead = d
+		}
+		at = at.Add(30 * time.Minute)
+	}
+	closes := now.UTC().Truncate(24*time.Hour).AddDate(0, 3, 0)
+	p, err := CreatePetition(ctx, db, campaigner, PetitionInput{Title: ptr("Stop arming attacks on Syrian civilians"),
+		Target: ptr("The Secretary of State for Business and Trade"),
+		Demand: ptr("Suspend every arms export licence to the Syrian armed forces now."),
+		Body: ptr("Weapons licensed for export have been found at the sites of attacks on hospitals and schools.\n\n" +
+			"The government can stop this with one decision. **Add your name** and we will hand the petition in at the end of the campaign."),
+		Goal: ptr(10000), CampaignID: &campaign.ID, ReleaseID: &lead.ID, ClosesAt: ptr(&closes)}, now)
+	if err != nil {
+		return fmt.Errorf("models: seed demo petition: %w", err)
+	}
+	if _, err := OpenPetition(ctx, db, campaigner, p.ID, now); err != nil {
+		return fmt.Errorf("models: seed demo petition: %w", err)
+	}
+	return nil
+}

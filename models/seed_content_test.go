@@ -1,0 +1,78 @@
+package models_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"pressroom/models"
+	"pressroom/models/dbtest"
+)
+
+// The dev command's demo newsroom: what it seeds is public or not by the same
+// rules as staff's work, and a second start adds nothing.
+func TestSeedDemoContent(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 12, 4, 10, 15, 0, 0, time.UTC)
+		if _, err := models.SeedDemo(ctx, db.Gorm); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := models.SeedDemoContent(ctx, db.Gorm, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var docs int64
+		if err := db.Gorm.Model(&models.Document{}).Count(&docs).Error; err != nil {
+			t.Fatal(err)
+		}
+		if docs != 4 {
+			t.Fatalf("%d documents after two seeds, want 4", docs)
+		}
+		public, _, err := models.PublicReleases(ctx, db.Gorm, models.PublicFilter{Limit: 10, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var headlines []string
+		for _, r := range public {
+			headlines = append(headlines, r.Headline)
+			if r.IndexNumber == nil || *r.IndexNumber == "" {
+				t.Errorf("published %q has no index number", r.Headline)
+			}
+		}
+		if len(public) != 2 || headlines[0] != "Freedonia: release the detained journalists" {
+			t.Fatalf("public releases %q, want the two published ones, the latest first", headlines)
+		}
+		// The embargoed one goes public when its embargo lifts, not before.
+		later, _, err := models.PublicReleases(ctx, db.Gorm, models.PublicFilter{Limit: 10, Now: now.Add(25 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var scheduled int64
+		if err := db.Gorm.Model(&models.Document{}).Where("status = ?", models.StatusScheduled).Count(&scheduled).Error; err != nil {
+			t.Fatal(err)
+		}
+		if scheduled != 1 || len(later) != 2 {
+			t.Errorf("%d scheduled, %d public a day later before the lift job ran; want 1 scheduled and still 2 public", scheduled, len(later))
+		}
+		desk, err := models.UserByEmail(ctx, db.Gorm, "head.press@example.org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		queue, err := models.ReviewQueue(ctx, db.Gorm, desk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(queue) != 1 {
+			t.Errorf("the press desk's queue holds %d, want the release in review", len(queue))
+		}
+		var p models.Petition
+		if err := db.Gorm.First(&p).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.PublicPetitionBySlug(ctx, db.Gorm, p.Slug, now); err != nil || p.Status != models.PetitionOpen || p.CampaignID == nil {
+			t.Errorf("petition %q: %s, campaign %v, public: %v; want open on the demo campaign", p.Slug, p.Status, p.CampaignID, err)
+		}
+	})
+}
