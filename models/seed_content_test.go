@@ -27,10 +27,10 @@ func TestSeedDemoContent(t *testing.T) {
 		if err := db.Gorm.Model(&models.Document{}).Count(&docs).Error; err != nil {
 			t.Fatal(err)
 		}
-		if docs != 4 {
-			t.Fatalf("%d documents after two seeds, want 4", docs)
+		if docs != 5 {
+			t.Fatalf("%d documents after two seeds, want 5", docs)
 		}
-		public, _, err := models.PublicReleases(ctx, db.Gorm, models.PublicFilter{Limit: 10, Now: now})
+		public, _, err := models.PublicReleases(ctx, db.Gorm, models.PublicFilter{Kind: models.KindPressRelease, Limit: 10, Now: now})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +45,7 @@ func TestSeedDemoContent(t *testing.T) {
 			t.Fatalf("public releases %q, want the two published ones, the latest first", headlines)
 		}
 		// The embargoed one goes public when its embargo lifts, not before.
-		later, _, err := models.PublicReleases(ctx, db.Gorm, models.PublicFilter{Limit: 10, Now: now.Add(25 * time.Hour)})
+		later, _, err := models.PublicReleases(ctx, db.Gorm, models.PublicFilter{Kind: models.KindPressRelease, Limit: 10, Now: now.Add(25 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,6 +66,16 @@ func TestSeedDemoContent(t *testing.T) {
 		}
 		if len(queue) != 1 {
 			t.Errorf("the press desk's queue holds %d, want the release in review", len(queue))
+		}
+		actions, _, err := models.PublicReleases(ctx, db.Gorm, models.PublicFilter{Kind: models.KindActionAlert, Limit: 10, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(actions) != 1 {
+			t.Fatalf("%d public Urgent Actions, want 1", len(actions))
+		}
+		if call, err := models.PublicActionCallOf(ctx, db.Gorm, &actions[0]); err != nil || !call.NamesTargets {
+			t.Errorf("the Urgent Action's call: %+v, %v; want it to name its official", call, err)
 		}
 		var p models.Petition
 		if err := db.Gorm.First(&p).Error; err != nil {
