@@ -44,8 +44,8 @@ var demoReleases = []demoRelease{
 
 // SeedDemoContent gives a new demo organisation something to look at: a
 // campaign with two published releases, one signed off under embargo until
-// tomorrow, one waiting for the press desk, an open petition and an Urgent
-// Action that writes to a named official. Each goes
+// tomorrow, one waiting for the press desk and an open petition, and an
+// Urgent Action that writes to a named official. Each goes
 // through the same drafting, sign-off and publishing rules as staff's work.
 // It runs once: a database with any document already is left alone. Call it
 // after SeedDemo, whose staff, series and workflows it uses.
@@ -115,12 +115,13 @@ func SeedDemoContent(ctx context.Context, db *gorm.DB, now time.Time) error {
 	if _, err := OpenPetition(ctx, db, campaigner, p.ID, now); err != nil {
 		return fmt.Errorf("models: seed demo petition: %w", err)
 	}
-	return seedDemoAction(ctx, db, campaigner, desk, legal, campaign.ID, now)
+	return seedDemoAction(ctx, db, campaigner, desk, legal, now)
 }
 
-// seedDemoAction publishes an Urgent Action whose readers write to a named
-// official (letters go to the outbox in dev, like every email).
-func seedDemoAction(ctx context.Context, db *gorm.DB, campaigner, desk, legal *User, campaignID string, now time.Time) error {
+// seedDemoAction publishes an Urgent Action, a case of its own outside the
+// campaign, whose readers write to a named official (letters go to the outbox
+// in dev, like every email).
+func seedDemoAction(ctx context.Context, db *gorm.DB, campaigner, desk, legal *User, now time.Time) error {
 	minister, err := CreateTarget(ctx, db, campaigner, TargetInput{Name: ptr("Omar Marwan"), Title: ptr("Minister of Justice"),
 		Organisation: ptr("Ministry of Justice"), Country: ptr("EG"), Email: ptr("justice.minister@example.org"), Salutation: ptr("Dear Minister"),
 		PostalAddress: ptr("Ministry of Justice\nLazoghly Square\nCairo\nEgypt")}, now)
@@ -128,7 +129,7 @@ func seedDemoAction(ctx context.Context, db *gorm.DB, campaigner, desk, legal *U
 		return fmt.Errorf("models: seed demo target: %w", err)
 	}
 	deadline := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, 14)
-	d, err := CreateDocument(ctx, db, campaigner, DocumentInput{Kind: KindActionAlert, CampaignID: &campaignID,
+	d, err := CreateDocument(ctx, db, campaigner, DocumentInput{Kind: KindActionAlert,
 		Headline:   ptr("Egypt: free human rights lawyer Sara Ahmed"),
 		Standfirst: ptr("Sara Ahmed was arrested for defending people detained at protests. Write to the Minister of Justice."),
 		Body: ptr("Sara Ahmed, a human rights lawyer, was **arrested at her office** and has been held without charge since.\n\n" +
