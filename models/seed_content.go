@@ -8,12 +8,17 @@ import (
 	"gorm.io/gorm"
 )
 
-// DemoCampaignName is the demo organisation's campaign.
-const DemoCampaignName = "Syria arms embargo"
+// The demo organisation's campaigns (seedPublishing makes them).
+const (
+	demoArmsCampaign        = "Stop arms transfers"
+	demoJournalistsCampaign = "Free the detained journalists"
+)
 
-// demoRelease is one release of the demo newsroom and how far it has come.
+// demoRelease is one release of the demo newsroom, its campaign and how far
+// it has come.
 type demoRelease struct {
 	headline, standfirst, body string
+	campaign                   string
 	stage                      demoStage
 }
 
@@ -30,32 +35,37 @@ var demoReleases = []demoRelease{
 		"A coalition of human-rights groups calls on the government to suspend every export licence to the Syrian armed forces.",
 		"Forty organisations today asked the government to **suspend all arms export licences** to the Syrian armed forces.\n\n" +
 			"## What we found\n\nResearchers documented weapons supplied since 2024 in attacks on hospitals and schools.\n\n" +
-			"> \"Every licence is a choice. The government can choose to stop.\" — Director of research", demoPublished},
+			"> \"Every licence is a choice. The government can choose to stop.\" — Director of research", demoArmsCampaign, demoPublished},
 	{"Freedonia: release the detained journalists",
 		"Three journalists held without charge for 60 days must be released.",
-		"The authorities have held **three journalists** without charge since October. Their families have not been allowed to visit.", demoPublished},
+		"The authorities have held **three journalists** without charge since October. Their families have not been allowed to visit.",
+		demoJournalistsCampaign, demoPublished},
 	{"New evidence of unlawful strikes on civilians",
 		"A report published under embargo documents 14 strikes on residential areas.",
-		"Our report documents **14 strikes** on residential areas between January and June.", demoEmbargoed},
+		"Our report documents **14 strikes** on residential areas between January and June.", demoArmsCampaign, demoEmbargoed},
 	{"Government must publish its arms export data",
 		"The annual figures are six months late.",
-		"The government has not published its arms export figures for this year. We call on it to do so **without delay**.", demoInReview},
+		"The government has not published its arms export figures for this year. We call on it to do so **without delay**.", demoArmsCampaign, demoInReview},
 }
 
-// SeedDemoContent gives a new demo organisation something to look at: a
-// campaign with two published releases, one signed off under embargo until
+// SeedDemoContent gives a new demo organisation something to look at: in
+// its campaigns, two published releases, one signed off under embargo until
 // tomorrow, one waiting for the press desk and an open petition, and an
-// Urgent Action that writes to a named official. Each goes
-// through the same drafting, sign-off and publishing rules as staff's work.
-// It runs once: a database with any document already is left alone. Call it
-// after SeedDemo, whose staff, series and workflows it uses.
+// Urgent Action that writes to a named official. Each goes through the same
+// drafting, sign-off and publishing rules as staff's work. It runs once, on a
+// new database: one that holds any document, petition or target already is
+// left alone (what it would add could clash with what someone made). Call it
+// after SeedDemo, whose staff, series, workflows and campaigns it uses (a
+// campaign renamed since is left out).
 func SeedDemoContent(ctx context.Context, db *gorm.DB, now time.Time) error {
-	var n int64
-	if err := db.WithContext(ctx).Model(&Document{}).Count(&n).Error; err != nil {
-		return fmt.Errorf("models: seed demo content: %w", err)
-	}
-	if n > 0 {
-		return nil
+	for _, model := range []any{&Document{}, &Petition{}, &Target{}} {
+		var n int64
+		if err := db.WithContext(ctx).Model(model).Count(&n).Error; err != nil {
+			return fmt.Errorf("models: seed demo content: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
 	}
 	users := map[string]*User{}
 	for _, email := range []string{"press@example.org", "head.press@example.org", "legal@example.org", "campaigner@example.org"} {
@@ -66,9 +76,15 @@ func SeedDemoContent(ctx context.Context, db *gorm.DB, now time.Time) error {
 		users[email] = u
 	}
 	press, desk, legal, campaigner := users["press@example.org"], users["head.press@example.org"], users["legal@example.org"], users["campaigner@example.org"]
-	campaign, err := CreateCampaign(ctx, db, campaigner, DemoCampaignName, "Stop the arms that fuel attacks on civilians in Syria.")
-	if err != nil {
-		return fmt.Errorf("models: seed demo content: %w", err)
+	campaigns := map[string]*string{}
+	for _, name := range []string{demoArmsCampaign, demoJournalistsCampaign} {
+		var ids []string
+		if err := db.WithContext(ctx).Model(&Campaign{}).Where("name = ?", name).Limit(1).Pluck("id", &ids).Error; err != nil {
+			return fmt.Errorf("models: seed demo content: %w", err)
+		}
+		if len(ids) == 1 {
+			campaigns[name] = &ids[0]
+		}
 	}
 	// Published releases a little apart, the older first, so the newsroom
 	// lists the latest on top.
@@ -80,7 +96,7 @@ func SeedDemoContent(ctx context.Context, db *gorm.DB, now time.Time) error {
 			e := now.UTC().Truncate(time.Hour).Add(24 * time.Hour)
 			embargo = &e
 		}
-		d, err := CreateDocument(ctx, db, press, DocumentInput{Kind: KindPressRelease, CampaignID: &campaign.ID, Headline: &r.headline,
+		d, err := CreateDocument(ctx, db, press, DocumentInput{Kind: KindPressRelease, CampaignID: campaigns[r.campaign], Headline: &r.headline,
 			Standfirst: &r.standfirst, Body: &r.body, Dateline: ptr("LONDON, " + at.Format("2 January 2006")), EmbargoAt: &embargo,
 			EmbargoTZ: ptr("Europe/London")}, at)
 		if err != nil {
@@ -108,7 +124,7 @@ func SeedDemoContent(ctx context.Context, db *gorm.DB, now time.Time) error {
 		Demand: ptr("Suspend every arms export licence to the Syrian armed forces now."),
 		Body: ptr("Weapons licensed for export have been found at the sites of attacks on hospitals and schools.\n\n" +
 			"The government can stop this with one decision. **Add your name** and we will hand the petition in at the end of the campaign."),
-		Goal: ptr(10000), CampaignID: &campaign.ID, ReleaseID: &lead.ID, ClosesAt: ptr(&closes)}, now)
+		Goal: ptr(10000), CampaignID: campaigns[demoArmsCampaign], ReleaseID: &lead.ID, ClosesAt: ptr(&closes)}, now)
 	if err != nil {
 		return fmt.Errorf("models: seed demo petition: %w", err)
 	}
@@ -119,7 +135,7 @@ func SeedDemoContent(ctx context.Context, db *gorm.DB, now time.Time) error {
 }
 
 // seedDemoAction publishes an Urgent Action, a case of its own outside the
-// campaign, whose readers write to a named official (letters go to the outbox
+// campaigns, whose readers write to a named official (letters go to the outbox
 // in dev, like every email).
 func seedDemoAction(ctx context.Context, db *gorm.DB, campaigner, desk, legal *User, now time.Time) error {
 	minister, err := CreateTarget(ctx, db, campaigner, TargetInput{Name: ptr("Omar Marwan"), Title: ptr("Minister of Justice"),

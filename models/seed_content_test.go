@@ -86,3 +86,32 @@ func TestSeedDemoContent(t *testing.T) {
 		}
 	})
 }
+
+// A database someone has used gets no demo content: the demo's official
+// would clash with one already in the directory.
+func TestSeedDemoContentLeavesAUsedDatabaseAlone(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		if _, err := models.SeedDemo(ctx, db.Gorm); err != nil {
+			t.Fatal(err)
+		}
+		campaigner, err := models.UserByEmail(ctx, db.Gorm, "campaigner@example.org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.CreateTarget(ctx, db.Gorm, campaigner, models.TargetInput{Name: strp("Omar Marwan"), Title: strp("Minister of Justice"),
+			Email: strp("justice.minister@example.org"), Country: strp("EG")}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := models.SeedDemoContent(ctx, db.Gorm, time.Now()); err != nil {
+			t.Fatalf("seed on a used database: %v", err)
+		}
+		var docs int64
+		if err := db.Gorm.Model(&models.Document{}).Count(&docs).Error; err != nil {
+			t.Fatal(err)
+		}
+		if docs != 0 {
+			t.Errorf("%d documents seeded into a used database, want none", docs)
+		}
+	})
+}
