@@ -30,6 +30,12 @@ const (
 	demoInReview                   // waiting for the press desk
 )
 
+// What a journalist looks for under every demo release.
+var (
+	demoNotesToEditors = "1. Spokespeople are available for interview in English, Arabic and French.\n2. The full report is available on request."
+	demoPressContacts  = []PressContact{{Name: "Priya Press", Role: "Press officer", Phone: "+44 20 7946 0000", Email: "press@example.org"}}
+)
+
 var demoReleases = []demoRelease{
 	{"Arms transfers to Syria must stop, say 40 organisations",
 		"A coalition of human-rights groups calls on the government to suspend every export licence to the Syrian armed forces.",
@@ -98,7 +104,7 @@ func SeedDemoContent(ctx context.Context, db *gorm.DB, now time.Time) error {
 		}
 		d, err := CreateDocument(ctx, db, press, DocumentInput{Kind: KindPressRelease, CampaignID: campaigns[r.campaign], Headline: &r.headline,
 			Standfirst: &r.standfirst, Body: &r.body, Dateline: ptr("LONDON, " + at.Format("2 January 2006")), EmbargoAt: &embargo,
-			EmbargoTZ: ptr("Europe/London")}, at)
+			EmbargoTZ: ptr("Europe/London"), NotesToEditors: ptr(demoNotesToEditors), PressContacts: &demoPressContacts}, at)
 		if err != nil {
 			return fmt.Errorf("models: seed demo release: %w", err)
 		}
