@@ -276,6 +276,10 @@ type releasePublicPage struct {
 	WriteURL string
 	// CallToAction is an action alert's ask, shown beside that link.
 	CallToAction string
+	// Petition is the open petition linked to the release that the public may
+	// sign now, or nil: the page asks its readers to sign it. A change to it
+	// bumps the newsroom's version (migration 00046), so cached pages follow.
+	Petition *models.Petition
 }
 
 func (h *NewsroomHandler) release(c *gin.Context) {
@@ -303,6 +307,10 @@ func (h *NewsroomHandler) release(c *gin.Context) {
 	p.CallToAction = call.CallToAction
 	if call.NamesTargets {
 		p.WriteURL = "/a/" + models.EscapeSlug(*r.Slug)
+	}
+	if p.Petition, err = models.PublicPetitionOfDocument(ctx, h.s.db.Gorm, &r.Document, now); err != nil {
+		_ = c.Error(err)
+		return
 	}
 	if p.Body, err = h.s.renderBody(ctx, r.Body, h.s.MediaURL); err != nil {
 		_ = c.Error(err)

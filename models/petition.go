@@ -409,10 +409,18 @@ func transitionPetition(ctx context.Context, db *gorm.DB, by *User, id string, n
 
 // CloseDuePetitions closes every open petition whose closing time has come, in
 // one conditional statement (overlapping sweeps are harmless), and returns
-// their ids.
+// their ids. It also touches the open petitions linked to a release whose
+// opening time has come since they last changed: such a petition turns
+// public by the clock alone, and the touch bumps the newsroom's version
+// (migration 00046), so its release's cached page starts asking readers to
+// sign within a sweep of the opening time.
 func CloseDuePetitions(ctx context.Context, db *gorm.DB, now time.Time) ([]string, error) {
 	var ids []string
 	err := Transaction(ctx, db, func(tx *gorm.DB) error {
+		if err := tx.Model(&Petition{}).Where("status = ? AND release_id IS NOT NULL AND opens_at IS NOT NULL AND opens_at <= ? AND updated_at < opens_at", PetitionOpen, now).
+			Update("updated_at", now).Error; err != nil {
+			return err
+		}
 		if err := tx.Model(&Petition{}).Where("status = ? AND closes_at IS NOT NULL AND closes_at <= ?", PetitionOpen, now).Pluck("id", &ids).Error; err != nil {
 			return err
 		}
