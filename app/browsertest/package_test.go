@@ -120,6 +120,16 @@ func packageJourneys(tb *tab) {
 		s.open("/p/" + pet.Slug)
 		s.expectText("Sign this petition", "Stop the forced returns now.")
 		check(s, "package-petition-public")
+		// The release itself now asks its readers to sign, and leads there.
+		pub, err := models.DocumentByID(ctx, db, rel.ID)
+		if err != nil || pub.Slug == nil {
+			tb.failf("published release: %+v %v", pub, err)
+		}
+		s.open("/news/" + *pub.Slug)
+		s.expectText(headline, "Sign the petition")
+		check(s, "package-release-asks-to-sign")
+		s.click("Sign the petition")
+		s.expectPath("/p/" + pet.Slug)
 		tb.open("/admin/releases/" + rel.ID + "/package")
 		tb.expectText("public")
 		tb.expectNoText("embargo to lift")
