@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -339,6 +340,9 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 			return "due in " + fmtDuration(d)
 		},
 		"add": func(a, b int) int { return a + b },
+		// grouped writes a count the way the public pages' English words
+		// read it: 10,000 signatures, not 10000.
+		"grouped": grouped,
 		// plural picks the English noun for a count ("1 signature", "2 signatures").
 		"plural": func(n int64, one, many string) string {
 			if n == 1 {
@@ -386,4 +390,31 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 		// deviceLabel names a session's browser and system ("Firefox on Linux").
 		"deviceLabel": models.DeviceLabel,
 	}
+}
+
+// grouped formats a count (int or int64, what templates hold) with commas
+// between groups of three digits.
+func grouped(v any) (string, error) {
+	var n int64
+	switch x := v.(type) {
+	case int:
+		n = int64(x)
+	case int64:
+		n = x
+	default:
+		return "", fmt.Errorf("grouped: %T is not a count", v)
+	}
+	s := strconv.FormatInt(n, 10)
+	sign := ""
+	if n < 0 {
+		sign, s = "-", s[1:]
+	}
+	var b strings.Builder
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(s[i])
+	}
+	return sign + b.String(), nil
 }

@@ -14,7 +14,7 @@
       return r.ok ? r.json() : null;
     }).then(function (d) {
       if (!d) { return; }
-      if (value) { value.textContent = String(d.confirmed); }
+      if (value) { value.textContent = d.confirmed.toLocaleString("en"); } // as the page writes it: 10,000
       if (noun) { noun.textContent = d.confirmed === 1 ? "signature" : "signatures"; }
       if (bar) { bar.value = d.confirmed; }
       if (d.status === "open") { setTimeout(tick, every); }
