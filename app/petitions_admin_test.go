@@ -38,7 +38,8 @@ func TestPetitionAdminPages(t *testing.T) {
 		if len(ps) != 1 || ps[0].Goal != 5000 || ps[0].ClosesAt == nil || ps[0].ClosesAt.UTC().Hour() != 17 || ps[0].CampaignID == nil {
 			t.Fatalf("stored %+v", ps)
 		}
-		if r := camp.get(page); r.Status != http.StatusOK || !strings.Contains(r.Body, "Open petition") || !strings.Contains(r.Body, "Sources in the last hour") {
+		if r := camp.get(page); r.Status != http.StatusOK || !strings.Contains(r.Body, "Open petition") || !strings.Contains(r.Body, "Sources in the last hour") ||
+			!strings.Contains(r.Body, "of 5,000") {
 			t.Fatalf("petition page = %d", r.Status)
 		}
 		if r := camp.post(page, page+"/open", nil); r.Status != http.StatusSeeOther {
