@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -18,6 +17,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/csrf"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"pressroom/models"
 )
@@ -342,7 +343,7 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 		"add": func(a, b int) int { return a + b },
 		// grouped writes a count the way the public pages' English words
 		// read it: 10,000 signatures, not 10000.
-		"grouped": grouped,
+		"grouped": grouped(),
 		// plural picks the English noun for a count ("1 signature", "2 signatures").
 		"plural": func(n int64, one, many string) string {
 			if n == 1 {
@@ -392,29 +393,18 @@ func templateFuncs(defaultLoc *time.Location) template.FuncMap {
 	}
 }
 
-// grouped formats a count (int or int64, what templates hold) with commas
-// between groups of three digits.
-func grouped(v any) (string, error) {
-	var n int64
-	switch x := v.(type) {
-	case int:
-		n = int64(x)
-	case int64:
-		n = x
-	default:
-		return "", fmt.Errorf("grouped: %T is not a count", v)
-	}
-	s := strconv.FormatInt(n, 10)
-	sign := ""
-	if n < 0 {
-		sign, s = "-", s[1:]
-	}
-	var b strings.Builder
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
+// grouped returns the template function that writes a count (int or int64,
+// what templates hold) with commas between groups of three digits, in
+// English like the words around it. One Printer serves every call: its
+// per-call state comes from a pool, so it is safe for concurrent use.
+func grouped() func(v any) (string, error) {
+	p := message.NewPrinter(language.English)
+	return func(v any) (string, error) {
+		switch v.(type) {
+		case int, int64:
+			return p.Sprint(v), nil
+		default:
+			return "", fmt.Errorf("grouped: %T is not a count", v)
 		}
-		b.WriteByte(s[i])
 	}
-	return sign + b.String(), nil
 }

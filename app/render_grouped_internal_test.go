@@ -3,6 +3,7 @@ package app
 import "testing"
 
 func TestGrouped(t *testing.T) {
+	grouped := grouped()
 	for _, c := range []struct {
 		in   any
 		want string
