@@ -139,7 +139,7 @@ func seedPublishing(ctx context.Context, db *gorm.DB) error {
 		if err := db.WithContext(ctx).First(&admin, "role = ?", RoleAdmin).Error; err != nil {
 			return fmt.Errorf("models: seed campaigns: %w", err)
 		}
-		for _, c := range [][2]string{{"Stop arms transfers", "Arms embargoes on governments committing grave violations"}, {"Free the detained journalists", "Release of journalists held for their work"}} {
+		for _, c := range [][2]string{{demoArmsCampaign, "Arms embargoes on governments committing grave violations"}, {demoJournalistsCampaign, "Release of journalists held for their work"}} {
 			if _, err := CreateCampaign(ctx, db, &admin, c[0], c[1]); err != nil {
 				return err
 			}

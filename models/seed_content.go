@@ -8,7 +8,8 @@ import (
 	"gorm.io/gorm"
 )
 
-// The demo organisation's campaigns (seedPublishing makes them).
+// The demo organisation's campaigns: seedPublishing makes them, the demo
+// content goes in them.
 const (
 	demoArmsCampaign        = "Stop arms transfers"
 	demoJournalistsCampaign = "Free the detained journalists"
