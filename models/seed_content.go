@@ -63,8 +63,14 @@ var demoReleases = []demoRelease{
 // new database: one that holds any document, petition or target already is
 // left alone (what it would add could clash with what someone made). Call it
 // after SeedDemo, whose staff, series, workflows and campaigns it uses (a
-// campaign renamed since is left out).
+// campaign renamed since is left out). It is one transaction (each step's
+// own is a savepoint in it): a start that fails half-way leaves nothing, and
+// the next start seeds it whole.
 func SeedDemoContent(ctx context.Context, db *gorm.DB, now time.Time) error {
+	return Transaction(ctx, db, func(tx *gorm.DB) error { return seedDemoContent(ctx, tx, now) })
+}
+
+func seedDemoContent(ctx context.Context, db *gorm.DB, now time.Time) error {
 	for _, model := range []any{&Document{}, &Petition{}, &Target{}} {
 		var n int64
 		if err := db.WithContext(ctx).Model(model).Count(&n).Error; err != nil {

@@ -115,3 +115,30 @@ func TestSeedDemoContentLeavesAUsedDatabaseAlone(t *testing.T) {
 		}
 	})
 }
+
+// The demo content is all or nothing: a start that fails half-way (here the
+// Urgent Action, the last part, has no series to number it) leaves no half
+// demo behind to block the next start's seed.
+func TestSeedDemoContentIsAllOrNothing(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		if _, err := models.SeedDemo(ctx, db.Gorm); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Gorm.Exec("DELETE FROM index_series WHERE code = ?", "UA").Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := models.SeedDemoContent(ctx, db.Gorm, time.Now()); err == nil {
+			t.Fatal("the demo seeded an Urgent Action without its series")
+		}
+		for _, table := range []string{"documents", "petitions", "targets"} {
+			var n int64
+			if err := db.Gorm.Table(table).Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			if n != 0 {
+				t.Errorf("%d %s left by a failed seed, want none", n, table)
+			}
+		}
+	})
+}
