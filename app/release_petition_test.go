@@ -87,25 +87,3 @@ func petitionFor(releaseID, title string) models.PetitionInput {
 	return models.PetitionInput{Title: &title, Target: ptr("The Secretary of State"), Demand: ptr("Suspend every arms export licence now."),
 		Body: ptr("Background."), Goal: &goal, ReleaseID: &releaseID}
 }
-
-// Counts read as people write them: a goal of 10,000, not 10000.
-func TestPetitionPageGroupsItsNumbers(t *testing.T) {
-	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
-		ctx := t.Context()
-		camp := env.users[models.RoleCampaigner]
-		goal, title := 10000, "Free the journalists"
-		p, err := models.CreatePetition(ctx, env.db.Gorm, camp, models.PetitionInput{Title: &title, Target: ptr("The Interior Minister"),
-			Demand: ptr("Release them now."), Body: ptr("Background."), Goal: &goal}, env.clock.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := models.OpenPetition(ctx, env.db.Gorm, camp, p.ID, env.clock.Now()); err != nil {
-			t.Fatal(err)
-		}
-		for _, path := range []string{"/p/" + p.Slug, "/p/" + p.Slug + "/embed"} {
-			if r := env.browser().get(path); r.Status != http.StatusOK || !strings.Contains(r.Body, "of a goal of 10,000") {
-				t.Errorf("%s = %d, want the goal written 10,000", path, r.Status)
-			}
-		}
-	})
-}
