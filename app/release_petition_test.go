@@ -11,8 +11,8 @@ import (
 
 // A release's page asks its readers to sign the petition linked to it while
 // the public may sign it: from its opening (by a campaigner, or by the clock
-// at its opening time) to its closing or the release's withdrawal, although
-// the page is cached by the newsroom's version.
+// at its opening time), through edits, to its closing or the release's
+// withdrawal, although the page is cached by the newsroom's version.
 func TestReleasePageAsksToSignItsPetition(t *testing.T) {
 	run(t, envOptions{}, func(t *testing.T, env *testEnv) {
 		ctx := t.Context()
@@ -43,6 +43,14 @@ func TestReleasePageAsksToSignItsPetition(t *testing.T) {
 		}
 		if r := env.browser().get(page); !strings.Contains(r.Body, "<strong>Suspend every arms export licence now.</strong>") {
 			t.Error("the page does not show the petition's demand")
+		}
+		// A confirmed change of the demand reaches the cached page.
+		if _, err := models.UpdatePetition(ctx, env.db.Gorm, camp, p.ID, models.PetitionInput{Demand: ptr("Suspend every licence today."), ConfirmTextChange: true},
+			env.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if r := env.browser().get(page); !strings.Contains(r.Body, "<strong>Suspend every licence today.</strong>") {
+			t.Error("the page still shows the petition's old demand")
 		}
 		if _, err := models.ClosePetition(ctx, env.db.Gorm, camp, p.ID, env.clock.Now()); err != nil {
 			t.Fatal(err)
